@@ -1,0 +1,97 @@
+# bizenv — build, set-up and tests.
+#
+#   make run      install what is missing, build, run the nightly job over the demo inbox
+#   make check    install what is missing, build, run every test (normal + ASan/UBSan + valgrind)
+#   make bench    province-scale benchmark
+#
+# Every Debian package bizenv needs is listed in PKGS; `make deps` installs
+# the missing ones (as root, apt-get update first).
+
+PKGS := gcc make pkg-config perl python3 libc6-dev \
+        libpq-dev libarchive-dev libxml2-dev zlib1g-dev nettle-dev libxlsxwriter-dev \
+        libcmocka-dev postgresql-15 postgresql-contrib postgresql-15-pgtap \
+        libtap-parser-sourcehandler-pgtap-perl valgrind
+
+LIBS_PC := libpq libarchive libxml-2.0 zlib nettle xlsxwriter
+
+CC ?= cc
+WARN := -std=c11 -Wall -Wextra -pedantic -Wshadow -Wmissing-prototypes -Werror
+CPPFLAGS_ALL = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null) -I/usr/include/postgresql
+LDLIBS_ALL = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null)
+
+VARIANT ?= release
+ifeq ($(VARIANT),asan)
+BUILD := build/asan
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDOPT := -fsanitize=address,undefined
+else
+BUILD := build/release
+OPT := -O2 -g
+LDOPT :=
+endif
+
+STAGES := common ingest transform load export jobs
+LIB_SRC := $(filter-out jobs/main.c,$(foreach d,$(STAGES),$(wildcard $(d)/*.c)))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/jobs/main.o
+UNIT_SRC := $(wildcard tests/*/test_*.c)
+UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
+TESTS_T := $(sort $(wildcard tests/*/*.t))
+
+.PHONY: all deps build run check test unit-build clean bench format
+
+all: build
+
+deps:
+	@missing=""; for p in $(PKGS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "run as root, or install:$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: $(BUILD)/bizenv
+	@ln -sf $(BUILD)/bizenv bizenv
+
+$(BUILD)/bizenv: $(MAIN_OBJ) $(BUILD)/libbizenv.a
+	$(CC) $(OPT) $(LDOPT) -o $@ $^ $(LDLIBS_ALL) -lm
+
+$(BUILD)/libbizenv.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(OPT) $(CPPFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libbizenv.a
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(OPT) $(LDOPT) $(CPPFLAGS_ALL) -o $@ $< $(BUILD)/libbizenv.a $(LDLIBS_ALL) -lcmocka -lm
+
+unit-build: $(UNIT_BIN)
+
+# One variant's tests: the cmocka programs and the TAP scripts, all under prove.
+# tests/lib/with-cluster starts a throwaway PostgreSQL for the run.
+test: build unit-build
+	BIZENV_BIN=$(CURDIR)/$(BUILD)/bizenv BIZENV_VARIANT=$(VARIANT) CMOCKA_MESSAGE_OUTPUT=TAP \
+	  tests/lib/with-cluster prove --timer $(UNIT_BIN) $(TESTS_T)
+
+check: deps
+	$(MAKE) --no-print-directory test VARIANT=release
+	$(MAKE) --no-print-directory test VARIANT=asan
+
+run: deps build
+	jobs/demo.sh
+
+bench: deps build
+	tests/bench/run.sh
+
+format:
+	clang-format -i $(wildcard */*.c */*.h)
+
+clean:
+	rm -rf build bizenv
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -1,0 +1,79 @@
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void
+bz_error_clear(struct bz_error *e)
+{
+    memset(e, 0, sizeof(*e));
+}
+
+/* Cuts a NUL-terminated buffer back so it does not end inside a UTF-8
+ * sequence (vsnprintf truncates by bytes). */
+static void
+trim_partial_utf8(char *s)
+{
+    size_t n = strlen(s);
+    size_t i = n;
+
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0)
+        return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (n - (i - 1) < want)
+        s[i - 1] = '\0';
+}
+
+size_t
+bz_strlcpy_utf8(char *dst, const char *src, size_t cap)
+{
+    if (cap == 0)
+        return 0;
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    trim_partial_utf8(dst);
+    return strlen(dst);
+}
+
+int
+bz_error_set(struct bz_error *e, int status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+
+    e->status = status;
+    bz_strlcpy_utf8(e->code, code, sizeof(e->code));
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+    va_end(ap);
+    trim_partial_utf8(e->message);
+    e->detail[0] = '\0';
+    e->file[0] = '\0';
+    e->line = 0;
+    return status;
+}
+
+int
+bz_error_detail(struct bz_error *e, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+    va_end(ap);
+    trim_partial_utf8(e->detail);
+    return e->status;
+}
+
+void
+bz_error_at(struct bz_error *e, const char *file, long line)
+{
+    bz_strlcpy_utf8(e->file, file ? file : "", sizeof(e->file));
+    e->line = line;
+}

@@ -1,0 +1,80 @@
+/*
+ * settings — every tunable of bizenv in one table, with its default.
+ *
+ * Limits on untrusted input, paths and timeouts are read from the built-in
+ * defaults, then the config file ($BIZENV_HOME/bizenv.conf, `key = value`
+ * lines), then command-line overrides; all of it is validated before any
+ * work starts. Database-held settings (ranking weights, reporting deadline)
+ * are not here: they live in the database's settings table.
+ *
+ * `bizenv config` prints the table (name, value, default, meaning);
+ * README.md documents the same rows.
+ */
+#ifndef BZ_SETTINGS_H
+#define BZ_SETTINGS_H
+
+#include "error.h"
+
+#include <stdio.h>
+
+#define BZ_PATH_MAX 1024
+
+struct settings {
+    /* limits on untrusted input; sizes in bytes */
+    long long max_file_bytes;    /* one inbox file as received (compressed) */
+    long long max_entry_bytes;   /* one archive entry after decompression (attachments too) */
+    long long max_xml_bytes;     /* one XML document after decompression */
+    long long max_total_bytes;   /* all bytes decompressed from one inbox file */
+    long long max_entries;       /* entries in one inbox file, nested packages included */
+    long long max_ratio;         /* decompressed/compressed bytes of one entry or gzip stream */
+    long long ratio_min_bytes;   /* the ratio is only checked above this decompressed size */
+    long long max_nesting;       /* zip levels inside the inbox file (the format allows 1) */
+    long long max_name_bytes;    /* one archive entry name, in bytes after conversion to UTF-8 */
+    long long max_xml_depth;     /* element nesting depth */
+    long long max_text_bytes;    /* one text node or attribute value */
+    long long max_elements;      /* elements in one document */
+    long long max_diagnostics;   /* errors and warnings kept per submission */
+    long long parse_timeout_s;   /* wall-clock cap for reading one inbox file */
+    long long statement_timeout_ms; /* loader connection statement_timeout */
+    long long lock_timeout_ms;      /* loader connection lock_timeout */
+    long long log_max_bytes;        /* bizenv.log is rotated to bizenv.log.1 past this */
+
+    /* paths; relative paths are taken relative to `home` */
+    char home[BZ_PATH_MAX];       /* BIZENV_HOME: everything below lives here */
+    char inbox[BZ_PATH_MAX];
+    char archive[BZ_PATH_MAX];
+    char quarantine[BZ_PATH_MAX];
+    char receipts[BZ_PATH_MAX];
+    char exports[BZ_PATH_MAX];
+    char runs[BZ_PATH_MAX];
+    char pgdata[BZ_PATH_MAX];     /* the embedded cluster's data folder */
+    char registry[BZ_PATH_MAX];   /* townships.csv used by `validate` when no database is used */
+    char db[BZ_PATH_MAX];         /* libpq conninfo; empty = PG* environment or embedded */
+    char pg_bindir[BZ_PATH_MAX];  /* PostgreSQL server programs (initdb, pg_ctl) */
+    char pg_user[64];             /* OS user the embedded server runs as when bizenv is root */
+    char syslog_ident[64];        /* empty = no syslog */
+};
+
+/* Fills *s with the built-in defaults, home = `home`. Cannot fail. */
+void settings_defaults(struct settings *s, const char *home);
+
+/*
+ * Sets one setting by name from text ("64M", "30", a path). Returns 0, or
+ * BZ_ECONFIG with e filled (unknown name, bad number, out of range).
+ */
+int settings_set(struct settings *s, const char *name, const char *value, struct bz_error *e);
+
+/*
+ * Reads `key = value` lines from path ('#' starts a comment). A missing
+ * file is not an error when `optional` is set. Returns 0 or BZ_ECONFIG/BZ_EIO
+ * with e naming the file and line.
+ */
+int settings_load_file(struct settings *s, const char *path, int optional, struct bz_error *e);
+
+/* Resolves the relative paths against home. Call once, after loading. */
+void settings_resolve(struct settings *s);
+
+/* Prints the table: name, current value, default, meaning. */
+void settings_print(const struct settings *s, FILE *out);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * unpack — reading one inbox file into the XML documents it carries.
+ *
+ * Transports (submission-format.md): a bare `.xml`, a `.xml.gz`, a `.zip`
+ * package (one top-level XML + attachments), or a `.zip` batch of packages
+ * and XMLs one level deep. The kind is decided from the bytes (magic), not
+ * the file name. Everything is untrusted (untrusted-input.md): entry names
+ * and types are checked, decompressed bytes are counted against the limits
+ * in settings, CRCs and the gzip trailer are enforced.
+ *
+ * The file is read twice: a first pass checks the whole file (structure,
+ * names, sizes, CRCs, ratios) without keeping any document; only when it is
+ * sound does a second pass deliver the documents, one at a time, to the
+ * caller's callback. So a transport-level problem rejects the whole file
+ * before any of its submissions reaches the database, and memory holds at
+ * most one document (max_xml_bytes) and one nested package (max_entry_bytes).
+ *
+ * This module never prints and never touches the database.
+ */
+#ifndef BZ_UNPACK_H
+#define BZ_UNPACK_H
+
+#include "../common/diag.h"
+#include "../common/error.h"
+#include "../common/settings.h"
+#include "../transform/submission.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum unpack_kind { UNPACK_XML, UNPACK_GZIP, UNPACK_PACKAGE, UNPACK_BATCH };
+
+/* One XML document found in the inbox file. Valid only during the callback. */
+struct unpack_doc {
+    const char *member;          /* where it was: "" for a bare/gzipped XML,
+                                    "report.xml" in a package, "a.zip/report.xml"
+                                    or "x.xml" in a batch (UTF-8) */
+    const unsigned char *data;   /* the document bytes as sent (decompressed) */
+    size_t len;
+    char sha256[65];             /* of data, lowercase hex */
+    const struct subm_attachment *attachments; /* the package's other entries */
+    size_t nattachments;
+    size_t index;                /* 0-based position in the file's order */
+};
+
+/* Called once per document, in archive order. A negative return stops the
+ * unpacking and is returned by unpack_file unchanged. */
+typedef int (*unpack_cb)(const struct unpack_doc *doc, void *ctx);
+
+struct unpack_result {
+    enum unpack_kind kind;
+    size_t ndocs;              /* documents found (delivered when no error) */
+    int64_t file_size;         /* bytes of the inbox file */
+    char file_sha256[65];      /* of the inbox file's bytes */
+};
+
+/*
+ * Reads `path`. Returns:
+ *   0          the file is sound; every document was passed to cb;
+ *   BZ_EINPUT  the file is rejected at transport level; `diags` holds every
+ *              reason found (E_ZIP_*, E_GZ_*, E_LIMIT_*, E_FILE_*), cb was
+ *              never called;
+ *   BZ_EIO / BZ_ENOMEM / BZ_ETIMEOUT  with e filled (not the file's fault,
+ *              except ETIMEOUT: parse_timeout_s was hit);
+ *   a negative value returned by cb.
+ * `res` is filled as far as known in every case.
+ */
+int unpack_file(const char *path, const struct settings *s, unpack_cb cb, void *ctx,
+                struct unpack_result *res, struct diag_list *diags, struct bz_error *e);
+
+#endif

@@ -1,0 +1,13 @@
+#include "commands.h"
+
+#include <sysexits.h>
+
+int
+cmd_config(struct cli *cli, int argc, char **argv)
+{
+    int rc = cli_no_more_options(argc, argv, "config");
+    if (rc != 0)
+        return rc;
+    settings_print(&cli->settings, stdout);
+    return EX_OK;
+}

@@ -1,0 +1,14 @@
+/*
+ * commands — the subcommands of the bizenv binary, one file each
+ * (jobs/cmd_NAME.c). Each returns a sysexits.h status and is the only
+ * code that prints for its command.
+ */
+#ifndef BZ_COMMANDS_H
+#define BZ_COMMANDS_H
+
+#include "cli.h"
+
+int cmd_validate(struct cli *cli, int argc, char **argv);
+int cmd_config(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * bizenv — entry point: global options, then one subcommand.
+ */
+#include "cli.h"
+#include "commands.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+struct command {
+    const char *name;
+    int (*run)(struct cli *cli, int argc, char **argv);
+    const char *usage; /* Chinese, one line */
+};
+
+static const struct command commands[] = {
+    {"validate", cmd_validate, "validate [--format text|json] FILE...   离线检查报送文件并打印回执"},
+    {"config", cmd_config, "config                                  显示全部设置及默认值"},
+};
+
+static void
+usage(FILE *out)
+{
+    fprintf(out, "用法：bizenv [--home DIR] [--db CONNINFO] [--config FILE] [--set KEY=VALUE] "
+                 "[--verbose] 命令 [参数]\n\n命令：\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %s\n", commands[i].usage);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct cli cli;
+
+    setlocale(LC_CTYPE, "C.UTF-8");
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
+        usage(stdout);
+        return EX_OK;
+    }
+    int rc = cli_init(&cli, &argc, argv);
+    if (rc != 0)
+        return rc;
+    if (argc < 2) {
+        usage(stderr);
+        return EX_USAGE;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(&cli, argc - 1, argv + 1);
+    fprintf(stderr, "bizenv: 错误 [E_USAGE] 未知命令“%s”\n", argv[1]);
+    usage(stderr);
+    return EX_USAGE;
+}
