@@ -32,7 +32,8 @@ endif
 
 STAGES := common ingest transform load export jobs
 LIB_SRC := $(filter-out jobs/main.c,$(foreach d,$(STAGES),$(wildcard $(d)/*.c)))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+EMBED_SRC := $(sort $(wildcard sql/*.sql transform/*.xsd))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded_data.o
 MAIN_OBJ := $(BUILD)/jobs/main.o
 UNIT_SRC := $(wildcard tests/*/test_*.c)
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
@@ -61,6 +62,16 @@ $(BUILD)/bizenv: $(MAIN_OBJ) $(BUILD)/libbizenv.a
 $(BUILD)/libbizenv.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+# SQL migrations and the XSD are compiled into the binary.
+$(BUILD)/gen/embedded_data.c: common/embed.pl $(EMBED_SRC) | $(BUILD)/gen
+	perl common/embed.pl $@ $(EMBED_SRC)
+
+$(BUILD)/gen:
+	@mkdir -p $@
+
+$(BUILD)/gen/embedded_data.o: $(BUILD)/gen/embedded_data.c
+	$(CC) $(WARN) $(OPT) -Icommon -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
