@@ -25,6 +25,7 @@
     X(E_LIMIT_ENTRIES, ERR, "压缩包条目数超过上限")                                               \
     X(E_LIMIT_RATIO, ERR, "压缩比超过上限，疑似压缩炸弹")                                         \
     X(E_LIMIT_NESTING, ERR, "压缩包嵌套超过一层")                                                 \
+    X(E_LIMIT_TIME, ERR, "读取文件超过时间上限")                                                  \
     X(E_ZIP_CORRUPT, ERR, "压缩包已损坏或不完整")                                                 \
     X(E_ZIP_CRC, ERR, "压缩包条目校验和错误")                                                     \
     X(E_ZIP_SIZE_MISMATCH, ERR, "压缩包条目实际大小与声明不符")                                   \
