@@ -77,6 +77,7 @@
     X(E_USAGE, OP, "命令用法错误")                                                                \
     X(E_CONFIG, OP, "配置错误")                                                                   \
     X(E_NOINPUT, OP, "找不到输入文件")                                                            \
+    X(E_REGISTRY_FORMAT, OP, "乡镇名录文件格式错误")                                              \
     X(E_IO_READ, OP, "读取文件失败")                                                              \
     X(E_IO_WRITE, OP, "写入文件失败")                                                             \
     X(E_NOMEM, OP, "内存不足")                                                                    \
