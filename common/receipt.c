@@ -13,7 +13,6 @@ receipt_outcome_name(enum receipt_outcome o)
     case RECEIPT_ACCEPTED_WITH_WARNINGS: return "accepted_with_warnings";
     case RECEIPT_DUPLICATE: return "duplicate";
     case RECEIPT_REJECTED: return "rejected";
-    case RECEIPT_CHECKED: return "checked";
     }
     return "rejected";
 }
@@ -26,7 +25,6 @@ receipt_outcome_label(enum receipt_outcome o)
     case RECEIPT_ACCEPTED_WITH_WARNINGS: return "接收（有警告）";
     case RECEIPT_DUPLICATE: return "重复报送（内容与已接收的相同，未作更改）";
     case RECEIPT_REJECTED: return "退回";
-    case RECEIPT_CHECKED: return "检查通过（未入库）";
     }
     return "退回";
 }

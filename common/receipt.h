@@ -19,8 +19,7 @@ enum receipt_outcome {
     RECEIPT_ACCEPTED,
     RECEIPT_ACCEPTED_WITH_WARNINGS,
     RECEIPT_DUPLICATE,
-    RECEIPT_REJECTED,
-    RECEIPT_CHECKED /* offline validation found no error; nothing was loaded */
+    RECEIPT_REJECTED
 };
 
 struct receipt {
@@ -38,7 +37,7 @@ struct receipt {
 };
 
 /* The outcome's stable name: accepted, accepted_with_warnings, duplicate,
- * rejected, checked. */
+ * rejected. */
 const char *receipt_outcome_name(enum receipt_outcome o);
 
 /* The outcome in Chinese (接收, 接收（有警告）, ...). */

@@ -1,0 +1,355 @@
+#include "pipeline.h"
+
+#include "../common/dbuf.h"
+#include "../common/receipt.h"
+#include "../ingest/inbox.h"
+#include "../ingest/unpack.h"
+#include "../load/loader.h"
+#include "../transform/transform.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A receipt is at most max_diagnostics lines of a few hundred bytes. */
+#define RECEIPT_LIMIT (4u << 20)
+/* The quarantine copy of a batch's receipts: every receipt of the file. */
+#define QUARANTINE_TEXT_LIMIT (64u << 20)
+/* Inbox entries taken in one run; the rest wait for the next night. */
+#define MAX_FILES_PER_RUN 100000
+
+/* The state of one inbox file while its submissions are handled. */
+struct file_run {
+    PGconn *conn;
+    const struct settings *s;
+    const struct pipeline_opts *o;
+    struct pipeline_stats *st;
+    struct inbox_file *f;
+    char sha256[65];           /* of the inbox file; "" when not archived */
+    struct pipeline_file res;
+    struct dbuf rejected_text; /* receipts that go to quarantine with the file */
+    struct transform_ctx tctx;
+    struct bz_error *e;
+};
+
+static void
+note_code(struct pipeline_file *res, const struct diag_list *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->items[i].severity != DIAG_ERROR)
+            continue;
+        if (res->first_error[0] == '\0')
+            snprintf(res->first_error, sizeof(res->first_error), "%s", d->items[i].message);
+        if (strstr(res->codes, d->items[i].code) != NULL)
+            continue;
+        size_t len = strlen(res->codes);
+        if (len + strlen(d->items[i].code) + 2 < sizeof(res->codes))
+            snprintf(res->codes + len, sizeof(res->codes) - len, "%s%s", len ? " " : "",
+                     d->items[i].code);
+    }
+}
+
+static void
+note_period(struct pipeline_stats *st, int year, int month)
+{
+    char p[16];
+    snprintf(p, sizeof(p), "%04u-%02u", (unsigned)year % 10000u, (unsigned)month % 100u);
+    for (size_t i = 0; i < st->nperiods; i++)
+        if (strcmp(st->periods[i], p) == 0)
+            return;
+    if (st->nperiods < sizeof(st->periods) / sizeof(st->periods[0]))
+        memcpy(st->periods[st->nperiods++], p, sizeof(st->periods[0]));
+}
+
+/* Renders, stores and writes one receipt; adds it to the quarantine text
+ * when it is a rejection. */
+static int
+issue_receipt(struct file_run *fr, const struct receipt *r, int year, int month,
+              size_t index)
+{
+    struct dbuf text, json;
+    int rc;
+
+    dbuf_init(&text, RECEIPT_LIMIT);
+    dbuf_init(&json, RECEIPT_LIMIT);
+    rc = receipt_render_text(r, &text);
+    if (rc == 0)
+        rc = receipt_render_json(r, &json);
+    if (rc < 0) {
+        bz_error_set(fr->e, rc, "E_NOMEM", "回执过长，无法生成（%s）", fr->f->name);
+        goto out;
+    }
+    if (fr->sha256[0] != '\0') {
+        struct loader_receipt lr = {fr->sha256, r->member, r->township_code, year, month,
+                                    r->revision, receipt_outcome_name(r->outcome), r->diags,
+                                    text.data, json.data};
+        rc = loader_store_receipt(fr->conn, &lr, NULL, fr->e);
+        if (rc < 0)
+            goto out;
+    }
+    rc = inbox_write_receipt(fr->s, fr->o->day, fr->f->name, index, text.data, text.len, fr->e);
+    if (rc == 0 && r->outcome == RECEIPT_REJECTED) {
+        if (dbuf_add(&fr->rejected_text, text.data, text.len) < 0 ||
+            dbuf_adds(&fr->rejected_text, "\n") < 0)
+            rc = bz_error_set(fr->e, BZ_ENOMEM, "E_NOMEM", "回执过长（%s）", fr->f->name);
+    }
+out:
+    dbuf_free(&text);
+    dbuf_free(&json);
+    return rc;
+}
+
+/* Turns the loader's verdict into the receipt outcome, adding the reason
+ * of a refusal to the diagnostics. */
+static enum receipt_outcome
+judge(const struct loader_outcome *lo, const struct submission *sub, struct diag_list *diags)
+{
+    char msg[512];
+    loader_result_message(lo, sub->revision, msg, sizeof(msg));
+    switch (lo->result) {
+    case LOADER_ACCEPTED:
+        return receipt_outcome_for(diags, RECEIPT_ACCEPTED);
+    case LOADER_DUPLICATE:
+        return RECEIPT_DUPLICATE;
+    case LOADER_CONFLICT:
+        diag_add(diags, "E_REVISION_CONFLICT", 0, "/submission/revision", "%s", msg);
+        break;
+    case LOADER_STALE:
+        diag_add(diags, "E_REVISION_STALE", 0, "/submission/revision", "%s", msg);
+        break;
+    case LOADER_UNKNOWN_TOWNSHIP:
+        diag_add(diags, "E_TOWNSHIP_UNKNOWN", 0, "/submission/township/@code", "%s", msg);
+        break;
+    }
+    return RECEIPT_REJECTED;
+}
+
+static void
+count(struct file_run *fr, enum receipt_outcome outcome, const struct diag_list *diags,
+      const struct submission *sub)
+{
+    fr->res.submissions++;
+    fr->st->submissions++;
+    fr->res.warnings += diags->nwarnings;
+    switch (outcome) {
+    case RECEIPT_ACCEPTED:
+    case RECEIPT_ACCEPTED_WITH_WARNINGS:
+        fr->res.accepted++;
+        fr->st->accepted++;
+        fr->st->warnings += diags->nwarnings;
+        note_period(fr->st, sub->year, sub->month);
+        break;
+    case RECEIPT_DUPLICATE:
+        fr->res.duplicates++;
+        fr->st->duplicates++;
+        break;
+    case RECEIPT_REJECTED:
+        fr->res.rejected++;
+        fr->st->rejected++;
+        note_code(&fr->res, diags);
+        break;
+    }
+}
+
+static int
+on_document(const struct unpack_doc *doc, void *arg)
+{
+    struct file_run *fr = arg;
+    struct submission sub;
+    struct diag_list diags;
+    struct loader_outcome lo;
+    char period[16], note[512] = "";
+    enum receipt_outcome outcome;
+
+    submission_init(&sub, (size_t)fr->s->max_xml_bytes * 4 + 65536);
+    diag_list_init(&diags, (size_t)fr->s->max_diagnostics);
+    memset(&lo, 0, sizeof(lo));
+    diag_list_init(&lo.warnings, 16);
+    int rc = transform_document(doc->data, doc->len, fr->s, &fr->tctx, &sub, &diags, fr->e);
+    if (rc < 0)
+        goto out;
+    if (diag_has_errors(&diags)) {
+        outcome = RECEIPT_REJECTED;
+    } else {
+        sub.attachments = (struct subm_attachment *)doc->attachments;
+        sub.nattachments = doc->nattachments;
+        memcpy(sub.doc_sha256, doc->sha256, sizeof(sub.doc_sha256));
+        sub.member = doc->member;
+        struct loader_meta meta = {fr->sha256, fr->f->mtime.tv_sec, doc->member};
+        diag_list_free(&lo.warnings);
+        rc = loader_load(fr->conn, &sub, &diags, &meta, &lo, fr->e);
+        if (rc < 0)
+            goto out;
+        diag_list_append(&diags, &lo.warnings);
+        outcome = judge(&lo, &sub, &diags);
+        if (outcome == RECEIPT_DUPLICATE)
+            loader_result_message(&lo, sub.revision, note, sizeof(note));
+    }
+    struct receipt r = {0};
+    r.file = fr->f->name;
+    r.member = doc->member;
+    r.township_code = sub.township_code[0] ? sub.township_code : NULL;
+    r.township_name = sub.township_name;
+    if (sub.year > 0) {
+        snprintf(period, sizeof(period), "%04d-%02d", sub.year, sub.month);
+        r.period = period;
+    }
+    r.revision = (long)sub.revision;
+    r.sha256 = doc->sha256;
+    r.outcome = outcome;
+    r.note = note[0] ? note : NULL;
+    r.diags = &diags;
+    rc = issue_receipt(fr, &r, sub.year, sub.month, doc->index);
+    if (rc == 0)
+        count(fr, outcome, &diags, &sub);
+out:
+    diag_list_free(&lo.warnings);
+    diag_list_free(&diags);
+    submission_free(&sub);
+    return rc;
+}
+
+/* The whole file is rejected before any submission could be read. */
+static int
+reject_file(struct file_run *fr, const struct diag_list *diags)
+{
+    struct receipt r = {0};
+    r.file = fr->f->name;
+    r.sha256 = fr->sha256[0] ? fr->sha256 : NULL;
+    r.outcome = RECEIPT_REJECTED;
+    r.note = "文件未能读出任何报表，请检查后重新报送";
+    r.diags = diags;
+    int rc = issue_receipt(fr, &r, 0, 0, 0);
+    if (rc == 0) {
+        fr->res.rejected++;
+        fr->st->rejected++;
+        note_code(&fr->res, diags);
+    }
+    return rc;
+}
+
+/* Reads the claimed, archived file and handles its submissions. */
+static int
+process(struct file_run *fr)
+{
+    struct unpack_result ur;
+    struct diag_list diags;
+    int rc;
+
+    diag_list_init(&diags, (size_t)fr->s->max_diagnostics);
+    memset(&ur, 0, sizeof(ur));
+    if (fr->sha256[0] == '\0') {
+        /* not a regular file: nothing to archive or read */
+        diag_add(&diags, "E_FILE_NOT_REGULAR", 0, NULL, "“%s”不是普通文件（目录、管道或链接）",
+                 fr->f->name);
+        rc = reject_file(fr, &diags);
+        goto out;
+    }
+    rc = unpack_file(fr->f->path, fr->s, on_document, fr, &ur, &diags, fr->e);
+    if (rc == BZ_ETIMEOUT) {
+        diag_add(&diags, "E_LIMIT_TIME", 0, NULL, "读取超过 %lld 秒上限", fr->s->parse_timeout_s);
+        rc = BZ_EINPUT;
+    }
+    if (rc == BZ_EINPUT)
+        rc = reject_file(fr, &diags);
+out:
+    diag_list_free(&diags);
+    return rc;
+}
+
+static enum pipeline_file_state
+file_state(const struct pipeline_file *res)
+{
+    if (res->rejected > 0 || res->submissions == 0)
+        return PIPELINE_FILE_REJECTED;
+    if (res->accepted == 0)
+        return PIPELINE_FILE_DUPLICATE;
+    return PIPELINE_FILE_ACCEPTED;
+}
+
+/* Puts the file where its outcome says. */
+static int
+put_away(struct file_run *fr)
+{
+    fr->res.state = file_state(&fr->res);
+    if (fr->res.state == PIPELINE_FILE_REJECTED)
+        return inbox_quarantine(fr->s, fr->f, fr->o->day, fr->rejected_text.data,
+                                fr->rejected_text.len, fr->e);
+    return inbox_done(fr->f, fr->e);
+}
+
+static int
+take_file(PGconn *conn, const struct settings *s, const struct pipeline_opts *o,
+          struct inbox_file *f, struct pipeline_stats *st, struct bz_error *e)
+{
+    struct file_run fr;
+    char archive_path[BZ_PATH_MAX];
+    int rc;
+
+    memset(&fr, 0, sizeof(fr));
+    fr.conn = conn;
+    fr.s = s;
+    fr.o = o;
+    fr.st = st;
+    fr.f = f;
+    fr.e = e;
+    fr.res.name = f->name;
+    fr.tctx.today = o->today;
+    fr.tctx.township_known = loader_township_lookup;
+    fr.tctx.arg = conn;
+    dbuf_init(&fr.rejected_text, QUARANTINE_TEXT_LIMIT);
+
+    rc = inbox_claim(o->inbox, f, e);
+    if (rc == BZ_ENOTFOUND)
+        goto done; /* taken by someone else meanwhile */
+    if (rc < 0)
+        goto done;
+    rc = inbox_archive(s, f, fr.sha256, archive_path, sizeof(archive_path), e);
+    if (rc == BZ_EINPUT) {
+        fr.sha256[0] = '\0';
+        rc = 0;
+    } else if (rc == 0) {
+        rc = loader_record_file(conn, fr.sha256, f->size, f->name, f->mtime.tv_sec, archive_path,
+                                e);
+    }
+    if (rc == 0)
+        rc = process(&fr);
+    if (rc == 0)
+        rc = put_away(&fr);
+    if (rc < 0) {
+        struct bz_error ignored;
+        fr.res.state = PIPELINE_FILE_RETRY;
+        inbox_release(o->inbox, f, &ignored); /* else recovered at the next start */
+        st->files_retry++;
+    } else {
+        st->files_taken++;
+        st->files_accepted += fr.res.state == PIPELINE_FILE_ACCEPTED;
+        st->files_duplicate += fr.res.state == PIPELINE_FILE_DUPLICATE;
+        st->files_rejected += fr.res.state == PIPELINE_FILE_REJECTED;
+    }
+    if (o->observer != NULL)
+        o->observer(&fr.res, st->files_taken + st->files_retry, st->files_seen, o->observer_arg);
+done:
+    dbuf_free(&fr.rejected_text);
+    return rc;
+}
+
+int
+pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_opts *o,
+                struct pipeline_stats *st, struct bz_error *e)
+{
+    struct inbox_file *files = NULL;
+    size_t n = 0;
+
+    memset(st, 0, sizeof(*st));
+    int rc = inbox_recover(o->inbox, e);
+    if (rc == 0)
+        rc = inbox_scan(o->inbox, MAX_FILES_PER_RUN, &files, &n, e);
+    if (rc < 0)
+        return rc;
+    st->files_seen = n;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = take_file(conn, s, o, &files[i], st, e);
+    free(files);
+    return rc;
+}

@@ -1,0 +1,69 @@
+/*
+ * pipeline — one ingest pass over the inbox: claim, archive, unpack,
+ * transform, load, receipt, file put away. It reads like the data flow of
+ * the spec and owns no logic of its own stages: it only routes each file and
+ * each submission to the outcome the stages decide.
+ *
+ * It never prints. Progress and per-file outcomes go to an optional
+ * callback; the counts come back in struct pipeline_stats for the caller's
+ * summary. The caller holds the run lock and the connection.
+ */
+#ifndef BZ_PIPELINE_H
+#define BZ_PIPELINE_H
+
+#include "../common/error.h"
+#include "../common/settings.h"
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+enum pipeline_file_state {
+    PIPELINE_FILE_ACCEPTED,  /* archived; at least one submission accepted */
+    PIPELINE_FILE_DUPLICATE, /* archived; every submission was already stored */
+    PIPELINE_FILE_REJECTED,  /* quarantined with its receipts */
+    PIPELINE_FILE_RETRY      /* left in the inbox: the run failed before finishing it */
+};
+
+/* What happened to one inbox file. */
+struct pipeline_file {
+    const char *name;        /* as in the inbox */
+    enum pipeline_file_state state;
+    size_t submissions;      /* found in the file */
+    size_t accepted, duplicates, rejected, warnings;
+    char codes[256];         /* the distinct error codes of its rejections, space-separated */
+    char first_error[512];   /* the first error message, for the run summary */
+};
+
+struct pipeline_stats {
+    size_t files_seen;       /* entries in the inbox when the run started */
+    size_t files_taken;      /* claimed and finished (any state but RETRY) */
+    size_t files_accepted, files_duplicate, files_rejected, files_retry;
+    size_t submissions, accepted, duplicates, rejected, warnings;
+    char periods[64][8];     /* distinct "YYYY-MM" of accepted submissions, for the refresh */
+    size_t nperiods;
+};
+
+/* Called after each file; `done` of `total` files handled so far. */
+typedef void (*pipeline_observer)(const struct pipeline_file *f, size_t done, size_t total,
+                                  void *arg);
+
+struct pipeline_opts {
+    const char *inbox;     /* folder to take files from */
+    const char *day;       /* "YYYY-MM-DD" run date: receipts/ and quarantine/ sub-folder */
+    int today;             /* yyyymmdd, for the period rule */
+    pipeline_observer observer; /* may be NULL */
+    void *observer_arg;
+};
+
+/*
+ * Takes every file of the inbox in order. A file whose outcome is decided
+ * (accepted, duplicate, rejected) is put away and its receipts are written
+ * and stored; when the database or the disk fails the current file goes
+ * back to the inbox untouched (RETRY) and the run stops with that error.
+ * Returns 0 or the failure (BZ_EDB, BZ_EIO, BZ_ETIMEOUT, BZ_ENOMEM) with e
+ * filled; *st holds the counts either way.
+ */
+int pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_opts *o,
+                    struct pipeline_stats *st, struct bz_error *e);
+
+#endif

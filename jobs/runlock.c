@@ -1,0 +1,66 @@
+#include "runlock.h"
+
+#include "../load/db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+/* The advisory lock key: "bizenv" in ASCII, fixed so every bizenv version
+ * and host agrees on it. */
+static const char lock_sql[] = "SELECT pg_try_advisory_lock(0x62697a656e76)";
+
+int
+runlock_file(struct runlock *l, const struct settings *s, struct bz_error *e)
+{
+    char path[BZ_PATH_MAX + 16];
+    l->fd = -1;
+    snprintf(path, sizeof(path), "%s/run.lock", s->home);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        bz_error_set(e, BZ_EIO, "E_IO_WRITE", "无法打开锁文件“%s”", path);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int busy = errno == EWOULDBLOCK;
+        close(fd);
+        if (busy)
+            return bz_error_set(e, BZ_EBUSY, "E_BUSY", "另一个 bizenv 任务正在运行（%s 已被锁定）",
+                                path);
+        bz_error_set(e, BZ_EIO, "E_IO_WRITE", "无法锁定“%s”", path);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    if (ftruncate(fd, 0) == 0) {
+        char pid[32];
+        int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+        if (write(fd, pid, (size_t)n) < 0) {
+            /* the pid is only informative */
+        }
+    }
+    l->fd = fd;
+    return 0;
+}
+
+int
+runlock_db(PGconn *conn, struct bz_error *e)
+{
+    PGresult *res = PQexec(conn, lock_sql);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        rc = db_error(e, conn, res, "获取数据库运行锁");
+    else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+        rc = bz_error_set(e, BZ_EBUSY, "E_BUSY", "另一个 bizenv 任务正在使用同一数据库运行");
+    PQclear(res);
+    return rc;
+}
+
+void
+runlock_release(struct runlock *l)
+{
+    if (l->fd >= 0)
+        close(l->fd);
+    l->fd = -1;
+}
