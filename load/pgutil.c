@@ -1,0 +1,195 @@
+#include "pgutil.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Escapes s for COPY text format. Only these four bytes need it; every
+ * other byte (quotes, semicolons, any UTF-8) is data as it stands. */
+static int
+add_escaped(struct dbuf *b, const char *s)
+{
+    const char *run = s;
+    for (const char *p = s; *p != '\0'; p++) {
+        const char *rep = NULL;
+        switch (*p) {
+        case '\\': rep = "\\\\"; break;
+        case '\t': rep = "\\t"; break;
+        case '\n': rep = "\\n"; break;
+        case '\r': rep = "\\r"; break;
+        default: continue;
+        }
+        int rc = dbuf_add(b, run, (size_t)(p - run));
+        if (rc == 0)
+            rc = dbuf_adds(b, rep);
+        if (rc < 0)
+            return rc;
+        run = p + 1;
+    }
+    return dbuf_adds(b, run);
+}
+
+static int
+separator(struct dbuf *b, int first)
+{
+    return first ? 0 : dbuf_add(b, "\t", 1);
+}
+
+int
+pgutil_copy_text(struct dbuf *b, int first, const char *s)
+{
+    int rc = separator(b, first);
+    if (rc < 0)
+        return rc;
+    return s == NULL ? dbuf_adds(b, "\\N") : add_escaped(b, s);
+}
+
+int
+pgutil_copy_int(struct dbuf *b, int first, int64_t v)
+{
+    int rc = separator(b, first);
+    return rc < 0 ? rc : dbuf_printf(b, "%" PRId64, v);
+}
+
+int
+pgutil_copy_date(struct dbuf *b, int first, int32_t v)
+{
+    int rc = separator(b, first);
+    if (rc < 0)
+        return rc;
+    if (v == 0)
+        return dbuf_adds(b, "\\N");
+    return dbuf_printf(b, "%04d-%02d-%02d", (int)(v / 10000), (int)(v / 100 % 100),
+                       (int)(v % 100));
+}
+
+int
+pgutil_array_literal(struct dbuf *b, const char *const *v, size_t n)
+{
+    int rc = dbuf_adds(b, "{");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = dbuf_adds(b, i == 0 ? "\"" : ",\"");
+        for (const char *p = v[i]; rc == 0 && *p != '\0'; p++) {
+            if (*p == '"' || *p == '\\')
+                rc = dbuf_add(b, "\\", 1);
+            if (rc == 0)
+                rc = dbuf_add(b, p, 1);
+        }
+        if (rc == 0)
+            rc = dbuf_adds(b, "\"");
+    }
+    return rc == 0 ? dbuf_adds(b, "}") : rc;
+}
+
+/* The array literal is built first, then COPY-escaped like any text. */
+int
+pgutil_copy_text_array(struct dbuf *b, int first, const char *const *v, size_t n)
+{
+    struct dbuf lit;
+
+    dbuf_init(&lit, b->limit);
+    int rc = pgutil_array_literal(&lit, v, n);
+    if (rc == 0)
+        rc = pgutil_copy_text(b, first, lit.data);
+    dbuf_free(&lit);
+    return rc;
+}
+
+int
+pgutil_copy_end_row(struct dbuf *b)
+{
+    return dbuf_add(b, "\n", 1);
+}
+
+int
+pgutil_error(struct bz_error *e, PGconn *conn, const PGresult *res, const char *what)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorMessage(res) : NULL;
+
+    if (msg == NULL || *msg == '\0')
+        msg = conn ? PQerrorMessage(conn) : "";
+    if (conn == NULL || PQstatus(conn) == CONNECTION_BAD) {
+        bz_error_set(e, BZ_EDB, "E_DB_CONNECT", "%s失败：数据库连接已断开", what);
+    } else if (state != NULL && (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)) {
+        /* 57014 query_canceled (statement_timeout), 55P03 lock_not_available */
+        bz_error_set(e, BZ_ETIMEOUT, "E_TIMEOUT", "%s超时", what);
+    } else {
+        bz_error_set(e, BZ_EDB, "E_DB_QUERY", "%s失败", what);
+    }
+    /* libpq messages end in a newline; keep the detail on one line */
+    char clean[512];
+    bz_strlcpy_utf8(clean, msg, sizeof(clean));
+    size_t len = strlen(clean);
+    while (len > 0 && (clean[len - 1] == '\n' || clean[len - 1] == ' '))
+        clean[--len] = '\0';
+    bz_error_detail(e, "%s%s%s%s", clean, state ? " (SQLSTATE " : "", state ? state : "",
+                    state ? ")" : "");
+    return e->status;
+}
+
+int
+pgutil_exec(PGconn *conn, const char *sql, const char *what, struct bz_error *e)
+{
+    PGresult *res = PQexec(conn, sql);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+        rc = pgutil_error(e, conn, res, what);
+    PQclear(res);
+    return rc;
+}
+
+void
+pgutil_rollback(PGconn *conn)
+{
+    PGresult *res = PQexec(conn, "ROLLBACK");
+    PQclear(res);
+}
+
+int
+pgutil_copy_begin(PGconn *conn, const char *sql, const char *what, struct bz_error *e)
+{
+    PGresult *res = PQexec(conn, sql);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_COPY_IN)
+        rc = pgutil_error(e, conn, res, what);
+    PQclear(res);
+    return rc;
+}
+
+int
+pgutil_copy_flush(PGconn *conn, struct dbuf *b, int force, struct bz_error *e)
+{
+    if (b->len == 0 || (!force && b->len < PGUTIL_COPY_FLUSH))
+        return 0;
+    /* blocking connection: 1 = queued, -1 = failed, 0 never happens */
+    if (PQputCopyData(conn, b->data, (int)b->len) != 1)
+        return pgutil_error(e, conn, NULL, "向数据库发送数据");
+    dbuf_reset(b);
+    return 0;
+}
+
+int
+pgutil_copy_end(PGconn *conn, struct dbuf *b, const char *what, struct bz_error *e)
+{
+    int rc = pgutil_copy_flush(conn, b, 1, e);
+    if (PQputCopyEnd(conn, rc < 0 ? "aborted by client" : NULL) != 1 && rc == 0)
+        rc = pgutil_error(e, conn, NULL, what);
+    /* drain every result so the connection is usable (for ROLLBACK) afterwards */
+    PGresult *res;
+    while ((res = PQgetResult(conn)) != NULL) {
+        if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK)
+            rc = pgutil_error(e, conn, res, what);
+        PQclear(res);
+    }
+    return rc;
+}
+
+void
+pgutil_copy_abort(PGconn *conn)
+{
+    PQputCopyEnd(conn, "aborted by bizenv");
+    PGresult *res;
+    while ((res = PQgetResult(conn)) != NULL)
+        PQclear(res);
+}

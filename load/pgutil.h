@@ -1,0 +1,81 @@
+/*
+ * pgutil — the libpq plumbing the load stage shares: COPY text-format rows
+ * and turning a failed result into a bz_error.
+ *
+ * COPY rows are built in a dbuf with every value escaped for COPY's text
+ * format (backslash, tab, newline, carriage return), so submitted text of
+ * any content reaches the server as data, never as SQL. The helpers only
+ * format and send; they never begin or end transactions and never print.
+ */
+#ifndef BZ_PGUTIL_H
+#define BZ_PGUTIL_H
+
+#include "../common/dbuf.h"
+#include "../common/error.h"
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Rows are sent to the server whenever the buffer passes this many bytes:
+ * big enough that a submission goes in a few messages, small enough that
+ * memory stays flat for a long registry. */
+#define PGUTIL_COPY_FLUSH 65536
+
+/* Appends one field: a tab separator unless `first`, then s escaped for
+ * COPY text format, or \N when s is NULL. Returns 0 or the dbuf error. */
+int pgutil_copy_text(struct dbuf *b, int first, const char *s);
+
+/* Appends one integer field (never NULL). */
+int pgutil_copy_int(struct dbuf *b, int first, int64_t v);
+
+/* Appends a yyyymmdd date as YYYY-MM-DD, or \N when v is 0. */
+int pgutil_copy_date(struct dbuf *b, int first, int32_t v);
+
+/* Appends a text[] field holding the n strings (array literal, each element
+ * quoted, then COPY-escaped). */
+int pgutil_copy_text_array(struct dbuf *b, int first, const char *const *v, size_t n);
+
+/* Appends the n strings as a text[] literal ({"a","b\"c"}): each element
+ * quoted, " and \ escaped; for query parameters and COPY fields alike. */
+int pgutil_array_literal(struct dbuf *b, const char *const *v, size_t n);
+
+/* Ends the row (newline). */
+int pgutil_copy_end_row(struct dbuf *b);
+
+/*
+ * Starts `COPY ... FROM STDIN` (sql). Returns 0 or BZ_EDB/BZ_ETIMEOUT with
+ * e filled ("what" names the table in Chinese).
+ */
+int pgutil_copy_begin(PGconn *conn, const char *sql, const char *what, struct bz_error *e);
+
+/* Sends b's content when it passed PGUTIL_COPY_FLUSH (always when `force`)
+ * and empties b. Returns 0 or BZ_EDB with e filled. */
+int pgutil_copy_flush(PGconn *conn, struct dbuf *b, int force, struct bz_error *e);
+
+/* Sends what is left in b and ends the COPY; the server's verdict (a CHECK
+ * or type violation in any row) comes back here. Returns 0 or BZ_EDB/BZ_ETIMEOUT. */
+int pgutil_copy_end(PGconn *conn, struct dbuf *b, const char *what, struct bz_error *e);
+
+/* Ends a COPY in progress as failed (the server discards its rows) and
+ * drains the results, so the connection can ROLLBACK. Ignores failures. */
+void pgutil_copy_abort(PGconn *conn);
+
+/*
+ * Fills e from a failed result (or the connection's last error when res is
+ * NULL): E_TIMEOUT/BZ_ETIMEOUT for statement and lock timeouts, E_DB_CONNECT
+ * when the connection is gone, else E_DB_QUERY; all BZ_EDB except timeouts.
+ * The message names `what`; the detail is the server's message and
+ * SQLSTATE. Returns e->status.
+ */
+int pgutil_error(struct bz_error *e, PGconn *conn, const PGresult *res, const char *what);
+
+/* Runs a parameterless command expecting no rows (BEGIN, COMMIT, SET ...).
+ * Returns 0 or the pgutil_error status. */
+int pgutil_exec(PGconn *conn, const char *sql, const char *what, struct bz_error *e);
+
+/* Sends ROLLBACK, ignoring any failure: used on error paths, where the
+ * first error is the one worth reporting. */
+void pgutil_rollback(PGconn *conn);
+
+#endif
