@@ -1,0 +1,196 @@
+/*
+ * bizenv db start|stop|status|psql — look after the embedded cluster and
+ * open psql on whichever database bizenv uses.
+ */
+#include "../load/cluster.h"
+#include "../load/db.h"
+#include "commands.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+/* pg_ctl status's "not running" */
+#define EXIT_NOT_RUNNING 3
+
+#define PSQL_PATH "/usr/bin/psql"
+
+static const char usage_text[] = "用法：bizenv db start|stop|status|psql [psql 参数...]";
+
+static const char *
+target_name(enum db_target t)
+{
+    return t == DB_TARGET_CONNINFO ? "已配置的服务器（来自 --db 连接串）"
+                                   : "已配置的服务器（来自 PG* 环境变量或服务文件）";
+}
+
+/* bizenv never starts or stops someone else's server. */
+static int
+refuse_external(enum db_target t, const char *action)
+{
+    struct bz_error e;
+    bz_error_set(&e, BZ_ECONFIG, "E_USAGE",
+                 "当前使用%s，bizenv 只管理内置数据库，不会%s其他服务器", target_name(t), action);
+    cli_report(&e);
+    return EX_USAGE;
+}
+
+static int
+db_start(struct cli *cli)
+{
+    struct bz_error e;
+    struct cluster_status st;
+    enum db_target t = db_target(&cli->settings);
+
+    if (t != DB_TARGET_EMBEDDED)
+        return refuse_external(t, "启动");
+    bz_error_clear(&e);
+    if (cluster_start(&cli->settings, &e) < 0 || cluster_status(&cli->settings, &st, &e) < 0)
+        return cli_report(&e);
+    printf("内置数据库已启动（%s）\n", st.socket_dir);
+    return EX_OK;
+}
+
+static int
+db_stop(struct cli *cli)
+{
+    struct bz_error e;
+    enum db_target t = db_target(&cli->settings);
+
+    if (t != DB_TARGET_EMBEDDED)
+        return refuse_external(t, "停止");
+    bz_error_clear(&e);
+    if (cluster_stop(&cli->settings, &e) < 0)
+        return cli_report(&e);
+    printf("内置数据库已停止\n");
+    return EX_OK;
+}
+
+static int
+status_external(struct cli *cli, enum db_target t)
+{
+    struct bz_error e;
+
+    printf("数据库：%s\n", target_name(t));
+    bz_error_clear(&e);
+    PGconn *conn = db_connect(&cli->settings, &e);
+    if (conn == NULL)
+        return cli_report(&e);
+    printf("连接正常：主机 %s，端口 %s，数据库 %s，用户 %s，服务器版本 %d\n", PQhost(conn),
+           PQport(conn), PQdb(conn), PQuser(conn), PQserverVersion(conn));
+    PQfinish(conn);
+    return EX_OK;
+}
+
+static int
+status_embedded(struct cli *cli)
+{
+    struct bz_error e;
+    struct cluster_status st;
+    char conninfo[BZ_PATH_MAX * 2 + 128];
+
+    bz_error_clear(&e);
+    if (cluster_status(&cli->settings, &st, &e) < 0)
+        return cli_report(&e);
+    printf("数据库：内置数据库（目录 %s）\n", cli->settings.pgdata);
+    if (!st.exists)
+        printf("状态：未创建\n");
+    else if (!st.running)
+        printf("状态：已创建，已停止\n");
+    else
+        printf("状态：已创建，运行中（进程 %ld）\n", st.pid);
+    printf("套接字目录：%s\n", st.socket_dir);
+    if (!st.running)
+        return EXIT_NOT_RUNNING;
+    if (cluster_conninfo(&cli->settings, conninfo, sizeof(conninfo)) < 0 ||
+        PQping(conninfo) == PQPING_NO_RESPONSE) {
+        bz_error_set(&e, BZ_EDB, "E_DB_CONNECT", "内置数据库进程存在，但无法通过套接字目录 %s 连接",
+                     st.socket_dir);
+        return cli_report(&e);
+    }
+    return EX_OK;
+}
+
+static int
+db_status(struct cli *cli)
+{
+    enum db_target t = db_target(&cli->settings);
+    if (t == DB_TARGET_EMBEDDED)
+        return status_embedded(cli);
+    return status_external(cli, t);
+}
+
+/* Replaces bizenv by psql on the same database; returns only on failure. */
+static int
+db_psql(struct cli *cli, int argc, char **argv)
+{
+    struct bz_error e;
+    char conninfo[BZ_PATH_MAX * 2 + 128];
+    enum db_target t = db_target(&cli->settings);
+    const char *dsn = NULL;
+
+    bz_error_clear(&e);
+    if (t == DB_TARGET_EMBEDDED) {
+        if (cluster_start(&cli->settings, &e) < 0)
+            return cli_report(&e);
+        if (cluster_conninfo(&cli->settings, conninfo, sizeof(conninfo)) < 0) {
+            bz_error_set(&e, BZ_EDB, "E_DB_CONNECT", "内置数据库目录“%s”路径过长",
+                         cli->settings.pgdata);
+            return cli_report(&e);
+        }
+        dsn = conninfo;
+    } else if (t == DB_TARGET_CONNINFO) {
+        dsn = cli->settings.db;
+    }
+    /* a "--" kept psql's own long options away from bizenv's option parser */
+    int first = 2;
+    if (first < argc && strcmp(argv[first], "--") == 0)
+        first++;
+    char **args = calloc((size_t)argc + 4, sizeof(*args));
+    if (args == NULL) {
+        bz_error_set(&e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        return cli_report(&e);
+    }
+    size_t n = 0;
+    args[n++] = PSQL_PATH;
+    if (dsn != NULL) {
+        args[n++] = "-d";
+        args[n++] = (char *)dsn;
+    }
+    for (int i = first; i < argc; i++)
+        args[n++] = argv[i];
+    args[n] = NULL;
+    fflush(NULL);
+    execv(PSQL_PATH, args);
+    bz_error_set(&e, BZ_ECONFIG, "E_CONFIG", "无法运行 %s", PSQL_PATH);
+    bz_error_detail(&e, "%s", strerror(errno));
+    free(args);
+    return cli_report(&e);
+}
+
+int
+cmd_db(struct cli *cli, int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "bizenv db: 错误 [E_USAGE] 缺少子命令\n%s\n", usage_text);
+        return EX_USAGE;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "psql") == 0)
+        return db_psql(cli, argc, argv);
+    if (argc > 2) {
+        fprintf(stderr, "bizenv db %s: 错误 [E_USAGE] 多余的参数“%s”\n%s\n", sub, argv[2],
+                usage_text);
+        return EX_USAGE;
+    }
+    if (strcmp(sub, "start") == 0)
+        return db_start(cli);
+    if (strcmp(sub, "stop") == 0)
+        return db_stop(cli);
+    if (strcmp(sub, "status") == 0)
+        return db_status(cli);
+    fprintf(stderr, "bizenv db: 错误 [E_USAGE] 未知子命令“%s”\n%s\n", sub, usage_text);
+    return EX_USAGE;
+}

@@ -1,0 +1,743 @@
+#include "cluster.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libpq-fe.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The last bytes of a program's output are kept: initdb and pg_ctl put the
+ * reason for a failure at the end, and the error detail holds 512 bytes. */
+#define OUTPUT_CAP 2048
+
+/* pg_ctl's wait for start and stop, in seconds (its -t). */
+#define PGCTL_WAIT "60"
+
+/* The socket file the server makes inside its socket folder. */
+#define SOCKET_NAME "/.s.PGSQL.5432"
+
+/* Marker line that makes postgresql.conf read bizenv.conf (last, so it wins). */
+static const char include_line[] = "include = 'bizenv.conf'\n";
+
+static const char sql_has_db[] = "SELECT 1 FROM pg_catalog.pg_database WHERE datname = 'bizenv'";
+static const char sql_create_db[] = "CREATE DATABASE bizenv";
+
+/* Every file name the module uses, derived from settings.pgdata. */
+struct paths {
+    char pgdata[BZ_PATH_MAX];
+    char lock[BZ_PATH_MAX + 8];  /* <pgdata>.lock */
+    char log[BZ_PATH_MAX + 8];   /* <pgdata>.log */
+    char parent[BZ_PATH_MAX];
+    char sockdir[BZ_PATH_MAX];
+};
+
+/* Who runs initdb and pg_ctl: bizenv itself, or settings.pg_user when root. */
+struct runas {
+    int switch_user; /* 1 when the child must drop to uid/gid */
+    uid_t uid;
+    gid_t gid;
+    char name[64];
+    char home[256];
+};
+
+/* Characters that pg_ctl's shell command line (it double-quotes -D and -l),
+ * the server's list-valued settings and our conf files cannot carry. */
+static int
+path_is_safe(const char *p)
+{
+    for (const unsigned char *c = (const unsigned char *)p; *c != '\0'; c++)
+        if (*c < 0x20 || *c == 0x7f || strchr("'\"\\,$`", *c) != NULL)
+            return 0;
+    return 1;
+}
+
+static uint64_t
+fnv1a64(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *c = (const unsigned char *)s; *c != '\0'; c++) {
+        h ^= *c;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+int
+cluster_socket_dir(const struct settings *s, char *buf, size_t cap)
+{
+    size_t n = strlen(s->pgdata);
+    size_t limit = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+    int fits = n > 0 && n + strlen(SOCKET_NAME) <= limit;
+    int r;
+
+    if (fits && path_is_safe(s->pgdata) && s->pgdata[n - 1] != ' ')
+        r = snprintf(buf, cap, "%s", s->pgdata);
+    else
+        r = snprintf(buf, cap, "/tmp/bizenv-%016llx-%lu", (unsigned long long)fnv1a64(s->pgdata),
+                     (unsigned long)geteuid());
+    if (r < 0 || (size_t)r >= cap) {
+        if (cap > 0)
+            buf[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+/* Appends key='value' to buf at *len, quoting as libpq's conninfo wants. */
+static int
+conninfo_add(char *buf, size_t cap, size_t *len, const char *key, const char *value)
+{
+    size_t n = *len;
+    for (const char *k = *len ? " " : ""; *k != '\0'; k++)
+        if (n + 1 < cap)
+            buf[n++] = *k;
+    for (const char *k = key; *k != '\0'; k++)
+        if (n + 1 < cap)
+            buf[n++] = *k;
+    if (n + 2 < cap) {
+        buf[n++] = '=';
+        buf[n++] = '\'';
+    } else {
+        return -1;
+    }
+    for (const char *v = value; *v != '\0'; v++) {
+        if ((*v == '\'' || *v == '\\') && n + 1 < cap)
+            buf[n++] = '\\';
+        if (n + 1 >= cap)
+            return -1;
+        buf[n++] = *v;
+    }
+    if (n + 1 >= cap)
+        return -1;
+    buf[n++] = '\'';
+    buf[n] = '\0';
+    *len = n;
+    return 0;
+}
+
+static int
+conninfo_for(const char *sockdir, const char *dbname, char *buf, size_t cap)
+{
+    size_t len = 0;
+    if (cap == 0)
+        return -1;
+    buf[0] = '\0';
+    if (conninfo_add(buf, cap, &len, "host", sockdir) < 0 ||
+        conninfo_add(buf, cap, &len, "port", "5432") < 0 ||
+        conninfo_add(buf, cap, &len, "dbname", dbname) < 0 ||
+        conninfo_add(buf, cap, &len, "user", "bizenv") < 0) {
+        buf[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+int
+cluster_conninfo(const struct settings *s, char *buf, size_t cap)
+{
+    char dir[BZ_PATH_MAX];
+    if (cluster_socket_dir(s, dir, sizeof(dir)) < 0) {
+        if (cap > 0)
+            buf[0] = '\0';
+        return -1;
+    }
+    return conninfo_for(dir, "bizenv", buf, cap);
+}
+
+static int
+cluster_fail(struct bz_error *e, const char *fmt, const char *arg)
+{
+    bz_error_set(e, BZ_EDB, "E_DB_CLUSTER", fmt, arg);
+    return e->status;
+}
+
+static int
+make_paths(const struct settings *s, struct paths *p, struct bz_error *e)
+{
+    memset(p, 0, sizeof(*p));
+    if (s->pgdata[0] != '/')
+        return cluster_fail(e, "内置数据库目录“%s”必须是绝对路径", s->pgdata);
+    if (!path_is_safe(s->pgdata))
+        return cluster_fail(e, "内置数据库目录“%s”含有不允许的字符（引号、反斜杠、逗号、$、`或控制字符）",
+                            s->pgdata);
+    bz_strlcpy_utf8(p->pgdata, s->pgdata, sizeof(p->pgdata));
+    size_t n = strlen(p->pgdata);
+    while (n > 1 && p->pgdata[n - 1] == '/')
+        p->pgdata[--n] = '\0';
+    if (n <= 1)
+        return cluster_fail(e, "内置数据库目录“%s”不能是根目录", s->pgdata);
+    snprintf(p->lock, sizeof(p->lock), "%s.lock", p->pgdata);
+    snprintf(p->log, sizeof(p->log), "%s.log", p->pgdata);
+    memcpy(p->parent, p->pgdata, n + 1);
+    char *slash = strrchr(p->parent, '/');
+    if (slash == p->parent)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    struct settings trimmed = *s;
+    memcpy(trimmed.pgdata, p->pgdata, n + 1);
+    if (cluster_socket_dir(&trimmed, p->sockdir, sizeof(p->sockdir)) < 0)
+        return cluster_fail(e, "内置数据库目录“%s”路径过长", s->pgdata);
+    return 0;
+}
+
+/* Decides who runs the server programs. PostgreSQL refuses root. */
+static int
+resolve_runas(const struct settings *s, struct runas *ra, struct bz_error *e)
+{
+    memset(ra, 0, sizeof(*ra));
+    ra->uid = geteuid();
+    ra->gid = getegid();
+    if (ra->uid != 0) {
+        const struct passwd *me = getpwuid(ra->uid);
+        bz_strlcpy_utf8(ra->home, me != NULL && me->pw_dir != NULL ? me->pw_dir : "/",
+                        sizeof(ra->home));
+        return 0;
+    }
+    errno = 0;
+    const struct passwd *pw = getpwnam(s->pg_user);
+    if (pw == NULL || pw->pw_uid == 0) {
+        bz_error_set(e, BZ_ECONFIG, "E_DB_CLUSTER",
+                     "以 root 运行时，内置数据库须以系统用户“%s”运行，但该用户%s；请安装 "
+                     "postgresql 软件包，或用设置项 pg_user 指定一个非 root 用户",
+                     s->pg_user, pw == NULL ? "不存在" : "是 root");
+        return e->status;
+    }
+    ra->switch_user = 1;
+    ra->uid = pw->pw_uid;
+    ra->gid = pw->pw_gid;
+    bz_strlcpy_utf8(ra->name, pw->pw_name, sizeof(ra->name));
+    bz_strlcpy_utf8(ra->home, pw->pw_dir != NULL ? pw->pw_dir : "/", sizeof(ra->home));
+    return 0;
+}
+
+/* Appends the bytes to the tail buffer, keeping only the last cap-1. */
+static void
+tail_append(char *out, size_t cap, size_t *len, const char *data, size_t n)
+{
+    if (n >= cap - 1) {
+        data += n - (cap - 1);
+        n = cap - 1;
+    }
+    if (*len + n > cap - 1) {
+        size_t drop = *len + n - (cap - 1);
+        memmove(out, out + drop, *len - drop);
+        *len -= drop;
+    }
+    memcpy(out + *len, data, n);
+    *len += n;
+    out[*len] = '\0';
+}
+
+/* The child side of run_program: never returns. Only async-signal-safe
+ * work matters little here (bizenv is single-threaded), but nothing is
+ * printed except into the pipe the parent collects. */
+static void
+child_exec(const struct runas *ra, int outfd, char *const argv[], char *const envp[])
+{
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
+        _exit(127);
+    closefrom(3);
+    if (chdir("/") != 0)
+        _exit(127);
+    if (ra->switch_user && (initgroups(ra->name, ra->gid) != 0 || setgid(ra->gid) != 0 ||
+                            setuid(ra->uid) != 0)) {
+        dprintf(2, "bizenv: cannot switch to user %s: %s\n", ra->name, strerror(errno));
+        _exit(126);
+    }
+    execve(argv[0], argv, envp);
+    dprintf(2, "bizenv: cannot execute %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
+
+/*
+ * Runs argv[0] (an absolute path) with argv, as ra, without a shell, with a
+ * small fixed environment. The tail of its stdout+stderr goes into out.
+ * Returns the exit status (128+signal when killed), or -1 when it could not
+ * be started (out then says why).
+ */
+static int
+run_program(const struct runas *ra, char *const argv[], char *out, size_t cap)
+{
+    char env_home[300];
+    snprintf(env_home, sizeof(env_home), "HOME=%s", ra->home);
+    char *envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", env_home, NULL};
+    size_t len = 0;
+    int fds[2];
+
+    out[0] = '\0';
+    /* close-on-exec so no program but the child keeps the pipe (the
+     * postmaster must not, or the read below would never see EOF) */
+    if (pipe(fds) != 0) {
+        snprintf(out, cap, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0) {
+        snprintf(out, cap, "fcntl: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    fflush(NULL); /* the child must not flush our buffers a second time */
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(out, cap, "fork: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0)
+        child_exec(ra, fds[1], argv, envp);
+    close(fds[1]);
+    for (;;) {
+        char chunk[512];
+        ssize_t n = read(fds[0], chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        tail_append(out, cap, &len, chunk, (size_t)n);
+    }
+    close(fds[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+}
+
+/* Puts program output into e's detail on one line, starting at a whole
+ * UTF-8 character, with `extra` (a log tail) after it. */
+static void
+detail_from_output(struct bz_error *e, const char *out, const char *extra)
+{
+    char flat[OUTPUT_CAP * 2];
+    size_t n = 0;
+    const char *parts[] = {out, extra};
+    for (size_t i = 0; i < 2; i++) {
+        if (parts[i] == NULL || parts[i][0] == '\0')
+            continue;
+        if (n > 0 && n + 3 < sizeof(flat)) {
+            memcpy(flat + n, " | ", 3);
+            n += 3;
+        }
+        for (const char *c = parts[i]; *c != '\0' && n + 1 < sizeof(flat); c++) {
+            char ch = (*c == '\n' || *c == '\r' || *c == '\t') ? ' ' : *c;
+            if (ch == ' ' && (n == 0 || flat[n - 1] == ' '))
+                continue;
+            flat[n++] = ch;
+        }
+    }
+    while (n > 0 && flat[n - 1] == ' ')
+        n--;
+    flat[n] = '\0';
+    /* keep the end: that is where the reason is */
+    size_t keep = sizeof(e->detail) - 1;
+    const char *start = flat;
+    if (n > keep) {
+        start = flat + (n - keep);
+        while (((unsigned char)*start & 0xC0) == 0x80)
+            start++;
+    }
+    bz_error_detail(e, "%s", start);
+}
+
+/* The last bytes of the server log, to explain a failed start. */
+static void
+read_log_tail(const char *path, char *out, size_t cap)
+{
+    out[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return;
+    off_t size = lseek(fd, 0, SEEK_END);
+    off_t from = size > (off_t)(cap - 1) ? size - (off_t)(cap - 1) : 0;
+    ssize_t n = pread(fd, out, cap - 1, from);
+    out[n > 0 ? n : 0] = '\0';
+    close(fd);
+}
+
+/* Creates dir (and missing parents) with mode for the last level and 0755
+ * for the ones above. */
+static int
+mkdir_p(const char *dir, mode_t mode)
+{
+    char tmp[BZ_PATH_MAX];
+    bz_strlcpy_utf8(tmp, dir, sizeof(tmp));
+    for (char *p = tmp + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+/* Makes a folder the server user owns alone, or checks an existing one
+ * (a socket folder under /tmp may have been made by someone else first). */
+static int
+ensure_private_dir(const char *dir, const struct runas *ra, struct bz_error *e)
+{
+    struct stat st;
+    if (mkdir(dir, 0700) == 0) {
+        if (ra->switch_user && chown(dir, ra->uid, ra->gid) != 0) {
+            cluster_fail(e, "无法设置目录“%s”的属主", dir);
+            return bz_error_detail(e, "%s", strerror(errno));
+        }
+    } else if (errno != EEXIST) {
+        cluster_fail(e, "无法创建目录“%s”", dir);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    if (lstat(dir, &st) != 0) {
+        cluster_fail(e, "无法访问目录“%s”", dir);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    if (!S_ISDIR(st.st_mode) || st.st_uid != ra->uid || (st.st_mode & 077) != 0) {
+        cluster_fail(e, "套接字目录“%s”不是数据库用户独占的目录，拒绝使用", dir);
+        return bz_error_detail(e, "uid %lu, mode %03o", (unsigned long)st.st_uid,
+                               (unsigned)(st.st_mode & 0777));
+    }
+    return 0;
+}
+
+/* Opens (creating) a file for writing, owned by the server user. */
+static int
+open_for_server(const char *path, int flags, const struct runas *ra)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | flags, 0600);
+    if (fd < 0)
+        return -1;
+    if (ra->switch_user && fchown(fd, ra->uid, ra->gid) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int
+write_all(int fd, const char *data, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, data, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        data += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Writes pgdata/bizenv.conf: the connection settings, every start, so a
+ * moved home or a changed socket folder is picked up. */
+static int
+write_bizenv_conf(const struct paths *p, const struct runas *ra, struct bz_error *e)
+{
+    char path[BZ_PATH_MAX + 16], text[BZ_PATH_MAX + 512];
+    snprintf(path, sizeof(path), "%s/bizenv.conf", p->pgdata);
+    int n = snprintf(text, sizeof(text),
+                     "# Written by bizenv at every start of the embedded cluster; edits are lost.\n"
+                     "# Unix socket only: the server opens no TCP port at all.\n"
+                     "listen_addresses = ''\n"
+                     "port = 5432\n"
+                     "unix_socket_directories = '%s'\n"
+                     "unix_socket_permissions = 0700\n",
+                     p->sockdir);
+    int fd = open_for_server(path, O_TRUNC, ra);
+    if (fd < 0 || write_all(fd, text, (size_t)n) != 0 || close(fd) != 0) {
+        cluster_fail(e, "无法写入内置数据库配置“%s”", path);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    return 0;
+}
+
+/* Makes sure postgresql.conf ends by including bizenv.conf (appended once,
+ * at creation; checked at every start in case creation was interrupted). */
+static int
+ensure_include(const struct paths *p, struct bz_error *e)
+{
+    char path[BZ_PATH_MAX + 24];
+    snprintf(path, sizeof(path), "%s/postgresql.conf", p->pgdata);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        cluster_fail(e, "无法读取“%s”", path);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    char line[4096];
+    int found = 0;
+    while (!found && fgets(line, sizeof(line), f) != NULL)
+        found = strcmp(line, include_line) == 0;
+    fclose(f);
+    if (found)
+        return 0;
+    int fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+    static const char block[] = "\n# bizenv: connection settings of the embedded cluster\n";
+    if (fd < 0 || write_all(fd, block, sizeof(block) - 1) != 0 ||
+        write_all(fd, include_line, sizeof(include_line) - 1) != 0 || close(fd) != 0) {
+        cluster_fail(e, "无法写入“%s”", path);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    return 0;
+}
+
+static int
+initdb(const struct settings *s, const struct paths *p, const struct runas *ra,
+       struct bz_error *e)
+{
+    char prog[BZ_PATH_MAX + 16], out[OUTPUT_CAP];
+    snprintf(prog, sizeof(prog), "%s/initdb", s->pg_bindir);
+    char *argv[] = {prog, "-D", (char *)p->pgdata, "-U", "bizenv", "--auth=trust",
+                    "-E", "UTF8", "--locale=C.UTF-8", NULL};
+
+    if (mkdir_p(p->pgdata, 0700) != 0) {
+        cluster_fail(e, "无法创建内置数据库目录“%s”", p->pgdata);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    if (ra->switch_user && chown(p->pgdata, ra->uid, ra->gid) != 0) {
+        cluster_fail(e, "无法把内置数据库目录“%s”交给数据库用户", p->pgdata);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    int rc = run_program(ra, argv, out, sizeof(out));
+    if (rc != 0) {
+        cluster_fail(e, "无法创建内置数据库（initdb 失败），目录“%s”", p->pgdata);
+        detail_from_output(e, out, NULL);
+        return e->status;
+    }
+    return ensure_include(p, e);
+}
+
+static int
+pg_ctl(const struct settings *s, const struct paths *p, const struct runas *ra, int start,
+       struct bz_error *e)
+{
+    char prog[BZ_PATH_MAX + 16], out[OUTPUT_CAP];
+    snprintf(prog, sizeof(prog), "%s/pg_ctl", s->pg_bindir);
+    char *start_argv[] = {prog, "start", "-D", (char *)p->pgdata, "-l", (char *)p->log,
+                          "-w", "-t", PGCTL_WAIT, "-s", NULL};
+    char *stop_argv[] = {prog, "stop", "-D", (char *)p->pgdata, "-m", "fast",
+                         "-w", "-t", PGCTL_WAIT, "-s", NULL};
+
+    int rc = run_program(ra, start ? start_argv : stop_argv, out, sizeof(out));
+    if (rc == 0)
+        return 0;
+    cluster_fail(e, start ? "内置数据库启动失败（%s）" : "内置数据库停止失败（%s）", p->pgdata);
+    char logtail[400];
+    read_log_tail(p->log, logtail, sizeof(logtail));
+    detail_from_output(e, out, logtail);
+    return e->status;
+}
+
+/* Creates database bizenv unless it exists (creation may have been
+ * interrupted after initdb; checked at every real start, which is rare). */
+static int
+ensure_database(const struct paths *p, struct bz_error *e)
+{
+    char conninfo[BZ_PATH_MAX * 2 + 128];
+    int rc = 0;
+    PGresult *res = NULL;
+
+    if (conninfo_for(p->sockdir, "postgres", conninfo, sizeof(conninfo)) < 0)
+        return cluster_fail(e, "内置数据库目录“%s”路径过长", p->pgdata);
+    PGconn *conn = PQconnectdb(conninfo);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        rc = cluster_fail(e, "无法连接刚启动的内置数据库（套接字目录 %s）", p->sockdir);
+        bz_error_detail(e, "%s", PQerrorMessage(conn));
+        goto out;
+    }
+    res = PQexec(conn, sql_has_db);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 0) {
+        PQclear(res);
+        res = PQexec(conn, sql_create_db);
+        if (PQresultStatus(res) == PGRES_COMMAND_OK)
+            goto out;
+    } else if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        goto out;
+    }
+    rc = cluster_fail(e, "无法在内置数据库中创建数据库 bizenv（%s）", p->pgdata);
+    bz_error_detail(e, "%s", PQerrorMessage(conn));
+out:
+    PQclear(res);
+    PQfinish(conn);
+    return rc;
+}
+
+/* Reads the postmaster's pid from postmaster.pid; 0 when there is none. */
+static long
+read_pid(const char *pgdata)
+{
+    char path[BZ_PATH_MAX + 24], buf[64];
+    snprintf(path, sizeof(path), "%s/postmaster.pid", pgdata);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    char *end;
+    long pid = strtol(buf, &end, 10);
+    return (end != buf && pid > 0 && *end == '\n') ? pid : 0;
+}
+
+/* A live pid counts as running; a stale file after a crash is left to
+ * pg_ctl start, which the server handles itself. */
+static int
+status_of(const struct paths *p, struct cluster_status *st, struct bz_error *e)
+{
+    char path[BZ_PATH_MAX + 16];
+    struct stat sb;
+
+    memset(st, 0, sizeof(*st));
+    bz_strlcpy_utf8(st->socket_dir, p->sockdir, sizeof(st->socket_dir));
+    snprintf(path, sizeof(path), "%s/PG_VERSION", p->pgdata);
+    if (stat(path, &sb) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return 0;
+        cluster_fail(e, "无法访问内置数据库目录“%s”", p->pgdata);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    st->exists = 1;
+    long pid = read_pid(p->pgdata);
+    if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+        st->running = 1;
+        st->pid = pid;
+    }
+    return 0;
+}
+
+int
+cluster_status(const struct settings *s, struct cluster_status *st, struct bz_error *e)
+{
+    struct paths p;
+    memset(st, 0, sizeof(*st));
+    int rc = make_paths(s, &p, e);
+    if (rc < 0)
+        return rc;
+    return status_of(&p, st, e);
+}
+
+/* Takes the creation/start lock next to pgdata; returns the fd or -1. */
+static int
+lock_cluster(const struct paths *p, struct bz_error *e)
+{
+    if (mkdir_p(p->parent, 0755) != 0) {
+        cluster_fail(e, "无法创建目录“%s”", p->parent);
+        bz_error_detail(e, "%s", strerror(errno));
+        return -1;
+    }
+    int fd = open(p->lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        cluster_fail(e, "无法打开锁文件“%s”", p->lock);
+        bz_error_detail(e, "%s", strerror(errno));
+        return -1;
+    }
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno == EINTR)
+            continue;
+        cluster_fail(e, "无法锁定“%s”", p->lock);
+        bz_error_detail(e, "%s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The steps of a start once the lock is held and the server is down. */
+static int
+start_locked(const struct settings *s, const struct paths *p, const struct runas *ra, int exists,
+             struct bz_error *e)
+{
+    int rc = exists ? ensure_include(p, e) : initdb(s, p, ra, e);
+    if (rc < 0)
+        return rc;
+    if (strcmp(p->sockdir, p->pgdata) != 0) {
+        rc = ensure_private_dir(p->sockdir, ra, e);
+        if (rc < 0)
+            return rc;
+    }
+    rc = write_bizenv_conf(p, ra, e);
+    if (rc < 0)
+        return rc;
+    int fd = open_for_server(p->log, O_APPEND, ra);
+    if (fd < 0) {
+        cluster_fail(e, "无法创建内置数据库日志“%s”", p->log);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    close(fd);
+    rc = pg_ctl(s, p, ra, 1, e);
+    if (rc < 0)
+        return rc;
+    return ensure_database(p, e);
+}
+
+int
+cluster_start(const struct settings *s, struct bz_error *e)
+{
+    struct paths p;
+    struct runas ra;
+    struct cluster_status st;
+    int lockfd = -1;
+
+    int rc = make_paths(s, &p, e);
+    if (rc == 0)
+        rc = resolve_runas(s, &ra, e);
+    if (rc < 0)
+        return rc;
+    lockfd = lock_cluster(&p, e);
+    if (lockfd < 0)
+        return e->status;
+    rc = status_of(&p, &st, e);
+    if (rc < 0 || st.running)
+        goto out;
+    rc = start_locked(s, &p, &ra, st.exists, e);
+out:
+    close(lockfd); /* releases the flock */
+    return rc;
+}
+
+int
+cluster_stop(const struct settings *s, struct bz_error *e)
+{
+    struct paths p;
+    struct runas ra;
+    struct cluster_status st;
+    int lockfd = -1;
+
+    int rc = make_paths(s, &p, e);
+    if (rc == 0)
+        rc = status_of(&p, &st, e);
+    if (rc < 0 || !st.running)
+        return rc;
+    rc = resolve_runas(s, &ra, e);
+    if (rc < 0)
+        return rc;
+    lockfd = lock_cluster(&p, e);
+    if (lockfd < 0)
+        return e->status;
+    rc = status_of(&p, &st, e);
+    if (rc == 0 && st.running)
+        rc = pg_ctl(s, &p, &ra, 0, e);
+    close(lockfd);
+    return rc;
+}

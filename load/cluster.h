@@ -1,0 +1,74 @@
+/*
+ * cluster — bizenv's own embedded PostgreSQL 15 cluster (the default when
+ * no database is configured).
+ *
+ * Layout, for pgdata = $BIZENV_HOME/pg:
+ *   pg/            the data folder (0700, owned by the server user)
+ *   pg/bizenv.conf connection settings, included from postgresql.conf and
+ *                  rewritten at every start, so a manual `pg_ctl start`
+ *                  keeps them: listen_addresses = '' (no TCP at all),
+ *                  port 5432, unix_socket_permissions 0700 and the socket
+ *                  folder
+ *   pg.lock        flock taken while creating or starting, so two bizenv
+ *                  processes starting at once do not collide
+ *   pg.log         the server log (pg_ctl -l)
+ * The socket lives in pgdata itself (already 0700). When that path would
+ * exceed the 107-byte limit of a Unix socket path, or holds characters the
+ * server's configuration lists cannot carry, the socket goes to
+ * /tmp/bizenv-<FNV-1a 64 of pgdata>-<server uid>/ instead: made 0700 and
+ * owned by the server user, refused if someone else owns it. The choice is
+ * a pure function of the pgdata path, and is also written in bizenv.conf.
+ *
+ * The cluster is created on first start (initdb -U bizenv --auth=trust -E
+ * UTF8 --locale=C.UTF-8, then database bizenv). PostgreSQL refuses to run
+ * as root: when bizenv runs as root, initdb and pg_ctl run as the OS user
+ * settings.pg_user, forked and exec'd directly (never through a shell).
+ * Their output is collected into a capped buffer and reported in the error
+ * detail. This module never prints.
+ */
+#ifndef BZ_CLUSTER_H
+#define BZ_CLUSTER_H
+
+#include "../common/error.h"
+#include "../common/settings.h"
+
+#include <stddef.h>
+
+struct cluster_status {
+    int exists;                   /* pgdata holds an initialised cluster (PG_VERSION) */
+    int running;                  /* postmaster.pid names a live process */
+    long pid;                     /* the postmaster's pid when running, else 0 */
+    char socket_dir[BZ_PATH_MAX]; /* where the server's socket is, or will be */
+};
+
+/*
+ * Creates the cluster if needed and starts it if it is not running (a
+ * running cluster makes this a no-op). Waits until it accepts connections
+ * (at most 60 s). Returns 0, or E_DB_CLUSTER (BZ_EDB; BZ_ECONFIG when
+ * settings.pg_user is unusable) with the programs' output in the detail.
+ */
+int cluster_start(const struct settings *s, struct bz_error *e);
+
+/*
+ * Stops the cluster (fast shutdown, waiting at most 60 s). Stopping a
+ * cluster that is not running or not created succeeds. Returns 0 or
+ * E_DB_CLUSTER.
+ */
+int cluster_stop(const struct settings *s, struct bz_error *e);
+
+/* Fills *st without changing anything. Returns 0, or E_DB_CLUSTER when
+ * pgdata cannot be examined (permission). */
+int cluster_status(const struct settings *s, struct cluster_status *st, struct bz_error *e);
+
+/*
+ * Writes the libpq conninfo of the cluster's database ("host=<socket dir>
+ * port=5432 dbname=bizenv user=bizenv", values quoted) into buf. Returns 0,
+ * or -1 when it does not fit in cap (buf then holds "").
+ */
+int cluster_conninfo(const struct settings *s, char *buf, size_t cap);
+
+/* The socket folder the cluster uses (see above) into buf. Returns 0, or
+ * -1 when it does not fit (buf then holds ""). Cannot fail otherwise. */
+int cluster_socket_dir(const struct settings *s, char *buf, size_t cap);
+
+#endif

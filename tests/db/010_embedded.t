@@ -1,0 +1,138 @@
+#!/bin/bash
+# The embedded cluster: created on first use, Unix socket only, private
+# socket folder, run as the pg_user when bizenv is root, concurrent starts
+# safe, data kept across stop/start.
+. "$(dirname "$0")/../lib/tap.sh"
+
+# Exercise the embedded default, not the test run's cluster.
+unset PGHOST PGPORT PGUSER PGDATABASE PGSERVICE
+
+PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
+[ -x "$PG_BINDIR/pg_ctl" ] || skip_all "no PostgreSQL server programs in $PG_BINDIR"
+
+HOMES=""
+# Never leave a postmaster behind, whatever failed.
+cleanup() {
+    for h in $HOMES; do
+        "$BIZENV" --home "$h" db stop >/dev/null 2>&1
+        if [ -f "$h/pg/postmaster.pid" ]; then
+            if [ "$(id -u)" = 0 ]; then
+                runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$h/pg" -m immediate -w stop >/dev/null 2>&1
+            else
+                "$PG_BINDIR/pg_ctl" -D "$h/pg" -m immediate -w stop >/dev/null 2>&1
+            fi
+        fi
+        # the long-path test's socket folder lives under /tmp
+        for d in $(cat "$h/sockdir" 2>/dev/null); do rm -rf "$d"; done
+    done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+H=$(new_home)
+[ -n "$H" ] || { echo "Bail out! new_home failed"; exit 1; }
+HOMES="$H"
+db() { "$BIZENV" --home "$H" db "$@"; }
+pid_of() { head -1 "$1/pg/postmaster.pid" 2>/dev/null; }
+
+out=$(db status 2>&1); rc=$?
+is "$rc" 3 "status on a fresh home exits 3 (not running)"
+like "$out" "未创建" "status on a fresh home says not created"
+ok "$([ ! -e "$H/pg" ]; echo $?)" "status does not create the data folder"
+
+out=$(db start 2>&1); rc=$?
+is "$rc" 0 "start on a fresh home succeeds"
+like "$out" "^内置数据库已启动（$H/pg）" "start names the socket folder"
+ok "$([ -f "$H/pg/PG_VERSION" ]; echo $?)" "start created the cluster"
+pid=$(pid_of "$H")
+owner=$(ps -o user= -p "$pid" 2>/dev/null | tr -d ' ')
+if [ "$(id -u)" = 0 ]; then
+    is "$owner" postgres "as root, the server runs as postgres"
+    is "$(stat -c %U "$H/pg")" postgres "as root, the data folder belongs to postgres"
+else
+    is "$owner" "$(id -un)" "the server runs as the invoking user"
+    ok 0 "data folder ownership (root only)"
+fi
+
+out=$(db status 2>&1); rc=$?
+is "$rc" 0 "status of a running cluster exits 0"
+like "$out" "运行中（进程 $pid）" "status names the postmaster pid"
+
+out=$(db psql -X -At -c 'SHOW listen_addresses' 2>&1)
+is "$out" "" "listen_addresses is empty (no TCP)"
+out=$(db psql -X -At -c 'SHOW unix_socket_permissions' 2>&1)
+is "$out" "0700" "socket permissions are 0700"
+is "$(stat -c %a "$H/pg")" 700 "the socket folder is not world-accessible"
+is "$(stat -c %a "$H/pg/.s.PGSQL.5432")" 700 "the socket itself is private"
+like "$(cat "$H/pg/bizenv.conf")" "^listen_addresses = ''" "listen_addresses is written in the config files"
+like "$(cat "$H/pg/postgresql.conf")" "^include = 'bizenv.conf'" "postgresql.conf includes bizenv.conf"
+
+out=$(db psql -X -At -c 'select current_user' 2>&1); rc=$?
+is "$rc" 0 "db psql runs"
+is "$out" bizenv "db psql connects as bizenv"
+is "$(db psql -X -At -c 'select current_database()' 2>&1)" bizenv "database bizenv was created"
+
+out=$(db start 2>&1); rc=$?
+is "$rc" 0 "a second start succeeds"
+is "$(pid_of "$H")" "$pid" "a second start is a no-op (same postmaster)"
+
+db psql -X -q -c 'create table kept(x int); insert into kept values (42)' >/dev/null 2>&1
+ok $? "a table is created"
+
+out=$(db stop 2>&1); rc=$?
+is "$rc" 0 "stop succeeds"
+like "$out" "^内置数据库已停止" "stop says stopped"
+ok "$([ ! -e "$H/pg/postmaster.pid" ]; echo $?)" "stop removed postmaster.pid"
+out=$(db status 2>&1); rc=$?
+is "$rc" 3 "status after stop exits 3"
+like "$out" "已停止" "status after stop says stopped"
+out=$(db stop 2>&1); rc=$?
+is "$rc" 0 "stopping a stopped cluster succeeds"
+
+out=$(db psql -X -At -c 'select x from kept' 2>&1); rc=$?
+is "$rc" 0 "psql starts the stopped cluster"
+is "$out" 42 "data survives stop and start"
+
+# Two processes starting the same fresh home at once.
+H2=$(new_home)
+HOMES="$HOMES $H2"
+"$BIZENV" --home "$H2" db start >"$T/c1.out" 2>&1 &
+p1=$!
+"$BIZENV" --home "$H2" db start >"$T/c2.out" 2>&1 &
+p2=$!
+wait $p1; rc1=$?
+wait $p2; rc2=$?
+is "$rc1" 0 "first concurrent start succeeds"
+is "$rc2" 0 "second concurrent start succeeds"
+n=$(ps -eo args= | awk -v d="$H2/pg" '$2 == "-D" && $3 == d' | wc -l)
+is "$n" 1 "concurrent starts leave exactly one server"
+is "$("$BIZENV" --home "$H2" db psql -X -At -c 'select 1' 2>&1)" 1 "the concurrently started cluster answers"
+"$BIZENV" --home "$H2" db stop >/dev/null 2>&1
+
+# A data folder whose socket path would pass the 107-byte limit gets a
+# private socket folder under /tmp.
+H3=$(new_home)
+HOMES="$HOMES $H3"
+long="$H3/a-rather-long-folder-name-that-pushes-the-socket-path/over-the-limit-of-sun-path"
+mkdir -p "$long"
+"$BIZENV" --home "$H3" --set "pgdata=$long/pg" db start >"$T/long.out" 2>&1; rc=$?
+is "$rc" 0 "start with a long data folder path succeeds"
+sock=$(sed -n 's/^内置数据库已启动（\(.*\)）$/\1/p' "$T/long.out")
+echo "$sock" >"$H3/sockdir"
+like "$sock" "^/tmp/bizenv-[0-9a-f]{16}-[0-9]+$" "the socket folder falls back to /tmp/bizenv-<hash>-<uid>"
+is "$(stat -c %a "$sock" 2>/dev/null)" 700 "the fallback socket folder is private"
+is "$("$BIZENV" --home "$H3" --set "pgdata=$long/pg" db psql -X -At -c 'select 1' 2>&1)" 1 \
+    "the long-path cluster answers"
+"$BIZENV" --home "$H3" --set "pgdata=$long/pg" db stop >/dev/null 2>&1
+# cleanup() only knows $H3/pg; stop the long one here
+ok "$([ ! -e "$long/pg/postmaster.pid" ]; echo $?)" "the long-path cluster stopped"
+
+if [ "$(id -u)" = 0 ]; then
+    H4=$(new_home)
+    out=$("$BIZENV" --home "$H4" --set pg_user=nosuchuser_bz db start 2>&1); rc=$?
+    is "$rc" 78 "as root, a missing pg_user is a configuration error"
+    like "$out" "E_DB_CLUSTER.*nosuchuser_bz.*pg_user" "the message names the user and the setting"
+fi
+
+done_testing
