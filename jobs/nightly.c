@@ -1,0 +1,310 @@
+#include "nightly.h"
+
+#include "../ingest/inbox.h"
+#include "../load/db.h"
+#include "runlock.h"
+#include "runlog.h"
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The summary is a page or two; 1 MB leaves room for a long rejected list. */
+#define SUMMARY_LIMIT (1u << 20)
+
+static const char run_begin_sql[] = "SELECT meta.run_begin($1, $2::date, $3, $4::int)";
+static const char run_end_sql[] =
+    "SELECT meta.run_end($1::bigint, $2, $3::int, $4::int, $5::int, $6::int, $7::int, "
+    "$8::text[], $9, $10, $11)";
+static const char refresh_sql[] = "SELECT report.refresh_ranking($1, $2::date)";
+static const char unreported_sql[] =
+    "SELECT code, name, status, months_reported, months_on_time "
+    "FROM report.ranking($1, $2::date) ORDER BY code";
+
+struct night {
+    struct cli *cli;
+    struct nightly_report *r;
+    PGconn *conn;
+    struct runlog log;
+    char as_of[16];         /* YYYY-MM-DD */
+    char last_month[16];    /* the last month ended by as_of, YYYY-MM */
+    struct dbuf missing;    /* array literal of codes not reported for last_month */
+    nightly_observer obs;
+    void *obs_arg;
+};
+
+static void
+on_file(const struct pipeline_file *f, size_t done, size_t total, void *arg)
+{
+    struct night *n = arg;
+    struct nightly_report *r = n->r;
+    runlog_printf(&n->log, "file %s: state=%d submissions=%zu accepted=%zu duplicates=%zu "
+                  "rejected=%zu codes=%s", f->name, (int)f->state, f->submissions, f->accepted,
+                  f->duplicates, f->rejected, f->codes);
+    if (f->rejected > 0 && r->nrejected < NIGHTLY_MAX_LISTED) {
+        size_t i = r->nrejected++;
+        r->rejected[i] = *f;
+        snprintf(r->rejected_names[i], sizeof(r->rejected_names[i]), "%s", f->name);
+        r->rejected[i].name = r->rejected_names[i];
+    }
+    if (n->obs != NULL)
+        n->obs(f, done, total, n->obs_arg);
+}
+
+static int
+exec_params(struct night *n, const char *sql, int nparams, const char *const *values,
+            const char *what, PGresult **out, struct bz_error *e)
+{
+    PGresult *res = PQexecParams(n->conn, sql, nparams, NULL, values, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
+        int rc = db_error(e, n->conn, res, what);
+        PQclear(res);
+        return rc;
+    }
+    if (out != NULL)
+        *out = res;
+    else
+        PQclear(res);
+    return 0;
+}
+
+static int
+begin_run(struct night *n, struct bz_error *e)
+{
+    char host[256] = "", pid[32];
+    PGresult *res;
+    gethostname(host, sizeof(host) - 1);
+    snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+    const char *v[] = {"nightly", n->as_of, host, pid};
+    int rc = exec_params(n, run_begin_sql, 4, v, "登记运行记录", &res, e);
+    if (rc < 0)
+        return rc;
+    n->r->run_id = atoll(PQgetvalue(res, 0, 0));
+    n->log.run_id = n->r->run_id;
+    PQclear(res);
+    return 0;
+}
+
+/* Adds "YYYY-MM", "YYYY-Qn", "YYYY-Hn" and "YYYY" of a month to the list. */
+static void
+add_period(struct nightly_report *r, const char *p)
+{
+    for (size_t i = 0; i < r->nrefreshed; i++)
+        if (strcmp(r->refreshed[i], p) == 0)
+            return;
+    if (r->nrefreshed < sizeof(r->refreshed) / sizeof(r->refreshed[0]))
+        snprintf(r->refreshed[r->nrefreshed++], sizeof(r->refreshed[0]), "%s", p);
+}
+
+static void
+add_month_periods(struct nightly_report *r, unsigned year, unsigned month, int with_half)
+{
+    char p[32];
+    year %= 10000u;
+    month = month < 1 || month > 12 ? 1 : month;
+    snprintf(p, sizeof(p), "%04u-%02u", year, month);
+    add_period(r, p);
+    snprintf(p, sizeof(p), "%04u-Q%u", year, (month - 1) / 3 + 1);
+    add_period(r, p);
+    if (with_half) {
+        snprintf(p, sizeof(p), "%04u-H%u", year, month <= 6 ? 1u : 2u);
+        add_period(r, p);
+    }
+    snprintf(p, sizeof(p), "%04u", year);
+    add_period(r, p);
+}
+
+static int
+refresh_rankings(struct night *n, struct bz_error *e)
+{
+    struct nightly_report *r = n->r;
+    add_month_periods(r, (unsigned)r->as_of / 10000, (unsigned)r->as_of / 100 % 100, 0);
+    for (size_t i = 0; i < r->st.nperiods; i++)
+        add_month_periods(r, (unsigned)atoi(r->st.periods[i]),
+                          (unsigned)atoi(r->st.periods[i] + 5), 1);
+    for (size_t i = 0; i < r->nrefreshed; i++) {
+        const char *v[] = {r->refreshed[i], n->as_of};
+        int rc = exec_params(n, refresh_sql, 2, v, "刷新排名", NULL, e);
+        if (rc < 0)
+            return rc;
+        runlog_printf(&n->log, "ranking %s refreshed as of %s", r->refreshed[i], n->as_of);
+    }
+    return 0;
+}
+
+/* Appends the townships that have not reported, or reported late, for the
+ * last month ended by as_of. */
+static int
+summarize_reporting(struct night *n, struct bz_error *e)
+{
+    PGresult *res;
+    const char *v[] = {n->last_month, n->as_of};
+    struct dbuf *b = &n->r->summary;
+    int rc = exec_params(n, unreported_sql, 2, v, "查询报送情况", &res, e);
+    if (rc < 0)
+        return rc;
+    int missing = 0, late = 0;
+    dbuf_adds(&n->missing, "{");
+    dbuf_printf(b, "%s 未报送的乡镇：", n->last_month);
+    for (int i = 0; i < PQntuples(res); i++) {
+        if (strcmp(PQgetvalue(res, i, 2), "未报送") != 0)
+            continue;
+        dbuf_printf(b, "%s%s（%s）", missing ? "、" : "", PQgetvalue(res, i, 1),
+                    PQgetvalue(res, i, 0));
+        dbuf_printf(&n->missing, "%s%s", missing ? "," : "", PQgetvalue(res, i, 0));
+        missing++;
+    }
+    dbuf_adds(&n->missing, "}");
+    dbuf_adds(b, missing ? "\n" : "无\n");
+    dbuf_printf(b, "%s 迟报的乡镇：", n->last_month);
+    for (int i = 0; i < PQntuples(res); i++) {
+        if (atoi(PQgetvalue(res, i, 3)) == 0 ||
+            atoi(PQgetvalue(res, i, 4)) >= atoi(PQgetvalue(res, i, 3)))
+            continue;
+        dbuf_printf(b, "%s%s（%s）", late ? "、" : "", PQgetvalue(res, i, 1),
+                    PQgetvalue(res, i, 0));
+        late++;
+    }
+    dbuf_adds(b, late ? "\n" : "无\n");
+    PQclear(res);
+    return 0;
+}
+
+static void
+summarize_files(struct nightly_report *r)
+{
+    struct dbuf *b = &r->summary;
+    const struct pipeline_stats *st = &r->st;
+    dbuf_printf(b, "收件 %zu 个文件：接收 %zu，重复 %zu，退回 %zu", st->files_seen,
+                st->files_accepted, st->files_duplicate, st->files_rejected);
+    if (st->files_retry > 0)
+        dbuf_printf(b, "，未完成 %zu（留在收件箱，下次重试）", st->files_retry);
+    dbuf_printf(b, "\n报表 %zu 份：接收 %zu，重复 %zu，退回 %zu，警告 %zu 条\n", st->submissions,
+                st->accepted, st->duplicates, st->rejected, st->warnings);
+    if (r->nrejected == 0)
+        return;
+    dbuf_adds(b, "退回的文件：\n");
+    for (size_t i = 0; i < r->nrejected; i++)
+        dbuf_printf(b, "  %s：退回 %zu 份 [%s] %s\n", r->rejected[i].name,
+                    r->rejected[i].rejected, r->rejected[i].codes, r->rejected[i].first_error);
+    if (st->rejected > r->nrejected)
+        dbuf_printf(b, "  （其余未列出，见 quarantine/ 目录）\n");
+}
+
+static void
+write_summary(struct night *n)
+{
+    struct nightly_report *r = n->r;
+    struct bz_error ignored;
+    if (inbox_mkdirs(n->cli->settings.runs, &ignored) < 0)
+        return;
+    snprintf(r->summary_path, sizeof(r->summary_path), "%s/%s-run%lld.txt",
+             n->cli->settings.runs, n->as_of, r->run_id);
+    FILE *f = fopen(r->summary_path, "w");
+    if (f == NULL) {
+        r->summary_path[0] = '\0';
+        return;
+    }
+    fwrite(r->summary.data ? r->summary.data : "", 1, r->summary.len, f);
+    if (fclose(f) != 0)
+        r->summary_path[0] = '\0';
+}
+
+static void
+end_run(struct night *n, int rc, const struct bz_error *e)
+{
+    struct nightly_report *r = n->r;
+    struct bz_error ignored;
+    char v[7][32];
+    if (n->conn == NULL || r->run_id == 0 || PQstatus(n->conn) != CONNECTION_OK)
+        return;
+    snprintf(v[0], sizeof(v[0]), "%lld", r->run_id);
+    snprintf(v[1], sizeof(v[1]), "%zu", r->st.files_taken);
+    snprintf(v[2], sizeof(v[2]), "%zu", r->st.accepted);
+    snprintf(v[3], sizeof(v[3]), "%zu", r->st.duplicates);
+    snprintf(v[4], sizeof(v[4]), "%zu", r->st.rejected);
+    snprintf(v[5], sizeof(v[5]), "%zu", r->st.warnings);
+    const char *p[] = {v[0], rc < 0 ? "failed" : "ok", v[1], v[2], v[3], v[4], v[5],
+                       n->missing.data ? n->missing.data : "{}", rc < 0 ? e->code : NULL,
+                       rc < 0 ? e->message : NULL, r->summary_path[0] ? r->summary_path : NULL};
+    exec_params(n, run_end_sql, 11, p, "结束运行记录", NULL, &ignored);
+}
+
+static void
+begin_summary(struct night *n)
+{
+    dbuf_printf(&n->r->summary, "bizenv 夜间任务（截至 %s）\n", n->as_of);
+}
+
+int
+nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
+            struct nightly_report *r, struct bz_error *e)
+{
+    struct night n;
+    struct runlock lock = {-1};
+    int rc;
+
+    memset(&n, 0, sizeof(n));
+    memset(r, 0, sizeof(*r));
+    dbuf_init(&r->summary, SUMMARY_LIMIT);
+    dbuf_init(&n.missing, SUMMARY_LIMIT);
+    n.cli = cli;
+    n.r = r;
+    n.obs = obs;
+    n.obs_arg = obs_arg;
+    r->as_of = as_of;
+    snprintf(n.as_of, sizeof(n.as_of), "%04d-%02d-%02d", as_of / 10000, as_of / 100 % 100,
+             as_of % 100);
+    int ly = as_of / 10000, lm = as_of / 100 % 100 - 1;
+    if (lm == 0) {
+        ly--;
+        lm = 12;
+    }
+    snprintf(n.last_month, sizeof(n.last_month), "%04u-%02u", (unsigned)ly % 10000u,
+             (unsigned)lm % 100u);
+    begin_summary(&n);
+
+    rc = session_folders(&cli->settings, e);
+    if (rc == 0)
+        rc = runlock_file(&lock, &cli->settings, e);
+    if (rc < 0)
+        goto out_nolog;
+    runlog_open(&n.log, &cli->settings);
+    runlog_printf(&n.log, "nightly start, as of %s", n.as_of);
+
+    /* 1. pending migrations (and the connection) */
+    n.conn = session_open(cli, e);
+    rc = n.conn == NULL ? e->status : runlock_db(n.conn, e);
+    if (rc == 0)
+        rc = begin_run(&n, e);
+    /* 2. ingest of the inbox */
+    if (rc == 0) {
+        struct pipeline_opts o = {cli->settings.inbox, n.as_of, cli_today(), on_file, &n};
+        rc = pipeline_ingest(n.conn, &cli->settings, &o, &r->st, e);
+        runlog_printf(&n.log, "ingest done: %zu files, %zu accepted, %zu rejected", r->st.files_seen,
+                      r->st.accepted, r->st.rejected);
+    }
+    /* 3. rankings of the current month, quarter and year, and of the periods touched */
+    if (rc == 0)
+        rc = refresh_rankings(&n, e);
+    /* 4. exports: none yet */
+    /* 5. the run summary */
+    summarize_files(r);
+    if (rc == 0)
+        rc = summarize_reporting(&n, e);
+    if (rc < 0)
+        dbuf_printf(&r->summary, "任务失败：[%s] %s%s%s\n", e->code, e->message,
+                    e->detail[0] ? "；原因：" : "", e->detail);
+    write_summary(&n);
+    end_run(&n, rc, e);
+    runlog_printf(&n.log, "nightly end: %s%s%s", rc < 0 ? "failed " : "ok", rc < 0 ? e->code : "",
+                  rc < 0 ? e->message : "");
+    runlog_close(&n.log);
+    PQfinish(n.conn);
+    runlock_release(&lock);
+out_nolog:
+    dbuf_free(&n.missing);
+    return rc;
+}

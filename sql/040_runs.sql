@@ -1,0 +1,55 @@
+-- 040: one row per nightly (or ingest) run, for `bizenv runs` and for
+-- operations staff: when it ran, how it ended, what it took.
+
+CREATE TABLE meta.run (
+    id                 bigserial PRIMARY KEY,
+    kind               text NOT NULL CHECK (kind IN ('nightly', 'ingest')),
+    started_at         timestamptz NOT NULL DEFAULT now(),
+    finished_at        timestamptz,
+    status             text NOT NULL DEFAULT 'running'
+                       CHECK (status IN ('running', 'ok', 'failed', 'aborted')),
+    as_of              date NOT NULL,
+    host               text NOT NULL DEFAULT '',
+    pid                int,
+    files_taken        int NOT NULL DEFAULT 0,
+    accepted           int NOT NULL DEFAULT 0,
+    duplicates         int NOT NULL DEFAULT 0,
+    rejected           int NOT NULL DEFAULT 0,
+    warnings           int NOT NULL DEFAULT 0,
+    missing_townships  text[] NOT NULL DEFAULT '{}',
+    error_code         text,
+    error_text         text,
+    summary_path       text
+);
+COMMENT ON TABLE meta.run IS 'one row per bizenv nightly/ingest run; a row left ''running'' by a killed run is marked ''aborted'' by the next run';
+
+GRANT USAGE ON SCHEMA meta TO bizenv_loader;
+GRANT SELECT, INSERT, UPDATE ON meta.run TO bizenv_loader;
+GRANT USAGE ON SEQUENCE meta.run_id_seq TO bizenv_loader;
+
+-- Starts a run: marks runs left 'running' by killed processes as aborted
+-- (the caller holds the run lock, so none of them is alive) and returns
+-- the new run's id.
+CREATE FUNCTION meta.run_begin(kind text, as_of date, host text, pid int)
+RETURNS bigint
+LANGUAGE sql
+AS $$
+    UPDATE meta.run SET status = 'aborted', finished_at = now(),
+           error_text = coalesce(error_text, 'run ended without finishing (killed)')
+     WHERE status = 'running';
+    INSERT INTO meta.run (kind, as_of, host, pid) VALUES ($1, $2, $3, $4) RETURNING id;
+$$;
+
+CREATE FUNCTION meta.run_end(run_id bigint, status text, files_taken int, accepted int,
+                             duplicates int, rejected int, warnings int,
+                             missing_townships text[], error_code text, error_text text,
+                             summary_path text)
+RETURNS void
+LANGUAGE sql
+AS $$
+    UPDATE meta.run
+       SET finished_at = now(), status = $2, files_taken = $3, accepted = $4,
+           duplicates = $5, rejected = $6, warnings = $7, missing_townships = $8,
+           error_code = $9, error_text = $10, summary_path = $11
+     WHERE id = $1;
+$$;
