@@ -1,0 +1,646 @@
+#include "loader.h"
+
+#include "../common/dbuf.h"
+#include "pgutil.h"
+#include "regcsv.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One COPY row may hold a whole free-text item; text nodes are capped far
+ * below this by the transform settings, so hitting it means a bug. */
+#define COPY_BUF_LIMIT (32u * 1024 * 1024)
+
+static const char sql_has_role[] = "SELECT pg_has_role('bizenv_loader', 'MEMBER')";
+static const char sql_next_load[] = "SELECT nextval('staging.load_id_seq')";
+static const char sql_merge[] =
+    "SELECT outcome, submission_id, current_revision FROM load.merge_submission($1::bigint)";
+static const char sql_merge_warnings[] =
+    "SELECT code, line, path, message FROM load.merge_warnings($1::bigint)";
+static const char sql_record_file[] =
+    "INSERT INTO raw.file (sha256, size, original_name, received_at, archive_path)"
+    " VALUES ($1, $2::bigint, $3, to_timestamp($4::bigint), $5)"
+    " ON CONFLICT (sha256) DO NOTHING";
+static const char sql_store_receipt[] =
+    "INSERT INTO raw.receipt (file_sha256, member, township_code, period, revision, outcome,"
+    " codes, body, body_json)"
+    " VALUES ($1, $2, $3, $4::date, $5::int, $6, $7::text[], $8, $9::jsonb) RETURNING id";
+static const char sql_merge_registry[] =
+    "SELECT added, renamed, inactivated, reactivated, unchanged"
+    " FROM load.merge_registry($1::bigint)";
+static const char sql_lookup[] = "SELECT name FROM ref.township WHERE code = $1 AND active";
+
+static const char copy_submission[] =
+    "COPY staging.submission (load_id, file_sha256, member, doc_sha256, received_at,"
+    " township_code, township_name_given, period, revision, submitted_at, contact_name,"
+    " contact_phone, sites_total, sites_with_window, consultations, consultations_approx,"
+    " job_postings, job_postings_approx, recruitment_events, county_items, handled, evaluated,"
+    " reported_rate, symposia, merchants_visited, enterprises_visited, inspections,"
+    " warning_sessions, violations, complaints_received, complaints_resolved) FROM STDIN";
+static const char copy_window[] =
+    "COPY staging.window (load_id, ord, window_id, name, catalog) FROM STDIN";
+static const char copy_leader[] =
+    "COPY staging.leader (load_id, ord, leader_id, role, title) FROM STDIN";
+static const char copy_walk[] =
+    "COPY staging.walk (load_id, ord, leader_id, window_id, walk_date, problem_ids) FROM STDIN";
+static const char copy_problem[] =
+    "COPY staging.problem (load_id, ord, problem_id, source, status, found, rectified,"
+    " deadline, description) FROM STDIN";
+static const char copy_text_item[] =
+    "COPY staging.text_item (load_id, kind, ord, body) FROM STDIN";
+static const char copy_attachment[] =
+    "COPY staging.attachment (load_id, ord, name, size, sha256) FROM STDIN";
+static const char copy_diagnostic[] =
+    "COPY staging.diagnostic (load_id, ord, code, line, path, message) FROM STDIN";
+static const char copy_registry[] =
+    "COPY staging.registry (load_id, line, code, name) FROM STDIN";
+
+static const char *const text_kinds[SUBM_TEXT_KINDS] = {"mechanism", "difficulty", "next_step",
+                                                        "suggestion"};
+
+/* Opens the transaction and, when this session may, takes the loader role
+ * for it, so loading runs with the privileges sql/002 grants and no more.
+ * A session that is not a member (an external server's own account setup)
+ * loads with its own privileges. */
+static int
+begin_as_loader(PGconn *conn, struct bz_error *e)
+{
+    int rc = pgutil_exec(conn, "BEGIN", "开始数据库事务", e);
+    if (rc < 0)
+        return rc;
+    PGresult *res = PQexec(conn, sql_has_role);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        rc = pgutil_error(e, conn, res, "检查数据库角色");
+    } else if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+        rc = pgutil_exec(conn, "SET LOCAL ROLE bizenv_loader", "切换数据库角色", e);
+    }
+    PQclear(res);
+    if (rc < 0)
+        pgutil_rollback(conn);
+    return rc;
+}
+
+/* Runs a one-row query with text parameters; the caller clears *res. */
+static int
+query_row(PGconn *conn, const char *sql, int n, const char *const *params, const char *what,
+          PGresult **res, struct bz_error *e)
+{
+    *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(*res) != PGRES_TUPLES_OK || PQntuples(*res) != 1)
+        return pgutil_error(e, conn, *res, what);
+    return 0;
+}
+
+static int
+next_load_id(PGconn *conn, int64_t *id, struct bz_error *e)
+{
+    PGresult *res;
+    int rc = query_row(conn, sql_next_load, 0, NULL, "分配装载编号", &res, e);
+    if (rc == 0)
+        *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return rc;
+}
+
+/* time_t as a timestamptz COPY/parameter value (UTC, explicit offset). */
+static void
+format_time(time_t t, char buf[32])
+{
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || strftime(buf, 32, "%Y-%m-%d %H:%M:%S+00", &tm) == 0)
+        snprintf(buf, 32, "1970-01-01 00:00:00+00");
+}
+
+static int
+count_field(struct dbuf *b, const struct subm_count *c, int with_approx)
+{
+    int rc = pgutil_copy_int(b, 0, c->value);
+    if (rc == 0 && with_approx)
+        rc = pgutil_copy_text(b, 0, c->approx ? "t" : "f");
+    return rc;
+}
+
+static int
+submission_row(struct dbuf *b, int64_t load_id, const struct submission *s,
+               const struct loader_meta *m)
+{
+    char received[32];
+    format_time(m->received_at, received);
+    int rc = pgutil_copy_int(b, 1, load_id);
+    rc = rc ? rc : pgutil_copy_text(b, 0, m->file_sha256);
+    rc = rc ? rc : pgutil_copy_text(b, 0, m->member ? m->member : "");
+    rc = rc ? rc : pgutil_copy_text(b, 0, s->doc_sha256);
+    rc = rc ? rc : pgutil_copy_text(b, 0, received);
+    rc = rc ? rc : pgutil_copy_text(b, 0, s->township_code);
+    rc = rc ? rc : pgutil_copy_text(b, 0, s->township_name ? s->township_name : "");
+    rc = rc ? rc : pgutil_copy_date(b, 0, (int32_t)(s->year * 10000 + s->month * 100 + 1));
+    rc = rc ? rc : pgutil_copy_int(b, 0, s->revision);
+    rc = rc ? rc : pgutil_copy_text(b, 0, s->submitted_at);
+    rc = rc ? rc : pgutil_copy_text(b, 0, s->contact_name ? s->contact_name : "");
+    rc = rc ? rc : pgutil_copy_text(b, 0, s->contact_phone);
+    rc = rc ? rc : pgutil_copy_int(b, 0, s->sites_total);
+    rc = rc ? rc : pgutil_copy_int(b, 0, s->sites_with_window);
+    rc = rc ? rc : count_field(b, &s->consultations, 1);
+    rc = rc ? rc : count_field(b, &s->job_postings, 1);
+    rc = rc ? rc : count_field(b, &s->recruitment_events, 0);
+    rc = rc ? rc : pgutil_copy_int(b, 0, s->county_items);
+    rc = rc ? rc : pgutil_copy_int(b, 0, s->handled);
+    rc = rc ? rc : pgutil_copy_int(b, 0, s->evaluated);
+    rc = rc ? rc : pgutil_copy_text(b, 0, s->reported_rate);
+    rc = rc ? rc : pgutil_copy_int(b, 0, s->symposia);
+    rc = rc ? rc : pgutil_copy_int(b, 0, s->merchants_visited);
+    rc = rc ? rc : pgutil_copy_int(b, 0, s->enterprises_visited);
+    rc = rc ? rc : pgutil_copy_int(b, 0, s->inspections);
+    rc = rc ? rc : pgutil_copy_int(b, 0, s->warning_sessions);
+    rc = rc ? rc : pgutil_copy_int(b, 0, s->violations);
+    if (s->has_complaints) {
+        rc = rc ? rc : pgutil_copy_int(b, 0, s->complaints_received);
+        rc = rc ? rc : pgutil_copy_int(b, 0, s->complaints_resolved);
+    } else {
+        rc = rc ? rc : pgutil_copy_text(b, 0, NULL);
+        rc = rc ? rc : pgutil_copy_text(b, 0, NULL);
+    }
+    return rc ? rc : pgutil_copy_end_row(b);
+}
+
+static int
+list_rows(struct dbuf *b, int64_t id, const struct submission *s, int which)
+{
+    int rc = 0;
+    if (which == 0) {
+        for (size_t i = 0; rc == 0 && i < s->nwindows; i++) {
+            const struct subm_window *w = &s->windows[i];
+            rc = pgutil_copy_int(b, 1, id);
+            rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
+            rc = rc ? rc : pgutil_copy_text(b, 0, w->id);
+            rc = rc ? rc : pgutil_copy_text(b, 0, w->name);
+            rc = rc ? rc : pgutil_copy_text(b, 0, w->catalog);
+            rc = rc ? rc : pgutil_copy_end_row(b);
+        }
+    } else if (which == 1) {
+        for (size_t i = 0; rc == 0 && i < s->nleaders; i++) {
+            const struct subm_leader *l = &s->leaders[i];
+            rc = pgutil_copy_int(b, 1, id);
+            rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
+            rc = rc ? rc : pgutil_copy_text(b, 0, l->id);
+            rc = rc ? rc : pgutil_copy_text(b, 0, l->role);
+            rc = rc ? rc : pgutil_copy_text(b, 0, l->title);
+            rc = rc ? rc : pgutil_copy_end_row(b);
+        }
+    } else if (which == 2) {
+        for (size_t i = 0; rc == 0 && i < s->nwalks; i++) {
+            const struct subm_walk *w = &s->walks[i];
+            rc = pgutil_copy_int(b, 1, id);
+            rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
+            rc = rc ? rc : pgutil_copy_text(b, 0, w->leader);
+            rc = rc ? rc : pgutil_copy_text(b, 0, w->window);
+            rc = rc ? rc : pgutil_copy_date(b, 0, w->date);
+            rc = rc ? rc : pgutil_copy_text_array(b, 0, w->problems, w->nproblems);
+            rc = rc ? rc : pgutil_copy_end_row(b);
+        }
+    } else {
+        for (size_t i = 0; rc == 0 && i < s->nproblems; i++) {
+            const struct subm_problem *p = &s->problems[i];
+            rc = pgutil_copy_int(b, 1, id);
+            rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
+            rc = rc ? rc : pgutil_copy_text(b, 0, p->id);
+            rc = rc ? rc : pgutil_copy_text(b, 0, p->source);
+            rc = rc ? rc : pgutil_copy_text(b, 0, p->status);
+            rc = rc ? rc : pgutil_copy_date(b, 0, p->found);
+            rc = rc ? rc : pgutil_copy_date(b, 0, p->rectified);
+            rc = rc ? rc : pgutil_copy_date(b, 0, p->deadline);
+            rc = rc ? rc : pgutil_copy_text(b, 0, p->text);
+            rc = rc ? rc : pgutil_copy_end_row(b);
+        }
+    }
+    return rc;
+}
+
+static int
+text_rows(struct dbuf *b, int64_t id, const struct submission *s)
+{
+    int rc = 0;
+    for (int k = 0; k < SUBM_TEXT_KINDS; k++)
+        for (size_t i = 0; rc == 0 && i < s->texts[k].n; i++) {
+            rc = pgutil_copy_int(b, 1, id);
+            rc = rc ? rc : pgutil_copy_text(b, 0, text_kinds[k]);
+            rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
+            rc = rc ? rc : pgutil_copy_text(b, 0, s->texts[k].items[i]);
+            rc = rc ? rc : pgutil_copy_end_row(b);
+        }
+    return rc;
+}
+
+static int
+attachment_rows(struct dbuf *b, int64_t id, const struct submission *s)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < s->nattachments; i++) {
+        const struct subm_attachment *a = &s->attachments[i];
+        rc = pgutil_copy_int(b, 1, id);
+        rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
+        rc = rc ? rc : pgutil_copy_text(b, 0, a->name);
+        rc = rc ? rc : pgutil_copy_int(b, 0, a->size);
+        rc = rc ? rc : pgutil_copy_text(b, 0, a->sha256);
+        rc = rc ? rc : pgutil_copy_end_row(b);
+    }
+    return rc;
+}
+
+/* Only warnings are stored: a submission with errors is never loaded. */
+static int
+diagnostic_rows(struct dbuf *b, int64_t id, const struct diag_list *w)
+{
+    int rc = 0;
+    for (size_t i = 0; w != NULL && rc == 0 && i < w->n; i++) {
+        const struct diag *d = &w->items[i];
+        if (d->severity != DIAG_WARNING)
+            continue;
+        rc = pgutil_copy_int(b, 1, id);
+        rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
+        rc = rc ? rc : pgutil_copy_text(b, 0, d->code);
+        if (d->line > 0)
+            rc = rc ? rc : pgutil_copy_int(b, 0, d->line);
+        else
+            rc = rc ? rc : pgutil_copy_text(b, 0, NULL);
+        rc = rc ? rc : pgutil_copy_text(b, 0, d->path ? d->path : "");
+        rc = rc ? rc : pgutil_copy_text(b, 0, d->message ? d->message : "");
+        rc = rc ? rc : pgutil_copy_end_row(b);
+    }
+    return rc;
+}
+
+static int
+buffer_error(int rc, struct bz_error *e)
+{
+    if (rc == BZ_ENOMEM)
+        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法装载报表");
+    return bz_error_set(e, BZ_ELIMIT, "E_INTERNAL", "装载数据超过缓冲区上限");
+}
+
+/* One COPY: rows are formatted into b by fill() once (a submission's lists
+ * are small, bounded by the transform's element cap). */
+static int
+copy_table(PGconn *conn, const char *sql, const char *what, struct dbuf *b, int fill_rc,
+           struct bz_error *e)
+{
+    if (fill_rc < 0) {
+        dbuf_reset(b);
+        return buffer_error(fill_rc, e);
+    }
+    if (b->len == 0)
+        return 0;
+    int rc = pgutil_copy_begin(conn, sql, what, e);
+    if (rc == 0)
+        rc = pgutil_copy_end(conn, b, what, e);
+    dbuf_reset(b);
+    return rc;
+}
+
+static int
+stage_submission(PGconn *conn, int64_t id, const struct submission *s,
+                 const struct diag_list *warnings, const struct loader_meta *m,
+                 struct bz_error *e)
+{
+    struct dbuf b;
+    dbuf_init(&b, COPY_BUF_LIMIT);
+    int rc = copy_table(conn, copy_submission, "写入报表暂存表", &b,
+                        submission_row(&b, id, s, m), e);
+    if (rc == 0)
+        rc = copy_table(conn, copy_window, "写入窗口暂存表", &b, list_rows(&b, id, s, 0), e);
+    if (rc == 0)
+        rc = copy_table(conn, copy_leader, "写入领导暂存表", &b, list_rows(&b, id, s, 1), e);
+    if (rc == 0)
+        rc = copy_table(conn, copy_walk, "写入走流程暂存表", &b, list_rows(&b, id, s, 2), e);
+    if (rc == 0)
+        rc = copy_table(conn, copy_problem, "写入问题暂存表", &b, list_rows(&b, id, s, 3), e);
+    if (rc == 0)
+        rc = copy_table(conn, copy_text_item, "写入文字暂存表", &b, text_rows(&b, id, s), e);
+    if (rc == 0)
+        rc = copy_table(conn, copy_attachment, "写入附件暂存表", &b,
+                        attachment_rows(&b, id, s), e);
+    if (rc == 0)
+        rc = copy_table(conn, copy_diagnostic, "写入警告暂存表", &b,
+                        diagnostic_rows(&b, id, warnings), e);
+    dbuf_free(&b);
+    return rc;
+}
+
+static enum loader_result
+parse_result(const char *s)
+{
+    if (strcmp(s, "accepted") == 0)
+        return LOADER_ACCEPTED;
+    if (strcmp(s, "duplicate") == 0)
+        return LOADER_DUPLICATE;
+    if (strcmp(s, "conflict") == 0)
+        return LOADER_CONFLICT;
+    if (strcmp(s, "stale") == 0)
+        return LOADER_STALE;
+    return LOADER_UNKNOWN_TOWNSHIP;
+}
+
+static int
+fetch_merge_warnings(PGconn *conn, const char *id, struct diag_list *out, struct bz_error *e)
+{
+    const char *params[1] = {id};
+    PGresult *res = PQexecParams(conn, sql_merge_warnings, 1, NULL, params, NULL, NULL, 0);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        rc = pgutil_error(e, conn, res, "读取装载警告");
+        goto out;
+    }
+    for (int i = 0; i < PQntuples(res); i++) {
+        long line = PQgetisnull(res, i, 1) ? 0 : atol(PQgetvalue(res, i, 1));
+        if (diag_add(out, PQgetvalue(res, i, 0), line, PQgetvalue(res, i, 2), "%s",
+                     PQgetvalue(res, i, 3)) < 0) {
+            rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法记录装载警告");
+            goto out;
+        }
+    }
+out:
+    PQclear(res);
+    return rc;
+}
+
+static int
+merge(PGconn *conn, int64_t load_id, struct loader_outcome *out, struct bz_error *e)
+{
+    char id[32];
+    const char *params[1] = {id};
+    PGresult *res;
+
+    snprintf(id, sizeof(id), "%" PRId64, load_id);
+    int rc = query_row(conn, sql_merge, 1, params, "合并报表", &res, e);
+    if (rc == 0) {
+        out->result = parse_result(PQgetvalue(res, 0, 0));
+        out->submission_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+        out->current_revision = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+        if (out->result == LOADER_ACCEPTED) {
+            snprintf(id, sizeof(id), "%" PRId64, out->submission_id);
+            rc = fetch_merge_warnings(conn, id, &out->warnings, e);
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+int
+loader_load(PGconn *conn, const struct submission *s, const struct diag_list *warnings,
+            const struct loader_meta *meta, struct loader_outcome *out, struct bz_error *e)
+{
+    int64_t load_id = 0;
+
+    out->result = LOADER_UNKNOWN_TOWNSHIP;
+    out->submission_id = 0;
+    out->current_revision = 0;
+    diag_list_init(&out->warnings, 64);
+
+    int rc = begin_as_loader(conn, e);
+    if (rc < 0)
+        return rc;
+    rc = next_load_id(conn, &load_id, e);
+    if (rc == 0)
+        rc = stage_submission(conn, load_id, s, warnings, meta, e);
+    if (rc == 0)
+        rc = merge(conn, load_id, out, e);
+    if (rc == 0)
+        rc = pgutil_exec(conn, "COMMIT", "提交报表装载", e);
+    if (rc < 0) {
+        pgutil_rollback(conn);
+        diag_list_free(&out->warnings);
+        out->submission_id = 0;
+        out->current_revision = 0;
+    }
+    return rc;
+}
+
+void
+loader_result_message(const struct loader_outcome *o, int64_t revision, char *buf, size_t cap)
+{
+    switch (o->result) {
+    case LOADER_ACCEPTED:
+        snprintf(buf, cap, "已接收，当前版本为 %" PRId64, o->current_revision);
+        break;
+    case LOADER_DUPLICATE:
+        snprintf(buf, cap, "该报表此前已接收（内容完全相同），未作任何更改");
+        break;
+    case LOADER_CONFLICT:
+        snprintf(buf, cap, "版本号 %" PRId64 " 已有不同内容，请以版本号 %" PRId64 " 重新报送",
+                 revision, o->current_revision + 1);
+        break;
+    case LOADER_STALE:
+        snprintf(buf, cap, "版本号 %" PRId64 " 低于已接收的版本 %" PRId64 "，未予采用", revision,
+                 o->current_revision);
+        break;
+    case LOADER_UNKNOWN_TOWNSHIP:
+        snprintf(buf, cap, "乡镇代码不在全县乡镇名录中（或已停用）");
+        break;
+    }
+}
+
+/* A single statement in its own transaction under the loader role. */
+static int
+exec_as_loader(PGconn *conn, const char *sql, int n, const char *const *params,
+               ExecStatusType want, const char *what, PGresult **keep, struct bz_error *e)
+{
+    int rc = begin_as_loader(conn, e);
+    if (rc < 0)
+        return rc;
+    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != want)
+        rc = pgutil_error(e, conn, res, what);
+    if (rc == 0)
+        rc = pgutil_exec(conn, "COMMIT", what, e);
+    if (rc < 0)
+        pgutil_rollback(conn);
+    if (keep != NULL && rc == 0)
+        *keep = res;
+    else
+        PQclear(res);
+    return rc;
+}
+
+int
+loader_record_file(PGconn *conn, const char *sha256, int64_t size, const char *original_name,
+                   time_t received_at, const char *archive_path, struct bz_error *e)
+{
+    char ssize[32], stime[32];
+    snprintf(ssize, sizeof(ssize), "%" PRId64, size);
+    snprintf(stime, sizeof(stime), "%lld", (long long)received_at);
+    const char *params[5] = {sha256, ssize, original_name, stime, archive_path};
+    return exec_as_loader(conn, sql_record_file, 5, params, PGRES_COMMAND_OK, "记录收到的文件",
+                          NULL, e);
+}
+
+int
+loader_store_receipt(PGconn *conn, const struct loader_receipt *r, int64_t *id,
+                     struct bz_error *e)
+{
+    char period[16], revision[32];
+    const char *codes[64];
+    size_t ncodes = 0;
+    struct dbuf arr;
+    PGresult *res = NULL;
+
+    /* codes are catalog identifiers; the array keeps the first 64 distinct */
+    for (size_t i = 0; r->diags != NULL && i < r->diags->n && ncodes < 64; i++) {
+        size_t k = 0;
+        while (k < ncodes && strcmp(codes[k], r->diags->items[i].code) != 0)
+            k++;
+        if (k == ncodes)
+            codes[ncodes++] = r->diags->items[i].code;
+    }
+    dbuf_init(&arr, 64 * 40);
+    int rc = pgutil_array_literal(&arr, codes, ncodes);
+    if (rc < 0)
+        return buffer_error(rc, e);
+    snprintf(period, sizeof(period), "%04d-%02d-01", r->year, r->month);
+    snprintf(revision, sizeof(revision), "%" PRId64, r->revision);
+    const char *params[9] = {r->file_sha256, r->member ? r->member : "", r->township_code,
+                             r->year > 0 ? period : NULL, r->revision > 0 ? revision : NULL,
+                             r->outcome, arr.data, r->body, r->body_json};
+    rc = exec_as_loader(conn, sql_store_receipt, 9, params, PGRES_TUPLES_OK, "保存回执", &res,
+                        e);
+    if (rc == 0 && id != NULL)
+        *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    dbuf_free(&arr);
+    return rc;
+}
+
+static int
+read_file(const char *path, struct dbuf *b, struct bz_error *e)
+{
+    FILE *f = fopen(path, "rb");
+    int rc = 0;
+    if (f == NULL) {
+        int err = errno;
+        if (err == ENOENT)
+            rc = bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "找不到乡镇名录文件“%s”", path);
+        else
+            rc = bz_error_set(e, BZ_EIO, "E_IO_READ", "无法打开乡镇名录文件“%s”", path);
+        bz_error_detail(e, "%s", strerror(err));
+        bz_error_at(e, path, 0);
+        return rc;
+    }
+    char chunk[8192];
+    size_t n;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        rc = dbuf_add(b, chunk, n);
+        if (rc == BZ_ELIMIT)
+            rc = bz_error_set(e, BZ_ELIMIT, "E_REGISTRY_FORMAT",
+                              "乡镇名录文件“%s”超过 %ld 字节上限", path,
+                              (long)LOADER_REGISTRY_MAX_BYTES);
+        else if (rc < 0)
+            rc = buffer_error(rc, e);
+    }
+    if (rc == 0 && ferror(f)) {
+        rc = bz_error_set(e, BZ_EIO, "E_IO_READ", "读取乡镇名录文件“%s”失败", path);
+        bz_error_at(e, path, 0);
+    }
+    fclose(f);
+    return rc;
+}
+
+static int
+stage_registry(PGconn *conn, int64_t id, const struct regcsv *r, struct bz_error *e)
+{
+    struct dbuf b;
+    dbuf_init(&b, COPY_BUF_LIMIT);
+    int rc = pgutil_copy_begin(conn, copy_registry, "写入乡镇名录暂存表", e);
+    for (size_t i = 0; rc == 0 && i < r->n; i++) {
+        int brc = pgutil_copy_int(&b, 1, id);
+        brc = brc ? brc : pgutil_copy_int(&b, 0, r->rows[i].line);
+        brc = brc ? brc : pgutil_copy_text(&b, 0, r->rows[i].code);
+        brc = brc ? brc : pgutil_copy_text(&b, 0, r->rows[i].name);
+        brc = brc ? brc : pgutil_copy_end_row(&b);
+        rc = brc < 0 ? buffer_error(brc, e) : pgutil_copy_flush(conn, &b, 0, e);
+    }
+    if (rc == 0)
+        rc = pgutil_copy_end(conn, &b, "写入乡镇名录暂存表", e);
+    else if (PQtransactionStatus(conn) == PQTRANS_ACTIVE)
+        pgutil_copy_abort(conn);
+    dbuf_free(&b);
+    return rc;
+}
+
+static int
+merge_registry(PGconn *conn, int64_t id, struct loader_registry_stats *st, struct bz_error *e)
+{
+    char sid[32];
+    const char *params[1] = {sid};
+    PGresult *res;
+    snprintf(sid, sizeof(sid), "%" PRId64, id);
+    int rc = query_row(conn, sql_merge_registry, 1, params, "合并乡镇名录", &res, e);
+    if (rc == 0) {
+        st->added = atoi(PQgetvalue(res, 0, 0));
+        st->renamed = atoi(PQgetvalue(res, 0, 1));
+        st->inactivated = atoi(PQgetvalue(res, 0, 2));
+        st->reactivated = atoi(PQgetvalue(res, 0, 3));
+        st->unchanged = atoi(PQgetvalue(res, 0, 4));
+    }
+    PQclear(res);
+    return rc;
+}
+
+int
+loader_registry_load(PGconn *conn, const char *csv_path, struct loader_registry_stats *st,
+                     struct bz_error *e)
+{
+    struct dbuf data;
+    struct regcsv reg;
+    int64_t id = 0;
+    int in_tx = 0;
+
+    memset(st, 0, sizeof(*st));
+    memset(&reg, 0, sizeof(reg));
+    dbuf_init(&data, LOADER_REGISTRY_MAX_BYTES);
+    int rc = read_file(csv_path, &data, e);
+    if (rc < 0)
+        goto out;
+    rc = regcsv_parse(data.data ? data.data : "", data.len, csv_path, &reg, e);
+    if (rc < 0)
+        goto out;
+    rc = begin_as_loader(conn, e);
+    if (rc < 0)
+        goto out;
+    in_tx = 1;
+    rc = next_load_id(conn, &id, e);
+    if (rc == 0)
+        rc = stage_registry(conn, id, &reg, e);
+    if (rc == 0)
+        rc = merge_registry(conn, id, st, e);
+    if (rc == 0)
+        rc = pgutil_exec(conn, "COMMIT", "提交乡镇名录", e);
+out:
+    if (rc < 0 && in_tx) {
+        pgutil_rollback(conn);
+        memset(st, 0, sizeof(*st));
+    }
+    regcsv_free(&reg);
+    dbuf_free(&data);
+    return rc;
+}
+
+int
+loader_township_lookup(const char *code, const char **name, void *conn)
+{
+    static char found[REGCSV_MAX_NAME * 2];
+    const char *params[1] = {code};
+    PGresult *res = PQexecParams(conn, sql_lookup, 1, NULL, params, NULL, NULL, 0);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        rc = BZ_EDB;
+    } else if (PQntuples(res) == 1) {
+        bz_strlcpy_utf8(found, PQgetvalue(res, 0, 0), sizeof(found));
+        if (name != NULL)
+            *name = found;
+        rc = 1;
+    }
+    PQclear(res);
+    return rc;
+}

@@ -1,0 +1,133 @@
+/*
+ * loader — puts validated submissions, raw files, receipts and the township
+ * registry into PostgreSQL.
+ *
+ * A submission is loaded in ONE transaction: COPY into the staging tables
+ * (sql/002_load.sql), then load.merge_submission, which applies the revision
+ * rules of submission-format.md and copies the rows into facts.*. Values
+ * only ever travel as COPY data or query parameters. Any failure rolls the
+ * whole transaction back: nothing is ever half-loaded. Inside the
+ * transaction the loader switches to role bizenv_loader when the session
+ * may (SET LOCAL ROLE), so the grants of 002 are what loading relies on.
+ *
+ * The registry loader reads townships.csv itself (strict: UTF-8, optional
+ * BOM, header `code,name`, RFC 4180 quoting, CRLF or LF) and merges it in
+ * one transaction; townships are never deleted, only marked inactive.
+ *
+ * This module never prints; the caller owns the connection and chooses
+ * what to do with outcomes. The connection must not be inside a
+ * transaction when a loader_* function is called.
+ */
+#ifndef BZ_LOADER_H
+#define BZ_LOADER_H
+
+#include "../common/diag.h"
+#include "../common/error.h"
+#include "../transform/submission.h"
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Where a submission came from (the inbox file it was found in). */
+struct loader_meta {
+    const char *file_sha256; /* of the inbox file; must already be in raw.file */
+    time_t received_at;      /* when the inbox file was taken */
+    const char *member;      /* location inside the file; NULL or "" for a bare XML */
+};
+
+enum loader_result {
+    LOADER_ACCEPTED,         /* stored as the new current revision */
+    LOADER_DUPLICATE,        /* this document is already stored; nothing changed */
+    LOADER_CONFLICT,         /* same revision already stored with other bytes (E_REVISION_CONFLICT) */
+    LOADER_STALE,            /* lower than the stored revision (E_REVISION_STALE) */
+    LOADER_UNKNOWN_TOWNSHIP  /* not an active registry township (E_TOWNSHIP_UNKNOWN) */
+};
+
+struct loader_outcome {
+    enum loader_result result;
+    int64_t submission_id;    /* facts.submission id: the new row, or for a duplicate
+                               * the stored one; 0 otherwise */
+    int64_t current_revision; /* highest stored revision of the township and month after
+                               * the load; 0 when none */
+    struct diag_list warnings; /* warnings the merge added (W_PROBLEM_DISAPPEARED);
+                                * initialised by loader_load, freed by the caller with
+                                * diag_list_free, also on failure */
+};
+
+/*
+ * Loads one submission (which must have no errors) with the transform
+ * warnings to store with it. Returns 0 with *out filled for every outcome
+ * in enum loader_result (only LOADER_ACCEPTED changed anything), or
+ * BZ_EDB/BZ_ETIMEOUT/BZ_ENOMEM/BZ_ELIMIT with e filled and the
+ * transaction rolled back. A CHECK or type violation of any value ends up
+ * here too (E_DB_QUERY) — transform should have caught it.
+ */
+int loader_load(PGconn *conn, const struct submission *s, const struct diag_list *warnings,
+                const struct loader_meta *meta, struct loader_outcome *out, struct bz_error *e);
+
+/* The Chinese sentence for a non-accepted result's receipt (with the
+ * revision to send next for a conflict), into buf. */
+void loader_result_message(const struct loader_outcome *o, int64_t revision, char *buf,
+                           size_t cap);
+
+/*
+ * Records an inbox file in raw.file; a file already recorded (same sha256)
+ * is left as it was. Returns 0 or BZ_EDB/BZ_ETIMEOUT with e filled.
+ */
+int loader_record_file(PGconn *conn, const char *sha256, int64_t size, const char *original_name,
+                       time_t received_at, const char *archive_path, struct bz_error *e);
+
+/* One receipt as stored in raw.receipt. */
+struct loader_receipt {
+    const char *file_sha256;   /* must be in raw.file */
+    const char *member;        /* NULL or "" for the file itself */
+    const char *township_code; /* NULL when unknown */
+    int year, month;           /* period; 0 when unknown */
+    int64_t revision;          /* 0 when unknown */
+    const char *outcome;       /* accepted, accepted_with_warnings, duplicate, rejected */
+    const struct diag_list *diags; /* its codes become raw.receipt.codes; may be NULL */
+    const char *body;          /* the Chinese text receipt */
+    const char *body_json;     /* the JSON receipt, or NULL */
+};
+
+/* Inserts a receipt; sets *id (may be NULL). Returns 0 or BZ_EDB/BZ_ETIMEOUT. */
+int loader_store_receipt(PGconn *conn, const struct loader_receipt *r, int64_t *id,
+                         struct bz_error *e);
+
+/* Counts of one registry load; each township is counted at most once. */
+struct loader_registry_stats {
+    int added;       /* new codes */
+    int renamed;     /* active, name changed */
+    int inactivated; /* were active, no longer in the file */
+    int reactivated; /* were inactive, listed again (name updated when changed) */
+    int unchanged;   /* active, same name */
+};
+
+/* Most bytes a registry file may have: a county has tens of townships, a
+ * province-scale test a few thousand; this is far above both. */
+#define LOADER_REGISTRY_MAX_BYTES (4L * 1024 * 1024)
+#define LOADER_REGISTRY_MAX_NAME 200 /* bytes of one township name */
+
+/*
+ * Reads csv_path and merges it into ref.township in one transaction.
+ * Returns 0 with *st filled; BZ_ENOTFOUND (E_NOINPUT) when the file does
+ * not exist; BZ_EIO (E_IO_READ); BZ_EINPUT (E_REGISTRY_FORMAT, e->file and
+ * e->line naming the bad line: bad header, field count, quoting, code not 9
+ * digits, empty or too long name, invalid UTF-8, duplicate code, no
+ * township at all); BZ_ELIMIT for an oversized file; BZ_EDB/BZ_ETIMEOUT.
+ * On any failure the registry is unchanged.
+ */
+int loader_registry_load(PGconn *conn, const char *csv_path, struct loader_registry_stats *st,
+                         struct bz_error *e);
+
+/*
+ * Registry lookup in the shape of transform_ctx.township_known (`conn` is
+ * the PGconn *): 1 when the code is an active township (then *name points
+ * to its registry name in static storage, valid until the next call), 0
+ * when unknown or inactive, BZ_EDB when the query failed. Not thread-safe.
+ */
+int loader_township_lookup(const char *code, const char **name, void *conn);
+
+#endif

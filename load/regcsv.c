@@ -1,0 +1,315 @@
+#include "regcsv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A field longer than this is refused before it is looked at: a name is
+ * at most REGCSV_MAX_NAME bytes, plus room for the spaces trimmed off. */
+#define FIELD_MAX (REGCSV_MAX_NAME + 64)
+
+struct field {
+    char buf[FIELD_MAX + 1];
+    size_t len;
+    int quoted;
+    int too_long;
+};
+
+struct cursor {
+    const char *p, *end;
+    long line;
+};
+
+static int
+bad_line(struct bz_error *e, const char *file, long line, const char *why)
+{
+    bz_error_set(e, BZ_EINPUT, "E_REGISTRY_FORMAT", "乡镇名录第 %ld 行：%s", line, why);
+    bz_error_at(e, file, line);
+    return BZ_EINPUT;
+}
+
+/* Length of the valid UTF-8 sequence at p (shortest form, no surrogates,
+ * at most U+10FFFF), or 0. */
+static size_t
+utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0];
+    size_t n;
+    unsigned min, cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2; cp = c & 0x1f; min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3; cp = c & 0x0f; min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4; cp = c & 0x07; min = 0x10000;
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - p) < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* The whole file must be UTF-8 without NUL bytes; names the first bad line. */
+static int
+check_utf8(const char *data, size_t len, const char *file, struct bz_error *e)
+{
+    const unsigned char *p = (const unsigned char *)data, *end = p + len;
+    long line = 1;
+    while (p < end) {
+        size_t n = *p == 0 ? 0 : utf8_seq(p, end);
+        if (n == 0)
+            return bad_line(e, file, line, "不是有效的 UTF-8 文本");
+        if (*p == '\n')
+            line++;
+        p += n;
+    }
+    return 0;
+}
+
+static void
+field_add(struct field *f, char c)
+{
+    if (f->len == FIELD_MAX) {
+        f->too_long = 1;
+        return;
+    }
+    f->buf[f->len++] = c;
+    f->buf[f->len] = '\0';
+}
+
+/* At a line end (LF or CRLF) or end of data: consumes it and returns 1. */
+static int
+at_record_end(struct cursor *c)
+{
+    if (c->p == c->end)
+        return 1;
+    if (*c->p == '\n') {
+        c->p++;
+        c->line++;
+        return 1;
+    }
+    if (*c->p == '\r' && c->p + 1 < c->end && c->p[1] == '\n') {
+        c->p += 2;
+        c->line++;
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * Reads one record of at most 2 fields (more are counted in *nfields).
+ * Returns 1 with the cursor past the line end, or BZ_EINPUT.
+ */
+static int
+read_record(struct cursor *c, struct field f[2], int *nfields, const char *file,
+            struct bz_error *e)
+{
+    long start = c->line;
+    *nfields = 0;
+    for (;;) {
+        struct field scratch;
+        struct field *cur = *nfields < 2 ? &f[*nfields] : &scratch;
+        memset(cur, 0, sizeof(*cur));
+        (*nfields)++;
+        if (c->p < c->end && *c->p == '"') {
+            cur->quoted = 1;
+            c->p++;
+            for (;;) {
+                if (c->p == c->end)
+                    return bad_line(e, file, start, "引号未闭合");
+                char ch = *c->p++;
+                if (ch == '"') {
+                    if (c->p < c->end && *c->p == '"') {
+                        c->p++;
+                        field_add(cur, '"');
+                        continue;
+                    }
+                    break;
+                }
+                if (ch == '\n')
+                    c->line++;
+                field_add(cur, ch);
+            }
+        } else {
+            while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
+                if (*c->p == '"')
+                    return bad_line(e, file, c->line, "引号只能出现在带引号字段中");
+                field_add(cur, *c->p++);
+            }
+        }
+        if (c->p < c->end && *c->p == ',') {
+            c->p++;
+            continue;
+        }
+        if (at_record_end(c))
+            return 1;
+        return bad_line(e, file, c->line,
+                        cur->quoted ? "引号后只能是逗号或换行" : "含有单独的回车符");
+    }
+}
+
+static char *
+trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    return s;
+}
+
+static int
+cmp_code(const void *a, const void *b)
+{
+    const struct regcsv_row *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c != 0 ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Duplicate codes: sorts a copy and names the earliest line that repeats
+ * a code seen before it. */
+static int
+check_duplicates(const struct regcsv *r, const char *file, struct bz_error *e)
+{
+    struct regcsv_row *sorted = malloc(r->n * sizeof(*sorted));
+    if (sorted == NULL)
+        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+    memcpy(sorted, r->rows, r->n * sizeof(*sorted));
+    qsort(sorted, r->n, sizeof(*sorted), cmp_code);
+    const struct regcsv_row *worst = NULL, *first = NULL;
+    for (size_t i = 1; i < r->n; i++) {
+        if (strcmp(sorted[i].code, sorted[i - 1].code) != 0)
+            continue;
+        size_t j = i - 1;
+        while (j > 0 && strcmp(sorted[j - 1].code, sorted[i].code) == 0)
+            j--;
+        if (worst == NULL || sorted[i].line < worst->line) {
+            worst = &sorted[i];
+            first = &sorted[j];
+        }
+    }
+    int rc = 0;
+    if (worst != NULL) {
+        char why[128];
+        bz_error_clear(e);
+        snprintf(why, sizeof(why), "乡镇代码 %s 与第 %ld 行重复", worst->code, first->line);
+        rc = bad_line(e, file, worst->line, why);
+    }
+    free(sorted);
+    return rc;
+}
+
+static int
+check_row(struct field f[2], int nfields, long line, const char *file, struct regcsv_row *row,
+          struct bz_error *e)
+{
+    if (nfields != 2)
+        return bad_line(e, file, line, "应为 2 个字段（代码,名称）");
+    if (f[0].too_long || f[1].too_long)
+        return bad_line(e, file, line, "字段过长");
+    char *code = trim(f[0].buf);
+    char *name = trim(f[1].buf);
+    size_t clen = strlen(code);
+    int digits = clen == 9;
+    for (size_t i = 0; digits && i < clen; i++)
+        digits = code[i] >= '0' && code[i] <= '9';
+    if (!digits)
+        return bad_line(e, file, line, "乡镇代码必须是 9 位半角数字");
+    if (*name == '\0')
+        return bad_line(e, file, line, "乡镇名称为空");
+    if (strlen(name) > REGCSV_MAX_NAME)
+        return bad_line(e, file, line, "乡镇名称过长");
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return bad_line(e, file, line, "乡镇名称含有控制字符");
+    memcpy(row->code, code, 10);
+    row->line = line;
+    row->name = strdup(name);
+    if (row->name == NULL)
+        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+    return 0;
+}
+
+static int
+push_row(struct regcsv *r, const struct regcsv_row *row, struct bz_error *e)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 64;
+        struct regcsv_row *rows = realloc(r->rows, cap * sizeof(*rows));
+        if (rows == NULL)
+            return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        r->rows = rows;
+        r->cap = cap;
+    }
+    r->rows[r->n++] = *row;
+    return 0;
+}
+
+static int
+parse_rows(struct cursor *c, const char *file, struct regcsv *out, struct bz_error *e)
+{
+    struct field f[2];
+    int nfields, rc;
+
+    long line = c->line;
+    if ((rc = read_record(c, f, &nfields, file, e)) < 0)
+        return rc;
+    if (nfields != 2 || strcmp(f[0].buf, "code") != 0 || strcmp(f[1].buf, "name") != 0)
+        return bad_line(e, file, line, "表头必须是 code,name");
+    while (c->p < c->end) {
+        line = c->line;
+        if ((rc = read_record(c, f, &nfields, file, e)) < 0)
+            return rc;
+        if (nfields == 1 && !f[0].quoted && f[0].len == 0)
+            continue; /* blank line */
+        struct regcsv_row row;
+        if ((rc = check_row(f, nfields, line, file, &row, e)) < 0)
+            return rc;
+        if ((rc = push_row(out, &row, e)) < 0) {
+            free(row.name);
+            return rc;
+        }
+    }
+    if (out->n == 0)
+        return bad_line(e, file, line, "名录中没有任何乡镇");
+    return check_duplicates(out, file, e);
+}
+
+int
+regcsv_parse(const char *data, size_t len, const char *file, struct regcsv *out,
+             struct bz_error *e)
+{
+    memset(out, 0, sizeof(*out));
+    if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+        data += 3;
+        len -= 3;
+    }
+    int rc = check_utf8(data, len, file, e);
+    if (rc < 0)
+        return rc;
+    struct cursor c = {data, data + len, 1};
+    rc = parse_rows(&c, file, out, e);
+    if (rc < 0)
+        regcsv_free(out);
+    return rc;
+}
+
+void
+regcsv_free(struct regcsv *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->rows[i].name);
+    free(r->rows);
+    memset(r, 0, sizeof(*r));
+}
