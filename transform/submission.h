@@ -81,6 +81,7 @@ struct submission {
     /* identity */
     char township_code[10];    /* 9 digits */
     const char *township_name; /* as submitted */
+    const char *township_canonical; /* the registry's name; NULL when not looked up */
     int year, month;           /* period */
     int64_t revision;          /* >= 1 */
     const char *submitted_at;  /* xs:dateTime with offset, as written */

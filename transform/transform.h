@@ -63,4 +63,12 @@ int transform_document(const unsigned char *data, size_t len, const struct setti
  * matching rules of the window catalog. Never fails; returns a static string. */
 const char *transform_window_catalog(const char *name);
 
+/* Like transform_window_catalog, storing the code in *code; returns 1 when
+ * the name is in the catalog (其他 included), 0 when it fell to "other". */
+int transform_window_catalog_find(const char *name, const char **code);
+
+/* The arena cap to give submission_init for a document of doc_len bytes:
+ * generous for any valid submission, bounded for a hostile one. */
+size_t transform_arena_limit(size_t doc_len);
+
 #endif

@@ -1,0 +1,189 @@
+#include "encoding.h"
+
+#include "../common/error.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define ONLY_THESE "只接受 UTF-8 或 GB18030/GBK/GB2312"
+
+static long
+line_at(const unsigned char *s, size_t off)
+{
+    long line = 1;
+    for (size_t i = 0; i < off; i++)
+        if (s[i] == '\n')
+            line++;
+    return line;
+}
+
+static int
+refuse(struct encoding_result *r, long line, const char *msg)
+{
+    r->line = line;
+    bz_strlcpy_utf8(r->message, msg, sizeof(r->message));
+    return BZ_EINPUT;
+}
+
+static size_t
+utf8_seq_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t k;
+    unsigned lo = 0x80, hi = 0xBF;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        k = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        k = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4)
+        k = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else
+        return 0;
+    if (n < k || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < k; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return k;
+}
+
+size_t
+encoding_utf8_invalid(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        size_t k = utf8_seq_len(s + i, len - i);
+        if (k == 0)
+            return i;
+        i += k;
+    }
+    return len;
+}
+
+/* Copies the encoding name of the XML declaration at the start of s into
+ * name (empty when there is no declaration or no encoding in it). */
+static void
+declared_encoding(const unsigned char *s, size_t len, char *name, size_t cap)
+{
+    const char *p = (const char *)s;
+    size_t n = len < 512 ? len : 512;
+    name[0] = '\0';
+    if (n < 6 || memcmp(p, "<?xml", 5) != 0)
+        return;
+    const char *end = NULL;
+    for (size_t i = 5; i + 1 < n && end == NULL; i++)
+        if (p[i] == '?' && p[i + 1] == '>')
+            end = p + i;
+    if (end == NULL)
+        return;
+    const char *q = p + 5;
+    while (q + 8 <= end && memcmp(q, "encoding", 8) != 0)
+        q++;
+    if (q + 8 > end)
+        return;
+    q += 8;
+    while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n' || *q == '='))
+        q++;
+    if (q >= end || (*q != '"' && *q != '\''))
+        return;
+    char quote = *q++;
+    size_t k = 0;
+    /* only printable ASCII reaches the message; anything else is shown as '?' */
+    for (; q < end && *q != quote && k + 1 < cap; q++)
+        name[k++] = (*q > 0x20 && *q < 0x7F) ? *q : '?';
+    name[k] = '\0';
+}
+
+static int
+is_gb(const char *name)
+{
+    return strcasecmp(name, "GB18030") == 0 || strcasecmp(name, "GBK") == 0 ||
+           strcasecmp(name, "GB2312") == 0;
+}
+
+static int
+transcode_gb(const unsigned char *data, size_t len, struct encoding_result *r)
+{
+    /* a GB18030 character of 2 bytes becomes at most 3 UTF-8 bytes, of 4 at most 4 */
+    size_t cap = len + len / 2 + 16;
+    r->owned = malloc(cap);
+    if (r->owned == NULL)
+        return BZ_ENOMEM;
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1)
+        return refuse(r, 0, "无法转换 GB18030 编码（系统缺少 iconv 转换表）");
+    char *in = (char *)data, *out = (char *)r->owned;
+    size_t inleft = len, outleft = cap;
+    int rc = 0;
+    if (iconv(cd, &in, &inleft, &out, &outleft) == (size_t)-1) {
+        char msg[128];
+        long line = line_at(data, (size_t)(in - (char *)data));
+        snprintf(msg, sizeof(msg), "第 %ld 行含有不是 GB18030/GBK/GB2312 编码的字节", line);
+        rc = errno == E2BIG ? BZ_ENOMEM : refuse(r, line, msg);
+    }
+    iconv_close(cd);
+    r->data = r->owned;
+    r->len = cap - outleft;
+    r->transcoded = 1;
+    return rc;
+}
+
+static int
+check_utf8(const unsigned char *data, size_t len, struct encoding_result *r)
+{
+    size_t bad = encoding_utf8_invalid(data, len);
+    if (bad < len) {
+        char msg[160];
+        long line = line_at(data, bad);
+        snprintf(msg, sizeof(msg), "第 %ld 行含有不是 UTF-8 编码的字节（文档声明或默认为 UTF-8）",
+                 line);
+        return refuse(r, line, msg);
+    }
+    r->data = data;
+    r->len = len;
+    return 0;
+}
+
+int
+encoding_prepare(const unsigned char *data, size_t len, struct encoding_result *r)
+{
+    char name[64], msg[200];
+    int bom = len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF;
+
+    memset(r, 0, sizeof(*r));
+    if (len >= 2 && ((data[0] == 0xFF && data[1] == 0xFE) || (data[0] == 0xFE && data[1] == 0xFF)))
+        return refuse(r, 1, "文档是 UTF-16 编码；" ONLY_THESE);
+    const unsigned char *nul = memchr(data, 0, len);
+    if (nul != NULL) {
+        long line = line_at(data, (size_t)(nul - data));
+        snprintf(msg, sizeof(msg), "第 %ld 行含有 NUL 字节（可能是 UTF-16 编码）；" ONLY_THESE,
+                 line);
+        return refuse(r, line, msg);
+    }
+    if (bom) {
+        data += 3;
+        len -= 3;
+    }
+    declared_encoding(data, len, name, sizeof(name));
+    if (name[0] == '\0' || strcasecmp(name, "UTF-8") == 0)
+        return check_utf8(data, len, r);
+    if (is_gb(name) && !bom)
+        return transcode_gb(data, len, r);
+    snprintf(msg, sizeof(msg), "声明的编码“%s”不受支持%s；" ONLY_THESE, name,
+             bom ? "（且与 UTF-8 BOM 矛盾）" : "");
+    return refuse(r, 1, msg);
+}
+
+void
+encoding_release(struct encoding_result *r)
+{
+    free(r->owned);
+    r->owned = NULL;
+}

@@ -1,0 +1,39 @@
+/*
+ * encoding — turns the bytes of a submission into UTF-8 for the parser.
+ *
+ * Accepts UTF-8 (with or without BOM, the default without a declaration)
+ * and documents whose XML declaration names GB18030, GBK or GB2312, which
+ * are transcoded with iconv as GB18030 (a superset of the other two; libxml2
+ * itself fails on GBK characters in a "GB2312" document). Everything else
+ * is refused with a line number, before libxml2 sees it, so that the
+ * township gets a clear message. Never prints, never reads files.
+ */
+#ifndef BZ_ENCODING_H
+#define BZ_ENCODING_H
+
+#include <stddef.h>
+
+struct encoding_result {
+    const unsigned char *data; /* UTF-8 without BOM; points into the input or `owned` */
+    size_t len;
+    unsigned char *owned;      /* malloc'd transcoded copy, or NULL */
+    int transcoded;            /* the declaration names a GB encoding: parse with IGNORE_ENC */
+    long line;                 /* on BZ_EINPUT: 1-based line of the offending byte, 0 if none */
+    char message[256];         /* on BZ_EINPUT: Chinese text for E_XML_ENCODING */
+};
+
+/*
+ * Checks (and if needed transcodes) data. Returns 0 with r->data/len set,
+ * BZ_EINPUT with r->line/message set, or BZ_ENOMEM. Call encoding_release
+ * in every case.
+ */
+int encoding_prepare(const unsigned char *data, size_t len, struct encoding_result *r);
+
+/* Frees r->owned. */
+void encoding_release(struct encoding_result *r);
+
+/* Offset of the first byte that is not part of valid UTF-8 (no overlongs,
+ * surrogates or code points above U+10FFFF), or len when all are valid. */
+size_t encoding_utf8_invalid(const unsigned char *s, size_t len);
+
+#endif
