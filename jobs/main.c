@@ -19,6 +19,8 @@ static const struct command commands[] = {
     {"validate", cmd_validate, "validate [--format text|json] FILE...   离线检查报送文件并打印回执"},
     {"config", cmd_config, "config                                  显示全部设置及默认值"},
     {"db", cmd_db, "db start|stop|status|psql [参数]            内置数据库的启停、状态与 psql"},
+    {"migrate", cmd_migrate, "migrate [--list]                        执行（或列出）待执行的数据库升级"},
+    {"registry", cmd_registry, "registry load FILE                      载入全县乡镇名录（CSV：code,name）"},
 };
 
 static void
