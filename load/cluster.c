@@ -328,6 +328,13 @@ detail_from_output(struct bz_error *e, const char *out, const char *extra)
 {
     char flat[OUTPUT_CAP * 2];
     size_t n = 0;
+    /* initdb and pg_ctl chat before failing; their reason starts at "error:" */
+    const char *reason = strstr(out, "error:");
+    if (reason != NULL) {
+        while (reason > out && reason[-1] != '\n')
+            reason--;
+        out = reason;
+    }
     const char *parts[] = {out, extra};
     for (size_t i = 0; i < 2; i++) {
         if (parts[i] == NULL || parts[i][0] == '\0')
@@ -519,7 +526,13 @@ initdb(const struct settings *s, const struct paths *p, const struct runas *ra,
     }
     int rc = run_program(ra, argv, out, sizeof(out));
     if (rc != 0) {
-        cluster_fail(e, "无法创建内置数据库（initdb 失败），目录“%s”", p->pgdata);
+        if (ra->switch_user)
+            bz_error_set(e, BZ_EDB, "E_DB_CLUSTER",
+                         "无法创建内置数据库（initdb 失败），目录“%s”；数据库以系统用户“%s”运行，"
+                         "它须能进入这个目录的各级上级目录",
+                         p->pgdata, ra->name);
+        else
+            cluster_fail(e, "无法创建内置数据库（initdb 失败），目录“%s”", p->pgdata);
         detail_from_output(e, out, NULL);
         return e->status;
     }
