@@ -62,14 +62,14 @@ diag() { printf '# %s\n' "$*"; }
 
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
+_tap_seq=0
 scratch_db() {
-    _db="t_$(basename "$T" | tr -c 'a-zA-Z0-9\n' '_' | tr 'A-Z' 'a-z')_$_tap_n$RANDOM"
+    _tap_seq=$((_tap_seq + 1))
+    _db="t_$(basename "$T" | tr -c 'a-zA-Z0-9\n' '_' | tr 'A-Z' 'a-z')_$_tap_seq"
     createdb "$_db" || return 1
     echo "$_db"
 }
 
 new_home() {
-    _h="$T/home$RANDOM"
-    mkdir -p "$_h"
-    echo "$_h"
+    mktemp -d "$T/home-XXXXXX"
 }
