@@ -62,10 +62,9 @@ diag() { printf '# %s\n' "$*"; }
 
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
-_tap_seq=0
 scratch_db() {
-    _tap_seq=$((_tap_seq + 1))
-    _db="t_$(basename "$T" | tr -c 'a-zA-Z0-9\n' '_' | tr 'A-Z' 'a-z')_$_tap_seq"
+    # called as $(scratch_db): a subshell, so the name comes from mktemp
+    _db="t_$(mktemp -u XXXXXXXXXX | tr 'A-Z' 'a-z')"
     createdb "$_db" || return 1
     echo "$_db"
 }
