@@ -1,6 +1,7 @@
 #include "loader.h"
 
 #include "../common/dbuf.h"
+#include "db.h"
 #include "pgutil.h"
 #include "regcsv.h"
 
@@ -73,7 +74,7 @@ begin_as_loader(PGconn *conn, struct bz_error *e)
         return rc;
     PGresult *res = PQexec(conn, sql_has_role);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rc = pgutil_error(e, conn, res, "检查数据库角色");
+        rc = db_error(e, conn, res, "检查数据库角色");
     } else if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
         rc = pgutil_exec(conn, "SET LOCAL ROLE bizenv_loader", "切换数据库角色", e);
     }
@@ -90,7 +91,7 @@ query_row(PGconn *conn, const char *sql, int n, const char *const *params, const
 {
     *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(*res) != PGRES_TUPLES_OK || PQntuples(*res) != 1)
-        return pgutil_error(e, conn, *res, what);
+        return db_error(e, conn, *res, what);
     return 0;
 }
 
@@ -350,7 +351,7 @@ fetch_merge_warnings(PGconn *conn, const char *id, struct diag_list *out, struct
     PGresult *res = PQexecParams(conn, sql_merge_warnings, 1, NULL, params, NULL, NULL, 0);
     int rc = 0;
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rc = pgutil_error(e, conn, res, "读取装载警告");
+        rc = db_error(e, conn, res, "读取装载警告");
         goto out;
     }
     for (int i = 0; i < PQntuples(res); i++) {
@@ -452,7 +453,7 @@ exec_as_loader(PGconn *conn, const char *sql, int n, const char *const *params,
         return rc;
     PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != want)
-        rc = pgutil_error(e, conn, res, what);
+        rc = db_error(e, conn, res, what);
     if (rc == 0)
         rc = pgutil_exec(conn, "COMMIT", what, e);
     if (rc < 0)

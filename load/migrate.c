@@ -2,6 +2,7 @@
 
 #include "../common/embedded.h"
 #include "../common/hash.h"
+#include "db.h"
 #include "pgutil.h"
 
 #include <stdio.h>
@@ -103,7 +104,7 @@ check_applied(PGconn *conn, const struct migrate_item *known, size_t nknown,
     memset(applied, 0, MIGRATE_VERSIONS);
     res = PQexec(conn, sql_has_table);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rc = pgutil_error(e, conn, res, "读取数据库结构版本");
+        rc = db_error(e, conn, res, "读取数据库结构版本");
         goto out;
     }
     if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
@@ -111,7 +112,7 @@ check_applied(PGconn *conn, const struct migrate_item *known, size_t nknown,
     PQclear(res);
     res = PQexec(conn, sql_applied);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rc = pgutil_error(e, conn, res, "读取数据库结构版本");
+        rc = db_error(e, conn, res, "读取数据库结构版本");
         goto out;
     }
     for (int i = 0; i < PQntuples(res); i++) {
@@ -182,7 +183,7 @@ apply_one(PGconn *conn, const struct migrate_item *it, struct bz_error *e)
         const char *params[3] = {version, it->name, it->sha256};
         PGresult *res = PQexecParams(conn, sql_record, 3, NULL, params, NULL, NULL, 0);
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
-            rc = pgutil_error(e, conn, res, what);
+            rc = db_error(e, conn, res, what);
         PQclear(res);
     }
     if (rc == 0)

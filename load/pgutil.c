@@ -1,5 +1,7 @@
 #include "pgutil.h"
 
+#include "db.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -102,39 +104,12 @@ pgutil_copy_end_row(struct dbuf *b)
 }
 
 int
-pgutil_error(struct bz_error *e, PGconn *conn, const PGresult *res, const char *what)
-{
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    const char *msg = res ? PQresultErrorMessage(res) : NULL;
-
-    if (msg == NULL || *msg == '\0')
-        msg = conn ? PQerrorMessage(conn) : "";
-    if (conn == NULL || PQstatus(conn) == CONNECTION_BAD) {
-        bz_error_set(e, BZ_EDB, "E_DB_CONNECT", "%s失败：数据库连接已断开", what);
-    } else if (state != NULL && (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)) {
-        /* 57014 query_canceled (statement_timeout), 55P03 lock_not_available */
-        bz_error_set(e, BZ_ETIMEOUT, "E_TIMEOUT", "%s超时", what);
-    } else {
-        bz_error_set(e, BZ_EDB, "E_DB_QUERY", "%s失败", what);
-    }
-    /* libpq messages end in a newline; keep the detail on one line */
-    char clean[512];
-    bz_strlcpy_utf8(clean, msg, sizeof(clean));
-    size_t len = strlen(clean);
-    while (len > 0 && (clean[len - 1] == '\n' || clean[len - 1] == ' '))
-        clean[--len] = '\0';
-    bz_error_detail(e, "%s%s%s%s", clean, state ? " (SQLSTATE " : "", state ? state : "",
-                    state ? ")" : "");
-    return e->status;
-}
-
-int
 pgutil_exec(PGconn *conn, const char *sql, const char *what, struct bz_error *e)
 {
     PGresult *res = PQexec(conn, sql);
     int rc = 0;
     if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
-        rc = pgutil_error(e, conn, res, what);
+        rc = db_error(e, conn, res, what);
     PQclear(res);
     return rc;
 }
@@ -152,7 +127,7 @@ pgutil_copy_begin(PGconn *conn, const char *sql, const char *what, struct bz_err
     PGresult *res = PQexec(conn, sql);
     int rc = 0;
     if (PQresultStatus(res) != PGRES_COPY_IN)
-        rc = pgutil_error(e, conn, res, what);
+        rc = db_error(e, conn, res, what);
     PQclear(res);
     return rc;
 }
@@ -164,7 +139,7 @@ pgutil_copy_flush(PGconn *conn, struct dbuf *b, int force, struct bz_error *e)
         return 0;
     /* blocking connection: 1 = queued, -1 = failed, 0 never happens */
     if (PQputCopyData(conn, b->data, (int)b->len) != 1)
-        return pgutil_error(e, conn, NULL, "向数据库发送数据");
+        return db_error(e, conn, NULL, "向数据库发送数据");
     dbuf_reset(b);
     return 0;
 }
@@ -174,12 +149,12 @@ pgutil_copy_end(PGconn *conn, struct dbuf *b, const char *what, struct bz_error 
 {
     int rc = pgutil_copy_flush(conn, b, 1, e);
     if (PQputCopyEnd(conn, rc < 0 ? "aborted by client" : NULL) != 1 && rc == 0)
-        rc = pgutil_error(e, conn, NULL, what);
+        rc = db_error(e, conn, NULL, what);
     /* drain every result so the connection is usable (for ROLLBACK) afterwards */
     PGresult *res;
     while ((res = PQgetResult(conn)) != NULL) {
         if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK)
-            rc = pgutil_error(e, conn, res, what);
+            rc = db_error(e, conn, res, what);
         PQclear(res);
     }
     return rc;

@@ -1,11 +1,12 @@
 /*
  * pgutil — the libpq plumbing the load stage shares: COPY text-format rows
- * and turning a failed result into a bz_error.
+ * and single commands; failures are reported through db_error (db.h).
  *
  * COPY rows are built in a dbuf with every value escaped for COPY's text
  * format (backslash, tab, newline, carriage return), so submitted text of
  * any content reaches the server as data, never as SQL. The helpers only
- * format and send; they never begin or end transactions and never print.
+ * format and send; only pgutil_exec/pgutil_rollback run commands the
+ * caller names (BEGIN, COMMIT, ...), and nothing here prints.
  */
 #ifndef BZ_PGUTIL_H
 #define BZ_PGUTIL_H
@@ -61,17 +62,8 @@ int pgutil_copy_end(PGconn *conn, struct dbuf *b, const char *what, struct bz_er
  * drains the results, so the connection can ROLLBACK. Ignores failures. */
 void pgutil_copy_abort(PGconn *conn);
 
-/*
- * Fills e from a failed result (or the connection's last error when res is
- * NULL): E_TIMEOUT/BZ_ETIMEOUT for statement and lock timeouts, E_DB_CONNECT
- * when the connection is gone, else E_DB_QUERY; all BZ_EDB except timeouts.
- * The message names `what`; the detail is the server's message and
- * SQLSTATE. Returns e->status.
- */
-int pgutil_error(struct bz_error *e, PGconn *conn, const PGresult *res, const char *what);
-
 /* Runs a parameterless command expecting no rows (BEGIN, COMMIT, SET ...).
- * Returns 0 or the pgutil_error status. */
+ * Returns 0 or the db_error status. */
 int pgutil_exec(PGconn *conn, const char *sql, const char *what, struct bz_error *e);
 
 /* Sends ROLLBACK, ignoring any failure: used on error paths, where the
