@@ -23,18 +23,32 @@
 
 enum sniffed { SNIFF_XML, SNIFF_GZIP, SNIFF_ZIP, SNIFF_ZIP_EMPTY, SNIFF_UNKNOWN };
 
+/* Diagnostic paths are entry names an attacker chose: the receipt shows
+ * them without control characters and cut to a readable length. */
+#define SHOWN_PATH_BYTES 320
+
 void
 unpack_reject(struct unpack_run *r, const char *code, const char *path, const char *fmt, ...)
 {
     char msg[768];
+    char shown[SHOWN_PATH_BYTES];
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    if (path != NULL) {
+        int cut = strlen(path) >= sizeof(shown);
+        size_t n = bz_strlcpy_utf8(shown, path, cut ? sizeof(shown) - 3 : sizeof(shown));
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)shown[i] < 0x20 || shown[i] == 0x7F)
+                shown[i] = '?';
+        if (cut)
+            memcpy(shown + n, "...", 4);
+    }
     /* an entry that cannot be stored still counts, and oom makes the
      * list report errors: the file is rejected either way */
-    diag_add(r->diags, code, 0, path, "%s", msg);
+    diag_add(r->diags, code, 0, path != NULL ? shown : NULL, "%s", msg);
 }
 
 int

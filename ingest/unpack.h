@@ -61,8 +61,13 @@ struct unpack_result {
  *              reason found (E_ZIP_*, E_GZ_*, E_LIMIT_*, E_FILE_*), cb was
  *              never called;
  *   BZ_EIO / BZ_ENOMEM / BZ_ETIMEOUT  with e filled (not the file's fault,
- *              except ETIMEOUT: parse_timeout_s was hit);
+ *              except ETIMEOUT: parse_timeout_s was hit); BZ_EIO also when
+ *              the file changed between the two passes;
+ *   BZ_ENOTFOUND (E_NOINPUT)  `path` does not exist;
  *   a negative value returned by cb.
+ * cb may be NULL (the documents are then only checked and counted). Diag
+ * paths are entry names shown safely (control characters as '?', long
+ * names cut); the line is always 0.
  * `res` is filled as far as known in every case.
  */
 int unpack_file(const char *path, const struct settings *s, unpack_cb cb, void *ctx,

@@ -294,6 +294,8 @@ reports_every_bad_name(void **state)
     assert_string_equal(o.diags.items[0].path, "../a.pdf");
     assert_int_equal(o.diags.items[0].line, 0);
     assert_string_equal(o.diags.items[1].path, "/b.pdf");
+    /* the control character is not passed on to the receipt */
+    assert_string_equal(o.diags.items[2].path, "attachments/c?.pdf");
     assert_int_equal(o.seen.calls, 0);
     diag_list_free(&o.diags);
 
