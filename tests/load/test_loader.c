@@ -5,6 +5,8 @@
 #include "../../common/diag.h"
 #include "../../load/loader.h"
 
+#include <pthread.h>
+
 #define FILE_SHA "f000000000000000000000000000000000000000000000000000000000000001"
 #define TOWNSHIP "539901101"
 
@@ -419,6 +421,57 @@ records_raw_file_once_and_stores_receipts(void **state)
     diag_list_free(&d);
 }
 
+struct racer {
+    const char *conninfo;
+    struct submission *sub;
+    int rc;
+    struct loader_outcome o;
+    struct bz_error e;
+};
+
+static void *
+race(void *arg)
+{
+    struct racer *r = arg;
+    PGconn *c = PQconnectdb(r->conninfo);
+    bz_error_clear(&r->e);
+    r->rc = PQstatus(c) == CONNECTION_OK ? loader_load(c, r->sub, NULL, &meta, &r->o, &r->e) : -100;
+    PQfinish(c);
+    return NULL;
+}
+
+/* Two different documents with the same revision at the same moment: the
+ * advisory lock makes one win and the other see it (never two revision 1). */
+static void
+concurrent_loads_of_same_month_are_serialized(void **state)
+{
+    struct scratch *s = *state;
+    enum { N = 6 };
+    struct submission subs[N];
+    struct racer r[N];
+    pthread_t t[N];
+    int accepted = 0, conflicts = 0;
+
+    for (int i = 0; i < N; i++) {
+        fill_submission(&subs[i], TOWNSHIP, 2026, 10, 1, (char)('a' + i));
+        r[i] = (struct racer){.conninfo = s->conninfo, .sub = &subs[i], .rc = -1};
+        assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        if (r[i].rc != 0)
+            fail_msg("racer %d: [%s] %s (%s)", i, r[i].e.code, r[i].e.message, r[i].e.detail);
+        accepted += r[i].o.result == LOADER_ACCEPTED;
+        conflicts += r[i].o.result == LOADER_CONFLICT;
+        diag_list_free(&r[i].o.warnings);
+        submission_free(&subs[i]);
+    }
+    assert_int_equal(accepted, 1);
+    assert_int_equal(conflicts, N - 1);
+    assert_int_equal(submissions(s->conn), 1);
+    assert_int_equal(staged(s->conn), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -436,6 +489,7 @@ main(void)
         T(failing_merge_leaves_no_rows),
         T(warns_when_open_problem_disappears_from_next_month),
         T(records_raw_file_once_and_stores_receipts),
+        T(concurrent_loads_of_same_month_are_serialized),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
