@@ -17,6 +17,9 @@ struct command {
 
 static const struct command commands[] = {
     {"validate", cmd_validate, "validate [--format text|json] FILE...   离线检查报送文件并打印回执"},
+    {"ingest", cmd_ingest, "ingest [--inbox DIR]                    收取收件箱中的报送并入库"},
+    {"nightly", cmd_nightly, "nightly [--as-of YYYY-MM-DD]            夜间任务：升级、收件、排名、导出、运行摘要"},
+    {"runs", cmd_runs, "runs [--last N]                         最近的运行记录"},
     {"config", cmd_config, "config                                  显示全部设置及默认值"},
     {"db", cmd_db, "db start|stop|status|psql [参数]            内置数据库的启停、状态与 psql"},
     {"migrate", cmd_migrate, "migrate [--list]                        执行（或列出）待执行的数据库升级"},

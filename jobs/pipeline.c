@@ -161,7 +161,7 @@ on_document(const struct unpack_doc *doc, void *arg)
     char period[16], note[512] = "";
     enum receipt_outcome outcome;
 
-    submission_init(&sub, (size_t)fr->s->max_xml_bytes * 4 + 65536);
+    submission_init(&sub, transform_arena_limit(doc->len));
     diag_list_init(&diags, (size_t)fr->s->max_diagnostics);
     memset(&lo, 0, sizeof(lo));
     diag_list_init(&lo.warnings, 16);

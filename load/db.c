@@ -96,6 +96,13 @@ configure_session(const struct settings *s, PGconn *conn, struct bz_error *e)
     return rc;
 }
 
+static void
+ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 PGconn *
 db_connect(const struct settings *s, struct bz_error *e)
 {
@@ -122,6 +129,9 @@ db_connect(const struct settings *s, struct bz_error *e)
     PGconn *conn = PQconnectdbParams(keys, values, 1);
     if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
         return connect_failed(e, conn, t, sockdir);
+    /* Server NOTICEs (e.g. "relation already exists, skipping") are not
+     * for the user: libpq's default processor would print them to stderr. */
+    PQsetNoticeProcessor(conn, ignore_notice, NULL);
     if (configure_session(s, conn, e) < 0) {
         PQfinish(conn);
         return NULL;

@@ -13,15 +13,21 @@ CREATE SCHEMA IF NOT EXISTS facts;
 CREATE SCHEMA IF NOT EXISTS report;
 
 -- Roles are cluster-wide: create them only when missing (several bizenv
--- databases may share a server).
+-- databases may share a server, and may migrate at the same moment: the
+-- advisory lock is per database, so a concurrent CREATE ROLE is tolerated).
 DO $$
+DECLARE
+    r text;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bizenv_loader') THEN
-        CREATE ROLE bizenv_loader NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bizenv_analyst') THEN
-        CREATE ROLE bizenv_analyst NOLOGIN;
-    END IF;
+    FOREACH r IN ARRAY ARRAY['bizenv_loader', 'bizenv_analyst'] LOOP
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+                EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+            END IF;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END;
+    END LOOP;
 END
 $$;
 
