@@ -106,6 +106,9 @@ struct doc {
     int have_period, have_handled, have_evaluated, have_rate;
     int have_sites_total, have_sites_with, have_received, have_resolved;
 
+    const unsigned char *buf; /* the UTF-8 being read (for the line of a DOCTYPE) */
+    size_t len;
+
     int stopped; /* reading ended early (DOCTYPE, limit, syntax, encoding) */
     int oom;     /* malloc failed: the result is an operational failure */
     int over;    /* the arena cap was hit (E_XML_LIMIT already reported) */

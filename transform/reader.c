@@ -296,10 +296,28 @@ add_text(struct doc *d, xmlTextReaderPtr r)
     d->text[d->ntext] = '\0';
 }
 
+/* libxml2 keeps no line for a DOCTYPE node; the first "<!DOCTYPE" in the
+ * bytes is it (a comment before it that mentions one would mislead this,
+ * which only moves the line number of a rejected document). */
+static long
+doctype_line(const struct doc *d)
+{
+    static const char tag[] = "<!DOCTYPE";
+    long line = 1;
+    for (size_t i = 0; i + sizeof(tag) - 1 <= d->len; i++) {
+        if (memcmp(d->buf + i, tag, sizeof(tag) - 1) == 0)
+            return line;
+        line += d->buf[i] == '\n';
+    }
+    return 0;
+}
+
 static void
 refuse_doctype(struct doc *d, xmlTextReaderPtr r, int type)
 {
     long line = xmlGetLineNo(xmlTextReaderCurrentNode(r));
+    if (type == XML_READER_TYPE_DOCUMENT_TYPE)
+        line = doctype_line(d);
     if (line <= 0)
         line = xmlTextReaderGetParserLineNumber(r);
     if (type == XML_READER_TYPE_DOCUMENT_TYPE)
@@ -341,7 +359,7 @@ dispatch(struct doc *d, xmlTextReaderPtr r)
 static void
 read_all(struct doc *d, xmlTextReaderPtr r)
 {
-    int rc;
+    int rc = 0;
     size_t before = d->pending.n;
     while (!d->stopped && (rc = xmlTextReaderRead(r)) == 1)
         dispatch(d, r);
@@ -364,6 +382,8 @@ reader_run(struct doc *d, void *schema, const unsigned char *buf, size_t len, in
         doc_limit(d, 0, "文档超过大小上限");
         return finish(d);
     }
+    d->buf = buf;
+    d->len = len;
     xmlSetStructuredErrorFunc(d, on_error);
     xmlTextReaderPtr r = xmlReaderForMemory((const char *)buf, (int)len, NULL, NULL, opts);
     if (r == NULL) {
