@@ -11,7 +11,7 @@
 
 /* The advisory lock key: "bizenv" in ASCII, fixed so every bizenv version
  * and host agrees on it. */
-static const char lock_sql[] = "SELECT pg_try_advisory_lock(0x62697a656e76)";
+static const char lock_sql[] = "SELECT pg_try_advisory_lock(108205164555894)";
 
 int
 runlock_file(struct runlock *l, const struct settings *s, struct bz_error *e)

@@ -17,7 +17,7 @@ python3 "$TOP/jobs/demo/make_inbox.py" "$H/inbox"
 touch "$H/inbox/upload.xml.part" "$H/inbox/.hidden.xml"
 out=$(B ingest 2>&1); rc=$?
 is "$rc" 0 "ingest exits 0 even with a rejected file"
-like "$out" "收件 8 个文件：接收 6，重复 0，退回 1" "summary counts files"
+like "$out" "收件 8 个文件：接收 7，重复 0，退回 1" "summary counts files"
 is "$(q 'select count(*) from facts.submission')" 8 "eight submissions stored (two revisions of 白云镇)"
 is "$(ls "$H/inbox" | sort | tr '\n' ' ')" "upload.xml.part " "only the .part file is left in the inbox"
 test -e "$H/inbox/.hidden.xml"; ok $? "dot files are left alone"
@@ -39,7 +39,7 @@ before=$(q "select count(*), sum(id) from facts.submission")
 python3 "$TOP/jobs/demo/make_inbox.py" "$H/inbox"
 out=$(B ingest 2>&1); rc=$?
 is "$rc" 0 "second ingest exits 0"
-like "$out" "重复 6" "accepted files come back as duplicates"
+like "$out" "重复 7" "accepted files come back as duplicates"
 is "$(q "select count(*), sum(id) from facts.submission")" "$before" "database unchanged"
 
 # conflict and stale
