@@ -240,10 +240,17 @@ doc_attr(const struct doc *d, const char *name)
     return NULL;
 }
 
+/* The element a schema error is about: libxml2 gives only its name and the
+ * parser's line. Of the same-name elements on the last line at or before
+ * that line, take the first not before the previous error's element
+ * (errors come in document order; `after` when the previous error was
+ * another one about the same attribute, hence another element), else the
+ * last one. Exact for one element per line, a good guess otherwise. */
 static uint32_t
-resolve_elem(const struct doc *d, const struct doc_schema_err *se)
+resolve_elem(const struct doc *d, const struct doc_schema_err *se, uint32_t *cursor, int after)
 {
     size_t lo = 0, hi = d->nelems;
+    uint32_t last = DOC_NO_ELEM, pick = DOC_NO_ELEM;
 
     /* elements are recorded in document order, so lines never decrease */
     while (lo < hi) {
@@ -253,10 +260,21 @@ resolve_elem(const struct doc *d, const struct doc_schema_err *se)
         else
             hi = mid;
     }
-    for (size_t i = lo, steps = 0; i-- > 0 && steps < 100000; steps++)
-        if (strcmp(d->elems[i].name, se->name) == 0)
-            return (uint32_t)i;
-    return DOC_NO_ELEM;
+    for (size_t i = lo, steps = 0; i-- > 0 && steps < 100000; steps++) {
+        if (strcmp(d->elems[i].name, se->name) != 0)
+            continue;
+        if (last != DOC_NO_ELEM && d->elems[i].line != d->elems[last].line)
+            break;
+        if (last == DOC_NO_ELEM)
+            last = (uint32_t)i;
+        if (*cursor == DOC_NO_ELEM || i > *cursor || (i == *cursor && !after))
+            pick = (uint32_t)i;
+    }
+    if (pick == DOC_NO_ELEM)
+        pick = last;
+    if (pick != DOC_NO_ELEM)
+        *cursor = pick;
+    return pick;
 }
 
 static void
@@ -264,9 +282,13 @@ schema_to_pending(struct doc *d)
 {
     struct doc_schema_err *se = d->schema.items;
     char path[1024];
+    uint32_t cursor = DOC_NO_ELEM;
 
     for (size_t i = 0; i < d->schema.n; i++) {
-        uint32_t e = resolve_elem(d, &se[i]);
+        int after = i > 0 && strcmp(se[i].name, se[i - 1].name) == 0 &&
+                    strcmp(se[i].attr, se[i - 1].attr) == 0 &&
+                    strcmp(se[i].message, se[i - 1].message) != 0;
+        uint32_t e = resolve_elem(d, &se[i], &cursor, after);
         if (e == DOC_NO_ELEM)
             path[0] = '\0';
         else
