@@ -1,0 +1,63 @@
+#!/bin/sh
+# bizenv rank: CSV and table output over fixture rows, exit statuses.
+. "$(dirname "$0")/../lib/tap.sh"
+
+db=$(scratch_db) || { echo "1..0 # SKIP no database"; exit 0; }
+home=$(new_home)
+dir=$(cd "$(dirname "$0")" && pwd)
+rank() { "$BIZENV" --home "$home" rank "$@" --db "dbname=$db"; }
+
+"$BIZENV" --home "$home" migrate --db "dbname=$db" >"$T/migrate.log" 2>&1
+ok $? "migrations apply"
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" >"$T/fixture.log" 2>&1 <<EOF_SQL
+\i $dir/lib/fixture.psql
+SELECT test.town('539901101', '示例乡'), test.town('539901102', '东山镇'),
+       test.town('539901103', '西河乡,"新"'), test.town('539901104', '南坪镇');
+SELECT test.seed_example();
+-- 东山镇: 9/10, 1 of 2 problems done, 1 of 2 windows walked
+SELECT test.sub('539901102', '2026-10', 10, 9, ARRAY['market', 'agri'], ARRAY['L01'],
+                ARRAY['L01@W01'], ARRAY['P1 2026-10-02', 'P2 2026-10-03 2026-10-09']);
+-- 南坪镇: nothing handled (service NULL), no problems (completion NULL), all walked
+SELECT test.sub('539901104', '2026-10', 0, 0, ARRAY['market'], ARRAY['L01'], ARRAY['L01@W01']);
+-- a later revision for 示例乡 received after the as-of date must not count
+SELECT test.sub('539901101', '2026-10', 31, 1, ARRAY['market'], ARRAY['L01'], '{}', '{}', 2,
+                '2026-12-15 10:00+08');
+EOF_SQL
+ok $? "fixture rows load"
+[ -s "$T/fixture.log" ] && grep -i error "$T/fixture.log" | sed 's/^/# /'
+
+out=$(rank 2026-10 --as-of 2026-11-30 --format csv)
+ok $? "rank --format csv exits 0"
+expected='rank,code,name,service_rate,completion_rate,walk_coverage,composite,service_rank,completion_rank,coverage_rank,status,missing_months
+1,539901104,南坪镇,,,100.00,100.00,,,1,已报送,
+2,539901101,示例乡,96.77,100.00,83.33,93.37,1,1,2,已报送,
+3,539901102,东山镇,90.00,50.00,50.00,63.33,2,2,3,已报送,
+,539901103,"西河乡,""新""",,,,,,,,未报送,2026-10'
+is "$out" "$expected" "csv lines: header, ranks, NULL figures empty, RFC 4180 quoting, 未报送 last"
+
+out=$(rank 2026-10 --as-of 2026-12-31 --format csv | grep '^.*,539901101,')
+is "$out" "3,539901101,示例乡,3.23,,0.00,1.61,2,,3,已报送," "a later revision counts once received"
+
+out=$(rank 2026-10 --as-of 2026-11-30)
+ok $? "rank (table) exits 0"
+like "$out" '^排名 +代码 +乡镇 +服务率 +整改完成率 +走流程覆盖率 +综合得分 +报送状态 +缺报月份$' "table has the Chinese headers"
+like "$out" '^ +2  539901101  示例乡 +96\.8% +100\.0% +83\.3% +93\.37  已报送' "table shows one-decimal percentages and the composite"
+# every row's status column starts at the same display column: the 综合得分 field ends there
+w1=$(printf '%s\n' "$out" | grep '南坪镇' | sed 's/已报送.*//' | LC_ALL=C.UTF-8 wc -L)
+w2=$(printf '%s\n' "$out" | grep '西河乡' | sed 's/未报送.*//' | LC_ALL=C.UTF-8 wc -L)
+is "$w1" "$w2" "columns align by display width (CJK counted as two columns)"
+
+rank 2026-13 >"$T/o" 2>"$T/e"
+is $? 64 "a bad period exits 64"
+like "$(cat "$T/e")" '无效的排名期间' "a bad period is explained"
+rank 2026-10 --as-of 2026-02-30 >/dev/null 2>&1
+is $? 64 "a bad as-of date exits 64"
+rank 2026-10 --format xml >/dev/null 2>&1
+is $? 64 "an unknown format exits 64"
+"$BIZENV" --home "$home" rank >/dev/null 2>&1
+is $? 64 "a missing period exits 64"
+"$BIZENV" --home "$home" rank 2026-10 --db "host=$T/nowhere dbname=$db" >/dev/null 2>&1
+is $? 69 "an unreachable database exits 69"
+
+dropdb "$db" >/dev/null 2>&1
+done_testing
