@@ -16,5 +16,6 @@ int cmd_runs(struct cli *cli, int argc, char **argv);
 int cmd_db(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
 int cmd_registry(struct cli *cli, int argc, char **argv);
+int cmd_rank(struct cli *cli, int argc, char **argv);
 
 #endif

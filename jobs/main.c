@@ -24,6 +24,7 @@ static const struct command commands[] = {
     {"db", cmd_db, "db start|stop|status|psql [参数]            内置数据库的启停、状态与 psql"},
     {"migrate", cmd_migrate, "migrate [--list]                        执行（或列出）待执行的数据库升级"},
     {"registry", cmd_registry, "registry load FILE                      载入全县乡镇名录（CSV：code,name）"},
+    {"rank", cmd_rank, "rank 期间 [--as-of 日期] [--format table|csv]   乡镇排名（期间：2026-10、2026-Q4、2026-H2、2026）"},
 };
 
 static void
