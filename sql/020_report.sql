@@ -7,7 +7,7 @@
 -- search_path and fully qualified names, so bizenv_analyst can call it
 -- without any privilege on those schemas (grants are in 021).
 --
--- Decisions where metrics.md leaves room (also in the README of sql/):
+-- Decisions where metrics.md leaves room:
 -- * As of D: a submission counts when received_at < start of D + 1 in the
 --   county's time zone (ref.setting 'timezone', default Asia/Shanghai). Of
 --   those, the highest revision per township and month is current.
@@ -314,6 +314,13 @@ $$;
 COMMENT ON FUNCTION report.rejected_count(text, date) IS
     '期间内被拒收的报送数：回执结果为 rejected、截至日期前生成，且报送月份属于该期间（无法识别月份的按生成日期落在期间内计）';
 
+-- Township counts: listed = rows of report.ranking; expected = listed with
+-- at least one month of P ended by D; reported = with at least one month
+-- present (not 未报送); complete = every expected month present; on time =
+-- every expected month's first revision by its deadline. County figures
+-- pool the townships' counts (sum over sum). Best/worst compare the figure
+-- rounded to 2 decimals as a percentage, as the ranks do; ties go to the
+-- lowest code; NULL figures are skipped.
 CREATE FUNCTION report.county_summary(period text,
                                       as_of date DEFAULT (pg_catalog.now() AT TIME ZONE 'Asia/Shanghai')::date)
 RETURNS TABLE (
