@@ -111,7 +111,7 @@ on_document(const struct unpack_doc *doc, void *arg)
         r.file = v->file;
         r.member = doc->member;
         r.township_code = sub.township_code[0] ? sub.township_code : NULL;
-        r.township_name = sub.township_name;
+        r.township_name = sub.township_canonical ? sub.township_canonical : sub.township_name;
         if (sub.year > 0) {
             snprintf(period, sizeof(period), "%04d-%02d", sub.year, sub.month);
             r.period = period;

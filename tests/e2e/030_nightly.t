@@ -1,0 +1,81 @@
+#!/bin/sh
+# bizenv nightly as cron runs it: quiet when all is well, the summary when a
+# file is rejected, one run at a time, SIGKILL-safe, loud when the database
+# is down, reproducible with --as-of.
+. "$(dirname "$0")/../lib/tap.sh"
+export BIZENV_TODAY=2026-11-28
+db=$(scratch_db)
+H=$(new_home)
+N() { "$BIZENV" --home "$H" --db "dbname=$db" nightly "$@" </dev/null; }
+q() { psql -X -At -d "$db" -c "$1"; }
+"$BIZENV" --home "$H" --db "dbname=$db" registry load "$TOP/jobs/demo/townships.csv" >/dev/null
+
+# a clean night: nothing printed, exit 0
+# receive times are the files' modification times: pin them before the as-of date
+recv() { touch -d '2026-11-03 09:00:00 +0800' "$@"; }
+cp "$TOP/jobs/demo/539901101-2026-10.xml" "$H/inbox/a.xml"
+recv "$H/inbox/a.xml"
+out=$(N 2>&1); rc=$?
+is "$rc" 0 "clean night exits 0"
+is "$out" "" "clean night prints nothing"
+is "$(q "select status, files_taken, accepted from meta.run order by id desc limit 1")" "ok|1|1" "run recorded"
+test -s "$H/bizenv.log"; ok $? "log file written"
+
+# an empty night is clean too
+out=$(N 2>&1); rc=$?
+is "$rc:$out" "0:" "empty inbox: silent, exit 0"
+
+# a rejected file: exit 0, the summary is printed (cron mails it)
+sed 's/evaluated="30"/evaluated="99"/; s/539901101/539901102/' "$TOP/jobs/demo/539901101-2026-10.xml" >"$H/inbox/bad.xml"
+out=$(N 2>&1); rc=$?
+is "$rc" 0 "rejections are not a job failure"
+like "$out" "bad.xml：退回 1 份 \[E_EVAL_EXCEEDS\]" "summary names the rejected file and why"
+like "$out" "2026-10 未报送的乡镇：东山镇（539901102）、西河乡" "summary names townships that have not reported"
+ls "$H/runs"/*.txt >/dev/null 2>&1; ok $? "summary written to runs/"
+
+# --verbose shows progress and the summary even on a clean night
+cp "$TOP/jobs/demo/539901101-2026-10.xml" "$H/inbox/again.xml"
+recv "$H/inbox/again.xml"
+out=$(N --verbose 2>&1); rc=$?
+like "$out" "\[1/1\] again.xml" "verbose shows per-file progress"
+like "$out" "重复 1" "verbose shows the summary"
+
+# one run at a time: the lock file ...
+flock "$H/run.lock" sleep 3 &
+sleep 0.5
+out=$(N 2>&1); rc=$?
+is "$rc" 75 "second run exits 75 (EX_TEMPFAIL) while the file lock is held"
+like "$out" "E_BUSY" "busy message has its code"
+wait
+# ... and the database lock (another host sharing the database)
+psql -X -d "$db" -c "select pg_advisory_lock(108205164555894); select pg_sleep(3)" >/dev/null &
+sleep 0.7
+H2=$(new_home)
+out=$("$BIZENV" --home "$H2" --db "dbname=$db" nightly 2>&1 </dev/null); rc=$?
+is "$rc" 75 "second host exits 75 while the database lock is held"
+wait
+
+# database down: files stay, exit non-zero, message names the problem
+cp "$TOP/jobs/demo/539901101-2026-10.xml" "$H/inbox/later.xml"
+out=$("$BIZENV" --home "$H" --db "host=$T/nosuch dbname=x" nightly 2>&1 </dev/null); rc=$?
+is "$rc" 69 "database unreachable exits 69"
+like "$out" "E_DB_CONNECT" "message carries E_DB_CONNECT"
+test -f "$H/inbox/later.xml"; ok $? "file stays in the inbox"
+N >/dev/null 2>&1
+test -f "$H/inbox/later.xml"; ok $((! $?)) "taken by the next good run"
+
+# --as-of reproduces a past ranking whatever arrived since
+before=$(q "select code||':'||coalesce(composite::text,'-') from report.ranking('2026-10', '2026-11-28') order by code" | tr '\n' ' ')
+sed 's/<revision>1</<revision>2</; s/evaluated="30"/evaluated="20"/' "$TOP/jobs/demo/539901101-2026-10.xml" >"$H/inbox/rev2.xml"
+touch -d '2026-11-29 10:00:00 +0800' "$H/inbox/rev2.xml"
+N >/dev/null 2>&1
+after=$(q "select code||':'||coalesce(composite::text,'-') from report.ranking('2026-10', '2026-11-28') order by code" | tr '\n' ' ')
+is "$after" "$before" "ranking as of 2026-11-28 unchanged by a later revision"
+now=$(q "select composite from report.ranking('2026-10', '2026-11-29') where code='539901101'")
+unlike "$now" "^93.37$" "ranking as of 2026-11-29 uses revision 2"
+out=$("$BIZENV" --home "$H" --db "dbname=$db" nightly --as-of 2026-11-28 </dev/null 2>&1); rc=$?
+is "$rc" 0 "nightly --as-of runs"
+snap=$(q "select s.code||':'||coalesce(s.composite::text,'-') from facts.ranking_snapshot s join facts.ranking_run r on r.id=s.run_id where r.id=(select max(id) from facts.ranking_run where period='2026-Q4' and as_of='2026-11-28') order by s.code" | tr '\n' ' ')
+ref=$(q "select code||':'||coalesce(composite::text,'-') from report.ranking('2026-Q4', '2026-11-28') order by code" | tr '\n' ' ')
+is "$snap" "$ref" "the stored snapshot of the --as-of run equals the ranking as of that date"
+done_testing

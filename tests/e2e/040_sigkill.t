@@ -1,0 +1,78 @@
+#!/bin/sh
+# SIGKILL at random points of a night, many times: after a normal rerun the
+# database equals an uninterrupted run's, and every file is in exactly one
+# place (nothing lost, nothing loaded twice, nothing half-loaded).
+. "$(dirname "$0")/../lib/tap.sh"
+export BIZENV_TODAY=2026-11-28
+ROUNDS=${BIZENV_KILL_ROUNDS:-50}
+
+# 24 files: 8 townships x 3 months, one rejected, one revision 2, a batch
+mkdir -p "$T/src"
+for m in 07 08 10; do
+    for c in 101 102 103 104 105 107 108 109; do
+        sed -e "s/539901101/539901$c/" -e "s/<period>2026-10</<period>2026-$m</" \
+            -e "s/date=\"2026-10-/date=\"2026-$m-/g" -e "s/=\"2026-10-\([0-9][0-9]\)\"/=\"2026-$m-\1\"/g" \
+            "$TOP/jobs/demo/539901101-2026-10.xml" >"$T/src/$c-$m.xml"
+    done
+done
+sed 's/evaluated="30"/evaluated="40"/' "$T/src/109-10.xml" >"$T/src/109-10-bad.xml"
+sed 's/<revision>1</<revision>2</; s/evaluated="30"/evaluated="28"/' "$T/src/108-10.xml" >"$T/src/108-10-r2.xml"
+gzip "$T/src/107-10.xml"
+i=0
+for f in "$T"/src/*; do
+    i=$((i + 1))
+    touch -d "2026-11-03 09:$(printf %02d $i):00 +0800" "$f"
+done
+touch -d "2026-11-04 09:00:00 +0800" "$T/src/108-10-r2.xml"
+nfiles=$(ls "$T/src" | wc -l)
+
+template=$(scratch_db)
+H0=$(new_home)
+"$BIZENV" --home "$H0" --db "dbname=$template" registry load "$TOP/jobs/demo/townships.csv" >/dev/null
+
+state() {
+    psql -X -At -d "$1" -c "
+      select string_agg(township_code||'/'||period||'/r'||revision||'/'||doc_sha256, ' ' order by township_code, period, revision) from facts.submission;
+      select (select count(*) from facts.window)||' '||(select count(*) from facts.walk)||' '||(select count(*) from facts.problem)||' '||(select count(*) from facts.warning)||' '||(select count(*) from facts.text_item);
+      select count(*) from raw.file;"
+}
+places() { # inbox claimed quarantine archive
+    echo "$(ls "$1/inbox" | wc -l) $(ls -A "$1/inbox/.bizenv" 2>/dev/null | wc -l) $(find "$1/quarantine" -type f ! -name '*.回执.txt' | wc -l) $(find "$1/archive" -type f ! -name '.incoming*' | wc -l)"
+}
+run_to_end() { "$BIZENV" --home "$1" --db "dbname=$2" ingest >/dev/null 2>&1 </dev/null; }
+
+ref=$(createdb -T "$template" "${template}_ref" && echo "${template}_ref")
+HR=$(new_home); mkdir -p "$HR/inbox"; cp -p "$T"/src/* "$HR/inbox/"
+run_to_end "$HR" "$ref"
+[ -n "${BIZENV_DEBUG:-}" ] && cat "$HR"/quarantine/*/*.txt >&2
+want=$(state "$ref")
+want_places=$(places "$HR")
+is "$want_places" "0 0 1 $nfiles" "uninterrupted run: one file quarantined, every file archived"
+
+bad=0
+killed=0
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+    r=$((r + 1))
+    d="${template}_k$r"
+    createdb -T "$template" "$d"
+    HK=$(new_home); mkdir -p "$HK/inbox"; cp -p "$T"/src/* "$HK/inbox/"
+    # kill somewhere between start-up and the end of the load
+    delay=$(awk -v s="$r" 'BEGIN { srand(s * 7919); printf "%.3f", 0.01 + rand() * 0.25 }')
+    timeout -s KILL "$delay" "$BIZENV" --home "$HK" --db "dbname=$d" ingest >/dev/null 2>&1 </dev/null
+    [ $? -eq 137 ] && killed=$((killed + 1))
+    run_to_end "$HK" "$d"
+    got=$(state "$d")
+    got_places=$(places "$HK")
+    if [ "$got" != "$want" ] || [ "$got_places" != "$want_places" ]; then
+        bad=$((bad + 1))
+        diag "round $r (kill after ${delay}s): places $got_places, want $want_places"
+        [ "$got" != "$want" ] && diag "database differs"
+    fi
+    dropdb "$d"
+    rm -rf "$HK"
+done
+is "$bad" 0 "$ROUNDS killed-then-rerun nights all equal the uninterrupted one"
+diag "$killed of $ROUNDS runs were killed before finishing"
+ok $([ "$killed" -ge $((ROUNDS / 2)) ] && echo 0 || echo 1) "most rounds were really killed mid-run"
+done_testing
