@@ -70,5 +70,6 @@ scratch_db() {
 }
 
 new_home() {
-    mktemp -d "$T/home-XXXXXX"
+    # 0755: as root the embedded server runs as `postgres` and must reach it
+    _h=$(mktemp -d "$T/home-XXXXXX") && chmod 755 "$_h" && echo "$_h"
 }
