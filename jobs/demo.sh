@@ -22,6 +22,6 @@ if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1; then
 fi
 python3 jobs/demo/make_inbox.py "$BIZENV_HOME/inbox"
 "$B" registry load jobs/demo/townships.csv
-"$B" ingest --verbose
+"$B" nightly --verbose
 echo
 "$B" rank 2026-10
