@@ -87,6 +87,18 @@ out=$(V "$T/gb.xml" 2>&1); rc=$?
 is "$rc" 0 "GB18030 document accepted"
 like "$out" "示例乡" "GB18030 text converted to UTF-8"
 
+# an unreadable file is an I/O failure, not a rejection (as another user: root reads anything)
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+    cp "$EX" "$T/secret.xml"; chmod 600 "$T/secret.xml"
+    chmod 777 "$H"
+    out=$(runuser -u nobody -- "$BIZENV" --home "$H" validate "$T/secret.xml" 2>&1); rc=$?
+    is "$rc" 74 "unreadable file exits 74 (EX_IOERR)"
+    like "$out" "E_IO_READ" "I/O failure carries its code"
+else
+    ok 0 "# SKIP needs root to run as another user"
+    ok 0 "# SKIP needs root to run as another user"
+fi
+
 out=$("$BIZENV" --home "$H" validate --format xml "$EX" 2>&1); rc=$?
 is "$rc" 64 "bad --format is a usage error"
 done_testing
