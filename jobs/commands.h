@@ -10,6 +10,7 @@
 
 int cmd_validate(struct cli *cli, int argc, char **argv);
 int cmd_config(struct cli *cli, int argc, char **argv);
+int cmd_codes(struct cli *cli, int argc, char **argv);
 int cmd_ingest(struct cli *cli, int argc, char **argv);
 int cmd_nightly(struct cli *cli, int argc, char **argv);
 int cmd_runs(struct cli *cli, int argc, char **argv);
