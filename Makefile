@@ -93,10 +93,14 @@ check: deps
 	$(MAKE) --no-print-directory test VARIANT=release
 	$(MAKE) --no-print-directory test VARIANT=asan
 
-run: deps build
+# deps first, then a fresh make: pkg-config's flags are read when the
+# Makefile is parsed, which on a fresh machine is before deps installed it.
+run: deps
+	@$(MAKE) --no-print-directory build
 	jobs/demo.sh
 
-bench: deps build
+bench: deps
+	@$(MAKE) --no-print-directory build
 	tests/bench/run.sh
 
 format:

@@ -124,8 +124,10 @@ db_connect(const struct settings *s, struct bz_error *e)
         dbname = conninfo;
     }
     /* application_name comes after dbname so that it wins over a conninfo's */
-    const char *keys[] = {"dbname", "application_name", NULL};
-    const char *values[] = {dbname, "bizenv", NULL};
+    /* connect_timeout before dbname: a conninfo that sets its own wins; a
+     * server that never answers cannot hang the night */
+    const char *keys[] = {"connect_timeout", "dbname", "application_name", NULL};
+    const char *values[] = {"30", dbname, "bizenv", NULL};
     PGconn *conn = PQconnectdbParams(keys, values, 1);
     if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
         return connect_failed(e, conn, t, sockdir);
