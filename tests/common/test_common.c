@@ -1,0 +1,160 @@
+/* Unit tests of common/: the code catalog, settings, bounded buffers,
+ * the diagnostics list and receipt rendering. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../common/codes.h"
+#include "../../common/dbuf.h"
+#include "../../common/diag.h"
+#include "../../common/receipt.h"
+#include "../../common/settings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void
+codes_are_unique_and_titled(void **state)
+{
+    (void)state;
+    for (int i = 0; i < codes_count(); i++) {
+        assert_non_null(codes_title(codes_at(i)));
+        for (int j = i + 1; j < codes_count(); j++)
+            assert_string_not_equal(codes_at(i), codes_at(j));
+    }
+    assert_int_equal(codes_class("W_RATE_MISMATCH"), BZ_CLASS_WARN);
+    assert_int_equal(codes_class("E_EVAL_EXCEEDS"), BZ_CLASS_ERR);
+    assert_null(codes_title("E_NO_SUCH_CODE"));
+}
+
+static void
+settings_parse_sizes_and_reject_out_of_range(void **state)
+{
+    (void)state;
+    struct settings s;
+    struct bz_error e;
+    settings_defaults(&s, "/srv/bizenv");
+    assert_int_equal(s.max_xml_bytes, 16LL << 20);
+    assert_int_equal(settings_set(&s, "max_xml_bytes", "2M", &e), 0);
+    assert_int_equal(s.max_xml_bytes, 2LL << 20);
+    assert_int_equal(settings_set(&s, "max_nesting", "2", &e), BZ_ECONFIG);
+    assert_string_equal(e.code, "E_CONFIG");
+    assert_int_equal(settings_set(&s, "max_ratio", "12x", &e), BZ_ECONFIG);
+    assert_int_equal(settings_set(&s, "no_such_setting", "1", &e), BZ_ECONFIG);
+    settings_resolve(&s);
+    assert_string_equal(s.inbox, "/srv/bizenv/inbox");
+}
+
+static void
+settings_file_names_the_bad_line(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/bizenv-conf-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char text[] = "# comment\nmax_entries = 10\n\nmax_ratio 5\n";
+    assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+    close(fd);
+    struct settings s;
+    struct bz_error e;
+    settings_defaults(&s, "/h");
+    assert_int_equal(settings_load_file(&s, path, 0, &e), BZ_ECONFIG);
+    assert_int_equal(e.line, 4);
+    assert_int_equal(s.max_entries, 10);
+    unlink(path);
+    assert_int_equal(settings_load_file(&s, path, 1, &e), 0);
+}
+
+static void
+dbuf_stops_at_its_limit(void **state)
+{
+    (void)state;
+    struct dbuf b;
+    dbuf_init(&b, 8);
+    assert_int_equal(dbuf_adds(&b, "12345"), 0);
+    assert_int_equal(dbuf_adds(&b, "6789"), BZ_ELIMIT);
+    assert_string_equal(b.data, "12345");
+    assert_int_equal(dbuf_printf(&b, "%d", 678), 0);
+    assert_string_equal(b.data, "12345678");
+    dbuf_free(&b);
+}
+
+static void
+json_strings_are_escaped(void **state)
+{
+    (void)state;
+    struct dbuf b;
+    dbuf_init(&b, 1024);
+    assert_int_equal(dbuf_add_json(&b, "a\"b\\c\n\t\x01 乡\xe2\x80\xa8"), 0);
+    assert_string_equal(b.data, "\"a\\\"b\\\\c\\u000a\\u0009\\u0001 乡\\u2028\"");
+    dbuf_free(&b);
+}
+
+static void
+diag_list_keeps_a_marker_past_its_limit(void **state)
+{
+    (void)state;
+    struct diag_list l;
+    diag_list_init(&l, 4);
+    for (int i = 0; i < 10; i++)
+        diag_add(&l, "E_EVAL_EXCEEDS", i + 1, "/submission/evaluation", "n=%d", i);
+    diag_add(&l, "W_APPROX_COUNT", 3, NULL, "approx");
+    assert_int_equal(l.n, 4);
+    assert_int_equal(l.nerrors, 10);
+    assert_int_equal(l.nwarnings, 1);
+    assert_string_equal(l.items[3].code, "E_TOO_MANY_DIAGNOSTICS");
+    assert_true(l.dropped > 0);
+    assert_true(diag_has_errors(&l));
+    diag_list_free(&l);
+}
+
+static void
+receipt_lists_errors_with_line_and_path(void **state)
+{
+    (void)state;
+    struct diag_list l;
+    struct dbuf b;
+    diag_list_init(&l, 10);
+    dbuf_init(&b, 1 << 16);
+    diag_add(&l, "E_EVAL_EXCEEDS", 19, "/submission/evaluation/@evaluated", "评价件数 32 大于办件量 31");
+    diag_add(&l, "W_APPROX_COUNT", 14, "/submission/oneStop/consultations", "约数");
+    struct receipt r = {0};
+    r.file = "x.xml";
+    r.township_code = "539901101";
+    r.township_name = "示例乡";
+    r.period = "2026-10";
+    r.revision = 1;
+    r.outcome = receipt_outcome_for(&l, RECEIPT_ACCEPTED);
+    r.diags = &l;
+    assert_int_equal(r.outcome, RECEIPT_REJECTED);
+    assert_int_equal(receipt_render_text(&r, &b), 0);
+    assert_non_null(strstr(b.data, "结果：退回"));
+    assert_non_null(strstr(b.data, "[E_EVAL_EXCEEDS] 第 19 行 /submission/evaluation/@evaluated"));
+    assert_non_null(strstr(b.data, "警告 1 项"));
+    dbuf_reset(&b);
+    assert_int_equal(receipt_render_json(&r, &b), 0);
+    assert_non_null(strstr(b.data, "\"outcome\":\"rejected\""));
+    assert_non_null(strstr(b.data, "\"code\":\"E_EVAL_EXCEEDS\",\"line\":19"));
+    assert_int_equal(b.data[b.len - 1], '\n');
+    dbuf_free(&b);
+    diag_list_free(&l);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(codes_are_unique_and_titled),
+        cmocka_unit_test(settings_parse_sizes_and_reject_out_of_range),
+        cmocka_unit_test(settings_file_names_the_bad_line),
+        cmocka_unit_test(dbuf_stops_at_its_limit),
+        cmocka_unit_test(json_strings_are_escaped),
+        cmocka_unit_test(diag_list_keeps_a_marker_past_its_limit),
+        cmocka_unit_test(receipt_lists_errors_with_line_and_path),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
