@@ -110,13 +110,7 @@ on_document(const struct unpack_doc *doc, void *arg)
         struct receipt r = {0};
         r.file = v->file;
         r.member = doc->member;
-        r.township_code = sub.township_code[0] ? sub.township_code : NULL;
-        r.township_name = sub.township_canonical ? sub.township_canonical : sub.township_name;
-        if (sub.year > 0) {
-            snprintf(period, sizeof(period), "%04d-%02d", sub.year, sub.month);
-            r.period = period;
-        }
-        r.revision = (long)sub.revision;
+        submission_receipt_identity(&sub, &r, period);
         r.sha256 = doc->sha256;
         r.outcome = receipt_outcome_for(&diags, RECEIPT_ACCEPTED);
         r.note = v->tctx.township_known == NULL ? "离线检查，未入库；未核对乡镇名录（未提供名录文件）"

@@ -188,13 +188,7 @@ on_document(const struct unpack_doc *doc, void *arg)
     struct receipt r = {0};
     r.file = fr->f->name;
     r.member = doc->member;
-    r.township_code = sub.township_code[0] ? sub.township_code : NULL;
-    r.township_name = sub.township_canonical ? sub.township_canonical : sub.township_name;
-    if (sub.year > 0) {
-        snprintf(period, sizeof(period), "%04d-%02d", sub.year, sub.month);
-        r.period = period;
-    }
-    r.revision = (long)sub.revision;
+    submission_receipt_identity(&sub, &r, period);
     r.sha256 = doc->sha256;
     r.outcome = outcome;
     r.note = note[0] ? note : NULL;

@@ -127,4 +127,13 @@ void submission_init(struct submission *s, size_t arena_limit);
 /* Frees everything the submission owns; it is empty and reusable afterwards. */
 void submission_free(struct submission *s);
 
+/*
+ * Fills the identity lines of a receipt from a (possibly partly read)
+ * submission: township code and name (the registry's when known), period
+ * (written into `period`, which must outlive the receipt) and revision.
+ * Fields the document did not get to stay NULL/0. Cannot fail.
+ */
+struct receipt;
+void submission_receipt_identity(const struct submission *s, struct receipt *r, char period[16]);
+
 #endif
