@@ -61,6 +61,13 @@ scratch_long(PGconn *c, const char *sql)
     return v;
 }
 
+static inline void
+scratch_quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 /* Creates an empty database t_<pid>_<random> and connects to it. */
 static inline void
 scratch_create_empty(struct scratch *s)
@@ -76,6 +83,7 @@ scratch_create_empty(struct scratch *s)
     snprintf(s->conninfo, sizeof(s->conninfo), "dbname=%s", s->name);
     s->conn = PQconnectdb(s->conninfo);
     assert_int_equal(PQstatus(s->conn), CONNECTION_OK);
+    PQsetNoticeProcessor(s->conn, scratch_quiet, NULL); /* as db_connect does */
     scratch_exec(s->conn, "SET TimeZone = 'Asia/Shanghai'");
 }
 
