@@ -29,6 +29,11 @@ XML = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
 # The attachment whose SHA-256 the cmocka test knows (see test_unpack.c).
 PDF = b"%PDF-1.4\n% bizenv test attachment\n%%EOF\n"
 
+# Source of every document put in a case (cases(doc=...) replaces it).
+def DOC():
+    return XML
+
+
 FLAG_ENCRYPTED = 0x0001
 FLAG_UTF8 = 0x0800
 
@@ -89,7 +94,7 @@ def make_zip(entries):
 
 
 def package(xml_name="report.xml", extra=()):
-    return make_zip([Entry(xml_name, XML), Entry("attachments/", is_dir=True),
+    return make_zip([Entry(xml_name, DOC()), Entry("attachments/", is_dir=True),
                      Entry("attachments/report.pdf", PDF)] + list(extra))
 
 
@@ -152,7 +157,7 @@ def overlap_bomb(n=200, kernel_bytes=4 * 1024 * 1024):
             crc = crc32_combine(zlib.crc32(lfh), crc, usize)
             usize += len(lfh)
             csize += 5 + len(lfh)
-    xml = Entry("report.xml", XML)
+    xml = Entry("report.xml", DOC())
     out = bytearray(local_header(xml) + xml.comp)
     central = bytearray(central_header(xml, 0))
     for i, (e, lfh) in enumerate(headers):
@@ -171,31 +176,36 @@ def gz(data):
     return gzip.compress(data, 9, mtime=0)
 
 
-def cases():
+def cases(doc=None):
+    """The cases; doc() gives the XML document to put in each place (default:
+    the one stub XML), so that make_night.py can use distinct valid reports."""
+    global DOC
+    if doc is not None:
+        DOC = doc
     c = {}
     c["pkg_ok.zip"] = (package(), "ok:1")
-    c["pkg_utf8_names.zip"] = (make_zip([Entry("report.xml", XML),
+    c["pkg_utf8_names.zip"] = (make_zip([Entry("report.xml", DOC()),
                                          Entry("附件/照片.pdf", PDF)]), "ok:1")
-    c["pkg_gbk_names.zip"] = (make_zip([Entry("report.xml", XML),
+    c["pkg_gbk_names.zip"] = (make_zip([Entry("report.xml", DOC()),
                                         Entry("附件/报告.pdf".encode("gbk"), PDF, flags=0)]),
                               "ok:1")
-    c["pkg_xml_stored.zip"] = (make_zip([Entry("report.xml", XML, method=0)]), "ok:1")
+    c["pkg_xml_stored.zip"] = (make_zip([Entry("report.xml", DOC(), method=0)]), "ok:1")
     c["pkg_zip_attachment.zip"] = (package(extra=[Entry("attachments/old.zip", package())]),
                                    "ok:1")
     c["batch_ok.zip"] = (make_zip([Entry("a.zip", package(), method=0),
                                    Entry("b.zip", package()),
-                                   Entry("c.xml", XML)]), "ok:3")
-    c["batch_two_xml.zip"] = (make_zip([Entry("x.xml", XML), Entry("y.xml", XML)]), "ok:2")
-    c["bare.xml"] = (XML, "ok:1")
-    c["bare_bom_ws.xml"] = (b"\xef\xbb\xbf \r\n\t" + XML, "ok:1")
-    c["bare_utf16.xml"] = (XML.decode().encode("utf-16"), "ok:1")
-    c["doc.xml.gz"] = (gz(XML), "ok:1")
+                                   Entry("c.xml", DOC())]), "ok:3")
+    c["batch_two_xml.zip"] = (make_zip([Entry("x.xml", DOC()), Entry("y.xml", DOC())]), "ok:2")
+    c["bare.xml"] = (DOC(), "ok:1")
+    c["bare_bom_ws.xml"] = (b"\xef\xbb\xbf \r\n\t" + DOC(), "ok:1")
+    c["bare_utf16.xml"] = (DOC().decode().encode("utf-16"), "ok:1")
+    c["doc.xml.gz"] = (gz(DOC()), "ok:1")
     # 8 KB of text: small ratio, used with max_xml_bytes lowered
-    c["doc_8k.xml.gz"] = (gz(XML + b"<!-- " + bytes(range(48, 58)) * 800 + b" -->\n"),
+    c["doc_8k.xml.gz"] = (gz(DOC() + b"<!-- " + bytes(range(48, 58)) * 800 + b" -->\n"),
                           "ok:1")
 
     # bombs and size lies
-    c["bomb_ratio.zip"] = (make_zip([Entry("report.xml", XML),
+    c["bomb_ratio.zip"] = (make_zip([Entry("report.xml", DOC()),
                                      Entry("attachments/zeros.bin", bytes(50 * 1024 * 1024))]),
                            "E_LIMIT_RATIO")
     c["bomb_overlap.zip"] = (overlap_bomb(), "E_LIMIT_RATIO")
@@ -203,18 +213,18 @@ def cases():
     # that takes far more than a second
     c["bomb_overlap_big.zip"] = (overlap_bomb(500, 60 * 1024 * 1024), "E_LIMIT_RATIO")
     big = random.Random(7).randbytes(100 * 1024)
-    c["size_declared_small.zip"] = (make_zip([Entry("report.xml", XML),
+    c["size_declared_small.zip"] = (make_zip([Entry("report.xml", DOC()),
                                               Entry("attachments/a.bin", big, usize=1000)]),
                                     "E_ZIP_SIZE_MISMATCH")
-    c["size_declared_small_stored.zip"] = (make_zip([Entry("report.xml", XML),
+    c["size_declared_small_stored.zip"] = (make_zip([Entry("report.xml", DOC()),
                                                      Entry("attachments/a.bin", big, method=0,
                                                            usize=1000)]),
                                            "E_ZIP_SIZE_MISMATCH")
-    c["size_declared_huge.zip"] = (make_zip([Entry("report.xml", XML),
+    c["size_declared_huge.zip"] = (make_zip([Entry("report.xml", DOC()),
                                              Entry("attachments/a.pdf", PDF,
                                                    usize=0x7FFFFFFF)]),
                                    "E_LIMIT_ENTRY_SIZE")
-    c["bad_crc.zip"] = (make_zip([Entry("report.xml", XML),
+    c["bad_crc.zip"] = (make_zip([Entry("report.xml", DOC()),
                                   Entry("attachments/a.pdf", PDF, crc=0x12345678)]),
                         "E_ZIP_CRC")
     ok = package()
@@ -228,10 +238,10 @@ def cases():
                                       "E_LIMIT_NESTING")
     c["nested_third_level.zip"] = (make_zip([Entry("pkg.zip", package(extra=[
         Entry("deeper.zip", package())]))]), "E_LIMIT_NESTING")
-    c["too_many_entries.zip"] = (make_zip([Entry("report.xml", XML)] +
+    c["too_many_entries.zip"] = (make_zip([Entry("report.xml", DOC())] +
                                           [Entry("attachments/f%04d.txt" % i, b"")
                                            for i in range(2000)]), "E_LIMIT_ENTRIES")
-    c["pkg_two_xml.zip"] = (make_zip([Entry("a.xml", XML), Entry("b.xml", XML),
+    c["pkg_two_xml.zip"] = (make_zip([Entry("a.xml", DOC()), Entry("b.xml", DOC()),
                                       Entry("attachments/a.pdf", PDF)]), "E_ZIP_MANY_XML")
     c["pkg_no_xml.zip"] = (make_zip([Entry("attachments/a.pdf", PDF)]), "E_ZIP_NO_XML")
     c["pkg_only_dirs.zip"] = (make_zip([Entry("attachments/", is_dir=True)]), "E_ZIP_NO_XML")
@@ -243,7 +253,7 @@ def cases():
                                                 Entry("readme.txt", b"hi")]),
                                       "E_ZIP_BATCH_CONTENT")
     c["nested_two_xml.zip"] = (make_zip([Entry("a.zip", make_zip([
-        Entry("a.xml", XML), Entry("b.xml", XML), Entry("attachments/a.pdf", PDF)]))]),
+        Entry("a.xml", DOC()), Entry("b.xml", DOC()), Entry("attachments/a.pdf", PDF)]))]),
         "E_ZIP_MANY_XML")
     c["nested_no_xml.zip"] = (make_zip([Entry("a.zip", make_zip([
         Entry("attachments/a.pdf", PDF)]))]), "E_ZIP_NO_XML")
@@ -270,35 +280,35 @@ def cases():
         "name_too_long.zip": b"attachments/" + b"a" * 300 + b".pdf",
     }
     for fname, raw in bad_names.items():
-        c[fname] = (make_zip([Entry("report.xml", XML), Entry(raw, PDF, flags=0)]),
+        c[fname] = (make_zip([Entry("report.xml", DOC()), Entry(raw, PDF, flags=0)]),
                     "E_ZIP_ENTRY_NAME")
     # several bad names: every one is reported, not only the first
-    c["many_bad_names.zip"] = (make_zip([Entry("report.xml", XML),
+    c["many_bad_names.zip"] = (make_zip([Entry("report.xml", DOC()),
                                          Entry(b"../a.pdf", PDF, flags=0),
                                          Entry(b"/b.pdf", PDF, flags=0),
                                          Entry(b"attachments/c\x02.pdf", PDF, flags=0)]),
                                "E_ZIP_ENTRY_NAME")
     # libarchive 3.6.2 turns every backslash into '/' before we see the
     # name: "a\\b.pdf" is then an ordinary path, "\\x.pdf" an absolute one
-    c["name_backslash_abs.zip"] = (make_zip([Entry("report.xml", XML),
+    c["name_backslash_abs.zip"] = (make_zip([Entry("report.xml", DOC()),
                                              Entry(b"\\x.pdf", PDF, flags=0)]),
                                    "E_ZIP_ENTRY_NAME")
-    c["name_backslash_dos.zip"] = (make_zip([Entry("report.xml", XML),
+    c["name_backslash_dos.zip"] = (make_zip([Entry("report.xml", DOC()),
                                              Entry(b"attachments\\a.pdf", PDF, flags=0)]),
                                    "ok:1")
     # 0xFF is no lead byte in GB18030, and 0x81 0x30 must be followed by a
     # byte 0x81..0xFE and a digit: neither decodes.
-    c["name_bad_gb18030.zip"] = (make_zip([Entry("report.xml", XML),
+    c["name_bad_gb18030.zip"] = (make_zip([Entry("report.xml", DOC()),
                                            Entry(b"attachments/\xff\x81\x30.pdf", PDF, flags=0)]),
                                  "E_ZIP_NAME_ENCODING")
-    c["name_bad_utf8.zip"] = (make_zip([Entry("report.xml", XML),
+    c["name_bad_utf8.zip"] = (make_zip([Entry("report.xml", DOC()),
                                         Entry(b"attachments/\xc3\x28.pdf", PDF,
                                               flags=FLAG_UTF8)]),
                               "E_ZIP_NAME_ENCODING")
 
     # entry types
     def typed(mode):
-        return make_zip([Entry("report.xml", XML),
+        return make_zip([Entry("report.xml", DOC()),
                          Entry("attachments/link", b"/etc/passwd", method=0,
                                external_attr=mode << 16, create_system=3)])
     c["type_symlink.zip"] = (typed(0o120777), "E_ZIP_ENTRY_TYPE")
@@ -307,7 +317,7 @@ def cases():
     # libarchive reports a FIFO-mode zip entry as a regular file: its bytes
     # become an ordinary attachment (nothing is ever created on disk)
     c["type_fifo.zip"] = (typed(0o010644), "ok:1")
-    c["encrypted.zip"] = (make_zip([Entry("report.xml", XML),
+    c["encrypted.zip"] = (make_zip([Entry("report.xml", DOC()),
                                     Entry("attachments/a.pdf", PDF, flags=FLAG_ENCRYPTED)]),
                           "E_ZIP_ENCRYPTED")
 
@@ -317,13 +327,14 @@ def cases():
     tbuf = io.BytesIO()
     with tarfile.open(fileobj=tbuf, mode="w", format=tarfile.USTAR_FORMAT) as t:
         info = tarfile.TarInfo("report.xml")
-        info.size = len(XML)
-        t.addfile(info, io.BytesIO(XML))
+        doc = DOC()
+        info.size = len(doc)
+        t.addfile(info, io.BytesIO(doc))
     c["tar.zip"] = (tbuf.getvalue(), "E_FILE_TYPE")
     c["spanned_marker.zip"] = (b"PK\x07\x08" + bytes(64), "E_FILE_TYPE")
 
     # gzip
-    good = gz(XML)
+    good = gz(DOC())
     c["gz_truncated.xml.gz"] = (good[: len(good) - 12], "E_GZ_CORRUPT")
     c["gz_header_only.xml.gz"] = (good[:10], "E_GZ_CORRUPT")
     crc = bytearray(good)
@@ -335,7 +346,7 @@ def cases():
     body = bytearray(good)
     body[20] ^= 0x55
     c["gz_corrupt_body.xml.gz"] = (bytes(body), "E_GZ_CORRUPT")
-    c["gz_multi_member.xml.gz"] = (good + gz(XML), "E_GZ_TRAILING_DATA")
+    c["gz_multi_member.xml.gz"] = (good + gz(DOC()), "E_GZ_TRAILING_DATA")
     c["gz_trailing_garbage.xml.gz"] = (good + b"garbage", "E_GZ_TRAILING_DATA")
     c["gz_trailing_zeros.xml.gz"] = (good + bytes(512), "E_GZ_TRAILING_DATA")
     c["gz_bomb.xml.gz"] = (gz(b"<a>" + bytes(50 * 1024 * 1024)), "E_LIMIT_RATIO")
