@@ -32,7 +32,7 @@ endif
 
 STAGES := common ingest transform load export jobs
 LIB_SRC := $(filter-out jobs/main.c,$(foreach d,$(STAGES),$(wildcard $(d)/*.c)))
-EMBED_SRC := $(sort $(wildcard sql/*.sql transform/*.xsd))
+EMBED_SRC := $(sort $(wildcard sql/*.sql transform/*.xsd export/*.xsd))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded_data.o
 MAIN_OBJ := $(BUILD)/jobs/main.o
 UNIT_SRC := $(wildcard tests/*/test_*.c)

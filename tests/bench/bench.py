@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+"""The benchmark driver behind tests/bench/run.sh (which starts the cluster
+and exports PGHOST). Prints the table of the README's Performance section.
+
+For each size (the scale, 1/10 and 1/100 of it) and each run, in a fresh
+database and home: registry load, then
+
+  ingest    `bizenv ingest` of the whole inbox: wall, client CPU and peak RSS
+            (wait4), server CPU (the postmaster tree's /proc times: live
+            processes plus the reaped backends in cutime/cstime);
+  copy      the rows the pipeline stored (raw.file, facts.*, raw.receipt)
+            dumped with \\copy and reloaded with plain COPY into the same
+            tables of a fresh migrated database, in one transaction;
+  pgloader  the same rows as CSV, loaded by pgloader into the same tables of
+            another fresh database (dumping is not charged to anyone);
+  rank      report.ranking for a month, a quarter and the year;
+  nights    `bizenv nightly` with an empty inbox, then with one new
+            submission (the next month of one township).
+
+Each figure is the median over the runs; ratios are computed within a run,
+then their median is taken.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+YEAR = 2025
+TODAY = "2026-02-06"   # after the province-year; the extra submission is 2026-01
+TABLES = ["raw.file", "facts.submission", "facts.window", "facts.leader", "facts.problem",
+          "facts.walk", "facts.text_item", "facts.attachment", "facts.warning", "raw.receipt"]
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLK = os.sysconf("SC_CLK_TCK")
+
+
+def sh(args, **kw):
+    return subprocess.run(args, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, **kw).stdout
+
+
+def psql(db, sql):
+    return sh(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql]).strip()
+
+
+def server_cpu(pgdata):
+    """CPU seconds used so far by the postmaster and its children."""
+    with open(os.path.join(pgdata, "postmaster.pid")) as f:
+        pm = int(f.readline())
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                st = f.read()
+        except OSError:
+            continue
+        fields = st[st.rindex(")") + 2:].split()
+        ppid, ut, stt, cut, cst = int(fields[1]), int(fields[11]), int(fields[12]), \
+            int(fields[13]), int(fields[14])
+        if int(pid) == pm:
+            total += ut + stt + cut + cst
+        elif ppid == pm:
+            total += ut + stt
+    return total / CLK
+
+
+def timed(args, pgdata, env=None, stdout=subprocess.DEVNULL):
+    """Runs args; returns wall, client cpu, peak rss (MB), server cpu."""
+    s0 = server_cpu(pgdata)
+    t0 = time.monotonic()
+    p = subprocess.Popen(args, env=env, stdout=stdout, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    s1 = server_cpu(pgdata)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    err = p.stderr.read().decode(errors="replace")
+    if p.returncode != 0:
+        sys.exit("bench: %s failed (%d): %s" % (args[0], p.returncode, err[-2000:]))
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, s1 - s0
+
+
+class Size:
+    def __init__(self, a, towns):
+        self.a = a
+        self.towns = towns
+        self.data = os.path.join(a.work, "data-%d" % towns)
+        self.res = {}
+
+    def generate(self):
+        sh([sys.executable, os.path.join(TOP, "tests/bench/gen.py"), "--townships",
+            str(self.towns), "--year", str(YEAR), "--seed", str(self.a.seed), self.data])
+        m = dict(l.split() for l in open(os.path.join(self.data, "manifest.txt")))
+        self.subs, self.files, self.bytes = int(m["submissions"]), int(m["files"]), int(m["bytes"])
+
+    def add(self, key, v):
+        self.res.setdefault(key, []).append(v)
+
+    def med(self, key):
+        return statistics.median(self.res[key])
+
+
+def bz(a, home, db, *args):
+    return [a.bin, "--home", home, "--db", "dbname=" + db] + list(args)
+
+
+def fresh(a, db, home):
+    sh(["createdb", db])
+    os.makedirs(home)
+    os.chmod(home, 0o755)
+    sh(bz(a, home, db, "registry", "load", os.path.join(a.cur.data, "townships.csv")),
+       env=a.env)
+
+
+def dump(db, path, csv):
+    opts = "(FORMAT csv, NULL '\\N', FORCE_QUOTE *)" if csv else ""
+    os.makedirs(path, exist_ok=True)
+    for t in TABLES:
+        sh(["psql", "-X", "-q", "-d", db, "-c",
+            "\\copy %s TO '%s/%s' %s" % (t, path, t, opts)])
+
+
+def columns(db, table):
+    s, t = table.split(".")
+    return psql(db, "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute "
+                "WHERE attrelid = '%s.%s'::regclass AND attnum > 0 AND NOT attisdropped"
+                % (s, '"%s"' % t)).split(",")
+
+
+def run_copy(a, db, home, path):
+    target = db + "_copy"
+    fresh(a, target, home + "-copy")
+    script = os.path.join(path, "reload.sql")
+    with open(script, "w") as f:
+        for t in TABLES:
+            f.write("\\copy %s FROM '%s/%s'\n" % (t, path, t))
+    wall, _, _, _ = timed(["psql", "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-d", target,
+                           "-f", script], a.pgdata)
+    sh(["dropdb", target])
+    return wall
+
+
+def run_pgloader(a, db, home, path):
+    target = db + "_pgl"
+    fresh(a, target, home + "-pgl")
+    uri = "postgresql://%s@unix:%s:%s/%s" % (os.environ.get("PGUSER", "bench"),
+                                           os.environ["PGHOST"], os.environ.get("PGPORT", "5432"),
+                                           target)
+    cmds = []
+    for t in TABLES:
+        cols = columns(db, t)
+        s, n = t.split(".")
+        cmds.append("LOAD CSV FROM '%s/%s' (%s)\n  INTO %s\n  TARGET TABLE \"%s\".\"%s\" (%s)\n"
+                    "  WITH fields optionally enclosed by '\"', fields escaped by double-quote,\n"
+                    "       fields terminated by ',', null if '\\N', keep unquoted blanks;\n"
+                    % (path, t, ", ".join(cols), uri, s, n, ", ".join(cols)))
+    script = os.path.join(path, "load.pgl")
+    with open(script, "w") as f:
+        f.write("\n".join(cmds))
+    wall, _, _, _ = timed(["pgloader", "--quiet", "--root-dir", os.path.join(path, "pgl"),
+                           script], a.pgdata)
+    for t in TABLES:
+        got = psql(target, "SELECT count(*) FROM %s" % t)
+        want = psql(db, "SELECT count(*) FROM %s" % t)
+        if got != want:
+            sys.exit("bench: pgloader loaded %s rows of %s into %s, not %s"
+                     % (got, want, t, want))
+    sh(["dropdb", target])
+    return wall
+
+
+def ranking_ms(db, period):
+    out = sh(["psql", "-X", "-At", "-d", db, "-c", "\\timing on", "-c",
+              "SELECT count(*) FROM report.ranking('%s', '%s')" % (period, TODAY)])
+    return float(re.search(r"Time: ([0-9.]+) ms", out).group(1)) / 1000
+
+
+def one_run(a, size, r):
+    a.cur = size
+    db = "bench_%d_%d" % (size.towns, r)
+    home = os.path.join(a.work, "home-%d-%d" % (size.towns, r))
+    fresh(a, db, home)
+    inbox = os.path.join(home, "inbox")
+    os.makedirs(inbox, exist_ok=True)
+    src = os.path.join(size.data, "inbox")
+    for n in os.listdir(src):   # hard links keep the mtimes (= receive times)
+        os.link(os.path.join(src, n), os.path.join(inbox, n))
+    wall, cpu, rss, srv = timed(bz(a, home, db, "ingest"), a.pgdata, env=a.env)
+    accepted = int(psql(db, "SELECT count(*) FROM facts.submission"))
+    if accepted != size.subs:
+        sys.exit("bench: %d of %d submissions accepted" % (accepted, size.subs))
+    rows = sum(int(psql(db, "SELECT count(*) FROM %s" % t)) for t in TABLES)
+    size.rows = rows
+    size.add("wall", wall)
+    size.add("rss", rss)
+    size.add("server_share", srv / (srv + cpu))
+    size.add("client_cpu", cpu)
+    size.add("server_cpu", srv)
+    path = os.path.join(a.work, "dump-%d-%d" % (size.towns, r))
+    dump(db, path + "/tsv", False)
+    copy = run_copy(a, db, home, path + "/tsv")
+    size.add("copy", copy)
+    size.add("ratio_copy", wall / copy)
+    dump(db, path + "/csv", True)
+    pgl = run_pgloader(a, db, home, path + "/csv")
+    size.add("pgloader", pgl)
+    size.add("ratio_pgl", wall / pgl)
+    shutil.rmtree(path)
+    for p in ("%d-%02d" % (YEAR, 6), "%d-Q2" % YEAR, "%d" % YEAR):
+        size.add("rank " + p, ranking_ms(db, p))
+    size.add("rank_share", size.res["rank %d" % YEAR][-1] / wall)
+    night = bz(a, home, db, "nightly", "--as-of", TODAY)
+    quiet, _, _, _ = timed(night, a.pgdata, env=a.env)
+    for n in os.listdir(os.path.join(size.data, "extra")):
+        shutil.copy2(os.path.join(size.data, "extra", n), inbox)
+    one, _, _, _ = timed(night, a.pgdata, env=a.env)
+    if psql(db, "SELECT count(*) FROM facts.submission") != str(size.subs + 1):
+        sys.exit("bench: the new submission was not loaded")
+    size.add("quiet", quiet)
+    size.add("one_new", one)
+    size.add("ratio_one", one / quiet)
+    sh(["dropdb", db])
+    shutil.rmtree(home, ignore_errors=True)
+    print("  run %d, %d townships: ingest %.1f s, copy %.1f s, pgloader %.1f s, "
+          "quiet night %.2f s" % (r + 1, size.towns, wall, copy, pgl, quiet), flush=True)
+
+
+def verdict(ok):
+    return "met" if ok else "NOT MET"
+
+
+def report(a, sizes):
+    big, small = sizes[0], sizes[-1]
+    print()
+    print("bizenv benchmark: %s, %d cores, %d runs per size (medians)"
+          % (cpu_model(), os.cpu_count(), a.runs))
+    print()
+    hdr = "%-26s" % "" + "".join("%14s" % ("%d x 12" % s.towns) for s in sizes)
+    print(hdr)
+    def row(label, fmt, fn):
+        print("%-26s" % label + "".join("%14s" % (fmt % fn(s)) for s in sizes))
+    row("submissions", "%d", lambda s: s.subs)
+    row("files / input MB", "%s", lambda s: "%d/%.1f" % (s.files, s.bytes / 1e6))
+    row("rows stored", "%d", lambda s: s.rows)
+    row("ingest wall s", "%.2f", lambda s: s.med("wall"))
+    row("submissions/s", "%.0f", lambda s: s.subs / s.med("wall"))
+    row("rows/s", "%.0f", lambda s: s.rows / s.med("wall"))
+    row("input MB/s", "%.2f", lambda s: s.bytes / 1e6 / s.med("wall"))
+    row("client peak RSS MB", "%.1f", lambda s: s.med("rss"))
+    row("client CPU s", "%.2f", lambda s: s.med("client_cpu"))
+    row("server CPU s", "%.2f", lambda s: s.med("server_cpu"))
+    row("server time share", "%.0f%%", lambda s: 100 * s.med("server_share"))
+    row("plain COPY s", "%.2f", lambda s: s.med("copy"))
+    row("pipeline / COPY", "%.2f", lambda s: s.med("ratio_copy"))
+    row("pgloader s", "%.2f", lambda s: s.med("pgloader"))
+    row("pipeline / pgloader", "%.2f", lambda s: s.med("ratio_pgl"))
+    for p in ("%d-06" % YEAR, "%d-Q2" % YEAR, "%d" % YEAR):
+        row("ranking %s s" % p, "%.3f", lambda s, p=p: s.med("rank " + p))
+    row("ranking year / load", "%.2f%%", lambda s: 100 * s.med("rank_share"))
+    row("quiet night s", "%.3f", lambda s: s.med("quiet"))
+    row("night, 1 new subm. s", "%.3f", lambda s: s.med("one_new"))
+    row("1 new / quiet", "%.2f", lambda s: s.med("ratio_one"))
+    print()
+    print("targets (largest size %d x 12 against %d x 12):" % (big.towns, small.towns))
+    checks = [
+        ("pipeline / raw COPY <= 2.0", "%.2f" % big.med("ratio_copy"),
+         big.med("ratio_copy") <= 2.0),
+        ("pipeline / pgloader < 1.0", "%.2f" % big.med("ratio_pgl"), big.med("ratio_pgl") < 1.0),
+        ("client peak RSS < 64 MB", "%.1f MB" % big.med("rss"), big.med("rss") < 64),
+        ("RSS largest / smallest <= 1.2", "%.2f" % (big.med("rss") / small.med("rss")),
+         big.med("rss") / small.med("rss") <= 1.2),
+        ("quiet night largest / smallest <= 1.5", "%.2f" % (big.med("quiet") / small.med("quiet")),
+         big.med("quiet") / small.med("quiet") <= 1.5),
+        ("night with 1 new < 2x quiet", "%.2f" % big.med("ratio_one"), big.med("ratio_one") < 2),
+        ("ranking a year < 5% of its load", "%.2f%%" % (100 * big.med("rank_share")),
+         big.med("rank_share") < 0.05),
+    ]
+    for label, value, ok in checks:
+        print("  %-40s %12s  %s" % (label, value, verdict(ok)))
+
+
+def cpu_model():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    a.pgdata = os.path.join(a.work, "pg", "data")
+    a.env = dict(os.environ, BIZENV_TODAY=TODAY)
+    full = max(1, round(1500 * a.scale))
+    towns = []
+    for t in (full, max(1, round(full / 10)), max(1, round(full / 100))):
+        if t not in towns:
+            towns.append(t)
+    sizes = [Size(a, t) for t in towns]
+    print("bench: generating %s townships x 12 months" % "/".join(map(str, towns)), flush=True)
+    for s in sizes:
+        s.generate()
+    for r in range(a.runs):
+        for s in reversed(sizes):
+            one_run(a, s, r)
+    report(a, sizes)
+
+
+if __name__ == "__main__":
+    main()
