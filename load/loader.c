@@ -62,26 +62,88 @@ static const char copy_registry[] =
 static const char *const text_kinds[SUBM_TEXT_KINDS] = {"mechanism", "difficulty", "next_step",
                                                         "suggestion"};
 
-/* Opens the transaction and, when this session may, takes the loader role
- * for it, so loading runs with the privileges sql/002 grants and no more.
- * A session that is not a member (an external server's own account setup)
+/* Takes the loader role for the current transaction when this session
+ * may, so loading runs with the privileges sql/002 grants and no more. A
+ * session that is not a member (an external server's own account setup)
  * loads with its own privileges. */
 static int
-begin_as_loader(PGconn *conn, struct bz_error *e)
+take_loader_role(PGconn *conn, struct bz_error *e)
 {
-    int rc = pgutil_exec(conn, "BEGIN", "开始数据库事务", e);
-    if (rc < 0)
-        return rc;
+    int rc = 0;
     PGresult *res = PQexec(conn, sql_has_role);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
         rc = db_error(e, conn, res, "检查数据库角色");
-    } else if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+    else if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
         rc = pgutil_exec(conn, "SET LOCAL ROLE bizenv_loader", "切换数据库角色", e);
-    }
     PQclear(res);
+    return rc;
+}
+
+/* Opens the unit of work of one loader call: its own transaction, or,
+ * inside a batch (loader_batch_begin), a savepoint, so the call stays
+ * atomic while many of them share one COMMIT. *nested says which, for
+ * end_unit/abort_unit. */
+static int
+begin_unit(PGconn *conn, int *nested, struct bz_error *e)
+{
+    *nested = PQtransactionStatus(conn) == PQTRANS_INTRANS;
+    if (*nested)
+        return pgutil_exec(conn, "SAVEPOINT bizenv_unit", "设置保存点", e);
+    int rc = pgutil_exec(conn, "BEGIN", "开始数据库事务", e);
+    if (rc == 0)
+        rc = take_loader_role(conn, e);
     if (rc < 0)
         pgutil_rollback(conn);
     return rc;
+}
+
+static int
+end_unit(PGconn *conn, int nested, const char *what, struct bz_error *e)
+{
+    return pgutil_exec(conn, nested ? "RELEASE SAVEPOINT bizenv_unit" : "COMMIT", what, e);
+}
+
+/* Undoes the unit; inside a batch the batch itself stays usable. */
+static void
+abort_unit(PGconn *conn, int nested)
+{
+    if (!nested) {
+        pgutil_rollback(conn);
+        return;
+    }
+    PQclear(PQexec(conn, "ROLLBACK TO SAVEPOINT bizenv_unit; RELEASE SAVEPOINT bizenv_unit"));
+}
+
+/* The registry load is never batched: its own transaction. */
+static int
+begin_as_loader(PGconn *conn, struct bz_error *e)
+{
+    int nested;
+    return begin_unit(conn, &nested, e);
+}
+
+int
+loader_batch_begin(PGconn *conn, struct bz_error *e)
+{
+    int nested;
+    if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+        return bz_error_set(e, BZ_EDB, "E_INTERNAL", "批量装载开始时已有未结束的事务");
+    return begin_unit(conn, &nested, e);
+}
+
+int
+loader_batch_commit(PGconn *conn, struct bz_error *e)
+{
+    int rc = pgutil_exec(conn, "COMMIT", "提交批量装载", e);
+    if (rc < 0)
+        pgutil_rollback(conn);
+    return rc;
+}
+
+void
+loader_batch_rollback(PGconn *conn)
+{
+    pgutil_rollback(conn);
 }
 
 /* Runs a one-row query with text parameters; the caller clears *res. */
@@ -400,7 +462,8 @@ loader_load(PGconn *conn, const struct submission *s, const struct diag_list *wa
     out->current_revision = 0;
     diag_list_init(&out->warnings, 64);
 
-    int rc = begin_as_loader(conn, e);
+    int nested;
+    int rc = begin_unit(conn, &nested, e);
     if (rc < 0)
         return rc;
     rc = next_load_id(conn, &load_id, e);
@@ -409,9 +472,9 @@ loader_load(PGconn *conn, const struct submission *s, const struct diag_list *wa
     if (rc == 0)
         rc = merge(conn, load_id, out, e);
     if (rc == 0)
-        rc = pgutil_exec(conn, "COMMIT", "提交报表装载", e);
+        rc = end_unit(conn, nested, "提交报表装载", e);
     if (rc < 0) {
-        pgutil_rollback(conn);
+        abort_unit(conn, nested);
         diag_list_free(&out->warnings);
         out->submission_id = 0;
         out->current_revision = 0;
@@ -443,21 +506,23 @@ loader_result_message(const struct loader_outcome *o, int64_t revision, char *bu
     }
 }
 
-/* A single statement in its own transaction under the loader role. */
+/* A single statement as one unit (transaction or savepoint) under the
+ * loader role. */
 static int
 exec_as_loader(PGconn *conn, const char *sql, int n, const char *const *params,
                ExecStatusType want, const char *what, PGresult **keep, struct bz_error *e)
 {
-    int rc = begin_as_loader(conn, e);
+    int nested;
+    int rc = begin_unit(conn, &nested, e);
     if (rc < 0)
         return rc;
     PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != want)
         rc = db_error(e, conn, res, what);
     if (rc == 0)
-        rc = pgutil_exec(conn, "COMMIT", what, e);
+        rc = end_unit(conn, nested, what, e);
     if (rc < 0)
-        pgutil_rollback(conn);
+        abort_unit(conn, nested);
     if (keep != NULL && rc == 0)
         *keep = res;
     else

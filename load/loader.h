@@ -14,9 +14,18 @@
  * BOM, header `code,name`, RFC 4180 quoting, CRLF or LF) and merges it in
  * one transaction; townships are never deleted, only marked inactive.
  *
+ * Batches: between loader_batch_begin and loader_batch_commit, every
+ * loader_load, loader_record_file and loader_store_receipt runs inside a
+ * savepoint of one larger transaction instead of its own, so a night of
+ * thousands of submissions pays one durable COMMIT per batch, not three
+ * per submission. Each call stays atomic (a failed call is rolled back to
+ * its savepoint); nothing of a batch is visible or durable before its
+ * COMMIT, so the caller must not treat a batch's work as done (put files
+ * away) before loader_batch_commit returned 0.
+ *
  * This module never prints; the caller owns the connection and chooses
- * what to do with outcomes. The connection must not be inside a
- * transaction when a loader_* function is called.
+ * what to do with outcomes. Outside a batch the connection must not be
+ * inside a transaction when a loader_* function is called.
  */
 #ifndef BZ_LOADER_H
 #define BZ_LOADER_H
@@ -66,6 +75,17 @@ struct loader_outcome {
  */
 int loader_load(PGconn *conn, const struct submission *s, const struct diag_list *warnings,
                 const struct loader_meta *meta, struct loader_outcome *out, struct bz_error *e);
+
+/* Opens a batch: BEGIN and the loader role. The connection must be idle
+ * (no transaction). Returns 0 or BZ_EDB/BZ_ETIMEOUT with e filled. */
+int loader_batch_begin(PGconn *conn, struct bz_error *e);
+
+/* Commits the batch; on failure it is rolled back and nothing of it is
+ * stored. Returns 0 or BZ_EDB/BZ_ETIMEOUT with e filled. */
+int loader_batch_commit(PGconn *conn, struct bz_error *e);
+
+/* Abandons the batch (ROLLBACK, failures ignored). */
+void loader_batch_rollback(PGconn *conn);
 
 /* The Chinese sentence for a non-accepted result's receipt (with the
  * revision to send next for a conflict), into buf. */
