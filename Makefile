@@ -99,7 +99,9 @@ run: deps
 	@$(MAKE) --no-print-directory build
 	jobs/demo.sh
 
+# The benchmark also compares with pgloader; only make bench installs it.
 bench: deps
+	@$(MAKE) --no-print-directory deps PKGS="$(PKGS) pgloader"
 	@$(MAKE) --no-print-directory build
 	tests/bench/run.sh
 
