@@ -81,7 +81,13 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libbizenv.a
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(OPT) $(LDOPT) $(CPPFLAGS_ALL) -o $@ $< $(BUILD)/libbizenv.a $(LDLIBS_ALL) -lcmocka -lm
 
-unit-build: $(UNIT_BIN)
+# tests/fault: an LD_PRELOAD shim failing malloc/write/rename at N (test code only)
+FAULT_SO := $(BUILD)/tests/fault/faultinj.so
+$(FAULT_SO): tests/fault/faultinj.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra -Werror -O1 -g -fPIC -shared -o $@ $< -ldl
+
+unit-build: $(UNIT_BIN) $(FAULT_SO)
 
 # One variant's tests: the cmocka programs and the TAP scripts, all under prove.
 # tests/lib/with-cluster starts a throwaway PostgreSQL for the run.

@@ -47,6 +47,9 @@ static const struct row rows[] = {
     INT(statement_timeout_ms, "600000", 0, 86400000, "loader statement_timeout (0 = none)"),
     INT(lock_timeout_ms, "30000", 0, 86400000, "loader lock_timeout (0 = none)"),
     BYTES(log_max_bytes, "10M", 4096, 1LL << 36, "bizenv.log is rotated past this size"),
+    /* one file needs at most max_entry_bytes + max_xml_bytes plus the
+     * parser's bounded state; 1G leaves room and stops a runaway first */
+    BYTES(max_memory_bytes, "1G", 0, 1LL << 40, "memory cap (RLIMIT_DATA) of one bizenv run, 0 = none"),
     STR(home, "", "BIZENV_HOME: all folders below are relative to it"),
     STR(inbox, "inbox", "where townships' files arrive"),
     STR(archive, "archive", "raw bytes of every file taken, by SHA-256"),
@@ -60,6 +63,8 @@ static const struct row rows[] = {
     STR(pg_bindir, "/usr/lib/postgresql/15/bin", "PostgreSQL 15 server programs"),
     STR(pg_user, "postgres", "OS user running the embedded server when bizenv runs as root"),
     STR(syslog_ident, "", "syslog identity; empty = no syslog"),
+    STR(county_code, "", "6-digit county code in exports; empty = from the township codes"),
+    STR(county_name, "", "county name in exports; empty = the county code"),
 };
 
 static const struct row *

@@ -38,6 +38,7 @@ struct settings {
     long long statement_timeout_ms; /* loader connection statement_timeout */
     long long lock_timeout_ms;      /* loader connection lock_timeout */
     long long log_max_bytes;        /* bizenv.log is rotated to bizenv.log.1 past this */
+    long long max_memory_bytes;     /* RLIMIT_DATA of the bizenv process (0 = none) */
 
     /* paths; relative paths are taken relative to `home` */
     char home[BZ_PATH_MAX];       /* BIZENV_HOME: everything below lives here */
@@ -53,6 +54,9 @@ struct settings {
     char pg_bindir[BZ_PATH_MAX];  /* PostgreSQL server programs (initdb, pg_ctl) */
     char pg_user[64];             /* OS user the embedded server runs as when bizenv is root */
     char syslog_ident[64];        /* empty = no syslog */
+    char county_code[16];         /* 6-digit county code for export file names and the ADX
+                                     roll-up; empty = first 6 digits of the township codes */
+    char county_name[128];        /* the county's name in exports; empty = the code */
 };
 
 /* Fills *s with the built-in defaults, home = `home`. Cannot fail. */

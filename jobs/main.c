@@ -4,10 +4,14 @@
 #include "cli.h"
 #include "commands.h"
 
+#include "../transform/transform.h"
+
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 struct command {
     const char *name;
@@ -26,7 +30,39 @@ static const struct command commands[] = {
     {"migrate", cmd_migrate, "migrate [--list]                        执行（或列出）待执行的数据库升级"},
     {"registry", cmd_registry, "registry load FILE                      载入全县乡镇名录（CSV：code,name）"},
     {"rank", cmd_rank, "rank PERIOD [--as-of DATE] [--format table|csv]  乡镇排名（期间：2026-10、2026-Q4、2026-H2、2026）"},
+    {"export", cmd_export, "export PERIOD [--as-of DATE] [--out DIR]  导出排名（Excel、CSV、ADX 汇总）供州里使用"},
+    {"counties", cmd_counties, "counties load FILE                      州级：载入县名录（CSV：code,name）"},
 };
+
+/* libxml2 could not get memory (transform_set_oom_hook): say so and exit
+ * without unwinding; a claimed file goes back to the inbox on the next run. */
+static void
+out_of_memory(void)
+{
+    static const char msg[] = "bizenv: 错误 [E_NOMEM] 内存不足（XML 解析器无法分配内存），运行中止\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    (void)w;
+    _exit(EX_OSERR);
+}
+
+/* The memory cap: RLIMIT_DATA (heap and private mappings), so a file that
+ * needs more fails an allocation instead of swapping the machine to death.
+ * Not under AddressSanitizer, whose shadow memory counts against it. */
+static void
+cap_memory(long long bytes)
+{
+#if !defined(__SANITIZE_ADDRESS__)
+    struct rlimit rl;
+    if (bytes <= 0 || getrlimit(RLIMIT_DATA, &rl) < 0)
+        return;
+    if (rl.rlim_max == RLIM_INFINITY || (rlim_t)bytes < rl.rlim_max) {
+        rl.rlim_cur = (rlim_t)bytes;
+        setrlimit(RLIMIT_DATA, &rl);
+    }
+#else
+    (void)bytes;
+#endif
+}
 
 static void
 usage(FILE *out)
@@ -50,6 +86,8 @@ main(int argc, char **argv)
     int rc = cli_init(&cli, &argc, argv);
     if (rc != 0)
         return rc;
+    cap_memory(cli.settings.max_memory_bytes);
+    transform_set_oom_hook(out_of_memory);
     if (argc < 2) {
         usage(stderr);
         return EX_USAGE;

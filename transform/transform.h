@@ -44,6 +44,10 @@ struct transform_ctx {
  */
 int transform_init(struct bz_error *e);
 
+/* Called when libxml2 cannot get memory; must not return (it prints and
+ * exits). Without a hook the process aborts. Set before transform_init. */
+void transform_set_oom_hook(void (*hook)(void));
+
 /* Frees what transform_init made. */
 void transform_cleanup(void);
 

@@ -1,0 +1,211 @@
+/*
+ * faultinj — an LD_PRELOAD shim that makes one system or library call fail,
+ * so the tests can prove bizenv ends every such fault in a clean error (the
+ * way SQLite tests itself with a failing malloc). Test code only: it is
+ * built by `make fault-build` into build/<variant>/tests/fault/faultinj.so
+ * and never linked into bizenv.
+ *
+ * Environment (all optional; nothing set = nothing fails):
+ *   BZ_FAULT_MALLOC=N        the Nth malloc/calloc/realloc/posix_memalign/
+ *                            aligned_alloc of the process returns NULL
+ *                            (ENOMEM); with BZ_FAULT_MALLOC_STICKY=1 every
+ *                            later one too
+ *   BZ_FAULT_COUNT=FILE      at exit, write the number of allocations made
+ *                            (to find how many N a loop must try)
+ *   BZ_FAULT_WRITE_DIR=DIR   write() to a file opened under DIR fails with
+ *   BZ_FAULT_WRITE_AFTER=B   ENOSPC once B bytes were written there in total
+ *                            (a full disk where tmpfs cannot be mounted)
+ *   BZ_FAULT_RENAME=N        the Nth rename() whose source or destination
+ *   BZ_FAULT_RENAME_MATCH=S  contains S (any when unset) fails with
+ *   BZ_FAULT_ERRNO=E         errno E (default EIO; numeric)
+ *
+ * The allocator is glibc's own (__libc_malloc and friends), so the shim
+ * needs no dlsym for it and works under valgrind, which replaces those.
+ * Counting starts at the first call, before main.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+
+static long alloc_n;        /* allocations so far */
+static long alloc_fail = -2; /* -2: not read yet, -1: never */
+static int alloc_sticky;
+
+static long
+env_long(const char *name, long dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? strtol(v, NULL, 10) : dflt;
+}
+
+/* getenv does not allocate, so this is safe inside malloc. */
+static int
+alloc_should_fail(void)
+{
+    if (alloc_fail == -2) {
+        alloc_fail = env_long("BZ_FAULT_MALLOC", -1);
+        alloc_sticky = env_long("BZ_FAULT_MALLOC_STICKY", 0) != 0;
+    }
+    alloc_n++;
+    if (alloc_fail > 0 && (alloc_n == alloc_fail || (alloc_sticky && alloc_n > alloc_fail))) {
+        errno = ENOMEM;
+        return 1;
+    }
+    return 0;
+}
+
+void *malloc(size_t n) { return alloc_should_fail() ? NULL : __libc_malloc(n); }
+void *calloc(size_t a, size_t b) { return alloc_should_fail() ? NULL : __libc_calloc(a, b); }
+void *realloc(void *p, size_t n) { return alloc_should_fail() ? NULL : __libc_realloc(p, n); }
+void *aligned_alloc(size_t al, size_t n) { return alloc_should_fail() ? NULL : __libc_memalign(al, n); }
+void *memalign(size_t al, size_t n) { return alloc_should_fail() ? NULL : __libc_memalign(al, n); }
+int
+posix_memalign(void **out, size_t al, size_t n)
+{
+    if (alloc_should_fail())
+        return ENOMEM;
+    void *p = __libc_memalign(al, n);
+    if (p == NULL)
+        return ENOMEM;
+    *out = p;
+    return 0;
+}
+
+/* ---- disk: write() under a folder fails with ENOSPC past a byte budget ---- */
+
+#define MAX_FD 4096
+static unsigned char watched[MAX_FD]; /* fd was opened under BZ_FAULT_WRITE_DIR */
+static long long written;
+
+static void *
+real(const char *name)
+{
+    return dlsym(RTLD_NEXT, name);
+}
+
+static void
+watch(int fd, const char *path, int dirfd)
+{
+    const char *dir = getenv("BZ_FAULT_WRITE_DIR");
+    if (fd < 0 || fd >= MAX_FD)
+        return;
+    watched[fd] = 0;
+    if (dir == NULL || *dir == '\0')
+        return;
+    if (path[0] == '/' || dirfd == AT_FDCWD) {
+        char cwd[4096];
+        const char *full = path;
+        if (path[0] != '/' && getcwd(cwd, sizeof cwd) != NULL) {
+            size_t n = strlen(cwd);
+            if (strncmp(cwd, dir, strlen(dir)) == 0 && (n == strlen(dir) || cwd[strlen(dir)] == '/'))
+                watched[fd] = 1;
+            return;
+        }
+        size_t d = strlen(dir);
+        watched[fd] = strncmp(full, dir, d) == 0 && (full[d] == '/' || full[d] == '\0');
+    }
+}
+
+int
+open(const char *path, int flags, ...)
+{
+    static int (*f)(const char *, int, ...);
+    mode_t mode = 0;
+    if (flags & (O_CREAT | O_TMPFILE)) {
+        va_list ap;
+        va_start(ap, flags);
+        mode = (mode_t)va_arg(ap, int);
+        va_end(ap);
+    }
+    if (f == NULL)
+        f = (int (*)(const char *, int, ...))real("open");
+    int fd = f(path, flags, mode);
+    watch(fd, path, AT_FDCWD);
+    return fd;
+}
+
+int
+openat(int dirfd, const char *path, int flags, ...)
+{
+    static int (*f)(int, const char *, int, ...);
+    mode_t mode = 0;
+    if (flags & (O_CREAT | O_TMPFILE)) {
+        va_list ap;
+        va_start(ap, flags);
+        mode = (mode_t)va_arg(ap, int);
+        va_end(ap);
+    }
+    if (f == NULL)
+        f = (int (*)(int, const char *, int, ...))real("openat");
+    int fd = f(dirfd, path, flags, mode);
+    watch(fd, path, dirfd);
+    return fd;
+}
+
+ssize_t
+write(int fd, const void *buf, size_t n)
+{
+    static ssize_t (*f)(int, const void *, size_t);
+    if (f == NULL)
+        f = (ssize_t(*)(int, const void *, size_t))real("write");
+    if (fd >= 0 && fd < MAX_FD && watched[fd]) {
+        long long budget = env_long("BZ_FAULT_WRITE_AFTER", 0);
+        if (written >= budget) {
+            errno = ENOSPC;
+            return -1;
+        }
+        if ((long long)n > budget - written)
+            n = (size_t)(budget - written);
+        written += (long long)n;
+    }
+    return f(fd, buf, n);
+}
+
+/* ---- rename: the Nth matching one fails ---- */
+
+int
+rename(const char *from, const char *to)
+{
+    static int (*f)(const char *, const char *);
+    static long seen;
+    if (f == NULL)
+        f = (int (*)(const char *, const char *))real("rename");
+    long nth = env_long("BZ_FAULT_RENAME", 0);
+    const char *match = getenv("BZ_FAULT_RENAME_MATCH");
+    if (nth > 0 && (match == NULL || *match == '\0' || strstr(from, match) || strstr(to, match))) {
+        if (++seen == nth) {
+            errno = (int)env_long("BZ_FAULT_ERRNO", EIO);
+            return -1;
+        }
+    }
+    return f(from, to);
+}
+
+/* Writes the allocation count at exit (raw calls: stdio would allocate). */
+__attribute__((destructor)) static void
+report_count(void)
+{
+    const char *path = getenv("BZ_FAULT_COUNT");
+    if (path == NULL || *path == '\0')
+        return;
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%ld\n", alloc_n);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        if (write(fd, buf, (size_t)n) < 0)
+            n = 0;
+        close(fd);
+    }
+}
