@@ -73,6 +73,11 @@
     /* revisions (load/) */                                                                       \
     X(E_REVISION_CONFLICT, ERR, "同一版本号已有不同内容，请以新版本号重新报送")                   \
     X(E_REVISION_STALE, ERR, "版本号低于已接收的版本")                                            \
+    /* county roll-ups received by a prefecture (export/rollup.c) */                              \
+    X(E_ADX_COUNTY_UNKNOWN, ERR, "县代码不在州级县名录中")                                        \
+    X(E_ADX_PERIOD, ERR, "ADX 期间格式错误或与月份边界不符")                                      \
+    X(E_ADX_INCONSISTENT, ERR, "ADX 计数自相矛盾")                                                \
+    X(E_ADX_ORGUNIT, ERR, "ADX 乡镇代码不属于报送的县")                                           \
     /* operational failures (not the file's fault) */                                             \
     X(E_USAGE, OP, "命令用法错误")                                                                \
     X(E_CONFIG, OP, "配置错误")                                                                   \
@@ -87,6 +92,7 @@
     X(E_DB_CLUSTER, OP, "内置数据库启动或停止失败")                                               \
     X(E_BUSY, OP, "另一个任务正在运行")                                                           \
     X(E_TIMEOUT, OP, "操作超时")                                                                  \
+    X(E_EXPORT, OP, "导出失败")                                                                   \
     X(E_INTERNAL, OP, "内部错误")
 
 enum bz_code_class { BZ_CLASS_ERR, BZ_CLASS_WARN, BZ_CLASS_OP };

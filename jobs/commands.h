@@ -18,5 +18,7 @@ int cmd_db(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
 int cmd_registry(struct cli *cli, int argc, char **argv);
 int cmd_rank(struct cli *cli, int argc, char **argv);
+int cmd_export(struct cli *cli, int argc, char **argv);
+int cmd_counties(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 #include "nightly.h"
 
+#include "../export/export.h"
 #include "../ingest/inbox.h"
 #include "../load/db.h"
 #include "runlock.h"
@@ -130,6 +131,35 @@ refresh_rankings(struct night *n, struct bz_error *e)
         if (rc < 0)
             return rc;
         runlog_printf(&n->log, "ranking %s refreshed as of %s", r->refreshed[i], n->as_of);
+    }
+    return 0;
+}
+
+/* Step 4: exports of every refreshed period. Without a county code (no
+ * registry yet, or a prefecture) there is nothing to export: logged, not
+ * a failure. A change to published figures goes into the summary. */
+static int
+export_periods(struct night *n, struct bz_error *e)
+{
+    struct nightly_report *r = n->r;
+    struct export_result res;
+    for (size_t i = 0; i < r->nrefreshed; i++) {
+        int rc = export_run(n->conn, &n->cli->settings, r->refreshed[i], n->as_of, NULL, &res, e);
+        if (rc == BZ_ECONFIG) {
+            runlog_printf(&n->log, "exports skipped: %s", e->message);
+            bz_error_clear(e);
+            return 0;
+        }
+        if (rc < 0)
+            return rc;
+        r->nexported++;
+        runlog_printf(&n->log, "export %s as of %s: #%lld %s", r->refreshed[i], n->as_of,
+                      res.export_id, res.files[EXPORT_CSV].sha256);
+        if (res.changes_id != 0) {
+            r->nexport_changed++;
+            dbuf_printf(&r->summary, "已发布的 %s 数字（截至 %s，导出记录 #%lld）已有变化，见导出记录 #%lld\n",
+                        r->refreshed[i], res.changes_as_of, res.changes_id, res.export_id);
+        }
     }
     return 0;
 }
@@ -289,7 +319,9 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     /* 3. rankings of the current month, quarter and year, and of the periods touched */
     if (rc == 0)
         rc = refresh_rankings(&n, e);
-    /* 4. exports: none yet */
+    /* 4. exports of the refreshed periods */
+    if (rc == 0)
+        rc = export_periods(&n, e);
     /* 5. the run summary */
     summarize_files(r);
     if (rc == 0)

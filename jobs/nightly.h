@@ -26,6 +26,8 @@ struct nightly_report {
     size_t nrejected;
     char refreshed[32][10];     /* periods whose ranking was refreshed */
     size_t nrefreshed;
+    size_t nexported;           /* periods exported (step 4) */
+    size_t nexport_changed;     /* of those, exports that changed published figures */
     struct dbuf summary;        /* Chinese run summary (also written to runs/) */
     char summary_path[BZ_PATH_MAX + 64];
 };

@@ -2,6 +2,7 @@
 
 #include "../common/dbuf.h"
 #include "../common/receipt.h"
+#include "../export/rollup.h"
 #include "../ingest/inbox.h"
 #include "../ingest/unpack.h"
 #include "../load/loader.h"
@@ -152,6 +153,51 @@ count(struct file_run *fr, enum receipt_outcome outcome, const struct diag_list 
     }
 }
 
+/* A county's ADX roll-up, at a prefecture (export/rollup.h): stored, or
+ * rejected with its reasons, and receipted like a submission. */
+static int
+on_rollup(struct file_run *fr, const struct unpack_doc *doc)
+{
+    struct diag_list diags;
+    struct rollup_outcome ro;
+    struct rollup_meta meta = {doc->sha256, fr->sha256, doc->member, fr->f->mtime.tv_sec};
+
+    diag_list_init(&diags, (size_t)fr->s->max_diagnostics);
+    int rc = rollup_ingest(fr->conn, doc->data, doc->len, &meta, &ro, &diags, fr->e);
+    if (rc < 0)
+        goto out;
+    struct receipt r = {0};
+    r.file = fr->f->name;
+    r.member = doc->member;
+    r.township_code = ro.county[0] ? ro.county : NULL;
+    r.township_name = ro.county_name[0] ? ro.county_name : NULL;
+    r.period = ro.period[0] ? ro.period : NULL;
+    r.sha256 = doc->sha256;
+    r.outcome = ro.result == ROLLUP_ACCEPTED ? RECEIPT_ACCEPTED
+                : ro.result == ROLLUP_DUPLICATE ? RECEIPT_DUPLICATE : RECEIPT_REJECTED;
+    r.note = ro.result == ROLLUP_DUPLICATE ? "该县汇总（ADX）此前已接收" : NULL;
+    r.diags = &diags;
+    rc = issue_receipt(fr, &r, 0, 0, doc->index);
+    if (rc < 0)
+        goto out;
+    fr->res.submissions++;
+    fr->st->submissions++;
+    if (ro.result == ROLLUP_ACCEPTED) {
+        fr->res.accepted++;
+        fr->st->accepted++;
+    } else if (ro.result == ROLLUP_DUPLICATE) {
+        fr->res.duplicates++;
+        fr->st->duplicates++;
+    } else {
+        fr->res.rejected++;
+        fr->st->rejected++;
+        note_code(&fr->res, &diags);
+    }
+out:
+    diag_list_free(&diags);
+    return rc;
+}
+
 static int
 on_document(const struct unpack_doc *doc, void *arg)
 {
@@ -162,6 +208,8 @@ on_document(const struct unpack_doc *doc, void *arg)
     char period[16], note[512] = "";
     enum receipt_outcome outcome;
 
+    if (adx_detect(doc->data, doc->len))
+        return on_rollup(fr, doc);
     submission_init(&sub, transform_arena_limit(doc->len));
     diag_list_init(&diags, (size_t)fr->s->max_diagnostics);
     memset(&lo, 0, sizeof(lo));

@@ -1,0 +1,76 @@
+/*
+ * adx — the county roll-up the prefecture ingests: an ADX message
+ * (urn:ihe:qrph:adx:2015) as described by export/adx-1.xsd.
+ *
+ * Writing: one group per township and sub-period of the export (each month,
+ * quarter, half and year the period covers), with the eleven counts every
+ * figure of that period is recomputed from; codes as identifiers, periods
+ * as ISO 8601 start/duration (2026-10-01/P1M, 2026-10-01/P3M,
+ * 2026-01-01/P1Y).
+ *
+ * Reading (the writer's self-check and the prefecture's ingest): the same
+ * safety rules as transform/: streaming xmlTextReader over bytes in memory
+ * (never a path), bizenv's own compiled XSD set before the first read, no
+ * DTD (a DOCTYPE or entity reference is refused), the refusing external
+ * entity loader of transform_init, a cap on the number of groups. Then the
+ * rules the XSD cannot say: month-aligned periods, township codes of the
+ * sending county, counts that are consistent (evaluated <= handled ...).
+ *
+ * Never prints, never touches the database or files.
+ */
+#ifndef BZ_ADX_H
+#define BZ_ADX_H
+
+#include "../common/dbuf.h"
+#include "../common/diag.h"
+#include "export_data.h"
+
+#include <stddef.h>
+
+#define ADX_NS "urn:ihe:qrph:adx:2015"
+#define ADX_NCOUNTS 11        /* dataValues per group, in the order of adx_elements */
+#define ADX_NAME_MAX 804      /* 200 characters of UTF-8, plus NUL */
+#define ADX_MAX_GROUPS 100000 /* a province of townships over a year's sub-periods */
+
+/* The dataElement codes: handled, evaluated, problems due/done, windows
+ * listed/walked, leaders listed/walked, months expected/reported/on time. */
+extern const char *const adx_elements[ADX_NCOUNTS];
+
+struct adx_group {
+    char township[10];            /* 9 digits */
+    char name[ADX_NAME_MAX];
+    int first_day;                /* yyyymmdd, a 1st of the month */
+    int months;                   /* 1, 3, 6 or 12 */
+    long long v[ADX_NCOUNTS];     /* counts, order of adx_elements */
+};
+
+struct adx_doc {
+    char county[8];               /* 6 digits */
+    char county_name[ADX_NAME_MAX];
+    char period[16];              /* the export's ranking period: 2026-Q4 */
+    char as_of[16];               /* YYYY-MM-DD */
+    char exported[40];            /* xs:dateTime */
+    struct adx_group *groups;     /* owned (malloc), n entries */
+    size_t n, cap;
+};
+
+/* Appends the roll-up of d as ADX XML. Returns 0 or the dbuf error. */
+int adx_render(const struct export_data *d, struct dbuf *out);
+
+/* Non-zero when the bytes look like an ADX message (its namespace in the
+ * first kilobytes): cheap, for routing; adx_parse decides. */
+int adx_detect(const unsigned char *data, size_t len);
+
+/*
+ * Parses and validates len bytes into *doc (zeroed by the caller). Returns
+ * 0 when the document was read: diags then holds every problem found (the
+ * document is usable only without errors). Returns BZ_ENOMEM/BZ_EFAIL with
+ * e filled when the check could not be done. The caller frees *doc with
+ * adx_doc_free in every case.
+ */
+int adx_parse(const unsigned char *data, size_t len, struct adx_doc *doc, struct diag_list *diags,
+              struct bz_error *e);
+
+void adx_doc_free(struct adx_doc *doc);
+
+#endif

@@ -1,0 +1,70 @@
+#include "csvout.h"
+
+#include <string.h>
+
+const struct csvout_col csvout_cols[] = {
+    {"排名", RK_COMPOSITE_RANK, -1},
+    {"乡镇", RK_NAME, -1},
+    {"服务率", RK_SERVICE, RK_SERVICE_D1},
+    {"整改完成率", RK_COMPLETION, RK_COMPLETION_D1},
+    {"走流程覆盖率", RK_COVERAGE, RK_COVERAGE_D1},
+    {"综合得分", RK_COMPOSITE, -1},
+    {"报送状态", RK_STATUS, -1},
+    {"乡镇代码", RK_CODE, -1},
+    {"缺报月份", RK_MISSING, -1},
+    {"服务率排名", RK_SERVICE_RANK, -1},
+    {"整改完成率排名", RK_COMPLETION_RANK, -1},
+    {"走流程覆盖率排名", RK_COVERAGE_RANK, -1},
+};
+const int csvout_ncols = (int)(sizeof(csvout_cols) / sizeof(csvout_cols[0]));
+
+int
+csvout_field(struct dbuf *out, const char *s)
+{
+    int rc = 0;
+    if (s == NULL || *s == '\0')
+        return 0;
+    int formula = strchr("=+-@\t\r", *s) != NULL;
+    int quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote)
+        rc = dbuf_adds(out, "\"");
+    if (rc == 0 && formula)
+        rc = dbuf_adds(out, "'");
+    for (const char *p = s; rc == 0 && *p != '\0';) {
+        const char *q = strchr(p, '"');
+        size_t n = q != NULL ? (size_t)(q - p) + 1 : strlen(p);
+        rc = dbuf_add(out, p, n);
+        if (rc == 0 && q != NULL && quote)
+            rc = dbuf_adds(out, "\"");
+        p += n;
+    }
+    if (rc == 0 && quote)
+        rc = dbuf_adds(out, "\"");
+    return rc;
+}
+
+int
+csvout_render(const struct export_data *d, struct dbuf *out)
+{
+    int rc = dbuf_adds(out, "\xEF\xBB\xBF");
+    for (int c = 0; rc == 0 && c < csvout_ncols; c++) {
+        if (c > 0)
+            rc = dbuf_adds(out, ",");
+        if (rc == 0)
+            rc = csvout_field(out, csvout_cols[c].title);
+    }
+    if (rc == 0)
+        rc = dbuf_adds(out, "\r\n");
+    for (int r = 0; rc == 0 && r < PQntuples(d->ranking); r++) {
+        for (int c = 0; rc == 0 && c < csvout_ncols; c++) {
+            int col = csvout_cols[c].display >= 0 ? csvout_cols[c].display : csvout_cols[c].col;
+            if (c > 0)
+                rc = dbuf_adds(out, ",");
+            if (rc == 0)
+                rc = csvout_field(out, export_data_cell(d->ranking, r, col));
+        }
+        if (rc == 0)
+            rc = dbuf_adds(out, "\r\n");
+    }
+    return rc;
+}

@@ -1,0 +1,278 @@
+#include "export.h"
+
+#include "../common/dbuf.h"
+#include "../common/hash.h"
+#include "../ingest/inbox.h"
+#include "../load/db.h"
+#include "../load/pgutil.h"
+#include "adx.h"
+#include "csvout.h"
+#include "export_data.h"
+#include "xlsxout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A county's ranking is kilobytes; a year's roll-up for a province-sized
+ * registry (10,000 townships x 19 sub-periods x ~600 bytes) stays under
+ * these. */
+#define CSV_LIMIT (64u << 20)
+#define ADX_LIMIT (512u << 20)
+
+static const char *const kind_names[EXPORT_NKINDS] = {"xlsx", "csv", "adx"};
+static const char *const kind_ext[EXPORT_NKINDS] = {".xlsx", ".csv", ".adx.xml"};
+
+static const char record_sql[] =
+    "SELECT x.id, x.reproduces_id, x.reproduces_exactly, x.changes_id,"
+    "       (SELECT y.as_of::text FROM meta.export y WHERE y.id = x.changes_id)"
+    "  FROM meta.record_export($1, $2::date, $3, $4::bigint, $5::text[], $6::text[],"
+    "                          $7::text[], $8::bigint[]) AS x";
+
+struct job {
+    PGconn *conn;
+    struct export_data d;
+    struct export_result *r;
+    char tmp[EXPORT_NKINDS][BZ_PATH_MAX + 128]; /* temporary names, "" once renamed */
+    struct bz_error *e;
+};
+
+static int
+write_all(const char *path, const void *data, size_t len, struct bz_error *e)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        goto fail;
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, (const char *)data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            close(fd);
+            goto fail;
+        }
+        off += (size_t)n;
+    }
+    if (fsync(fd) != 0) {
+        close(fd);
+        goto fail;
+    }
+    if (close(fd) == 0)
+        return 0;
+fail:
+    bz_error_set(e, BZ_EIO, "E_IO_WRITE", "无法写入导出文件“%s”", path);
+    return bz_error_detail(e, "%s", strerror(errno));
+}
+
+/* SHA-256 and size of a written file (the workbook is written by libxlsxwriter). */
+static int
+hash_file(const char *path, struct export_file *f, struct bz_error *e)
+{
+    struct hash_ctx h;
+    unsigned char buf[65536];
+    FILE *in = fopen(path, "rb");
+    if (in == NULL) {
+        bz_error_set(e, BZ_EIO, "E_IO_READ", "无法读取导出文件“%s”", path);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    hash_init(&h);
+    f->size = 0;
+    size_t n;
+    do {
+        n = fread(buf, 1, sizeof(buf), in);
+        hash_update(&h, buf, n);
+        f->size += (long long)n;
+    } while (n == sizeof(buf));
+    int bad = ferror(in);
+    fclose(in);
+    if (bad)
+        return bz_error_set(e, BZ_EIO, "E_IO_READ", "无法读取导出文件“%s”", path);
+    hash_final_hex(&h, f->sha256);
+    return 0;
+}
+
+static int
+write_text(struct job *j, enum export_kind k, const struct dbuf *b)
+{
+    int rc = write_all(j->tmp[k], b->data ? b->data : "", b->len, j->e);
+    if (rc == 0)
+        hash_sha256_hex(b->data ? b->data : "", b->len, j->r->files[k].sha256);
+    j->r->files[k].size = (long long)b->len;
+    return rc;
+}
+
+static int
+write_csv(struct job *j)
+{
+    struct dbuf b;
+    dbuf_init(&b, CSV_LIMIT);
+    int rc = csvout_render(&j->d, &b);
+    if (rc < 0)
+        rc = bz_error_set(j->e, rc, "E_EXPORT", "CSV 过大或内存不足");
+    else
+        rc = write_text(j, EXPORT_CSV, &b);
+    dbuf_free(&b);
+    return rc;
+}
+
+/* Renders the roll-up, validates it against its own XSD, writes it. */
+static int
+write_adx(struct job *j)
+{
+    struct dbuf b;
+    struct diag_list diags;
+    struct adx_doc doc;
+    memset(&doc, 0, sizeof(doc));
+    dbuf_init(&b, ADX_LIMIT);
+    diag_list_init(&diags, 16);
+    int rc = adx_render(&j->d, &b);
+    if (rc < 0) {
+        rc = bz_error_set(j->e, rc, "E_EXPORT", "ADX 汇总过大或内存不足");
+        goto out;
+    }
+    rc = adx_parse((const unsigned char *)b.data, b.len, &doc, &diags, j->e);
+    if (rc == 0 && diag_has_errors(&diags)) {
+        rc = bz_error_set(j->e, BZ_EFAIL, "E_EXPORT", "生成的 ADX 汇总未通过 XSD 校验，未写出");
+        bz_error_detail(j->e, "[%s] %s", diags.items[0].code, diags.items[0].message);
+    }
+    if (rc == 0)
+        rc = write_text(j, EXPORT_ADX, &b);
+    j->r->groups = (int)doc.n;
+out:
+    adx_doc_free(&doc);
+    diag_list_free(&diags);
+    dbuf_free(&b);
+    return rc;
+}
+
+static int
+record(struct job *j)
+{
+    struct dbuf lit[4];
+    char sizes[EXPORT_NKINDS][32], run[32];
+    const char *names[EXPORT_NKINDS], *shas[EXPORT_NKINDS], *sz[EXPORT_NKINDS];
+    PGresult *res = NULL;
+    int rc = 0;
+
+    for (int k = 0; k < EXPORT_NKINDS; k++) {
+        const char *slash = strrchr(j->r->files[k].path, '/');
+        names[k] = slash ? slash + 1 : j->r->files[k].path;
+        shas[k] = j->r->files[k].sha256;
+        snprintf(sizes[k], sizeof(sizes[k]), "%lld", j->r->files[k].size);
+        sz[k] = sizes[k];
+    }
+    for (int i = 0; i < 4; i++)
+        dbuf_init(&lit[i], 1u << 16);
+    if (pgutil_array_literal(&lit[0], kind_names, EXPORT_NKINDS) < 0 ||
+        pgutil_array_literal(&lit[1], names, EXPORT_NKINDS) < 0 ||
+        pgutil_array_literal(&lit[2], shas, EXPORT_NKINDS) < 0 ||
+        pgutil_array_literal(&lit[3], sz, EXPORT_NKINDS) < 0) {
+        rc = bz_error_set(j->e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法登记导出");
+        goto out;
+    }
+    snprintf(run, sizeof(run), "%lld", j->d.run_id);
+    const char *v[] = {j->d.period, j->d.as_of, j->d.county_code, run,
+                       lit[0].data, lit[1].data, lit[2].data, lit[3].data};
+    res = PQexecParams(j->conn, record_sql, 8, NULL, v, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        rc = db_error(j->e, j->conn, res, "登记导出");
+        goto out;
+    }
+    j->r->export_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    j->r->reproduces_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    j->r->reproduces_exactly = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+    j->r->changes_id = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+    snprintf(j->r->changes_as_of, sizeof(j->r->changes_as_of), "%s", PQgetvalue(res, 0, 4));
+out:
+    PQclear(res);
+    for (int i = 0; i < 4; i++)
+        dbuf_free(&lit[i]);
+    return rc;
+}
+
+static int
+set_paths(struct job *j, const char *dir)
+{
+    for (int k = 0; k < EXPORT_NKINDS; k++) {
+        struct export_file *f = &j->r->files[k];
+        int n = snprintf(f->path, sizeof(f->path), "%s/%s_%s_%s%s", dir, j->d.county_code,
+                         j->d.period, j->d.as_of, kind_ext[k]);
+        int m = snprintf(j->tmp[k], sizeof(j->tmp[k]), "%s/.%s_%s_%s%s.tmp", dir,
+                         j->d.county_code, j->d.period, j->d.as_of, kind_ext[k]);
+        if (n < 0 || (size_t)n >= sizeof(f->path) || m < 0 || (size_t)m >= sizeof(j->tmp[k]))
+            return bz_error_set(j->e, BZ_ECONFIG, "E_CONFIG", "导出目录路径过长：%s", dir);
+    }
+    return 0;
+}
+
+static int
+publish(struct job *j)
+{
+    for (int k = 0; k < EXPORT_NKINDS; k++) {
+        if (rename(j->tmp[k], j->r->files[k].path) != 0) {
+            bz_error_set(j->e, BZ_EIO, "E_IO_WRITE", "无法写入导出文件“%s”", j->r->files[k].path);
+            return bz_error_detail(j->e, "%s", strerror(errno));
+        }
+        j->tmp[k][0] = '\0';
+    }
+    return 0;
+}
+
+static int
+write_files(struct job *j)
+{
+    int rc = write_csv(j);
+    if (rc == 0)
+        rc = xlsxout_write(&j->d, j->tmp[EXPORT_XLSX], j->e);
+    if (rc == 0)
+        rc = hash_file(j->tmp[EXPORT_XLSX], &j->r->files[EXPORT_XLSX], j->e);
+    if (rc == 0)
+        rc = write_adx(j);
+    return rc;
+}
+
+int
+export_run(PGconn *conn, const struct settings *s, const char *period, const char *as_of,
+           const char *out_dir, struct export_result *r, struct bz_error *e)
+{
+    struct job j;
+    const char *dir = out_dir != NULL ? out_dir : s->exports;
+    int rc;
+
+    memset(&j, 0, sizeof(j));
+    memset(r, 0, sizeof(*r));
+    j.conn = conn;
+    j.r = r;
+    j.e = e;
+    rc = inbox_mkdirs(dir, e);
+    if (rc < 0)
+        return rc;
+    rc = pgutil_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ", "开始导出事务", e);
+    if (rc < 0)
+        return rc;
+    rc = export_data_fetch(conn, s, period, as_of, &j.d, e);
+    if (rc < 0)
+        goto out;
+    r->townships = PQntuples(j.d.ranking);
+    rc = set_paths(&j, dir);
+    if (rc == 0)
+        rc = write_files(&j);
+    if (rc == 0)
+        rc = record(&j);
+    if (rc == 0)
+        rc = publish(&j);
+    if (rc == 0)
+        rc = pgutil_exec(conn, "COMMIT", "提交导出记录", e);
+out:
+    if (rc < 0) {
+        pgutil_rollback(conn);
+        for (int k = 0; k < EXPORT_NKINDS; k++)
+            if (j.tmp[k][0] != '\0')
+                unlink(j.tmp[k]);
+    }
+    export_data_free(&j.d);
+    return rc;
+}

@@ -1,0 +1,57 @@
+/*
+ * export — one export of a ranking period for the prefecture: the Excel
+ * workbook (xlsxout), the CSV (csvout) and the ADX roll-up (adx), named
+ * <county>_<period>_<as-of>.{xlsx,csv,adx.xml}, and its record.
+ *
+ * Everything is read in one REPEATABLE READ transaction that also stores
+ * the ranking (report.refresh_ranking) and records the export
+ * (meta.record_export: period, as-of, weights, SHA-256 of each file). The
+ * ADX is validated against export/adx-1.xsd before it is written. Files are
+ * written under temporary names and renamed into place just before the
+ * commit, so a failed export leaves neither files nor a record behind.
+ *
+ * Published means frozen: an export for a period and as-of date that was
+ * exported before is compared with the first one (reproduces_exactly); an
+ * export with a later as-of is compared with the latest earlier one, and
+ * the record says whether it changes the published figures (changes_id).
+ *
+ * Never prints.
+ */
+#ifndef BZ_EXPORT_H
+#define BZ_EXPORT_H
+
+#include "../common/error.h"
+#include "../common/settings.h"
+
+#include <libpq-fe.h>
+
+enum export_kind { EXPORT_XLSX, EXPORT_CSV, EXPORT_ADX, EXPORT_NKINDS };
+
+struct export_file {
+    char path[BZ_PATH_MAX + 128]; /* where it was written */
+    char sha256[65];
+    long long size;
+};
+
+struct export_result {
+    long long export_id;          /* meta.export id */
+    struct export_file files[EXPORT_NKINDS];
+    int townships;                /* rows of the ranking */
+    int groups;                   /* ADX groups */
+    long long reproduces_id;      /* first export of the same period and as-of, 0 = none */
+    int reproduces_exactly;       /* with reproduces_id: 1 same figures and ranks, 0 not */
+    long long changes_id;         /* earlier-as-of export whose figures changed, 0 = none */
+    char changes_as_of[16];       /* that export's as-of date */
+};
+
+/*
+ * Exports `period` as of `as_of` (YYYY-MM-DD) into out_dir (created if
+ * missing; NULL = settings exports folder). Returns 0 with *r filled, or
+ * BZ_EINPUT (bad period), BZ_ECONFIG (no county code), BZ_EIO, BZ_EDB,
+ * BZ_ETIMEOUT, BZ_ENOMEM, BZ_EFAIL (the roll-up failed its own XSD) with e
+ * filled. The connection must not be inside a transaction.
+ */
+int export_run(PGconn *conn, const struct settings *s, const char *period, const char *as_of,
+               const char *out_dir, struct export_result *r, struct bz_error *e);
+
+#endif

@@ -1,0 +1,153 @@
+#include "export_data.h"
+
+#include "../load/db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* $1 period, $2 as-of; columns as enum export_rank_col. */
+static const char ranking_sql[] =
+    "SELECT r.code, r.name, r.service_rate::text, r.completion_rate::text, r.walk_coverage::text,"
+    "       r.leader_participation::text, r.composite::text, r.composite_rank::text,"
+    "       r.service_rank::text, r.completion_rank::text, r.coverage_rank::text, r.status,"
+    "       array_to_string(r.missing_months, ' '), r.months_reported::text,"
+    "       r.months_expected::text, r.months_on_time::text, r.reporting_rate::text,"
+    "       r.on_time_rate::text, r.handled::text, r.evaluated::text, r.due::text, r.done::text,"
+    "       r.windows_listed::text, r.windows_walked::text, r.leaders_listed::text,"
+    "       r.leaders_walked::text,"
+    "       round(r.service_rate * 100, 1)::text || '%',"
+    "       round(r.completion_rate * 100, 1)::text || '%',"
+    "       round(r.walk_coverage * 100, 1)::text || '%'"
+    "  FROM report.ranking($1, $2::date) AS r"
+    " ORDER BY r.composite_rank NULLS LAST, r.code";
+
+/* Columns as enum export_sum_col; best/worst as "name（code）". */
+static const char summary_sql[] =
+    "SELECT s.townships_listed::text, s.townships_expected::text, s.townships_reported::text,"
+    "       s.townships_complete::text, s.townships_on_time::text, s.handled::text,"
+    "       s.evaluated::text, s.service_rate::text, s.due::text, s.done::text,"
+    "       s.completion_rate::text, s.windows_walked::text, s.windows_listed::text,"
+    "       s.walk_coverage::text, s.composite::text,"
+    "       s.best_service_name || '（' || s.best_service_code || '）',"
+    "       s.worst_service_name || '（' || s.worst_service_code || '）',"
+    "       s.best_completion_name || '（' || s.best_completion_code || '）',"
+    "       s.worst_completion_name || '（' || s.worst_completion_code || '）',"
+    "       s.best_coverage_name || '（' || s.best_coverage_code || '）',"
+    "       s.worst_coverage_name || '（' || s.worst_coverage_code || '）',"
+    "       s.best_composite_name || '（' || s.best_composite_code || '）',"
+    "       s.worst_composite_name || '（' || s.worst_composite_code || '）',"
+    "       s.rejected_submissions::text, s.warnings::text, s.w_service::text,"
+    "       s.w_completion::text, s.w_coverage::text"
+    "  FROM report.county_summary($1, $2::date) AS s";
+
+/* Sub-periods that have begun by the as-of date; columns as enum export_group_col. */
+static const char groups_sql[] =
+    "SELECT sp.first_day::text, sp.months::text, r.code, r.name, r.handled::text,"
+    "       r.evaluated::text, r.due::text, r.done::text, r.windows_listed::text,"
+    "       r.windows_walked::text, r.leaders_listed::text, r.leaders_walked::text,"
+    "       r.months_expected::text, r.months_reported::text, r.months_on_time::text"
+    "  FROM report.sub_periods($1) AS sp"
+    "  CROSS JOIN LATERAL report.ranking(sp.label, $2::date) AS r"
+    " WHERE sp.first_day <= $2::date"
+    " ORDER BY sp.months, sp.first_day, r.code";
+
+static const char refresh_sql[] =
+    "SELECT report.refresh_ranking($1, $2::date),"
+    "       to_char(now(), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')";
+
+static const char county_sql[] =
+    "SELECT substr(min(t.code), 1, 6) FROM ref.township t WHERE t.active";
+
+const char *
+export_data_cell(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+/* Runs one query; a bad period (SQLSTATE 22023 from report.period_bounds)
+ * is the user's mistake. */
+static int
+query(PGconn *conn, const char *sql, const char *period, const char *as_of, int ncols,
+      const char *what, PGresult **out, struct bz_error *e)
+{
+    const char *v[] = {period, as_of};
+    int n = period == NULL ? 0 : 2;
+    PGresult *res = PQexecParams(conn, sql, n, NULL, v, NULL, NULL, 0);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && (ncols == 0 || PQnfields(res) == ncols)) {
+        *out = res;
+        return 0;
+    }
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    int rc;
+    if (state != NULL && strcmp(state, "22023") == 0) {
+        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        rc = bz_error_set(e, BZ_EINPUT, "E_USAGE", "%s", msg ? msg : "无效的排名期间");
+    } else {
+        rc = db_error(e, conn, res, what);
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int
+county_identity(PGconn *conn, const struct settings *s, struct export_data *d,
+                struct bz_error *e)
+{
+    PGresult *res = NULL;
+    if (s->county_code[0] != '\0') {
+        snprintf(d->county_code, sizeof(d->county_code), "%s", s->county_code);
+    } else {
+        int rc = query(conn, county_sql, NULL, NULL, 1, "查询乡镇名录", &res, e);
+        if (rc < 0)
+            return rc;
+        if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+            snprintf(d->county_code, sizeof(d->county_code), "%s", PQgetvalue(res, 0, 0));
+        PQclear(res);
+    }
+    size_t len = strlen(d->county_code);
+    if (len != 6 || strspn(d->county_code, "0123456789") != 6)
+        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG",
+                            "无法确定本县代码（设置 county_code，或先载入乡镇名录）");
+    snprintf(d->county_name, sizeof(d->county_name), "%s",
+             s->county_name[0] ? s->county_name : d->county_code);
+    return 0;
+}
+
+int
+export_data_fetch(PGconn *conn, const struct settings *s, const char *period, const char *as_of,
+                  struct export_data *d, struct bz_error *e)
+{
+    PGresult *res = NULL;
+    memset(d, 0, sizeof(*d));
+    snprintf(d->period, sizeof(d->period), "%s", period);
+    snprintf(d->as_of, sizeof(d->as_of), "%s", as_of);
+    int rc = county_identity(conn, s, d, e);
+    if (rc == 0)
+        rc = query(conn, refresh_sql, period, as_of, 2, "保存排名", &res, e);
+    if (rc < 0)
+        goto out;
+    d->run_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    snprintf(d->exported_at, sizeof(d->exported_at), "%s", PQgetvalue(res, 0, 1));
+    PQclear(res);
+    rc = query(conn, ranking_sql, period, as_of, RK_NCOLS, "读取排名", &d->ranking, e);
+    if (rc == 0)
+        rc = query(conn, summary_sql, period, as_of, SU_NCOLS, "读取全县汇总", &d->summary, e);
+    if (rc == 0 && PQntuples(d->summary) != 1)
+        rc = bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "全县汇总应为一行");
+    if (rc == 0)
+        rc = query(conn, groups_sql, period, as_of, GR_NCOLS, "读取汇总计数", &d->groups, e);
+out:
+    if (rc < 0)
+        export_data_free(d);
+    return rc;
+}
+
+void
+export_data_free(struct export_data *d)
+{
+    PQclear(d->ranking);
+    PQclear(d->summary);
+    PQclear(d->groups);
+    d->ranking = d->summary = d->groups = NULL;
+}
