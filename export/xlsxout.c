@@ -211,7 +211,7 @@ static const struct {
 } summary_rows[] = {
     {"期间", -1, F_TEXT},             {"截至日期", -2, F_TEXT},
     {"县代码", -3, F_TEXT},           {"县名称", -4, F_TEXT},
-    {"导出时间", -5, F_TEXT},         {"列入乡镇数", SU_LISTED, F_INT},
+    {"列入乡镇数", SU_LISTED, F_INT},
     {"应报乡镇数", SU_EXPECTED, F_INT}, {"已报送乡镇数", SU_REPORTED, F_INT},
     {"报齐乡镇数", SU_COMPLETE, F_INT}, {"按时报送乡镇数", SU_ON_TIME, F_INT},
     {"办件量", SU_HANDLED, F_INT},    {"主动评价件数", SU_EVALUATED, F_INT},
@@ -237,7 +237,6 @@ summary_value(const struct export_data *d, int col)
     case -2: return d->as_of;
     case -3: return d->county_code;
     case -4: return d->county_name;
-    case -5: return d->exported_at;
     default: return export_data_cell(d->summary, 0, col);
     }
 }

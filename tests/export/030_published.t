@@ -37,6 +37,8 @@ is "$(q "select changes_id from meta.export where id = 2")" 1 "the new record na
 is "$(q "select count(*) from meta.export_file where export_id = 1")" 3 "the published record keeps its files' SHA-256"
 
 # reproduce the published ranking: same figures, same ranks, same bytes
+# (a second later, so no clock time can hide in the files)
+sleep 1
 out=$(BIZENV_TODAY=2026-11-30 B export 2026-10 --as-of 2026-11-28 --out "$T/again" 2>&1); rc=$?
 is "$rc" 0 "export --as-of the original date runs"
 like "$out" "数字与排名完全重现了截至 2026-11-28 的首次发布（导出记录 #1）" "it reports an exact reproduction"
