@@ -44,17 +44,30 @@ runlock_file(struct runlock *l, const struct settings *s, struct bz_error *e)
     return 0;
 }
 
+/* A run killed mid-statement leaves its backend holding the lock until the
+ * server notices the client is gone (client_connection_check_interval, one
+ * second): retry for a little longer than that before calling it busy. */
+#define DB_LOCK_TRIES 6
+#define DB_LOCK_PAUSE_US 500000
+
 int
 runlock_db(PGconn *conn, struct bz_error *e)
 {
-    PGresult *res = PQexec(conn, lock_sql);
-    int rc = 0;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        rc = db_error(e, conn, res, "获取数据库运行锁");
-    else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
-        rc = bz_error_set(e, BZ_EBUSY, "E_BUSY", "另一个 bizenv 任务正在使用同一数据库运行");
-    PQclear(res);
-    return rc;
+    for (int i = 0; i < DB_LOCK_TRIES; i++) {
+        PGresult *res = PQexec(conn, lock_sql);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            int rc = db_error(e, conn, res, "获取数据库运行锁");
+            PQclear(res);
+            return rc;
+        }
+        int got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+        PQclear(res);
+        if (got)
+            return 0;
+        if (i + 1 < DB_LOCK_TRIES)
+            usleep(DB_LOCK_PAUSE_US);
+    }
+    return bz_error_set(e, BZ_EBUSY, "E_BUSY", "另一个 bizenv 任务正在使用同一数据库运行");
 }
 
 void

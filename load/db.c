@@ -18,7 +18,10 @@ static const char sql_session[] =
     "SELECT pg_catalog.set_config('TimeZone', $1, false),"
     " pg_catalog.set_config('statement_timeout', $2, false),"
     " pg_catalog.set_config('lock_timeout', $3, false),"
-    " pg_catalog.set_config('idle_in_transaction_session_timeout', $4, false)";
+    " pg_catalog.set_config('idle_in_transaction_session_timeout', $4, false),"
+    /* a backend whose client was killed mid-statement notices within a
+     * second and rolls back, releasing the run lock for the next run */
+    " pg_catalog.set_config('client_connection_check_interval', '1000', false)";
 
 static int
 env_set(const char *name)

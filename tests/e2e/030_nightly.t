@@ -48,7 +48,7 @@ is "$rc" 75 "second run exits 75 (EX_TEMPFAIL) while the file lock is held"
 like "$out" "E_BUSY" "busy message has its code"
 wait
 # ... and the database lock (another host sharing the database)
-psql -X -d "$db" -c "select pg_advisory_lock(108205164555894); select pg_sleep(3)" >/dev/null &
+psql -X -d "$db" -c "select pg_advisory_lock(108205164555894); select pg_sleep(6)" >/dev/null &
 sleep 0.7
 H2=$(new_home)
 out=$("$BIZENV" --home "$H2" --db "dbname=$db" nightly 2>&1 </dev/null); rc=$?

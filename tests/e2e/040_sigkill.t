@@ -39,7 +39,7 @@ state() {
 places() { # inbox claimed quarantine archive
     echo "$(ls "$1/inbox" | wc -l) $(ls -A "$1/inbox/.bizenv" 2>/dev/null | wc -l) $(find "$1/quarantine" -type f ! -name '*.回执.txt' | wc -l) $(find "$1/archive" -type f ! -name '.incoming*' | wc -l)"
 }
-run_to_end() { "$BIZENV" --home "$1" --db "dbname=$2" ingest >/dev/null 2>&1 </dev/null; }
+run_to_end() { "$BIZENV" --home "$1" --db "dbname=$2" ingest >"$T/rerun.out" 2>&1 </dev/null; }
 
 ref=$(createdb -T "$template" "${template}_ref" && echo "${template}_ref")
 HR=$(new_home); mkdir -p "$HR/inbox"; cp -p "$T"/src/* "$HR/inbox/"
@@ -67,7 +67,12 @@ while [ $r -lt "$ROUNDS" ]; do
     if [ "$got" != "$want" ] || [ "$got_places" != "$want_places" ]; then
         bad=$((bad + 1))
         diag "round $r (kill after ${delay}s): places $got_places, want $want_places"
-        [ "$got" != "$want" ] && diag "database differs"
+        if [ "$got" != "$want" ]; then
+            diag "database differs:"
+            printf '%s\n' "$want" >"$T/want.txt"; printf '%s\n' "$got" >"$T/got.txt"
+            diff "$T/want.txt" "$T/got.txt" | tr ' ' '\n' | grep '^[<>]\|/' | head -10 | sed 's/^/#   /'
+        fi
+        tail -5 "$T/rerun.out" | sed 's/^/#   rerun: /'
     fi
     dropdb "$d"
     rm -rf "$HK"
