@@ -21,6 +21,9 @@ command -v pgloader >/dev/null || { echo "bench: pgloader is not installed (make
 
 work=$(mktemp -d /tmp/bizenv-bench-XXXXXX)
 chmod 755 "$work"
+# a private copy: a rebuild during the run must not change the binary measured
+cp "$BIN" "$work/bizenv"
+BIN=$work/bizenv
 as_pg() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
