@@ -66,10 +66,13 @@ cmd_nightly(struct cli *cli, int argc, char **argv)
     struct progress p = {isatty(STDERR_FILENO) && isatty(STDOUT_FILENO), cli->verbose};
     bz_error_clear(&e);
     rc = nightly_run(cli, as_of, show_progress, &p, r, &e);
-    int show = rc < 0 || p.tty || p.verbose || r->st.rejected > 0 || r->st.files_retry > 0;
+    /* a failed job says one thing, its error; the summary is in runs/ */
+    int show = rc == 0 && (p.tty || p.verbose || r->st.rejected > 0 || r->st.files_retry > 0);
     if (show && r->summary.data != NULL)
-        fputs(r->summary.data, rc < 0 ? stderr : stdout);
+        fputs(r->summary.data, stdout);
     int status = rc < 0 ? cli_report(&e) : EX_OK;
+    if (rc < 0 && r->summary_path[0] != '\0')
+        fprintf(stderr, "  运行摘要：%s\n", r->summary_path);
     dbuf_free(&r->summary);
     free(r);
     return status;
