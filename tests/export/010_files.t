@@ -101,7 +101,7 @@ like "$sum" "全县综合得分	$(psql -X -At -d "$db" -c "select composite from
      "汇总 shows the county summary"
 if command -v libreoffice >/dev/null 2>&1 || command -v soffice >/dev/null 2>&1; then
     lo=$(command -v libreoffice || command -v soffice)
-    (cd "$T" && HOME="$T" timeout 120 "$lo" --headless --convert-to csv --outdir "$T/lo" "$base.xlsx" >/dev/null 2>&1)
+    (cd "$T" && HOME="$T" timeout 120 "$lo" --headless --convert-to "csv:Text - txt - csv (StarCalc):44,34,76" --outdir "$T/lo" "$base.xlsx" >/dev/null 2>&1)
     grep -q 示例乡 "$T/lo/539901_2026-Q4_2026-12-05.csv"
     ok $? "LibreOffice opens and converts the workbook"
 else
