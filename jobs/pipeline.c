@@ -20,8 +20,12 @@
 /* Inbox entries taken in one run; the rest wait for the next night. */
 #define MAX_FILES_PER_RUN 100000
 
+struct batch;
+
 /* The state of one inbox file while its submissions are handled. */
 struct file_run {
+    struct batch *batch;       /* the open batch it is loaded in */
+    size_t ndocs;              /* documents handed to on_document */
     PGconn *conn;
     const struct settings *s;
     const struct pipeline_opts *o;
@@ -63,6 +67,52 @@ note_period(struct pipeline_stats *st, int year, int month)
         memcpy(st->periods[st->nperiods++], p, sizeof(st->periods[0]));
 }
 
+/*
+ * Files are loaded in batches: one transaction (loader_batch_begin) holds
+ * the savepoint-wrapped loads of many files, and only after its COMMIT are
+ * those files put away and counted. A batch closes after this many
+ * submissions, files or milliseconds, whichever comes first: the COMMIT's
+ * fsync is then paid about once per second of work instead of three times
+ * per submission, while a failure or a kill redoes at most that much (the
+ * batch's files are still claimed, and go back to the inbox).
+ */
+#define BATCH_SUBMISSIONS 500
+#define BATCH_FILES 500
+#define BATCH_MS 1000
+
+/* A document read and judged by transform whose receipt waits for the
+ * batch merge (its outcome depends on it). */
+struct pending {
+    struct file_run *fr;
+    size_t slot;           /* loader stage slot; NO_SLOT: rejected by transform */
+    size_t index;          /* position in the file */
+    char *member;          /* owned */
+    char *township_name;   /* owned; NULL when unknown */
+    char township_code[16];
+    char period[16];       /* "YYYY-MM" or "" */
+    char sha256[65];
+    long revision;
+    int year, month;
+    struct diag_list diags; /* owned */
+};
+
+#define NO_SLOT ((size_t)-1)
+#define PENDING_MAX LOADER_STAGE_MAX
+
+struct batch {
+    struct file_run *runs[BATCH_FILES]; /* processed, not yet put away */
+    struct loader_stage *stage;         /* staged rows, files, receipts */
+    struct loader_townships *towns;     /* registry copy for transform */
+    struct pending pending[PENDING_MAX];
+    size_t npending;
+    size_t n;
+    size_t submissions;
+    struct timespec started;
+    struct pipeline_stats saved;        /* *st at BEGIN, restored when abandoned */
+    PGconn *conn;
+    int open;                           /* a transaction is open */
+};
+
 /* Renders, stores and writes one receipt; adds it to the quarantine text
  * when it is a rejection. */
 static int
@@ -85,7 +135,7 @@ issue_receipt(struct file_run *fr, const struct receipt *r, int year, int month,
         struct loader_receipt lr = {fr->sha256, r->member, r->township_code, year, month,
                                     r->revision, receipt_outcome_name(r->outcome), r->diags,
                                     text.data, json.data};
-        rc = loader_store_receipt(fr->conn, &lr, NULL, fr->e);
+        rc = loader_stage_receipt(fr->batch->stage, &lr, fr->e);
         if (rc < 0)
             goto out;
     }
@@ -104,10 +154,10 @@ out:
 /* Turns the loader's verdict into the receipt outcome, adding the reason
  * of a refusal to the diagnostics. */
 static enum receipt_outcome
-judge(const struct loader_outcome *lo, const struct submission *sub, struct diag_list *diags)
+judge(const struct loader_outcome *lo, long revision, struct diag_list *diags)
 {
     char msg[512];
-    loader_result_message(lo, sub->revision, msg, sizeof(msg));
+    loader_result_message(lo, revision, msg, sizeof(msg));
     switch (lo->result) {
     case LOADER_ACCEPTED:
         return receipt_outcome_for(diags, RECEIPT_ACCEPTED);
@@ -128,7 +178,7 @@ judge(const struct loader_outcome *lo, const struct submission *sub, struct diag
 
 static void
 count(struct file_run *fr, enum receipt_outcome outcome, const struct diag_list *diags,
-      const struct submission *sub)
+      int year, int month)
 {
     fr->res.submissions++;
     fr->st->submissions++;
@@ -139,7 +189,7 @@ count(struct file_run *fr, enum receipt_outcome outcome, const struct diag_list 
         fr->res.accepted++;
         fr->st->accepted++;
         fr->st->warnings += diags->nwarnings;
-        note_period(fr->st, sub->year, sub->month);
+        note_period(fr->st, year, month);
         break;
     case RECEIPT_DUPLICATE:
         fr->res.duplicates++;
@@ -198,55 +248,125 @@ out:
     return rc;
 }
 
+static void
+pending_clear(struct batch *b)
+{
+    for (size_t i = 0; i < b->npending; i++) {
+        free(b->pending[i].member);
+        free(b->pending[i].township_name);
+        diag_list_free(&b->pending[i].diags);
+    }
+    b->npending = 0;
+}
+
+/* Merges what the batch staged, then issues the waiting receipts in
+ * document order and sends them; the transaction stays open. */
+static int
+flush(struct batch *b, struct bz_error *e)
+{
+    int rc = loader_stage_merge(b->conn, b->stage, e);
+    for (size_t i = 0; rc == 0 && i < b->npending; i++) {
+        struct pending *p = &b->pending[i];
+        enum receipt_outcome outcome = RECEIPT_REJECTED;
+        char note[512] = "";
+        if (p->slot != NO_SLOT) {
+            struct loader_outcome *lo = loader_stage_outcome(b->stage, p->slot);
+            diag_list_append(&p->diags, &lo->warnings);
+            outcome = judge(lo, p->revision, &p->diags);
+            if (outcome == RECEIPT_DUPLICATE)
+                loader_result_message(lo, p->revision, note, sizeof(note));
+        }
+        struct receipt r = {0};
+        r.file = p->fr->f->name;
+        r.member = p->member;
+        r.township_code = p->township_code[0] ? p->township_code : NULL;
+        r.township_name = p->township_name;
+        r.period = p->period[0] ? p->period : NULL;
+        r.revision = p->revision;
+        r.sha256 = p->sha256;
+        r.outcome = outcome;
+        r.note = note[0] ? note : NULL;
+        r.diags = &p->diags;
+        rc = issue_receipt(p->fr, &r, p->year, p->month, p->index);
+        if (rc == 0)
+            count(p->fr, outcome, &p->diags, p->year, p->month);
+    }
+    pending_clear(b);
+    if (rc == 0)
+        rc = loader_stage_finish(b->conn, b->stage, e);
+    return rc;
+}
+
+static char *
+dup_or_null(const char *s, int *oom)
+{
+    if (s == NULL)
+        return NULL;
+    char *d = strdup(s);
+    *oom |= d == NULL;
+    return d;
+}
+
 static int
 on_document(const struct unpack_doc *doc, void *arg)
 {
     struct file_run *fr = arg;
+    struct batch *b = fr->batch;
     struct submission sub;
     struct diag_list diags;
-    struct loader_outcome lo;
-    char period[16], note[512] = "";
-    enum receipt_outcome outcome;
+    struct receipt r = {0};
+    char period[16];
+    size_t slot = NO_SLOT;
+    int oom = 0;
 
-    if (adx_detect(doc->data, doc->len))
-        return on_rollup(fr, doc);
+    fr->ndocs++;
+    if (adx_detect(doc->data, doc->len)) {
+        /* a roll-up is stored directly: what came before it goes first */
+        int frc = flush(b, fr->e);
+        return frc < 0 ? frc : on_rollup(fr, doc);
+    }
     submission_init(&sub, transform_arena_limit(doc->len));
     diag_list_init(&diags, (size_t)fr->s->max_diagnostics);
-    memset(&lo, 0, sizeof(lo));
-    diag_list_init(&lo.warnings, 16);
     int rc = transform_document(doc->data, doc->len, fr->s, &fr->tctx, &sub, &diags, fr->e);
     if (rc < 0)
         goto out;
-    if (diag_has_errors(&diags)) {
-        outcome = RECEIPT_REJECTED;
-    } else {
+    if (!diag_has_errors(&diags)) {
         sub.attachments = (struct subm_attachment *)doc->attachments;
         sub.nattachments = doc->nattachments;
         memcpy(sub.doc_sha256, doc->sha256, sizeof(sub.doc_sha256));
         sub.member = doc->member;
         struct loader_meta meta = {fr->sha256, fr->f->mtime.tv_sec, doc->member};
-        diag_list_free(&lo.warnings);
-        rc = loader_load(fr->conn, &sub, &diags, &meta, &lo, fr->e);
+        rc = loader_stage_submission(fr->conn, b->stage, &sub, &diags, &meta, &slot, fr->e);
         if (rc < 0)
             goto out;
-        diag_list_append(&diags, &lo.warnings);
-        outcome = judge(&lo, &sub, &diags);
-        if (outcome == RECEIPT_DUPLICATE)
-            loader_result_message(&lo, sub.revision, note, sizeof(note));
     }
-    struct receipt r = {0};
-    r.file = fr->f->name;
-    r.member = doc->member;
+    /* the receipt waits for the merge: keep what it needs, not the submission */
+    struct pending *p = &b->pending[b->npending];
+    memset(p, 0, sizeof(*p));
     submission_receipt_identity(&sub, &r, period);
-    r.sha256 = doc->sha256;
-    r.outcome = outcome;
-    r.note = note[0] ? note : NULL;
-    r.diags = &diags;
-    rc = issue_receipt(fr, &r, sub.year, sub.month, doc->index);
-    if (rc == 0)
-        count(fr, outcome, &diags, &sub);
+    p->fr = fr;
+    p->slot = slot;
+    p->index = doc->index;
+    p->member = dup_or_null(doc->member ? doc->member : "", &oom);
+    p->township_name = dup_or_null(r.township_name, &oom);
+    snprintf(p->township_code, sizeof(p->township_code), "%s",
+             r.township_code ? r.township_code : "");
+    snprintf(p->period, sizeof(p->period), "%s", r.period ? r.period : "");
+    memcpy(p->sha256, doc->sha256, sizeof(p->sha256));
+    p->revision = r.revision;
+    p->year = sub.year;
+    p->month = sub.month;
+    p->diags = diags;
+    diag_list_init(&diags, 2); /* moved into the pending entry */
+    b->npending++;
+    b->submissions++;
+    if (oom) {
+        rc = bz_error_set(fr->e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法装载报表");
+        goto out;
+    }
+    if (b->npending == PENDING_MAX || loader_stage_full(b->stage))
+        rc = flush(b, fr->e);
 out:
-    diag_list_free(&lo.warnings);
     diag_list_free(&diags);
     submission_free(&sub);
     return rc;
@@ -256,6 +376,10 @@ out:
 static int
 reject_file(struct file_run *fr, const struct diag_list *diags)
 {
+    /* its documents read so far get their receipts first */
+    int frc = flush(fr->batch, fr->e);
+    if (frc < 0)
+        return frc;
     struct receipt r = {0};
     r.file = fr->f->name;
     r.sha256 = fr->sha256[0] ? fr->sha256 : NULL;
@@ -321,29 +445,6 @@ put_away(struct file_run *fr)
     return inbox_done(fr->f, fr->e);
 }
 
-/*
- * Files are loaded in batches: one transaction (loader_batch_begin) holds
- * the savepoint-wrapped loads of many files, and only after its COMMIT are
- * those files put away and counted. A batch closes after this many
- * submissions, files or milliseconds, whichever comes first: the COMMIT's
- * fsync is then paid about once per second of work instead of three times
- * per submission, while a failure or a kill redoes at most that much (the
- * batch's files are still claimed, and go back to the inbox).
- */
-#define BATCH_SUBMISSIONS 500
-#define BATCH_FILES 500
-#define BATCH_MS 1000
-
-struct batch {
-    struct file_run *runs[BATCH_FILES]; /* processed, not yet put away */
-    size_t n;
-    size_t submissions;
-    struct timespec started;
-    struct pipeline_stats saved;        /* *st at BEGIN, restored when abandoned */
-    PGconn *conn;
-    int open;                           /* a transaction is open */
-};
-
 static void
 file_run_free(struct file_run *fr)
 {
@@ -387,6 +488,8 @@ batch_abandon(struct batch *b, struct file_run *cur, struct pipeline_stats *st)
 {
     if (b->open)
         loader_batch_rollback(b->conn);
+    pending_clear(b);
+    loader_stage_reset(b->stage);
     size_t seen = st->files_seen;
     *st = b->saved;
     st->files_seen = seen;
@@ -404,7 +507,9 @@ batch_abandon(struct batch *b, struct file_run *cur, struct pipeline_stats *st)
 static int
 batch_close(PGconn *conn, struct batch *b, struct pipeline_stats *st, struct bz_error *e)
 {
-    int rc = b->open ? loader_batch_commit(conn, e) : 0;
+    int rc = b->open ? flush(b, e) : 0;
+    if (rc == 0 && b->open)
+        rc = loader_batch_commit(conn, e);
     b->open = 0;
     if (rc < 0) {
         batch_abandon(b, NULL, st);
@@ -433,6 +538,12 @@ static int
 batch_open(PGconn *conn, struct batch *b, const struct pipeline_stats *st, struct bz_error *e)
 {
     int rc = loader_batch_begin(conn, e);
+    if (rc == 0 && b->towns == NULL) {
+        /* read once per run, under the loader role; the merge re-checks */
+        rc = loader_townships_load(conn, &b->towns, e);
+        if (rc < 0)
+            loader_batch_rollback(conn);
+    }
     if (rc < 0)
         return rc;
     b->open = 1;
@@ -445,12 +556,14 @@ batch_open(PGconn *conn, struct batch *b, const struct pipeline_stats *st, struc
 }
 
 static struct file_run *
-file_run_new(PGconn *conn, const struct settings *s, const struct pipeline_opts *o,
-             struct inbox_file *f, struct pipeline_stats *st, struct bz_error *e)
+file_run_new(PGconn *conn, struct batch *b, const struct settings *s,
+             const struct pipeline_opts *o, struct inbox_file *f, struct pipeline_stats *st,
+             struct bz_error *e)
 {
     struct file_run *fr = calloc(1, sizeof(*fr));
     if (fr == NULL)
         return NULL;
+    fr->batch = b;
     fr->conn = conn;
     fr->s = s;
     fr->o = o;
@@ -458,8 +571,8 @@ file_run_new(PGconn *conn, const struct settings *s, const struct pipeline_opts 
     fr->f = f;
     fr->e = e;
     fr->tctx.today = o->today;
-    fr->tctx.township_known = loader_township_lookup;
-    fr->tctx.arg = conn;
+    fr->tctx.township_known = loader_townships_lookup;
+    fr->tctx.arg = b->towns;
     dbuf_init(&fr->rejected_text, QUARANTINE_TEXT_LIMIT);
     return fr;
 }
@@ -479,8 +592,8 @@ take_file(struct file_run *fr)
         fr->sha256[0] = '\0';
         rc = 0;
     } else if (rc == 0) {
-        rc = loader_record_file(fr->conn, fr->sha256, fr->f->size, fr->f->name,
-                                fr->f->mtime.tv_sec, archive_path, fr->e);
+        rc = loader_stage_file(fr->batch->stage, fr->sha256, fr->f->size, fr->f->name,
+                               fr->f->mtime.tv_sec, archive_path, fr->e);
     }
     if (rc == 0)
         rc = process(fr);
@@ -510,6 +623,10 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
         return rc;
     st->files_seen = n;
     b = calloc(1, sizeof(*b));
+    if (b != NULL && (b->stage = loader_stage_new()) == NULL) {
+        free(b);
+        b = NULL;
+    }
     if (b == NULL && n > 0)
         rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法开始装载");
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -517,7 +634,7 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
             rc = batch_open(conn, b, st, e);
         if (rc < 0)
             break;
-        struct file_run *fr = file_run_new(conn, s, o, &files[i], st, e);
+        struct file_run *fr = file_run_new(conn, b, s, o, &files[i], st, e);
         if (fr == NULL) {
             rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法开始装载");
             batch_abandon(b, NULL, st);
@@ -535,12 +652,17 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
             break;
         }
         b->runs[b->n++] = fr;
-        b->submissions += fr->res.submissions + (fr->res.submissions == 0);
+        b->submissions += fr->ndocs == 0; /* documents count in on_document */
         if (batch_full(b))
             rc = batch_close(conn, b, st, e);
     }
     if (rc == 0 && b != NULL)
         rc = batch_close(conn, b, st, e);
+    if (b != NULL) {
+        pending_clear(b);
+        loader_stage_free(b->stage);
+        loader_townships_free(b->towns);
+    }
     free(b);
     free(files);
     return rc;

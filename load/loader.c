@@ -710,3 +710,498 @@ loader_township_lookup(const char *code, const char **name, void *conn)
     PQclear(res);
     return rc;
 }
+
+/* Staged batches ----------------------------------------------------------- */
+
+enum { ST_SUBMISSION, ST_WINDOW, ST_LEADER, ST_WALK, ST_PROBLEM, ST_TEXT, ST_ATTACHMENT,
+       ST_DIAGNOSTIC, ST_TABLES };
+
+static const char *const stage_copy_sql[ST_TABLES] = {
+    copy_submission, copy_window, copy_leader, copy_walk,
+    copy_problem, copy_text_item, copy_attachment, copy_diagnostic};
+static const char *const stage_copy_what[ST_TABLES] = {
+    "写入报表暂存表", "写入窗口暂存表", "写入领导暂存表", "写入走流程暂存表",
+    "写入问题暂存表", "写入文字暂存表", "写入附件暂存表", "写入警告暂存表"};
+
+static const char copy_receipt[] =
+    "COPY raw.receipt (file_sha256, member, township_code, period, revision, outcome, codes,"
+    " body, body_json) FROM STDIN";
+static const char sql_record_files[] =
+    "INSERT INTO raw.file (sha256, size, original_name, received_at, archive_path)"
+    " SELECT f.sha256, f.size, f.name, to_timestamp(f.t), f.path"
+    " FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[])"
+    " WITH ORDINALITY AS f (sha256, size, name, t, path, n)"
+    " ORDER BY f.n ON CONFLICT (sha256) DO NOTHING";
+static const char sql_load_ids[] =
+    "SELECT nextval('staging.load_id_seq') FROM generate_series(1, $1::int)";
+static const char sql_merge_batch[] =
+    "SELECT load_id, outcome, submission_id, current_revision FROM load.merge_batch($1::bigint[])";
+static const char sql_merge_batch_warnings[] =
+    "SELECT submission_id, code, line, path, message"
+    " FROM load.merge_batch_warnings($1::bigint[])";
+
+/* load ids taken from the sequence per round trip */
+#define LOAD_ID_BLOCK 256
+/* most files recorded per flush; a batch closes far earlier */
+#define STAGE_FILES_MAX 4096
+
+struct loader_stage {
+    struct dbuf copy[ST_TABLES];  /* COPY rows per staging table */
+    struct dbuf receipts;         /* COPY rows for raw.receipt */
+    struct dbuf files[5];         /* array literals for raw.file, without braces */
+    size_t nfiles;
+    int64_t ids[LOADER_STAGE_MAX];       /* load id of each staged slot, in order */
+    struct loader_outcome out[LOADER_STAGE_MAX];
+    size_t n;                     /* staged submissions */
+    size_t merged;                /* of them, merged (outcomes valid) */
+    int64_t pool[LOAD_ID_BLOCK];  /* load ids reserved, not yet used */
+    size_t npool, pool_next;
+};
+
+struct loader_stage *
+loader_stage_new(void)
+{
+    struct loader_stage *st = calloc(1, sizeof(*st));
+    if (st == NULL)
+        return NULL;
+    for (int t = 0; t < ST_TABLES; t++)
+        dbuf_init(&st->copy[t], COPY_BUF_LIMIT);
+    dbuf_init(&st->receipts, COPY_BUF_LIMIT);
+    for (int k = 0; k < 5; k++)
+        dbuf_init(&st->files[k], COPY_BUF_LIMIT);
+    for (size_t i = 0; i < LOADER_STAGE_MAX; i++)
+        diag_list_init(&st->out[i].warnings, 64);
+    return st;
+}
+
+void
+loader_stage_reset(struct loader_stage *st)
+{
+    if (st == NULL)
+        return;
+    for (int t = 0; t < ST_TABLES; t++)
+        dbuf_reset(&st->copy[t]);
+    dbuf_reset(&st->receipts);
+    for (int k = 0; k < 5; k++)
+        dbuf_reset(&st->files[k]);
+    for (size_t i = 0; i < st->n; i++) {
+        diag_list_free(&st->out[i].warnings);
+        diag_list_init(&st->out[i].warnings, 64);
+    }
+    st->nfiles = 0;
+    st->n = 0;
+    st->merged = 0;
+    /* reserved ids may belong to a rolled-back sequence call: nextval is
+     * never rolled back, so they stay unique and usable */
+}
+
+void
+loader_stage_free(struct loader_stage *st)
+{
+    if (st == NULL)
+        return;
+    loader_stage_reset(st);
+    for (int t = 0; t < ST_TABLES; t++)
+        dbuf_free(&st->copy[t]);
+    dbuf_free(&st->receipts);
+    for (int k = 0; k < 5; k++)
+        dbuf_free(&st->files[k]);
+    for (size_t i = 0; i < LOADER_STAGE_MAX; i++)
+        diag_list_free(&st->out[i].warnings);
+    free(st);
+}
+
+int
+loader_stage_full(const struct loader_stage *st)
+{
+    size_t bytes = st->receipts.len;
+    for (int t = 0; t < ST_TABLES; t++)
+        bytes += st->copy[t].len;
+    return st->n >= LOADER_STAGE_MAX || st->nfiles >= STAGE_FILES_MAX ||
+           bytes >= LOADER_STAGE_BYTES;
+}
+
+/* Appends one element to an array literal under construction. */
+static int
+array_add(struct dbuf *b, const char *v)
+{
+    int rc = dbuf_adds(b, b->len ? ",\"" : "\"");
+    for (const char *p = v; rc == 0 && *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\')
+            rc = dbuf_add(b, "\\", 1);
+        if (rc == 0)
+            rc = dbuf_add(b, p, 1);
+    }
+    return rc ? rc : dbuf_adds(b, "\"");
+}
+
+int
+loader_stage_file(struct loader_stage *st, const char *sha256, int64_t size,
+                  const char *original_name, time_t received_at, const char *archive_path,
+                  struct bz_error *e)
+{
+    char ssize[32], stime[32];
+    if (st->nfiles >= STAGE_FILES_MAX)
+        return bz_error_set(e, BZ_ELIMIT, "E_INTERNAL", "批量装载的文件数超过上限");
+    snprintf(ssize, sizeof(ssize), "%" PRId64, size);
+    snprintf(stime, sizeof(stime), "%lld", (long long)received_at);
+    const char *v[5] = {sha256, ssize, original_name, stime, archive_path};
+    int rc = 0;
+    for (int k = 0; rc == 0 && k < 5; k++)
+        rc = array_add(&st->files[k], v[k]);
+    if (rc < 0)
+        return buffer_error(rc, e);
+    st->nfiles++;
+    return 0;
+}
+
+static int
+take_load_id(PGconn *conn, struct loader_stage *st, int64_t *id, struct bz_error *e)
+{
+    if (st->pool_next == st->npool) {
+        char n[16];
+        const char *params[1] = {n};
+        snprintf(n, sizeof(n), "%d", LOAD_ID_BLOCK);
+        PGresult *res = PQexecParams(conn, sql_load_ids, 1, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != LOAD_ID_BLOCK) {
+            int rc = db_error(e, conn, res, "分配装载编号");
+            PQclear(res);
+            return rc;
+        }
+        for (int i = 0; i < LOAD_ID_BLOCK; i++)
+            st->pool[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+        PQclear(res);
+        st->npool = LOAD_ID_BLOCK;
+        st->pool_next = 0;
+    }
+    *id = st->pool[st->pool_next++];
+    return 0;
+}
+
+int
+loader_stage_submission(PGconn *conn, struct loader_stage *st, const struct submission *s,
+                        const struct diag_list *warnings, const struct loader_meta *meta,
+                        size_t *slot, struct bz_error *e)
+{
+    int64_t id = 0;
+    size_t mark[ST_TABLES];
+
+    if (st->n >= LOADER_STAGE_MAX)
+        return bz_error_set(e, BZ_ELIMIT, "E_INTERNAL", "批量装载的报表数超过上限");
+    int rc = take_load_id(conn, st, &id, e);
+    if (rc < 0)
+        return rc;
+    for (int t = 0; t < ST_TABLES; t++)
+        mark[t] = st->copy[t].len;
+    rc = submission_row(&st->copy[ST_SUBMISSION], id, s, meta);
+    rc = rc ? rc : list_rows(&st->copy[ST_WINDOW], id, s, 0);
+    rc = rc ? rc : list_rows(&st->copy[ST_LEADER], id, s, 1);
+    rc = rc ? rc : list_rows(&st->copy[ST_WALK], id, s, 2);
+    rc = rc ? rc : list_rows(&st->copy[ST_PROBLEM], id, s, 3);
+    rc = rc ? rc : text_rows(&st->copy[ST_TEXT], id, s);
+    rc = rc ? rc : attachment_rows(&st->copy[ST_ATTACHMENT], id, s);
+    rc = rc ? rc : diagnostic_rows(&st->copy[ST_DIAGNOSTIC], id, warnings);
+    if (rc < 0) {
+        /* drop the partial rows so the stage stays consistent */
+        for (int t = 0; t < ST_TABLES; t++)
+            st->copy[t].len = mark[t];
+        return buffer_error(rc, e);
+    }
+    st->ids[st->n] = id;
+    *slot = st->n++;
+    return 0;
+}
+
+int
+loader_stage_receipt(struct loader_stage *st, const struct loader_receipt *r, struct bz_error *e)
+{
+    char period[16];
+    const char *codes[64];
+    size_t ncodes = 0;
+    struct dbuf *b = &st->receipts;
+    size_t mark = b->len;
+
+    for (size_t i = 0; r->diags != NULL && i < r->diags->n && ncodes < 64; i++) {
+        size_t k = 0;
+        while (k < ncodes && strcmp(codes[k], r->diags->items[i].code) != 0)
+            k++;
+        if (k == ncodes)
+            codes[ncodes++] = r->diags->items[i].code;
+    }
+    snprintf(period, sizeof(period), "%04d-%02d-01", r->year, r->month);
+    int rc = pgutil_copy_text(b, 1, r->file_sha256);
+    rc = rc ? rc : pgutil_copy_text(b, 0, r->member ? r->member : "");
+    rc = rc ? rc : pgutil_copy_text(b, 0, r->township_code);
+    rc = rc ? rc : pgutil_copy_text(b, 0, r->year > 0 ? period : NULL);
+    if (r->revision > 0)
+        rc = rc ? rc : pgutil_copy_int(b, 0, r->revision);
+    else
+        rc = rc ? rc : pgutil_copy_text(b, 0, NULL);
+    rc = rc ? rc : pgutil_copy_text(b, 0, r->outcome);
+    rc = rc ? rc : pgutil_copy_text_array(b, 0, codes, ncodes);
+    rc = rc ? rc : pgutil_copy_text(b, 0, r->body);
+    rc = rc ? rc : pgutil_copy_text(b, 0, r->body_json);
+    rc = rc ? rc : pgutil_copy_end_row(b);
+    if (rc < 0) {
+        b->len = mark;
+        return buffer_error(rc, e);
+    }
+    return 0;
+}
+
+/* One COPY of a whole buffer, sent in PGUTIL_COPY_FLUSH pieces. */
+static int
+copy_all(PGconn *conn, const char *sql, const char *what, struct dbuf *b, struct bz_error *e)
+{
+    if (b->len == 0)
+        return 0;
+    int rc = pgutil_copy_begin(conn, sql, what, e);
+    if (rc == 0)
+        rc = pgutil_copy_end(conn, b, what, e);
+    dbuf_reset(b);
+    return rc;
+}
+
+static int
+send_files(PGconn *conn, struct loader_stage *st, struct bz_error *e)
+{
+    struct dbuf lit[5];
+    const char *params[5];
+    int rc = 0;
+
+    if (st->nfiles == 0)
+        return 0;
+    for (int k = 0; k < 5; k++)
+        dbuf_init(&lit[k], COPY_BUF_LIMIT);
+    for (int k = 0; rc == 0 && k < 5; k++) {
+        rc = dbuf_adds(&lit[k], "{");
+        rc = rc ? rc : dbuf_add(&lit[k], st->files[k].data, st->files[k].len);
+        rc = rc ? rc : dbuf_adds(&lit[k], "}");
+        params[k] = lit[k].data;
+    }
+    if (rc < 0) {
+        rc = buffer_error(rc, e);
+    } else {
+        PGresult *res = PQexecParams(conn, sql_record_files, 5, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            rc = db_error(e, conn, res, "记录收到的文件");
+        PQclear(res);
+    }
+    for (int k = 0; k < 5; k++) {
+        dbuf_free(&lit[k]);
+        dbuf_reset(&st->files[k]);
+    }
+    st->nfiles = 0;
+    return rc;
+}
+
+/* "{1,2,3}" of ids[from..to) */
+static int
+id_array(struct dbuf *b, const int64_t *ids, size_t from, size_t to)
+{
+    int rc = dbuf_adds(b, "{");
+    for (size_t i = from; rc == 0 && i < to; i++)
+        rc = dbuf_printf(b, i > from ? ",%" PRId64 : "%" PRId64, ids[i]);
+    return rc ? rc : dbuf_adds(b, "}");
+}
+
+static int
+fetch_batch_warnings(PGconn *conn, struct loader_stage *st, size_t from, struct bz_error *e)
+{
+    int64_t subs[LOADER_STAGE_MAX];
+    size_t nsubs = 0;
+    struct dbuf arr;
+    int rc = 0;
+
+    for (size_t i = from; i < st->n; i++)
+        if (st->out[i].result == LOADER_ACCEPTED)
+            subs[nsubs++] = st->out[i].submission_id;
+    if (nsubs == 0)
+        return 0;
+    dbuf_init(&arr, (size_t)LOADER_STAGE_MAX * 24 + 8);
+    rc = id_array(&arr, subs, 0, nsubs);
+    if (rc < 0) {
+        dbuf_free(&arr);
+        return buffer_error(rc, e);
+    }
+    const char *params[1] = {arr.data};
+    PGresult *res = PQexecParams(conn, sql_merge_batch_warnings, 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        rc = db_error(e, conn, res, "读取装载警告");
+        goto out;
+    }
+    /* rows come ordered by submission id; slots of accepted submissions
+     * have ascending ids too (inserted in slot order) */
+    size_t slot = from;
+    for (int r = 0; r < PQntuples(res); r++) {
+        int64_t sid = strtoll(PQgetvalue(res, r, 0), NULL, 10);
+        while (slot < st->n &&
+               !(st->out[slot].result == LOADER_ACCEPTED && st->out[slot].submission_id == sid))
+            slot++;
+        if (slot == st->n) {
+            rc = bz_error_set(e, BZ_EDB, "E_INTERNAL", "装载警告与报表对不上");
+            goto out;
+        }
+        long line = PQgetisnull(res, r, 2) ? 0 : atol(PQgetvalue(res, r, 2));
+        if (diag_add(&st->out[slot].warnings, PQgetvalue(res, r, 1), line,
+                     PQgetvalue(res, r, 3), "%s", PQgetvalue(res, r, 4)) < 0) {
+            rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法记录装载警告");
+            goto out;
+        }
+    }
+out:
+    PQclear(res);
+    dbuf_free(&arr);
+    return rc;
+}
+
+int
+loader_stage_merge(PGconn *conn, struct loader_stage *st, struct bz_error *e)
+{
+    struct dbuf arr;
+    PGresult *res = NULL;
+    size_t from = st->merged;
+
+    int rc = send_files(conn, st, e);
+    if (rc < 0 || from == st->n)
+        return rc;
+    for (int t = 0; rc == 0 && t < ST_TABLES; t++)
+        rc = copy_all(conn, stage_copy_sql[t], stage_copy_what[t], &st->copy[t], e);
+    if (rc < 0)
+        return rc;
+    dbuf_init(&arr, (size_t)LOADER_STAGE_MAX * 24 + 8);
+    rc = id_array(&arr, st->ids, from, st->n);
+    if (rc < 0) {
+        rc = buffer_error(rc, e);
+        goto out;
+    }
+    const char *params[1] = {arr.data};
+    res = PQexecParams(conn, sql_merge_batch, 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || (size_t)PQntuples(res) != st->n - from) {
+        rc = db_error(e, conn, res, "合并报表");
+        goto out;
+    }
+    for (size_t i = from; i < st->n; i++) {
+        int r = (int)(i - from);
+        struct loader_outcome *o = &st->out[i];
+        o->result = parse_result(PQgetvalue(res, r, 1));
+        o->submission_id = PQgetisnull(res, r, 2) ? 0 : strtoll(PQgetvalue(res, r, 2), NULL, 10);
+        o->current_revision =
+            PQgetisnull(res, r, 3) ? 0 : strtoll(PQgetvalue(res, r, 3), NULL, 10);
+    }
+    rc = fetch_batch_warnings(conn, st, from, e);
+    if (rc == 0)
+        st->merged = st->n;
+out:
+    PQclear(res);
+    dbuf_free(&arr);
+    return rc;
+}
+
+struct loader_outcome *
+loader_stage_outcome(struct loader_stage *st, size_t slot)
+{
+    return slot < st->merged ? &st->out[slot] : NULL;
+}
+
+int
+loader_stage_finish(PGconn *conn, struct loader_stage *st, struct bz_error *e)
+{
+    int rc = loader_stage_merge(conn, st, e);
+    if (rc == 0)
+        rc = copy_all(conn, copy_receipt, "保存回执", &st->receipts, e);
+    if (rc == 0)
+        loader_stage_reset(st);
+    return rc;
+}
+
+/* Township registry copy ------------------------------------------------------ */
+
+#define TOWNSHIPS_MAX 100000
+
+struct township_entry {
+    char code[16];
+    char *name;
+};
+
+struct loader_townships {
+    struct township_entry *v;
+    size_t n;
+};
+
+static int
+township_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct township_entry *)a)->code,
+                  ((const struct township_entry *)b)->code);
+}
+
+void
+loader_townships_free(struct loader_townships *t)
+{
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        free(t->v[i].name);
+    free(t->v);
+    free(t);
+}
+
+int
+loader_townships_load(PGconn *conn, struct loader_townships **out, struct bz_error *e)
+{
+    int rc = 0;
+    *out = NULL;
+    PGresult *res = PQexec(conn, "SELECT code, name FROM ref.township WHERE active ORDER BY code");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        rc = db_error(e, conn, res, "读取乡镇名录");
+        PQclear(res);
+        return rc;
+    }
+    size_t n = (size_t)PQntuples(res);
+    struct loader_townships *t = calloc(1, sizeof(*t));
+    if (t == NULL || n > TOWNSHIPS_MAX ||
+        (n > 0 && (t->v = calloc(n, sizeof(*t->v))) == NULL)) {
+        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取乡镇名录");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *code = PQgetvalue(res, (int)i, 0);
+        if (strlen(code) >= sizeof(t->v[i].code))
+            continue; /* never a valid code: it can match nothing anyway */
+        t->v[t->n].name = strdup(PQgetvalue(res, (int)i, 1));
+        if (t->v[t->n].name == NULL) {
+            rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取乡镇名录");
+            goto out;
+        }
+        memcpy(t->v[t->n].code, code, strlen(code) + 1);
+        t->n++;
+    }
+    /* the server's collation may order codes differently from strcmp */
+    if (t->n > 1)
+        qsort(t->v, t->n, sizeof(*t->v), township_cmp);
+out:
+    PQclear(res);
+    if (rc < 0)
+        loader_townships_free(t);
+    else
+        *out = t;
+    return rc;
+}
+
+int
+loader_townships_lookup(const char *code, const char **name, void *arg)
+{
+    const struct loader_townships *t = arg;
+    struct township_entry key;
+    if (t == NULL || code == NULL || strlen(code) >= sizeof(key.code))
+        return 0;
+    memcpy(key.code, code, strlen(code) + 1);
+    const struct township_entry *hit =
+        t->n ? bsearch(&key, t->v, t->n, sizeof(*t->v), township_cmp) : NULL;
+    if (hit == NULL)
+        return 0;
+    if (name != NULL)
+        *name = hit->name;
+    return 1;
+}

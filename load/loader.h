@@ -116,6 +116,72 @@ struct loader_receipt {
 int loader_store_receipt(PGconn *conn, const struct loader_receipt *r, int64_t *id,
                          struct bz_error *e);
 
+/*
+ * Staged batches: many submissions sent with ONE COPY per staging table and
+ * merged with ONE call (load.merge_batch, sql/080), inside the caller's
+ * batch transaction. The merge applies the revision rules to each staged
+ * submission in staging order, exactly as consecutive loader_load calls
+ * would (two revisions of one township and month in the same batch are
+ * decided in order). Inbox files and receipts of the batch are buffered
+ * too and sent with one statement each. All buffers have hard limits; the
+ * caller flushes when loader_stage_full says so. A failed send or merge
+ * leaves the transaction aborted: the caller rolls the batch back.
+ */
+struct loader_stage;
+
+#define LOADER_STAGE_MAX 1000            /* submissions staged before a flush */
+#define LOADER_STAGE_BYTES (12u << 20)   /* buffered COPY bytes before a flush */
+
+/* Allocates an empty stage; NULL when out of memory. */
+struct loader_stage *loader_stage_new(void);
+void loader_stage_free(struct loader_stage *st);
+
+/* Forgets everything buffered (after a rollback). */
+void loader_stage_reset(struct loader_stage *st);
+
+/* Non-zero when the stage should be flushed before more is added. */
+int loader_stage_full(const struct loader_stage *st);
+
+/* Buffers an inbox file for raw.file (as loader_record_file). */
+int loader_stage_file(struct loader_stage *st, const char *sha256, int64_t size,
+                      const char *original_name, time_t received_at, const char *archive_path,
+                      struct bz_error *e);
+
+/* Buffers one submission (no errors) with its transform warnings; *slot
+ * receives its index for loader_stage_outcome. Takes a load id from the
+ * server (in blocks). Returns 0, BZ_ENOMEM/BZ_ELIMIT, BZ_EDB/BZ_ETIMEOUT. */
+int loader_stage_submission(PGconn *conn, struct loader_stage *st, const struct submission *s,
+                            const struct diag_list *warnings, const struct loader_meta *meta,
+                            size_t *slot, struct bz_error *e);
+
+/* Buffers a receipt for raw.receipt (as loader_store_receipt; no id). */
+int loader_stage_receipt(struct loader_stage *st, const struct loader_receipt *r,
+                         struct bz_error *e);
+
+/* Sends the buffered files, then COPYs and merges the staged submissions;
+ * afterwards loader_stage_outcome(slot) holds each one's outcome. Receipts
+ * staged so far stay buffered (they usually depend on the outcomes). */
+int loader_stage_merge(PGconn *conn, struct loader_stage *st, struct bz_error *e);
+
+/* The outcome of a merged slot; its warnings may be moved out by the
+ * caller (diag_list_append). Valid until loader_stage_finish. */
+struct loader_outcome *loader_stage_outcome(struct loader_stage *st, size_t slot);
+
+/* Sends the buffered receipts (and files) and empties the stage. */
+int loader_stage_finish(PGconn *conn, struct loader_stage *st, struct bz_error *e);
+
+/* A copy of the active registry (code -> name) for transform_ctx, so
+ * validating a submission asks the server nothing. */
+struct loader_townships;
+
+/* Reads the active townships. Returns 0, BZ_EDB/BZ_ETIMEOUT or BZ_ENOMEM. */
+int loader_townships_load(PGconn *conn, struct loader_townships **out, struct bz_error *e);
+void loader_townships_free(struct loader_townships *t);
+
+/* transform_ctx.township_known over a loaded copy (`arg` is the struct
+ * loader_townships *): 1 with *name set (valid until freed), 0 unknown. */
+int loader_townships_lookup(const char *code, const char **name, void *arg);
+
 /* Counts of one registry load; each township is counted at most once. */
 struct loader_registry_stats {
     int added;       /* new codes */
