@@ -1,3 +1,5 @@
+/* syncfs(2): one flush of the archive's filesystem per batch */
+#define _GNU_SOURCE
 #include "inbox.h"
 
 #include "../common/hash.h"
@@ -38,6 +40,9 @@ inbox_mkdirs(const char *path, struct bz_error *e)
     char tmp[BZ_PATH_MAX];
     if (bz_strlcpy_utf8(tmp, path, sizeof(tmp)) != strlen(path))
         return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "路径过长：%s", path);
+    /* usually the folder is there already: one call instead of one per level */
+    if (mkdir(tmp, 0750) == 0 || errno == EEXIST)
+        return 0;
     for (char *p = tmp + 1; *p; p++) {
         if (*p != '/')
             continue;
@@ -219,9 +224,9 @@ inbox_claim(const char *inbox, struct inbox_file *f, struct bz_error *e)
     return 0;
 }
 
-/* Copies fd to a new file `tmp` while hashing; fsyncs it. */
+/* Copies fd to a new file `tmp` while hashing; fsyncs it when durable. */
 static int
-copy_hashing(int in, const char *tmp, char sha256[65], struct bz_error *e)
+copy_hashing(int in, const char *tmp, char sha256[65], int durable, struct bz_error *e)
 {
     unsigned char buf[COPY_CHUNK];
     struct hash_ctx h;
@@ -252,7 +257,7 @@ copy_hashing(int in, const char *tmp, char sha256[65], struct bz_error *e)
             off += w;
         }
     }
-    if (rc == 0 && fsync(out) < 0)
+    if (rc == 0 && durable && fsync(out) < 0)
         rc = io_error(e, "写入归档", tmp);
 out:
     if (close(out) < 0 && rc == 0)
@@ -262,9 +267,33 @@ out:
     return rc;
 }
 
-int
-inbox_archive(const struct settings *s, const struct inbox_file *f, char sha256[65],
-              char *archive_path, size_t cap, struct bz_error *e)
+/* 1 when the file at path has exactly the bytes of sha256. An archive
+ * entry written by a deferred run that lost power before its sync may be
+ * empty or torn; such an entry is replaced, never trusted. */
+static int
+intact(const char *path, const char *sha256)
+{
+    unsigned char buf[COPY_CHUNK];
+    struct hash_ctx h;
+    char got[65];
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    hash_init(&h);
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof(buf))) > 0 || (r < 0 && errno == EINTR))
+        if (r > 0)
+            hash_update(&h, buf, (size_t)r);
+    close(fd);
+    if (r < 0)
+        return 0;
+    hash_final_hex(&h, got);
+    return strcmp(got, sha256) == 0;
+}
+
+static int
+archive(const struct settings *s, const struct inbox_file *f, char sha256[65],
+        char *archive_path, size_t cap, int durable, struct bz_error *e)
 {
     char tmp[BZ_PATH_MAX], dir[BZ_PATH_MAX];
     int rc, in;
@@ -282,7 +311,7 @@ inbox_archive(const struct settings *s, const struct inbox_file *f, char sha256[
                        (int)sizeof(tmp))
         rc = bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "归档路径过长");
     if (rc == 0)
-        rc = copy_hashing(in, tmp, sha256, e);
+        rc = copy_hashing(in, tmp, sha256, durable, e);
     close(in);
     if (rc < 0)
         goto out;
@@ -296,17 +325,56 @@ inbox_archive(const struct settings *s, const struct inbox_file *f, char sha256[
     if (rc < 0)
         goto out;
     struct stat st;
-    if (stat(archive_path, &st) == 0) {
+    if (stat(archive_path, &st) == 0 && intact(archive_path, sha256)) {
         goto out; /* the same bytes are already archived */
     }
     if (rename(tmp, archive_path) < 0) {
         rc = io_error(e, "写入归档", archive_path);
         goto out;
     }
-    if (fsync_dir(dir) < 0)
+    if (durable && fsync_dir(dir) < 0)
         rc = io_error(e, "写入归档", dir);
 out:
     unlink(tmp);
+    return rc;
+}
+
+int
+inbox_archive(const struct settings *s, const struct inbox_file *f, char sha256[65],
+              char *archive_path, size_t cap, struct bz_error *e)
+{
+    return archive(s, f, sha256, archive_path, cap, 1, e);
+}
+
+int
+inbox_archive_deferred(const struct settings *s, const struct inbox_file *f, char sha256[65],
+                       char *archive_path, size_t cap, struct bz_error *e)
+{
+    return archive(s, f, sha256, archive_path, cap, 0, e);
+}
+
+/* syncfs of the filesystem holding dir (created when missing). */
+static int
+sync_fs_of(const char *dir, struct bz_error *e)
+{
+    int rc = inbox_mkdirs(dir, e);
+    if (rc < 0)
+        return rc;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return io_error(e, "同步磁盘", dir);
+    if (syncfs(fd) < 0)
+        rc = io_error(e, "同步磁盘", dir);
+    close(fd);
+    return rc;
+}
+
+int
+inbox_sync(const struct settings *s, struct bz_error *e)
+{
+    int rc = sync_fs_of(s->archive, e);
+    if (rc == 0)
+        rc = sync_fs_of(s->receipts, e);
     return rc;
 }
 
@@ -335,7 +403,7 @@ free_name(char *out, size_t cap, const char *dir, const char *name, struct bz_er
 }
 
 static int
-write_file(const char *path, const char *text, size_t len, struct bz_error *e)
+write_file(const char *path, const char *text, size_t len, int durable, struct bz_error *e)
 {
     char tmp[BZ_PATH_MAX];
     if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
@@ -344,7 +412,7 @@ write_file(const char *path, const char *text, size_t len, struct bz_error *e)
     if (f == NULL)
         return io_error(e, "写入", tmp);
     size_t w = fwrite(text, 1, len, f);
-    int bad = w != len || fflush(f) != 0 || fsync(fileno(f)) != 0;
+    int bad = w != len || fflush(f) != 0 || (durable && fsync(fileno(f)) != 0);
     if (fclose(f) != 0)
         bad = 1;
     if (bad || rename(tmp, path) < 0) {
@@ -368,7 +436,7 @@ inbox_quarantine(const struct settings *s, struct inbox_file *f, const char *day
     if (rc < 0)
         return rc;
     snprintf(rpath, sizeof(rpath), "%s.回执.txt", to);
-    rc = write_file(rpath, receipt, receipt_len, e);
+    rc = write_file(rpath, receipt, receipt_len, 1, e);
     if (rc < 0)
         return rc;
     if (rename(f->path, to) < 0)
@@ -392,9 +460,9 @@ inbox_release(const char *inbox, struct inbox_file *f, struct bz_error *e)
     return 0;
 }
 
-int
-inbox_write_receipt(const struct settings *s, const char *day, const char *name, size_t index,
-                    const char *text, size_t len, struct bz_error *e)
+static int
+write_receipt(const struct settings *s, const char *day, const char *name, size_t index,
+              const char *text, size_t len, int durable, struct bz_error *e)
 {
     char dir[BZ_PATH_MAX], path[BZ_PATH_MAX];
     int rc = join(dir, sizeof(dir), s->receipts, day, e);
@@ -406,5 +474,19 @@ inbox_write_receipt(const struct settings *s, const char *day, const char *name,
                       : snprintf(path, sizeof(path), "%s/%s.回执.txt", dir, name);
     if (n < 0 || (size_t)n >= sizeof(path))
         return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "回执路径过长");
-    return write_file(path, text, len, e);
+    return write_file(path, text, len, durable, e);
+}
+
+int
+inbox_write_receipt(const struct settings *s, const char *day, const char *name, size_t index,
+                    const char *text, size_t len, struct bz_error *e)
+{
+    return write_receipt(s, day, name, index, text, len, 1, e);
+}
+
+int
+inbox_write_receipt_deferred(const struct settings *s, const char *day, const char *name,
+                             size_t index, const char *text, size_t len, struct bz_error *e)
+{
+    return write_receipt(s, day, name, index, text, len, 0, e);
 }

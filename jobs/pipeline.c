@@ -139,7 +139,9 @@ issue_receipt(struct file_run *fr, const struct receipt *r, int year, int month,
         if (rc < 0)
             goto out;
     }
-    rc = inbox_write_receipt(fr->s, fr->o->day, fr->f->name, index, text.data, text.len, fr->e);
+    /* made durable by the batch's inbox_sync before its COMMIT */
+    rc = inbox_write_receipt_deferred(fr->s, fr->o->day, fr->f->name, index, text.data,
+                                      text.len, fr->e);
     if (rc == 0 && r->outcome == RECEIPT_REJECTED) {
         if (dbuf_add(&fr->rejected_text, text.data, text.len) < 0 ||
             dbuf_adds(&fr->rejected_text, "\n") < 0)
@@ -508,6 +510,10 @@ static int
 batch_close(PGconn *conn, struct batch *b, struct pipeline_stats *st, struct bz_error *e)
 {
     int rc = b->open ? flush(b, e) : 0;
+    /* the batch's archive copies and receipt files reach the disk before
+     * the database says they were accepted */
+    if (rc == 0 && b->open && b->n > 0)
+        rc = inbox_sync(b->runs[0]->s, e);
     if (rc == 0 && b->open)
         rc = loader_batch_commit(conn, e);
     b->open = 0;
@@ -587,7 +593,8 @@ take_file(struct file_run *fr)
     if (rc < 0)
         return rc;
     fr->res.name = fr->f->name;
-    rc = inbox_archive(fr->s, fr->f, fr->sha256, archive_path, sizeof(archive_path), fr->e);
+    rc = inbox_archive_deferred(fr->s, fr->f, fr->sha256, archive_path, sizeof(archive_path),
+                                fr->e);
     if (rc == BZ_EINPUT) {
         fr->sha256[0] = '\0';
         rc = 0;
