@@ -156,10 +156,15 @@ settings_load_file(struct settings *s, const char *path, int optional, struct bz
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
-        if (optional && errno == ENOENT)
+        int err = errno;
+        if (optional && err == ENOENT)
             return 0;
-        bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "无法打开配置文件“%s”", path);
-        return bz_error_detail(e, "%s", strerror(errno));
+        /* fopen allocates its FILE: no memory is not a configuration fault */
+        if (err == ENOMEM)
+            bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法打开配置文件“%s”", path);
+        else
+            bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "无法打开配置文件“%s”", path);
+        return bz_error_detail(e, "%s", strerror(err));
     }
     char line[2048];
     long lineno = 0;

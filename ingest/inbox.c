@@ -21,7 +21,10 @@ static int
 io_error(struct bz_error *e, const char *what, const char *path)
 {
     int err = errno;
-    bz_error_set(e, BZ_EIO, err == ENOSPC ? "E_IO_WRITE" : "E_IO_READ", "%s“%s”失败", what, path);
+    if (err == ENOMEM) /* opendir, fopen: the kernel or libc had no memory */
+        bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "%s“%s”失败", what, path);
+    else
+        bz_error_set(e, BZ_EIO, err == ENOSPC ? "E_IO_WRITE" : "E_IO_READ", "%s“%s”失败", what, path);
     return bz_error_detail(e, "%s", strerror(err));
 }
 

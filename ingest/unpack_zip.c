@@ -88,6 +88,40 @@ struct zbuf {
 
 static void zip_walk(struct zip_level *z);
 
+/* Whether libarchive's last failure was a failed allocation. It reports
+ * those with errno ENOMEM or, in places, only as text ("Can't allocate",
+ * "Out of memory", "Couldn't allocate", zlib's init that fails only for
+ * memory); none of them is the file's fault, so they must never reject
+ * it (the file then stays in the inbox for the next run). */
+static int
+archive_oom(struct archive *a)
+{
+    const char *m = archive_error_string(a);
+
+    if (archive_errno(a) == ENOMEM)
+        return 1;
+    /* a failure without any message: libarchive 3.6.2 returns FATAL
+     * silently only where an allocation failed (archive_read_open1) */
+    if (m == NULL || *m == '\0')
+        return archive_errno(a) == 0;
+    return strstr(m, "alloc") != NULL || strstr(m, "memory") != NULL ||
+           strstr(m, "Memory") != NULL || strstr(m, "Can't initialize") != NULL;
+}
+
+/* An operational failure from libarchive: out of memory, I/O, or (for the
+ * set-up calls only) anything else. Returns -1. */
+static int
+archive_fail(struct unpack_run *r, struct archive *a, const char *what)
+{
+    const char *m = archive_error_string(a) ? archive_error_string(a) : what;
+
+    if (archive_oom(a))
+        return unpack_fail(r, BZ_ENOMEM, "E_NOMEM", m);
+    if (archive_errno(a) == EIO)
+        return unpack_fail(r, BZ_EIO, "E_IO_READ", strerror(EIO));
+    return unpack_fail(r, BZ_EFAIL, "E_INTERNAL", m);
+}
+
 static char *
 concat(const char *a, const char *b)
 {
@@ -289,8 +323,8 @@ data_failure(struct zip_level *z, const char *path, int rc, long long got, long 
     struct unpack_run *r = z->r;
     const char *msg = archive_error_string(z->a) ? archive_error_string(z->a) : "";
 
-    if (rc == ARCHIVE_FATAL && archive_errno(z->a) == EIO)
-        return unpack_fail(r, BZ_EIO, "E_IO_READ", strerror(EIO));
+    if (archive_oom(z->a) || (rc == ARCHIVE_FATAL && archive_errno(z->a) == EIO))
+        return archive_fail(r, z->a, NULL);
     if (rc == ARCHIVE_WARN && declared >= 0 && got != declared)
         unpack_reject(r, "E_ZIP_SIZE_MISMATCH", path, "声明 %lld 字节，实际 %lld 字节",
                       declared, got);
@@ -399,9 +433,15 @@ open_archive(struct unpack_run *r, const void *mem, size_t len, const char *path
         unpack_fail(r, BZ_ENOMEM, "E_NOMEM", "archive_read_new");
         return NULL;
     }
+    /* set-up reads nothing of the file: a failure here is ours; GB18030
+     * is always available, so iconv_open failing means it had no memory */
     if (archive_read_support_format_zip_seekable(a) != ARCHIVE_OK ||
         archive_read_set_options(a, "zip:hdrcharset=GB18030") != ARCHIVE_OK) {
-        unpack_fail(r, BZ_EFAIL, "E_INTERNAL", archive_error_string(a));
+        const char *m = archive_error_string(a);
+        if (m != NULL && strstr(m, "iconv_open") != NULL)
+            unpack_fail(r, BZ_ENOMEM, "E_NOMEM", m);
+        else
+            archive_fail(r, a, "archive set-up");
         archive_read_free(a);
         return NULL;
     }
@@ -416,8 +456,8 @@ open_archive(struct unpack_run *r, const void *mem, size_t len, const char *path
         rc = archive_read_open_fd(a, r->fd, UNPACK_CHUNK);
     }
     if (rc != ARCHIVE_OK) {
-        if (archive_errno(a) == EIO)
-            unpack_fail(r, BZ_EIO, "E_IO_READ", strerror(EIO));
+        if (archive_oom(a) || archive_errno(a) == EIO)
+            archive_fail(r, a, NULL);
         else
             unpack_reject(r, "E_ZIP_CORRUPT", path, "无法读取压缩包目录（%s）",
                           archive_error_string(a) ? archive_error_string(a) : "");
@@ -515,9 +555,17 @@ static void
 zip_entry(struct zip_level *z, struct archive_entry *ent, int hdr_rc)
 {
     struct unpack_run *r = z->r;
-    const char *name = archive_entry_pathname_utf8(ent);
+    /* The multibyte name is UTF-8 (this thread's locale, see
+     * unpack_zip_read) and is returned without an allocation: the _utf8
+     * and _w accessors convert, and libarchive exits the process when
+     * that conversion cannot allocate. */
+    const char *name = archive_entry_pathname(ent);
     char *path = NULL;
 
+    if (hdr_rc != ARCHIVE_OK && archive_oom(z->a)) {
+        archive_fail(r, z->a, NULL);
+        goto out;
+    }
     if (name == NULL || !utf8_valid((const unsigned char *)name)) {
         char where[64];
         snprintf(where, sizeof(where), "（第 %zu 个条目）", z->seq);
@@ -613,8 +661,8 @@ zip_walk(struct zip_level *z)
         if (rc == ARCHIVE_EOF)
             break;
         if (rc == ARCHIVE_FATAL) {
-            if (archive_errno(z->a) == EIO) {
-                unpack_fail(r, BZ_EIO, "E_IO_READ", strerror(EIO));
+            if (archive_oom(z->a) || archive_errno(z->a) == EIO) {
+                archive_fail(r, z->a, NULL);
                 return;
             }
             unpack_reject(r, "E_ZIP_CORRUPT", z->prefix[0] ? z->prefix : NULL,
@@ -651,6 +699,12 @@ unpack_zip_read(struct unpack_run *r)
     locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
     locale_t old = utf8 != (locale_t)0 ? uselocale(utf8) : (locale_t)0;
 
+    if (utf8 == (locale_t)0) {
+        /* without it every non-ASCII name would look unconvertible */
+        unpack_fail(r, errno == ENOMEM ? BZ_ENOMEM : BZ_EFAIL,
+                    errno == ENOMEM ? "E_NOMEM" : "E_INTERNAL", "newlocale C.UTF-8");
+        return;
+    }
     memset(&z, 0, sizeof(z));
     z.r = r;
     z.prefix = "";

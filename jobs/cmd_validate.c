@@ -56,11 +56,15 @@ load_registry(const char *path, int explicit_path, struct regcsv *reg, struct bz
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        if (errno == ENOENT && !explicit_path)
+        int err = errno;
+        if (err == ENOENT && !explicit_path)
             return 0;
-        bz_error_set(e, errno == ENOENT ? BZ_ENOTFOUND : BZ_EIO,
-                     errno == ENOENT ? "E_NOINPUT" : "E_IO_READ", "无法读取乡镇名录“%s”", path);
-        return bz_error_detail(e, "%s", strerror(errno));
+        if (err == ENOMEM)
+            bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取乡镇名录“%s”", path);
+        else
+            bz_error_set(e, err == ENOENT ? BZ_ENOTFOUND : BZ_EIO,
+                         err == ENOENT ? "E_NOINPUT" : "E_IO_READ", "无法读取乡镇名录“%s”", path);
+        return bz_error_detail(e, "%s", strerror(err));
     }
     char *data = malloc(REGISTRY_MAX_BYTES + 1);
     size_t n = data ? fread(data, 1, REGISTRY_MAX_BYTES + 1, f) : 0;
