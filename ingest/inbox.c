@@ -1,5 +1,3 @@
-/* syncfs(2): one flush of the archive's filesystem per batch */
-#define _GNU_SOURCE
 #include "inbox.h"
 
 #include "../common/hash.h"
@@ -356,28 +354,14 @@ inbox_archive_deferred(const struct settings *s, const struct inbox_file *f, cha
     return archive(s, f, sha256, archive_path, cap, 0, e);
 }
 
-/* syncfs of the filesystem holding dir (created when missing). */
-static int
-sync_fs_of(const char *dir, struct bz_error *e)
-{
-    int rc = inbox_mkdirs(dir, e);
-    if (rc < 0)
-        return rc;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return io_error(e, "同步磁盘", dir);
-    if (syncfs(fd) < 0)
-        rc = io_error(e, "同步磁盘", dir);
-    close(fd);
-    return rc;
-}
-
 int
-inbox_sync(const struct settings *s, struct bz_error *e)
+inbox_sync_path(const char *path, struct bz_error *e)
 {
-    int rc = sync_fs_of(s->archive, e);
-    if (rc == 0)
-        rc = sync_fs_of(s->receipts, e);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return io_error(e, "同步磁盘", path);
+    int rc = fsync(fd) < 0 ? io_error(e, "同步磁盘", path) : 0;
+    close(fd);
     return rc;
 }
 
@@ -465,17 +449,17 @@ inbox_release(const char *inbox, struct inbox_file *f, struct bz_error *e)
 
 static int
 write_receipt(const struct settings *s, const char *day, const char *name, size_t index,
-              const char *text, size_t len, int durable, struct bz_error *e)
+              const char *text, size_t len, int durable, char *path, struct bz_error *e)
 {
-    char dir[BZ_PATH_MAX], path[BZ_PATH_MAX];
+    char dir[BZ_PATH_MAX];
     int rc = join(dir, sizeof(dir), s->receipts, day, e);
     if (rc == 0)
         rc = inbox_mkdirs(dir, e);
     if (rc < 0)
         return rc;
-    int n = index > 0 ? snprintf(path, sizeof(path), "%s/%s.%zu.回执.txt", dir, name, index)
-                      : snprintf(path, sizeof(path), "%s/%s.回执.txt", dir, name);
-    if (n < 0 || (size_t)n >= sizeof(path))
+    int n = index > 0 ? snprintf(path, BZ_PATH_MAX, "%s/%s.%zu.回执.txt", dir, name, index)
+                      : snprintf(path, BZ_PATH_MAX, "%s/%s.回执.txt", dir, name);
+    if (n < 0 || (size_t)n >= BZ_PATH_MAX)
         return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "回执路径过长");
     return write_file(path, text, len, durable, e);
 }
@@ -484,12 +468,14 @@ int
 inbox_write_receipt(const struct settings *s, const char *day, const char *name, size_t index,
                     const char *text, size_t len, struct bz_error *e)
 {
-    return write_receipt(s, day, name, index, text, len, 1, e);
+    char path[BZ_PATH_MAX];
+    return write_receipt(s, day, name, index, text, len, 1, path, e);
 }
 
 int
 inbox_write_receipt_deferred(const struct settings *s, const char *day, const char *name,
-                             size_t index, const char *text, size_t len, struct bz_error *e)
+                             size_t index, const char *text, size_t len,
+                             char path[BZ_PATH_MAX], struct bz_error *e)
 {
-    return write_receipt(s, day, name, index, text, len, 0, e);
+    return write_receipt(s, day, name, index, text, len, 0, path, e);
 }

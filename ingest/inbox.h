@@ -68,21 +68,22 @@ int inbox_archive(const struct settings *s, const struct inbox_file *f, char sha
 
 /*
  * Deferred durability, for batches: inbox_archive_deferred and
- * inbox_write_receipt_deferred do the same without fsync; the caller must
- * call inbox_sync (one syncfs of the archive's and the receipts'
- * filesystems) before anything relies on those bytes being on disk —
- * before the database COMMIT that says they were accepted. An archive
- * entry found already present is checked against its SHA-256 and replaced
- * when torn (a deferred run that lost power before its sync).
+ * inbox_write_receipt_deferred do the same without fsync (the receipt's
+ * path is returned); the caller must inbox_sync_path every file written
+ * and its folder before anything relies on those bytes being on disk —
+ * before the database COMMIT that says they were accepted. Syncing them
+ * back to back costs about one journal commit, not one per file. An
+ * archive entry found already present is checked against its SHA-256 and
+ * replaced when torn (a deferred run that lost power before its sync).
  */
 int inbox_archive_deferred(const struct settings *s, const struct inbox_file *f,
                            char sha256[65], char *archive_path, size_t cap,
                            struct bz_error *e);
 int inbox_write_receipt_deferred(const struct settings *s, const char *day, const char *name,
                                  size_t index, const char *text, size_t len,
-                                 struct bz_error *e);
-/* Returns 0 or BZ_EIO (E_IO_WRITE...) with e filled. */
-int inbox_sync(const struct settings *s, struct bz_error *e);
+                                 char path[BZ_PATH_MAX], struct bz_error *e);
+/* fsync of one file or folder. Returns 0 or BZ_EIO with e filled. */
+int inbox_sync_path(const char *path, struct bz_error *e);
 
 /* Accepted or duplicate: the bytes are archived, remove the claimed file. */
 int inbox_done(const struct inbox_file *f, struct bz_error *e);
