@@ -19,7 +19,8 @@ static const char run_begin_sql[] = "SELECT meta.run_begin($1, $2::date, $3, $4:
 static const char run_end_sql[] =
     "SELECT meta.run_end($1::bigint, $2, $3::int, $4::int, $5::int, $6::int, $7::int, "
     "$8::text[], $9, $10, $11)";
-static const char refresh_sql[] = "SELECT report.refresh_ranking($1, $2::date)";
+static const char refresh_sql[] =
+    "SELECT refreshed FROM report.refresh_ranking_if_changed($1, $2::date)";
 static const char unreported_sql[] =
     "SELECT code, name, status, months_reported, months_on_time "
     "FROM report.ranking($1, $2::date) ORDER BY code";
@@ -125,13 +126,22 @@ refresh_rankings(struct night *n, struct bz_error *e)
     for (size_t i = 0; i < r->st.nperiods; i++)
         add_month_periods(r, (unsigned)atoi(r->st.periods[i]),
                           (unsigned)atoi(r->st.periods[i] + 5), 1);
+    /* keep only the periods whose ranking changed: those are exported */
+    size_t kept = 0;
     for (size_t i = 0; i < r->nrefreshed; i++) {
         const char *v[] = {r->refreshed[i], n->as_of};
-        int rc = exec_params(n, refresh_sql, 2, v, "刷新排名", NULL, e);
+        PGresult *res;
+        int rc = exec_params(n, refresh_sql, 2, v, "刷新排名", &res, e);
         if (rc < 0)
             return rc;
-        runlog_printf(&n->log, "ranking %s refreshed as of %s", r->refreshed[i], n->as_of);
+        int changed = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+        PQclear(res);
+        runlog_printf(&n->log, "ranking %s as of %s: %s", r->refreshed[i], n->as_of,
+                      changed ? "refreshed" : "unchanged, kept");
+        if (changed)
+            memmove(r->refreshed[kept++], r->refreshed[i], sizeof(r->refreshed[0]));
     }
+    r->nrefreshed = kept;
     return 0;
 }
 

@@ -33,6 +33,17 @@ like "$out" "bad.xml：退回 1 份 \[E_EVAL_EXCEEDS\]" "summary names the rejec
 like "$out" "2026-10 未报送的乡镇：东山镇（539901102）、西河乡" "summary names townships that have not reported"
 ls "$H/runs"/*.txt >/dev/null 2>&1; ok $? "summary written to runs/"
 
+# a quiet night keeps the stored rankings: nothing they depend on changed
+runs_before=$(q "select count(*) from facts.ranking_run")
+N >/dev/null 2>&1
+is "$(q "select count(*) from facts.ranking_run")" "$runs_before" "quiet night stores no new ranking"
+like "$(tail -20 "$H/bizenv.log")" "ranking 2026-Q4 as of 2026-11-28: unchanged, kept" "the log says the ranking was kept"
+q "update ref.weight set weight = 2 where figure = 'service'" >/dev/null
+N >/dev/null 2>&1
+is "$(q "select count(*) > $runs_before from facts.ranking_run")" "t" "changed weights: the rankings are computed again"
+is "$(q "select w_service from facts.ranking_run order by id desc limit 1")" "2" "with the new weights recorded"
+q "update ref.weight set weight = 1 where figure = 'service'" >/dev/null
+
 # --verbose shows progress and the summary even on a clean night
 cp "$TOP/jobs/demo/539901101-2026-10.xml" "$H/inbox/again.xml"
 recv "$H/inbox/again.xml"
