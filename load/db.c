@@ -144,13 +144,25 @@ db_connect(const struct settings *s, struct bz_error *e)
     return conn;
 }
 
+/* An error without SQLSTATE was made by libpq itself, not by the server:
+ * apart from its own "out of memory" that is a lost connection. A write
+ * to a server that went away ("server closed the connection
+ * unexpectedly", EPIPE) leaves PQstatus at CONNECTION_OK until the next
+ * read, so the status alone does not tell. */
 static int
-connection_lost(PGconn *conn, const char *sqlstate)
+connection_lost(PGconn *conn, const PGresult *res, const char *sqlstate)
 {
     if (conn == NULL || PQstatus(conn) == CONNECTION_BAD)
         return 1;
+    if (res == NULL) { /* a failed send (COPY data, encoding) has only the connection's message */
+        const char *m = PQerrorMessage(conn);
+        return strstr(m, "server closed the connection") != NULL ||
+               strstr(m, "no connection to the server") != NULL ||
+               strstr(m, "could not send data") != NULL;
+    }
     if (sqlstate == NULL)
-        return 0;
+        return PQresultStatus(res) == PGRES_FATAL_ERROR &&
+               strstr(PQresultErrorMessage(res), "out of memory") == NULL;
     return strncmp(sqlstate, "08", 2) == 0 || strcmp(sqlstate, "57P01") == 0 ||
            strcmp(sqlstate, "57P02") == 0 || strcmp(sqlstate, "57P03") == 0;
 }
@@ -162,7 +174,9 @@ db_error(struct bz_error *e, PGconn *conn, const PGresult *res, const char *what
     const char *primary = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     const char *more = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
 
-    if (connection_lost(conn, sqlstate))
+    if (res != NULL && sqlstate == NULL && strstr(PQresultErrorMessage(res), "out of memory") != NULL)
+        bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "%s失败：内存不足", what); /* libpq's own allocation */
+    else if (connection_lost(conn, res, sqlstate))
         bz_error_set(e, BZ_EDB, "E_DB_CONNECT", "%s失败：与数据库的连接已断开", what);
     else if (sqlstate != NULL && strcmp(sqlstate, "57014") == 0)
         bz_error_set(e, BZ_ETIMEOUT, "E_TIMEOUT", "%s超时：语句执行时间超过上限（statement_timeout）",
