@@ -10,7 +10,8 @@
 PKGS := gcc make pkg-config perl python3 libc6-dev \
         libpq-dev libarchive-dev libxml2-dev zlib1g-dev nettle-dev libxlsxwriter-dev \
         libcmocka-dev postgresql-15 postgresql-contrib postgresql-15-pgtap \
-        libtap-parser-sourcehandler-pgtap-perl valgrind
+        libtap-parser-sourcehandler-pgtap-perl valgrind \
+        clang-14 libclang-rt-14-dev time
 
 LIBS_PC := libpq libarchive libxml-2.0 zlib nettle xlsxwriter
 
@@ -24,6 +25,12 @@ ifeq ($(VARIANT),asan)
 BUILD := build/asan
 OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 LDOPT := -fsanitize=address,undefined
+else ifeq ($(VARIANT),fuzz)
+# libFuzzer harnesses (tests/fuzz): the library instrumented for coverage
+BUILD := build/fuzz
+CC := clang-14
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+LDOPT := -fsanitize=fuzzer,address,undefined
 else
 BUILD := build/release
 OPT := -O2 -g
@@ -39,7 +46,7 @@ UNIT_SRC := $(wildcard tests/*/test_*.c)
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
 TESTS_T := $(sort $(wildcard tests/*/*.t))
 
-.PHONY: all deps build run check test unit-build clean bench format
+.PHONY: all deps build run check test unit-build clean bench format fuzz fuzz-build
 
 all: build
 
@@ -88,6 +95,20 @@ $(FAULT_SO): tests/fault/faultinj.c
 	$(CC) -std=c11 -Wall -Wextra -Werror -O1 -g -fPIC -shared -o $@ $< -ldl
 
 unit-build: $(UNIT_BIN) $(FAULT_SO)
+
+# libFuzzer harnesses: `make fuzz` runs each for FUZZ_SECONDS (clang-14).
+FUZZ_SECONDS ?= 600
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+build/fuzz/tests/fuzz/%: tests/fuzz/%.c build/fuzz/libbizenv.a
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(OPT) $(LDOPT) $(CPPFLAGS_ALL) -o $@ $< build/fuzz/libbizenv.a $(LDLIBS_ALL) -lm
+
+fuzz-build:
+	@$(MAKE) --no-print-directory VARIANT=fuzz $(FUZZ_BIN)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # One variant's tests: the cmocka programs and the TAP scripts, all under prove.
 # tests/lib/with-cluster starts a throwaway PostgreSQL for the run.

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Writes the fuzzers' seed corpora into DIR/unpack and DIR/transform:
+# the valid examples (tests/data, the demo inbox), every small file of the
+# hostile corpus (tests/corpus) and the XML documents inside them.
+# Nothing is committed: the seeds are generated each time.
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=$1
+mkdir -p "$out/unpack" "$out/transform" "$out/gen"
+python3 "$top/jobs/demo/make_inbox.py" "$out/gen/demo" >/dev/null
+python3 "$top/tests/corpus/make_corpus.py" "$out/gen/corpus" >/dev/null
+python3 - "$top" "$out" <<'PY'
+import gzip, hashlib, io, os, sys, zipfile
+top, out = sys.argv[1], sys.argv[2]
+def put(kind, data):
+    name = hashlib.sha1(data).hexdigest()
+    with open(os.path.join(out, kind, name), "wb") as f:
+        f.write(data)
+srcs = [os.path.join(top, "tests/data", f) for f in os.listdir(os.path.join(top, "tests/data"))]
+for d in ("demo", "corpus"):
+    g = os.path.join(out, "gen", d)
+    srcs += [os.path.join(g, f) for f in os.listdir(g) if f != "manifest.tsv"]
+for p in srcs:
+    if not os.path.isfile(p) or os.path.getsize(p) > 256 * 1024:
+        continue
+    data = open(p, "rb").read()
+    put("unpack", data)
+    xmls = []
+    if data[:2] == b"\x1f\x8b":
+        try:
+            xmls.append(gzip.decompress(data)[:1 << 20])
+        except Exception:
+            pass
+    elif data[:2] == b"PK":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                for i in z.infolist()[:20]:
+                    if i.filename.lower().endswith(".xml") and i.file_size < 1 << 20:
+                        xmls.append(z.read(i))
+        except Exception:
+            pass
+    else:
+        xmls.append(data)
+    for x in xmls:
+        put("transform", x)
+PY
+rm -rf "$out/gen"
