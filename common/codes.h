@@ -14,85 +14,85 @@
 #ifndef BZ_CODES_H
 #define BZ_CODES_H
 
-#define BZ_CODE_LIST(X)                                                                           \
-    /* inbox files and transports (ingest/) */                                                    \
-    X(E_FILE_EMPTY, ERR, "文件为空")                                                              \
-    X(E_FILE_TYPE, ERR, "无法识别的文件类型")                                                     \
-    X(E_FILE_NOT_REGULAR, ERR, "不是普通文件")                                                    \
-    X(E_LIMIT_FILE_SIZE, ERR, "文件超过大小上限")                                                 \
-    X(E_LIMIT_ENTRY_SIZE, ERR, "解压后内容超过单项大小上限")                                      \
-    X(E_LIMIT_TOTAL_SIZE, ERR, "解压后内容超过总大小上限")                                        \
-    X(E_LIMIT_ENTRIES, ERR, "压缩包条目数超过上限")                                               \
-    X(E_LIMIT_RATIO, ERR, "压缩比超过上限，疑似压缩炸弹")                                         \
-    X(E_LIMIT_NESTING, ERR, "压缩包嵌套超过一层")                                                 \
-    X(E_LIMIT_TIME, ERR, "读取文件超过时间上限")                                                  \
-    X(E_ZIP_CORRUPT, ERR, "压缩包已损坏或不完整")                                                 \
-    X(E_ZIP_CRC, ERR, "压缩包条目校验和错误")                                                     \
-    X(E_ZIP_SIZE_MISMATCH, ERR, "压缩包条目实际大小与声明不符")                                   \
-    X(E_ZIP_ENCRYPTED, ERR, "压缩包条目已加密")                                                   \
-    X(E_ZIP_ENTRY_TYPE, ERR, "压缩包含有不允许的条目类型（链接或设备）")                          \
-    X(E_ZIP_ENTRY_NAME, ERR, "压缩包条目名称不安全")                                              \
-    X(E_ZIP_NAME_ENCODING, ERR, "压缩包条目名称无法识别编码")                                     \
-    X(E_ZIP_DUPLICATE_NAME, ERR, "压缩包条目名称重复")                                            \
-    X(E_ZIP_EMPTY, ERR, "压缩包为空")                                                             \
-    X(E_ZIP_NO_XML, ERR, "报送包顶层没有 XML 报表")                                               \
-    X(E_ZIP_MANY_XML, ERR, "报送包顶层有多个 XML 报表")                                           \
-    X(E_ZIP_BATCH_CONTENT, ERR, "批量包顶层只能包含报送包（.zip）和 XML 报表")                    \
-    X(E_GZ_CORRUPT, ERR, "gzip 数据已损坏或不完整")                                               \
-    X(E_GZ_TRAILER, ERR, "gzip 尾部校验（CRC 或长度）错误")                                       \
-    X(E_GZ_TRAILING_DATA, ERR, "gzip 数据后有多余内容")                                           \
-    /* XML documents (transform/) */                                                              \
-    X(E_XML_SYNTAX, ERR, "XML 格式错误")                                                          \
-    X(E_XML_DOCTYPE, ERR, "不允许 DOCTYPE 或实体引用")                                            \
-    X(E_XML_ENCODING, ERR, "字符编码错误或与声明不符")                                            \
-    X(E_XML_LIMIT, ERR, "XML 超过结构上限（嵌套深度、文本长度或元素数量）")                       \
-    X(E_XML_SCHEMA, ERR, "不符合报送格式（XSD）")                                                 \
-    X(E_COUNT_FORMAT, ERR, "数量必须是不超过 9 位的半角数字")                                     \
-    X(E_DATE_INVALID, ERR, "日期不存在或格式错误")                                                \
-    X(E_TOWNSHIP_UNKNOWN, ERR, "乡镇代码不在全县乡镇名录中")                                      \
-    X(E_PERIOD_FUTURE, ERR, "报送月份晚于当前月份")                                               \
-    X(E_SITES_WINDOW, ERR, "设窗口的站点数大于站点总数")                                          \
-    X(E_EVAL_EXCEEDS, ERR, "评价件数大于办件量")                                                  \
-    X(E_RATE_RANGE, ERR, "自报评价率不在 0 到 100 之间")                                          \
-    X(E_COMPLAINTS_RESOLVED, ERR, "办结投诉数大于受理投诉数")                                     \
-    X(E_DUPLICATE_ID, ERR, "编号重复")                                                            \
-    X(E_REF_LEADER, ERR, "走流程引用了不存在的领导编号")                                          \
-    X(E_REF_WINDOW, ERR, "走流程引用了不存在的窗口编号")                                          \
-    X(E_REF_PROBLEM, ERR, "走流程引用了不存在的问题编号")                                         \
-    X(E_WALK_DATE, ERR, "走流程日期不在报送月份内")                                               \
-    X(E_PROBLEM_FOUND_DATE, ERR, "问题发现日期晚于报送月份最后一天")                              \
-    X(E_PROBLEM_RECTIFIED_MISSING, ERR, "已整改问题缺少整改日期")                                 \
-    X(E_PROBLEM_RECTIFIED_FORBIDDEN, ERR, "未整改问题不应填写整改日期")                           \
-    X(E_PROBLEM_RECTIFIED_DATE, ERR, "整改日期不在发现日期与报送月份最后一天之间")                \
-    X(E_TOO_MANY_DIAGNOSTICS, ERR, "错误过多，其余未列出")                                        \
-    X(W_RATE_MISMATCH, WARN, "自报评价率与评价件数/办件量相差超过 1 个百分点")                    \
-    X(W_APPROX_COUNT, WARN, "数量为约数")                                                         \
-    X(W_WINDOW_UNKNOWN, WARN, "窗口名称不在全县窗口目录中，归入“其他”")                           \
-    X(W_PROBLEM_OVERDUE, WARN, "问题超过整改期限仍未整改")                                        \
-    X(W_PROBLEM_DISAPPEARED, WARN, "未整改问题从问题台账中消失（仍按未整改计）")                  \
-    /* revisions (load/) */                                                                       \
-    X(E_REVISION_CONFLICT, ERR, "同一版本号已有不同内容，请以新版本号重新报送")                   \
-    X(E_REVISION_STALE, ERR, "版本号低于已接收的版本")                                            \
-    /* county roll-ups received by a prefecture (export/rollup.c) */                              \
-    X(E_ADX_COUNTY_UNKNOWN, ERR, "县代码不在州级县名录中")                                        \
-    X(E_ADX_PERIOD, ERR, "ADX 期间格式错误或与月份边界不符")                                      \
-    X(E_ADX_INCONSISTENT, ERR, "ADX 计数自相矛盾")                                                \
-    X(E_ADX_ORGUNIT, ERR, "ADX 乡镇代码不属于报送的县")                                           \
-    /* operational failures (not the file's fault) */                                             \
-    X(E_USAGE, OP, "命令用法错误")                                                                \
-    X(E_CONFIG, OP, "配置错误")                                                                   \
-    X(E_NOINPUT, OP, "找不到输入文件")                                                            \
-    X(E_REGISTRY_FORMAT, OP, "乡镇名录文件格式错误")                                              \
-    X(E_IO_READ, OP, "读取文件失败")                                                              \
-    X(E_IO_WRITE, OP, "写入文件失败")                                                             \
-    X(E_NOMEM, OP, "内存不足")                                                                    \
-    X(E_DB_CONNECT, OP, "无法连接数据库")                                                         \
-    X(E_DB_QUERY, OP, "数据库操作失败")                                                           \
-    X(E_DB_MIGRATE, OP, "数据库结构升级失败")                                                     \
-    X(E_DB_CLUSTER, OP, "内置数据库启动或停止失败")                                               \
-    X(E_BUSY, OP, "另一个任务正在运行")                                                           \
-    X(E_TIMEOUT, OP, "操作超时")                                                                  \
-    X(E_EXPORT, OP, "导出失败")                                                                   \
+#define BZ_CODE_LIST(X)                                                                            \
+    /* inbox files and transports (ingest/) */                                                     \
+    X(E_FILE_EMPTY, ERR, "文件为空")                                                               \
+    X(E_FILE_TYPE, ERR, "无法识别的文件类型")                                                      \
+    X(E_FILE_NOT_REGULAR, ERR, "不是普通文件")                                                     \
+    X(E_LIMIT_FILE_SIZE, ERR, "文件超过大小上限")                                                  \
+    X(E_LIMIT_ENTRY_SIZE, ERR, "解压后内容超过单项大小上限")                                       \
+    X(E_LIMIT_TOTAL_SIZE, ERR, "解压后内容超过总大小上限")                                         \
+    X(E_LIMIT_ENTRIES, ERR, "压缩包条目数超过上限")                                                \
+    X(E_LIMIT_RATIO, ERR, "压缩比超过上限，疑似压缩炸弹")                                          \
+    X(E_LIMIT_NESTING, ERR, "压缩包嵌套超过一层")                                                  \
+    X(E_LIMIT_TIME, ERR, "读取文件超过时间上限")                                                   \
+    X(E_ZIP_CORRUPT, ERR, "压缩包已损坏或不完整")                                                  \
+    X(E_ZIP_CRC, ERR, "压缩包条目校验和错误")                                                      \
+    X(E_ZIP_SIZE_MISMATCH, ERR, "压缩包条目实际大小与声明不符")                                    \
+    X(E_ZIP_ENCRYPTED, ERR, "压缩包条目已加密")                                                    \
+    X(E_ZIP_ENTRY_TYPE, ERR, "压缩包含有不允许的条目类型（链接或设备）")                           \
+    X(E_ZIP_ENTRY_NAME, ERR, "压缩包条目名称不安全")                                               \
+    X(E_ZIP_NAME_ENCODING, ERR, "压缩包条目名称无法识别编码")                                      \
+    X(E_ZIP_DUPLICATE_NAME, ERR, "压缩包条目名称重复")                                             \
+    X(E_ZIP_EMPTY, ERR, "压缩包为空")                                                              \
+    X(E_ZIP_NO_XML, ERR, "报送包顶层没有 XML 报表")                                                \
+    X(E_ZIP_MANY_XML, ERR, "报送包顶层有多个 XML 报表")                                            \
+    X(E_ZIP_BATCH_CONTENT, ERR, "批量包顶层只能包含报送包（.zip）和 XML 报表")                     \
+    X(E_GZ_CORRUPT, ERR, "gzip 数据已损坏或不完整")                                                \
+    X(E_GZ_TRAILER, ERR, "gzip 尾部校验（CRC 或长度）错误")                                        \
+    X(E_GZ_TRAILING_DATA, ERR, "gzip 数据后有多余内容")                                            \
+    /* XML documents (transform/) */                                                               \
+    X(E_XML_SYNTAX, ERR, "XML 格式错误")                                                           \
+    X(E_XML_DOCTYPE, ERR, "不允许 DOCTYPE 或实体引用")                                             \
+    X(E_XML_ENCODING, ERR, "字符编码错误或与声明不符")                                             \
+    X(E_XML_LIMIT, ERR, "XML 超过结构上限（嵌套深度、文本长度或元素数量）")                        \
+    X(E_XML_SCHEMA, ERR, "不符合报送格式（XSD）")                                                  \
+    X(E_COUNT_FORMAT, ERR, "数量必须是不超过 9 位的半角数字")                                      \
+    X(E_DATE_INVALID, ERR, "日期不存在或格式错误")                                                 \
+    X(E_TOWNSHIP_UNKNOWN, ERR, "乡镇代码不在全县乡镇名录中")                                       \
+    X(E_PERIOD_FUTURE, ERR, "报送月份晚于当前月份")                                                \
+    X(E_SITES_WINDOW, ERR, "设窗口的站点数大于站点总数")                                           \
+    X(E_EVAL_EXCEEDS, ERR, "评价件数大于办件量")                                                   \
+    X(E_RATE_RANGE, ERR, "自报评价率不在 0 到 100 之间")                                           \
+    X(E_COMPLAINTS_RESOLVED, ERR, "办结投诉数大于受理投诉数")                                      \
+    X(E_DUPLICATE_ID, ERR, "编号重复")                                                             \
+    X(E_REF_LEADER, ERR, "走流程引用了不存在的领导编号")                                           \
+    X(E_REF_WINDOW, ERR, "走流程引用了不存在的窗口编号")                                           \
+    X(E_REF_PROBLEM, ERR, "走流程引用了不存在的问题编号")                                          \
+    X(E_WALK_DATE, ERR, "走流程日期不在报送月份内")                                                \
+    X(E_PROBLEM_FOUND_DATE, ERR, "问题发现日期晚于报送月份最后一天")                               \
+    X(E_PROBLEM_RECTIFIED_MISSING, ERR, "已整改问题缺少整改日期")                                  \
+    X(E_PROBLEM_RECTIFIED_FORBIDDEN, ERR, "未整改问题不应填写整改日期")                            \
+    X(E_PROBLEM_RECTIFIED_DATE, ERR, "整改日期不在发现日期与报送月份最后一天之间")                 \
+    X(E_TOO_MANY_DIAGNOSTICS, ERR, "错误过多，其余未列出")                                         \
+    X(W_RATE_MISMATCH, WARN, "自报评价率与评价件数/办件量相差超过 1 个百分点")                     \
+    X(W_APPROX_COUNT, WARN, "数量为约数")                                                          \
+    X(W_WINDOW_UNKNOWN, WARN, "窗口名称不在全县窗口目录中，归入“其他”")                            \
+    X(W_PROBLEM_OVERDUE, WARN, "问题超过整改期限仍未整改")                                         \
+    X(W_PROBLEM_DISAPPEARED, WARN, "未整改问题从问题台账中消失（仍按未整改计）")                   \
+    /* revisions (load/) */                                                                        \
+    X(E_REVISION_CONFLICT, ERR, "同一版本号已有不同内容，请以新版本号重新报送")                    \
+    X(E_REVISION_STALE, ERR, "版本号低于已接收的版本")                                             \
+    /* county roll-ups received by a prefecture (export/rollup.c) */                               \
+    X(E_ADX_COUNTY_UNKNOWN, ERR, "县代码不在州级县名录中")                                         \
+    X(E_ADX_PERIOD, ERR, "ADX 期间格式错误或与月份边界不符")                                       \
+    X(E_ADX_INCONSISTENT, ERR, "ADX 计数自相矛盾")                                                 \
+    X(E_ADX_ORGUNIT, ERR, "ADX 乡镇代码不属于报送的县")                                            \
+    /* operational failures (not the file's fault) */                                              \
+    X(E_USAGE, OP, "命令用法错误")                                                                 \
+    X(E_CONFIG, OP, "配置错误")                                                                    \
+    X(E_NOINPUT, OP, "找不到输入文件")                                                             \
+    X(E_REGISTRY_FORMAT, OP, "乡镇名录文件格式错误")                                               \
+    X(E_IO_READ, OP, "读取文件失败")                                                               \
+    X(E_IO_WRITE, OP, "写入文件失败")                                                              \
+    X(E_NOMEM, OP, "内存不足")                                                                     \
+    X(E_DB_CONNECT, OP, "无法连接数据库")                                                          \
+    X(E_DB_QUERY, OP, "数据库操作失败")                                                            \
+    X(E_DB_MIGRATE, OP, "数据库结构升级失败")                                                      \
+    X(E_DB_CLUSTER, OP, "内置数据库启动或停止失败")                                                \
+    X(E_BUSY, OP, "另一个任务正在运行")                                                            \
+    X(E_TIMEOUT, OP, "操作超时")                                                                   \
+    X(E_EXPORT, OP, "导出失败")                                                                    \
     X(E_INTERNAL, OP, "内部错误")
 
 enum bz_code_class { BZ_CLASS_ERR, BZ_CLASS_WARN, BZ_CLASS_OP };

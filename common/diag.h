@@ -16,20 +16,20 @@ enum diag_severity { DIAG_ERROR, DIAG_WARNING };
 
 struct diag {
     enum diag_severity severity;
-    char code[32];  /* from codes.h */
-    long line;      /* 1-based line in the XML document; 0 when not tied to a line */
-    char *path;     /* element path, owned by the list; "" when none */
-    char *message;  /* Chinese, the specifics of this occurrence; owned by the list */
+    char code[32]; /* from codes.h */
+    long line;     /* 1-based line in the XML document; 0 when not tied to a line */
+    char *path;    /* element path, owned by the list; "" when none */
+    char *message; /* Chinese, the specifics of this occurrence; owned by the list */
 };
 
 struct diag_list {
     struct diag *items; /* owned; n entries */
     size_t n, cap;
-    size_t limit;       /* most entries kept; set by diag_list_init */
-    size_t dropped;     /* entries not kept because of the limit */
-    size_t nerrors;     /* all errors seen, kept or dropped */
-    size_t nwarnings;   /* all warnings seen, kept or dropped */
-    int oom;            /* set when an entry could not be stored for lack of memory */
+    size_t limit;     /* most entries kept; set by diag_list_init */
+    size_t dropped;   /* entries not kept because of the limit */
+    size_t nerrors;   /* all errors seen, kept or dropped */
+    size_t nwarnings; /* all warnings seen, kept or dropped */
+    int oom;          /* set when an entry could not be stored for lack of memory */
 };
 
 /* Initialises an empty list keeping at most `limit` entries (limit >= 2). */
@@ -44,8 +44,8 @@ void diag_list_free(struct diag_list *l);
  * or BZ_ENOMEM when memory ran out (the entry is then counted but not kept,
  * and l->oom is set). Counting never fails.
  */
-int diag_add(struct diag_list *l, const char *code, long line, const char *path,
-             const char *fmt, ...)
+int diag_add(struct diag_list *l, const char *code, long line, const char *path, const char *fmt,
+             ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 5, 6)))
 #endif

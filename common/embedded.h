@@ -9,8 +9,8 @@
 #include <stddef.h>
 
 struct embedded_file {
-    const char *path;           /* as in the source tree: "sql/001_schema.sql" */
-    const unsigned char *data;  /* NUL-terminated (the NUL is not counted in len) */
+    const char *path;          /* as in the source tree: "sql/001_schema.sql" */
+    const unsigned char *data; /* NUL-terminated (the NUL is not counted in len) */
     size_t len;
 };
 

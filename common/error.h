@@ -31,12 +31,12 @@ enum bz_status {
 };
 
 struct bz_error {
-    int status;         /* one of enum bz_status; 0 when no error is set */
-    char code[32];      /* stable code, e.g. "E_IO_READ" */
-    char message[512];  /* Chinese, for the user; what went wrong first */
-    char detail[512];   /* technical reason; may be empty */
-    char file[256];     /* input file the error is about; may be empty */
-    long line;          /* line in that file, 0 when unknown */
+    int status;        /* one of enum bz_status; 0 when no error is set */
+    char code[32];     /* stable code, e.g. "E_IO_READ" */
+    char message[512]; /* Chinese, for the user; what went wrong first */
+    char detail[512];  /* technical reason; may be empty */
+    char file[256];    /* input file the error is about; may be empty */
+    long line;         /* line in that file, 0 when unknown */
 };
 
 /* Clears *e. Cannot fail. */

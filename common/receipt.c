@@ -10,10 +10,14 @@ const char *
 receipt_outcome_name(enum receipt_outcome o)
 {
     switch (o) {
-    case RECEIPT_ACCEPTED: return "accepted";
-    case RECEIPT_ACCEPTED_WITH_WARNINGS: return "accepted_with_warnings";
-    case RECEIPT_DUPLICATE: return "duplicate";
-    case RECEIPT_REJECTED: return "rejected";
+    case RECEIPT_ACCEPTED:
+        return "accepted";
+    case RECEIPT_ACCEPTED_WITH_WARNINGS:
+        return "accepted_with_warnings";
+    case RECEIPT_DUPLICATE:
+        return "duplicate";
+    case RECEIPT_REJECTED:
+        return "rejected";
     }
     return "rejected";
 }
@@ -22,10 +26,14 @@ const char *
 receipt_outcome_label(enum receipt_outcome o)
 {
     switch (o) {
-    case RECEIPT_ACCEPTED: return "接收";
-    case RECEIPT_ACCEPTED_WITH_WARNINGS: return "接收（有警告）";
-    case RECEIPT_DUPLICATE: return "重复报送（内容与已接收的相同，未作更改）";
-    case RECEIPT_REJECTED: return "退回";
+    case RECEIPT_ACCEPTED:
+        return "接收";
+    case RECEIPT_ACCEPTED_WITH_WARNINGS:
+        return "接收（有警告）";
+    case RECEIPT_DUPLICATE:
+        return "重复报送（内容与已接收的相同，未作更改）";
+    case RECEIPT_REJECTED:
+        return "退回";
     }
     return "退回";
 }
@@ -64,8 +72,8 @@ add_safe(struct dbuf *b, const char *s)
             else
                 snprintf(rep, sizeof rep, "\\x%02x", *p);
         } else if ((p[0] == 0xd8 && p[1] == 0x9c) ||
-                   (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f ||
-                                                     (p[2] >= 0xaa && p[2] <= 0xae))) ||
+                   (p[0] == 0xe2 && p[1] == 0x80 &&
+                    (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae))) ||
                    (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)) {
             unsigned cp = p[0] == 0xd8 ? 0x061c : ((p[1] & 0x3fu) << 6 | (p[2] & 0x3fu)) + 0x2000;
             snprintf(rep, sizeof rep, "<U+%04X>", cp);

@@ -32,7 +32,7 @@ struct receipt {
     const char *sha256;        /* of the submission's document bytes; NULL when none */
     const char *received_at;   /* "2026-11-03 09:30:00+08", NULL when not applicable */
     enum receipt_outcome outcome;
-    const char *note;          /* one extra sentence (duplicate of revision N ...), may be NULL */
+    const char *note; /* one extra sentence (duplicate of revision N ...), may be NULL */
     const struct diag_list *diags; /* errors and warnings; may be NULL */
 };
 

@@ -18,10 +18,18 @@ struct row {
     const char *doc;
 };
 
-#define INT(f, def, lo, hi, doc) {#f, K_INT, offsetof(struct settings, f), 0, def, lo, hi, doc}
-#define BYTES(f, def, lo, hi, doc) {#f, K_BYTES, offsetof(struct settings, f), 0, def, lo, hi, doc}
+#define INT(f, def, lo, hi, doc)                                                                   \
+    {                                                                                              \
+#f, K_INT, offsetof(struct settings, f), 0, def, lo, hi, doc                               \
+    }
+#define BYTES(f, def, lo, hi, doc)                                                                 \
+    {                                                                                              \
+#f, K_BYTES, offsetof(struct settings, f), 0, def, lo, hi, doc                             \
+    }
 #define STR(f, def, doc)                                                                           \
-    {#f, K_STR, offsetof(struct settings, f), sizeof(((struct settings *)0)->f), def, 0, 0, doc}
+    {                                                                                              \
+#f, K_STR, offsetof(struct settings, f), sizeof(((struct settings *)0)->f), def, 0, 0, doc \
+    }
 
 /*
  * The defaults are sized for a county: a package is one XML of some tens of
@@ -49,7 +57,8 @@ static const struct row rows[] = {
     BYTES(log_max_bytes, "10M", 4096, 1LL << 36, "bizenv.log is rotated past this size"),
     /* one file needs at most max_entry_bytes + max_xml_bytes plus the
      * parser's bounded state; 1G leaves room and stops a runaway first */
-    BYTES(max_memory_bytes, "1G", 0, 1LL << 40, "memory cap (RLIMIT_DATA) of one bizenv run, 0 = none"),
+    BYTES(max_memory_bytes, "1G", 0, 1LL << 40,
+          "memory cap (RLIMIT_DATA) of one bizenv run, 0 = none"),
     STR(home, "", "BIZENV_HOME: all folders below are relative to it"),
     STR(inbox, "inbox", "where townships' files arrive"),
     STR(archive, "archive", "raw bytes of every file taken, by SHA-256"),
@@ -87,10 +96,20 @@ parse_number(const char *v, int bytes, long long *out)
     long long mul = 1;
     if (bytes && *end != '\0') {
         switch (*end) {
-        case 'K': case 'k': mul = 1024; break;
-        case 'M': case 'm': mul = 1024 * 1024; break;
-        case 'G': case 'g': mul = 1024LL * 1024 * 1024; break;
-        default: return -1;
+        case 'K':
+        case 'k':
+            mul = 1024;
+            break;
+        case 'M':
+        case 'm':
+            mul = 1024 * 1024;
+            break;
+        case 'G':
+        case 'g':
+            mul = 1024LL * 1024 * 1024;
+            break;
+        default:
+            return -1;
         }
         end++;
     }
@@ -206,8 +225,8 @@ resolve(char *p, size_t cap, const char *home)
 void
 settings_resolve(struct settings *s)
 {
-    char *paths[] = {s->inbox,  s->archive, s->quarantine, s->receipts,
-                     s->exports, s->runs,   s->pgdata,     s->registry};
+    char *paths[] = {s->inbox,   s->archive, s->quarantine, s->receipts,
+                     s->exports, s->runs,    s->pgdata,     s->registry};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
         resolve(paths[i], BZ_PATH_MAX, s->home);
 }
@@ -219,8 +238,8 @@ settings_print(const struct settings *s, FILE *out)
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         const struct row *r = &rows[i];
         if (r->kind == K_STR) {
-            fprintf(out, "%-22s = %-32s # %s (default \"%s\")\n", r->name, base + r->offset,
-                    r->doc, r->def);
+            fprintf(out, "%-22s = %-32s # %s (default \"%s\")\n", r->name, base + r->offset, r->doc,
+                    r->def);
         } else {
             long long v;
             memcpy(&v, base + r->offset, sizeof(v));

@@ -21,42 +21,42 @@
 
 struct settings {
     /* limits on untrusted input; sizes in bytes */
-    long long max_file_bytes;    /* one inbox file as received (compressed) */
-    long long max_entry_bytes;   /* one archive entry after decompression (attachments too) */
-    long long max_xml_bytes;     /* one XML document after decompression */
-    long long max_total_bytes;   /* all bytes decompressed from one inbox file */
-    long long max_entries;       /* entries in one inbox file, nested packages included */
-    long long max_ratio;         /* decompressed/compressed bytes of one entry or gzip stream */
-    long long ratio_min_bytes;   /* the ratio is only checked above this decompressed size */
-    long long max_nesting;       /* zip levels inside the inbox file (the format allows 1) */
-    long long max_name_bytes;    /* one archive entry name, in bytes after conversion to UTF-8 */
-    long long max_xml_depth;     /* element nesting depth */
-    long long max_text_bytes;    /* one text node or attribute value */
-    long long max_elements;      /* elements in one document */
-    long long max_diagnostics;   /* errors and warnings kept per submission */
-    long long parse_timeout_s;   /* wall-clock cap for reading one inbox file */
+    long long max_file_bytes;       /* one inbox file as received (compressed) */
+    long long max_entry_bytes;      /* one archive entry after decompression (attachments too) */
+    long long max_xml_bytes;        /* one XML document after decompression */
+    long long max_total_bytes;      /* all bytes decompressed from one inbox file */
+    long long max_entries;          /* entries in one inbox file, nested packages included */
+    long long max_ratio;            /* decompressed/compressed bytes of one entry or gzip stream */
+    long long ratio_min_bytes;      /* the ratio is only checked above this decompressed size */
+    long long max_nesting;          /* zip levels inside the inbox file (the format allows 1) */
+    long long max_name_bytes;       /* one archive entry name, in bytes after conversion to UTF-8 */
+    long long max_xml_depth;        /* element nesting depth */
+    long long max_text_bytes;       /* one text node or attribute value */
+    long long max_elements;         /* elements in one document */
+    long long max_diagnostics;      /* errors and warnings kept per submission */
+    long long parse_timeout_s;      /* wall-clock cap for reading one inbox file */
     long long statement_timeout_ms; /* loader connection statement_timeout */
     long long lock_timeout_ms;      /* loader connection lock_timeout */
     long long log_max_bytes;        /* bizenv.log is rotated to bizenv.log.1 past this */
     long long max_memory_bytes;     /* RLIMIT_DATA of the bizenv process (0 = none) */
 
     /* paths; relative paths are taken relative to `home` */
-    char home[BZ_PATH_MAX];       /* BIZENV_HOME: everything below lives here */
+    char home[BZ_PATH_MAX]; /* BIZENV_HOME: everything below lives here */
     char inbox[BZ_PATH_MAX];
     char archive[BZ_PATH_MAX];
     char quarantine[BZ_PATH_MAX];
     char receipts[BZ_PATH_MAX];
     char exports[BZ_PATH_MAX];
     char runs[BZ_PATH_MAX];
-    char pgdata[BZ_PATH_MAX];     /* the embedded cluster's data folder */
-    char registry[BZ_PATH_MAX];   /* townships.csv used by `validate` when no database is used */
-    char db[BZ_PATH_MAX];         /* libpq conninfo; empty = PG* environment or embedded */
-    char pg_bindir[BZ_PATH_MAX];  /* PostgreSQL server programs (initdb, pg_ctl) */
-    char pg_user[64];             /* OS user the embedded server runs as when bizenv is root */
-    char syslog_ident[64];        /* empty = no syslog */
-    char county_code[16];         /* 6-digit county code for export file names and the ADX
-                                     roll-up; empty = first 6 digits of the township codes */
-    char county_name[128];        /* the county's name in exports; empty = the code */
+    char pgdata[BZ_PATH_MAX];    /* the embedded cluster's data folder */
+    char registry[BZ_PATH_MAX];  /* townships.csv used by `validate` when no database is used */
+    char db[BZ_PATH_MAX];        /* libpq conninfo; empty = PG* environment or embedded */
+    char pg_bindir[BZ_PATH_MAX]; /* PostgreSQL server programs (initdb, pg_ctl) */
+    char pg_user[64];            /* OS user the embedded server runs as when bizenv is root */
+    char syslog_ident[64];       /* empty = no syslog */
+    char county_code[16];        /* 6-digit county code for export file names and the ADX
+                                    roll-up; empty = first 6 digits of the township codes */
+    char county_name[128];       /* the county's name in exports; empty = the code */
 };
 
 /* Fills *s with the built-in defaults, home = `home`. Cannot fail. */

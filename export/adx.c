@@ -20,8 +20,8 @@
 static const int parse_options = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES;
 
 const char *const adx_elements[ADX_NCOUNTS] = {
-    "HANDLED",        "EVALUATED",      "PROBLEMS_DUE",   "PROBLEMS_DONE",
-    "WINDOWS_LISTED", "WINDOWS_WALKED", "LEADERS_LISTED", "LEADERS_WALKED",
+    "HANDLED",         "EVALUATED",       "PROBLEMS_DUE",   "PROBLEMS_DONE",
+    "WINDOWS_LISTED",  "WINDOWS_WALKED",  "LEADERS_LISTED", "LEADERS_WALKED",
     "MONTHS_EXPECTED", "MONTHS_REPORTED", "MONTHS_ON_TIME",
 };
 
@@ -35,14 +35,28 @@ add_attr(struct dbuf *b, const char *name, const char *value)
     int rc = dbuf_printf(b, " %s=\"", name);
     for (const char *p = value; rc == 0 && *p != '\0'; p++) {
         switch (*p) {
-        case '&': rc = dbuf_adds(b, "&amp;"); break;
-        case '<': rc = dbuf_adds(b, "&lt;"); break;
-        case '>': rc = dbuf_adds(b, "&gt;"); break;
-        case '"': rc = dbuf_adds(b, "&quot;"); break;
+        case '&':
+            rc = dbuf_adds(b, "&amp;");
+            break;
+        case '<':
+            rc = dbuf_adds(b, "&lt;");
+            break;
+        case '>':
+            rc = dbuf_adds(b, "&gt;");
+            break;
+        case '"':
+            rc = dbuf_adds(b, "&quot;");
+            break;
         /* kept through attribute-value normalisation */
-        case '\n': rc = dbuf_adds(b, "&#10;"); break;
-        case '\r': rc = dbuf_adds(b, "&#13;"); break;
-        case '\t': rc = dbuf_adds(b, "&#9;"); break;
+        case '\n':
+            rc = dbuf_adds(b, "&#10;");
+            break;
+        case '\r':
+            rc = dbuf_adds(b, "&#13;");
+            break;
+        case '\t':
+            rc = dbuf_adds(b, "&#9;");
+            break;
         default:
             /* other C0 controls cannot appear in XML 1.0 at all */
             rc = dbuf_add(b, (unsigned char)*p < 0x20 ? "?" : p, 1);
@@ -77,15 +91,16 @@ render_group(const PGresult *g, int r, struct dbuf *out)
     if (rc == 0)
         rc = dbuf_adds(out, ">\n");
     for (int k = 0; rc == 0 && k < ADX_NCOUNTS; k++)
-        rc = dbuf_printf(out, "    <dataValue dataElement=\"%s\" value=\"%s\"/>\n",
-                         adx_elements[k], PQgetvalue(g, r, GR_FIRST_COUNT + k));
+        rc = dbuf_printf(out, "    <dataValue dataElement=\"%s\" value=\"%s\"/>\n", adx_elements[k],
+                         PQgetvalue(g, r, GR_FIRST_COUNT + k));
     return rc == 0 ? dbuf_adds(out, "  </group>\n") : rc;
 }
 
 int
 adx_render(const struct export_data *d, struct dbuf *out)
 {
-    int rc = dbuf_adds(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<adx xmlns=\"" ADX_NS "\"");
+    int rc =
+        dbuf_adds(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<adx xmlns=\"" ADX_NS "\"");
     if (rc == 0)
         rc = add_attr(out, "exported", d->exported_at);
     if (rc == 0)
@@ -126,7 +141,8 @@ init_schema(struct bz_error *e)
         return rc;
     const struct embedded_file *f = embedded_find(XSD_PATH);
     if (f == NULL)
-        return bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "程序中缺少 ADX 汇总格式 XSD（%s）", XSD_PATH);
+        return bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "程序中缺少 ADX 汇总格式 XSD（%s）",
+                            XSD_PATH);
     xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt((const char *)f->data, (int)f->len);
     if (pc == NULL)
         return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法编译 ADX 汇总格式 XSD");
@@ -179,8 +195,11 @@ parse_period(const char *s, struct adx_group *g)
     if (sscanf(s, "%4d-%2d-%2d/%3s", &y, &m, &dd, dur) != 4)
         return;
     g->first_day = y * 10000 + m * 100 + dd;
-    g->months = strcmp(dur, "P1M") == 0 ? 1 : strcmp(dur, "P3M") == 0 ? 3
-                : strcmp(dur, "P6M") == 0 ? 6 : strcmp(dur, "P1Y") == 0 ? 12 : 0;
+    g->months = strcmp(dur, "P1M") == 0   ? 1
+                : strcmp(dur, "P3M") == 0 ? 3
+                : strcmp(dur, "P6M") == 0 ? 6
+                : strcmp(dur, "P1Y") == 0 ? 12
+                                          : 0;
 }
 
 static int
@@ -291,8 +310,8 @@ check_rules(struct parse *p)
             diag_add(p->diags, "E_ADX_PERIOD", 0, "/adx/group/@period",
                      "乡镇 %s 的期间不是完整的月、季度、半年或年", g->township);
         if (strncmp(g->township, doc->county, 6) != 0)
-            diag_add(p->diags, "E_ADX_ORGUNIT", 0, "/adx/group/@orgUnit",
-                     "乡镇代码 %s 不属于县 %s", g->township, doc->county);
+            diag_add(p->diags, "E_ADX_ORGUNIT", 0, "/adx/group/@orgUnit", "乡镇代码 %s 不属于县 %s",
+                     g->township, doc->county);
         for (size_t k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++)
             if (g->v[pairs[k][0]] > g->v[pairs[k][1]])
                 diag_add(p->diags, "E_ADX_INCONSISTENT", 0, "/adx/group/dataValue",
@@ -318,8 +337,8 @@ adx_parse(const unsigned char *data, size_t len, struct adx_doc *doc, struct dia
     p.doc = doc;
     p.diags = diags;
     xmlSetStructuredErrorFunc(&p, on_error);
-    xmlTextReaderPtr r = xmlReaderForMemory((const char *)data, (int)len, NULL, "UTF-8",
-                                            parse_options);
+    xmlTextReaderPtr r =
+        xmlReaderForMemory((const char *)data, (int)len, NULL, "UTF-8", parse_options);
     if (r == NULL) {
         rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取 ADX 汇总");
         goto out;

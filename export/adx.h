@@ -37,20 +37,20 @@
 extern const char *const adx_elements[ADX_NCOUNTS];
 
 struct adx_group {
-    char township[10];            /* 9 digits */
+    char township[10]; /* 9 digits */
     char name[ADX_NAME_MAX];
-    int first_day;                /* yyyymmdd, a 1st of the month */
-    int months;                   /* 1, 3, 6 or 12 */
-    long long v[ADX_NCOUNTS];     /* counts, order of adx_elements */
+    int first_day;            /* yyyymmdd, a 1st of the month */
+    int months;               /* 1, 3, 6 or 12 */
+    long long v[ADX_NCOUNTS]; /* counts, order of adx_elements */
 };
 
 struct adx_doc {
-    char county[8];               /* 6 digits */
+    char county[8]; /* 6 digits */
     char county_name[ADX_NAME_MAX];
-    char period[16];              /* the export's ranking period: 2026-Q4 */
-    char as_of[16];               /* YYYY-MM-DD */
-    char exported[40];            /* xs:dateTime */
-    struct adx_group *groups;     /* owned (malloc), n entries */
+    char period[16];          /* the export's ranking period: 2026-Q4 */
+    char as_of[16];           /* YYYY-MM-DD */
+    char exported[40];        /* xs:dateTime */
+    struct adx_group *groups; /* owned (malloc), n entries */
     size_t n, cap;
 };
 

@@ -174,8 +174,8 @@ record(struct job *j)
         goto out;
     }
     snprintf(run, sizeof(run), "%lld", j->d.run_id);
-    const char *v[] = {j->d.period, j->d.as_of, j->d.county_code, run,
-                       lit[0].data, lit[1].data, lit[2].data, lit[3].data};
+    const char *v[] = {j->d.period, j->d.as_of,  j->d.county_code, run,
+                       lit[0].data, lit[1].data, lit[2].data,      lit[3].data};
     res = PQexecParams(j->conn, record_sql, 8, NULL, v, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         rc = db_error(j->e, j->conn, res, "登记导出");
@@ -200,8 +200,8 @@ set_paths(struct job *j, const char *dir)
         struct export_file *f = &j->r->files[k];
         int n = snprintf(f->path, sizeof(f->path), "%s/%s_%s_%s%s", dir, j->d.county_code,
                          j->d.period, j->d.as_of, kind_ext[k]);
-        int m = snprintf(j->tmp[k], sizeof(j->tmp[k]), "%s/.%s_%s_%s%s.tmp", dir,
-                         j->d.county_code, j->d.period, j->d.as_of, kind_ext[k]);
+        int m = snprintf(j->tmp[k], sizeof(j->tmp[k]), "%s/.%s_%s_%s%s.tmp", dir, j->d.county_code,
+                         j->d.period, j->d.as_of, kind_ext[k]);
         if (n < 0 || (size_t)n >= sizeof(f->path) || m < 0 || (size_t)m >= sizeof(j->tmp[k]))
             return bz_error_set(j->e, BZ_ECONFIG, "E_CONFIG", "导出目录路径过长：%s", dir);
     }

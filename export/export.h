@@ -34,14 +34,14 @@ struct export_file {
 };
 
 struct export_result {
-    long long export_id;          /* meta.export id */
+    long long export_id; /* meta.export id */
     struct export_file files[EXPORT_NKINDS];
-    int townships;                /* rows of the ranking */
-    int groups;                   /* ADX groups */
-    long long reproduces_id;      /* first export of the same period and as-of, 0 = none */
-    int reproduces_exactly;       /* with reproduces_id: 1 same figures and ranks, 0 not */
-    long long changes_id;         /* earlier-as-of export whose figures changed, 0 = none */
-    char changes_as_of[16];       /* that export's as-of date */
+    int townships;           /* rows of the ranking */
+    int groups;              /* ADX groups */
+    long long reproduces_id; /* first export of the same period and as-of, 0 = none */
+    int reproduces_exactly;  /* with reproduces_id: 1 same figures and ranks, 0 not */
+    long long changes_id;    /* earlier-as-of export whose figures changed, 0 = none */
+    char changes_as_of[16];  /* that export's as-of date */
 };
 
 /*

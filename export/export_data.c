@@ -52,9 +52,8 @@ static const char groups_sql[] =
     " WHERE sp.first_day <= $2::date"
     " ORDER BY sp.months, sp.first_day, r.code";
 
-static const char refresh_sql[] =
-    "SELECT report.refresh_ranking($1, $2::date),"
-    "       to_char(now(), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')";
+static const char refresh_sql[] = "SELECT report.refresh_ranking($1, $2::date),"
+                                  "       to_char(now(), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')";
 
 static const char county_sql[] =
     "SELECT substr(min(t.code), 1, 6) FROM ref.township t WHERE t.active";
@@ -91,8 +90,7 @@ query(PGconn *conn, const char *sql, const char *period, const char *as_of, int 
 }
 
 static int
-county_identity(PGconn *conn, const struct settings *s, struct export_data *d,
-                struct bz_error *e)
+county_identity(PGconn *conn, const struct settings *s, struct export_data *d, struct bz_error *e)
 {
     PGresult *res = NULL;
     if (s->county_code[0] != '\0') {

@@ -21,8 +21,17 @@ static const char registry_sql[] =
     "SELECT added, renamed, inactivated FROM load.county_registry($1::text[], $2::text[])";
 
 static const char *const json_names[ADX_NCOUNTS] = {
-    "handled", "evaluated", "due", "done", "windows_listed", "windows_walked",
-    "leaders_listed", "leaders_walked", "months_expected", "months_reported", "months_on_time",
+    "handled",
+    "evaluated",
+    "due",
+    "done",
+    "windows_listed",
+    "windows_walked",
+    "leaders_listed",
+    "leaders_walked",
+    "months_expected",
+    "months_reported",
+    "months_on_time",
 };
 
 static int
@@ -65,8 +74,8 @@ store(PGconn *conn, const struct adx_doc *doc, const struct rollup_meta *meta,
         goto out;
     }
     snprintf(recv, sizeof(recv), "%lld", (long long)meta->received_at);
-    const char *v[] = {doc->county, doc->county_name, doc->period, doc->as_of, doc->exported,
-                       meta->doc_sha256, meta->file_sha256, meta->member, recv, json.data};
+    const char *v[] = {doc->county,      doc->county_name,  doc->period,  doc->as_of, doc->exported,
+                       meta->doc_sha256, meta->file_sha256, meta->member, recv,       json.data};
     res = PQexecParams(conn, merge_sql, 10, NULL, v, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         rc = db_error(e, conn, res, "载入 ADX 汇总");

@@ -26,7 +26,7 @@ enum rollup_result { ROLLUP_ACCEPTED, ROLLUP_DUPLICATE, ROLLUP_REJECTED };
 
 struct rollup_outcome {
     enum rollup_result result;
-    char county[8];                  /* as sent; "" when unreadable */
+    char county[8]; /* as sent; "" when unreadable */
     char county_name[ADX_NAME_MAX];
     char period[16];
     size_t groups;

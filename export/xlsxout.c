@@ -24,11 +24,19 @@ static enum fmt
 rank_fmt(int col)
 {
     switch (col) {
-    case RK_SERVICE: case RK_COMPLETION: case RK_COVERAGE: return F_PCT;
-    case RK_COMPOSITE: return F_SCORE;
-    case RK_COMPOSITE_RANK: case RK_SERVICE_RANK: case RK_COMPLETION_RANK:
-    case RK_COVERAGE_RANK: return F_INT;
-    default: return F_TEXT;
+    case RK_SERVICE:
+    case RK_COMPLETION:
+    case RK_COVERAGE:
+        return F_PCT;
+    case RK_COMPOSITE:
+        return F_SCORE;
+    case RK_COMPOSITE_RANK:
+    case RK_SERVICE_RANK:
+    case RK_COMPLETION_RANK:
+    case RK_COVERAGE_RANK:
+        return F_INT;
+    default:
+        return F_TEXT;
     }
 }
 
@@ -65,9 +73,9 @@ make_formats(struct book *b)
     format_set_num_format(b->f[F_PCT], "0.0%");
     format_set_num_format(b->f[F_SCORE], "0.00");
     format_set_num_format(b->f[F_INT], "0");
-    format_set_bg_color(b->f[F_LATE], 0xFFEB9C);   /* 缺报: amber */
+    format_set_bg_color(b->f[F_LATE], 0xFFEB9C); /* 缺报: amber */
     format_set_font_color(b->f[F_LATE], 0x9C5700);
-    format_set_bg_color(b->f[F_NONE], 0xFFC7CE);   /* 未报送: red */
+    format_set_bg_color(b->f[F_NONE], 0xFFC7CE); /* 未报送: red */
     format_set_font_color(b->f[F_NONE], 0x9C0006);
 }
 
@@ -209,22 +217,37 @@ static const struct {
     int col;
     enum fmt f;
 } summary_rows[] = {
-    {"期间", -1, F_TEXT},             {"截至日期", -2, F_TEXT},
-    {"县代码", -3, F_TEXT},           {"县名称", -4, F_TEXT},
+    {"期间", -1, F_TEXT},
+    {"截至日期", -2, F_TEXT},
+    {"县代码", -3, F_TEXT},
+    {"县名称", -4, F_TEXT},
     {"列入乡镇数", SU_LISTED, F_INT},
-    {"应报乡镇数", SU_EXPECTED, F_INT}, {"已报送乡镇数", SU_REPORTED, F_INT},
-    {"报齐乡镇数", SU_COMPLETE, F_INT}, {"按时报送乡镇数", SU_ON_TIME, F_INT},
-    {"办件量", SU_HANDLED, F_INT},    {"主动评价件数", SU_EVALUATED, F_INT},
-    {"全县服务率", SU_SERVICE, F_PCT}, {"应整改问题数", SU_DUE, F_INT},
-    {"已整改问题数", SU_DONE, F_INT},  {"全县整改完成率", SU_COMPLETION, F_PCT},
-    {"走流程窗口数", SU_WALKED, F_INT}, {"窗口数", SU_WLISTED, F_INT},
-    {"全县走流程覆盖率", SU_COVERAGE, F_PCT}, {"全县综合得分", SU_COMPOSITE, F_SCORE},
-    {"服务率最高", SU_BEST_SERVICE, F_TEXT}, {"服务率最低", SU_WORST_SERVICE, F_TEXT},
-    {"整改完成率最高", SU_BEST_COMPLETION, F_TEXT}, {"整改完成率最低", SU_WORST_COMPLETION, F_TEXT},
-    {"走流程覆盖率最高", SU_BEST_COVERAGE, F_TEXT}, {"走流程覆盖率最低", SU_WORST_COVERAGE, F_TEXT},
-    {"综合得分最高", SU_BEST_COMPOSITE, F_TEXT}, {"综合得分最低", SU_WORST_COMPOSITE, F_TEXT},
-    {"拒收报送数", SU_REJECTED, F_INT}, {"警告数", SU_WARNINGS, F_INT},
-    {"权重：服务率", SU_W_SERVICE, F_TEXT}, {"权重：整改完成率", SU_W_COMPLETION, F_TEXT},
+    {"应报乡镇数", SU_EXPECTED, F_INT},
+    {"已报送乡镇数", SU_REPORTED, F_INT},
+    {"报齐乡镇数", SU_COMPLETE, F_INT},
+    {"按时报送乡镇数", SU_ON_TIME, F_INT},
+    {"办件量", SU_HANDLED, F_INT},
+    {"主动评价件数", SU_EVALUATED, F_INT},
+    {"全县服务率", SU_SERVICE, F_PCT},
+    {"应整改问题数", SU_DUE, F_INT},
+    {"已整改问题数", SU_DONE, F_INT},
+    {"全县整改完成率", SU_COMPLETION, F_PCT},
+    {"走流程窗口数", SU_WALKED, F_INT},
+    {"窗口数", SU_WLISTED, F_INT},
+    {"全县走流程覆盖率", SU_COVERAGE, F_PCT},
+    {"全县综合得分", SU_COMPOSITE, F_SCORE},
+    {"服务率最高", SU_BEST_SERVICE, F_TEXT},
+    {"服务率最低", SU_WORST_SERVICE, F_TEXT},
+    {"整改完成率最高", SU_BEST_COMPLETION, F_TEXT},
+    {"整改完成率最低", SU_WORST_COMPLETION, F_TEXT},
+    {"走流程覆盖率最高", SU_BEST_COVERAGE, F_TEXT},
+    {"走流程覆盖率最低", SU_WORST_COVERAGE, F_TEXT},
+    {"综合得分最高", SU_BEST_COMPOSITE, F_TEXT},
+    {"综合得分最低", SU_WORST_COMPOSITE, F_TEXT},
+    {"拒收报送数", SU_REJECTED, F_INT},
+    {"警告数", SU_WARNINGS, F_INT},
+    {"权重：服务率", SU_W_SERVICE, F_TEXT},
+    {"权重：整改完成率", SU_W_COMPLETION, F_TEXT},
     {"权重：走流程覆盖率", SU_W_COVERAGE, F_TEXT},
 };
 #define SUMMARY_NROWS ((int)(sizeof(summary_rows) / sizeof(summary_rows[0])))
@@ -233,11 +256,16 @@ static const char *
 summary_value(const struct export_data *d, int col)
 {
     switch (col) {
-    case -1: return d->period;
-    case -2: return d->as_of;
-    case -3: return d->county_code;
-    case -4: return d->county_name;
-    default: return export_data_cell(d->summary, 0, col);
+    case -1:
+        return d->period;
+    case -2:
+        return d->as_of;
+    case -3:
+        return d->county_code;
+    case -4:
+        return d->county_name;
+    default:
+        return export_data_cell(d->summary, 0, col);
     }
 }
 

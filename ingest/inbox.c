@@ -22,7 +22,8 @@ io_error(struct bz_error *e, const char *what, const char *path)
     if (err == ENOMEM) /* opendir, fopen: the kernel or libc had no memory */
         bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "%s“%s”失败", what, path);
     else
-        bz_error_set(e, BZ_EIO, err == ENOSPC ? "E_IO_WRITE" : "E_IO_READ", "%s“%s”失败", what, path);
+        bz_error_set(e, BZ_EIO, err == ENOSPC ? "E_IO_WRITE" : "E_IO_READ", "%s“%s”失败", what,
+                     path);
     return bz_error_detail(e, "%s", strerror(err));
 }
 
@@ -179,8 +180,7 @@ scan_dir(const char *dir, int claimed, size_t max, struct inbox_file **files, si
 }
 
 int
-inbox_scan(const char *inbox, size_t max, struct inbox_file **files, size_t *n,
-           struct bz_error *e)
+inbox_scan(const char *inbox, size_t max, struct inbox_file **files, size_t *n, struct bz_error *e)
 {
     char claim[BZ_PATH_MAX];
     size_t cap = 0;
@@ -293,8 +293,8 @@ intact(const char *path, const char *sha256)
 }
 
 static int
-archive(const struct settings *s, const struct inbox_file *f, char sha256[65],
-        char *archive_path, size_t cap, int durable, struct bz_error *e)
+archive(const struct settings *s, const struct inbox_file *f, char sha256[65], char *archive_path,
+        size_t cap, int durable, struct bz_error *e)
 {
     char tmp[BZ_PATH_MAX], dir[BZ_PATH_MAX];
     int rc, in;
@@ -474,8 +474,8 @@ inbox_write_receipt(const struct settings *s, const char *day, const char *name,
 
 int
 inbox_write_receipt_deferred(const struct settings *s, const char *day, const char *name,
-                             size_t index, const char *text, size_t len,
-                             char path[BZ_PATH_MAX], struct bz_error *e)
+                             size_t index, const char *text, size_t len, char path[BZ_PATH_MAX],
+                             struct bz_error *e)
 {
     return write_receipt(s, day, name, index, text, len, 0, path, e);
 }

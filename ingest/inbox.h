@@ -30,11 +30,11 @@
 #define INBOX_CLAIM_DIR ".bizenv"
 
 struct inbox_file {
-    char name[256];              /* name in the inbox, as uploaded */
-    char path[BZ_PATH_MAX];      /* where it is now (inbox, then the claim folder) */
-    struct timespec mtime;       /* modification time = receive time */
-    int64_t size;                /* bytes (0 for non-regular entries) */
-    int regular;                 /* 1 for a regular file, 0 for a directory, FIFO, link... */
+    char name[256];         /* name in the inbox, as uploaded */
+    char path[BZ_PATH_MAX]; /* where it is now (inbox, then the claim folder) */
+    struct timespec mtime;  /* modification time = receive time */
+    int64_t size;           /* bytes (0 for non-regular entries) */
+    int regular;            /* 1 for a regular file, 0 for a directory, FIFO, link... */
 };
 
 /* Moves every entry left in the claim folder by a killed run back into the
@@ -76,12 +76,11 @@ int inbox_archive(const struct settings *s, const struct inbox_file *f, char sha
  * archive entry found already present is checked against its SHA-256 and
  * replaced when torn (a deferred run that lost power before its sync).
  */
-int inbox_archive_deferred(const struct settings *s, const struct inbox_file *f,
-                           char sha256[65], char *archive_path, size_t cap,
-                           struct bz_error *e);
+int inbox_archive_deferred(const struct settings *s, const struct inbox_file *f, char sha256[65],
+                           char *archive_path, size_t cap, struct bz_error *e);
 int inbox_write_receipt_deferred(const struct settings *s, const char *day, const char *name,
-                                 size_t index, const char *text, size_t len,
-                                 char path[BZ_PATH_MAX], struct bz_error *e);
+                                 size_t index, const char *text, size_t len, char path[BZ_PATH_MAX],
+                                 struct bz_error *e);
 /* fsync of one file or folder. Returns 0 or BZ_EIO with e filled. */
 int inbox_sync_path(const char *path, struct bz_error *e);
 

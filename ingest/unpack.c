@@ -346,8 +346,8 @@ open_regular(struct unpack_run *r, const char *path)
 }
 
 static void
-run_init(struct unpack_run *r, const char *path, const struct settings *s, unpack_cb cb,
-         void *ctx, struct diag_list *diags, struct bz_error *e)
+run_init(struct unpack_run *r, const char *path, const struct settings *s, unpack_cb cb, void *ctx,
+         struct diag_list *diags, struct bz_error *e)
 {
     memset(r, 0, sizeof(*r));
     r->path = path;

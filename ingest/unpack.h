@@ -32,15 +32,15 @@ enum unpack_kind { UNPACK_XML, UNPACK_GZIP, UNPACK_PACKAGE, UNPACK_BATCH };
 
 /* One XML document found in the inbox file. Valid only during the callback. */
 struct unpack_doc {
-    const char *member;          /* where it was: "" for a bare/gzipped XML,
-                                    "report.xml" in a package, "a.zip/report.xml"
-                                    or "x.xml" in a batch (UTF-8) */
-    const unsigned char *data;   /* the document bytes as sent (decompressed) */
+    const char *member;        /* where it was: "" for a bare/gzipped XML,
+                                  "report.xml" in a package, "a.zip/report.xml"
+                                  or "x.xml" in a batch (UTF-8) */
+    const unsigned char *data; /* the document bytes as sent (decompressed) */
     size_t len;
-    char sha256[65];             /* of data, lowercase hex */
+    char sha256[65];                           /* of data, lowercase hex */
     const struct subm_attachment *attachments; /* the package's other entries */
     size_t nattachments;
-    size_t index;                /* 0-based position in the file's order */
+    size_t index; /* 0-based position in the file's order */
 };
 
 /* Called once per document, in archive order. A negative return stops the
@@ -49,9 +49,9 @@ typedef int (*unpack_cb)(const struct unpack_doc *doc, void *ctx);
 
 struct unpack_result {
     enum unpack_kind kind;
-    size_t ndocs;              /* documents found (delivered when no error) */
-    int64_t file_size;         /* bytes of the inbox file */
-    char file_sha256[65];      /* of the inbox file's bytes */
+    size_t ndocs;         /* documents found (delivered when no error) */
+    int64_t file_size;    /* bytes of the inbox file */
+    char file_sha256[65]; /* of the inbox file's bytes */
 };
 
 /*

@@ -24,13 +24,13 @@
 struct gz_state {
     struct unpack_run *r;
     z_stream zs;
-    unsigned char *in;   /* UNPACK_CHUNK bytes of the file */
-    unsigned char *out;  /* UNPACK_CHUNK bytes of output */
-    unsigned char *doc;  /* pass 2: the whole document, at most max_xml_bytes */
+    unsigned char *in;  /* UNPACK_CHUNK bytes of the file */
+    unsigned char *out; /* UNPACK_CHUNK bytes of output */
+    unsigned char *doc; /* pass 2: the whole document, at most max_xml_bytes */
     size_t doc_len;
     size_t doc_cap;
-    long long produced;  /* decompressed bytes so far */
-    int eof;             /* the file has no more bytes */
+    long long produced; /* decompressed bytes so far */
+    int eof;            /* the file has no more bytes */
 };
 
 /* Fills the input buffer when it is empty. Returns 0 or -1 (I/O failure). */
@@ -85,8 +85,8 @@ count(struct gz_state *g, size_t n)
     r->total_out += (long long)n;
     if (g->produced > s->ratio_min_bytes && g->produced > s->max_ratio * r->file_size) {
         unpack_reject(r, "E_LIMIT_RATIO", NULL,
-                      "解压比超过 %lld 倍（%lld 字节压缩数据已解压出超过 %lld 字节）",
-                      s->max_ratio, r->file_size, g->produced);
+                      "解压比超过 %lld 倍（%lld 字节压缩数据已解压出超过 %lld 字节）", s->max_ratio,
+                      r->file_size, g->produced);
         return -1;
     }
     if (g->produced > s->max_xml_bytes) {
@@ -194,8 +194,8 @@ unpack_gz_read(struct unpack_run *r)
             if (r->pass == 1)
                 r->ndocs = 1;
             else
-                unpack_deliver(r, "", g.doc ? g.doc : (const unsigned char *)"", g.doc_len,
-                               NULL, 0);
+                unpack_deliver(r, "", g.doc ? g.doc : (const unsigned char *)"", g.doc_len, NULL,
+                               0);
         }
     }
     inflateEnd(&g.zs);

@@ -19,22 +19,22 @@
 #define UNPACK_CHUNK (64 * 1024)
 
 struct unpack_run {
-    const char *path;          /* the inbox file, for error messages */
+    const char *path; /* the inbox file, for error messages */
     const struct settings *s;
-    struct diag_list *diags;   /* pass 1: the caller's list; pass 2: a scratch list */
+    struct diag_list *diags; /* pass 1: the caller's list; pass 2: a scratch list */
     struct bz_error *e;
-    struct timespec deadline;  /* CLOCK_MONOTONIC; parse_timeout_s after the start */
-    int fd;                    /* the inbox file, opened by unpack_file */
-    long long file_size;       /* fstat size of fd */
-    int pass;                  /* 1 = check everything, 2 = deliver documents */
+    struct timespec deadline; /* CLOCK_MONOTONIC; parse_timeout_s after the start */
+    int fd;                   /* the inbox file, opened by unpack_file */
+    long long file_size;      /* fstat size of fd */
+    int pass;                 /* 1 = check everything, 2 = deliver documents */
     unpack_cb cb;
     void *ctx;
-    enum unpack_kind kind;     /* decided by pass 1 */
-    size_t ndocs;              /* pass 1: documents found; pass 2: delivered */
-    long long total_out;       /* decompressed bytes, all levels (max_total_bytes) */
-    long long nentries;        /* zip entries, all levels (max_entries) */
-    int status;                /* first operational failure (BZ_E*) or cb's return */
-    int halt;                  /* stop reading: the rest of the file cannot change the verdict */
+    enum unpack_kind kind; /* decided by pass 1 */
+    size_t ndocs;          /* pass 1: documents found; pass 2: delivered */
+    long long total_out;   /* decompressed bytes, all levels (max_total_bytes) */
+    long long nentries;    /* zip entries, all levels (max_entries) */
+    int status;            /* first operational failure (BZ_E*) or cb's return */
+    int halt;              /* stop reading: the rest of the file cannot change the verdict */
 };
 
 /* Adds an input diagnostic (line 0, path = entry name or NULL). */
@@ -52,8 +52,8 @@ int unpack_fail(struct unpack_run *r, int status, const char *code, const char *
 
 /* Pass 2: hashes the document and hands it to the callback; a negative
  * callback result becomes r->status. Returns 0 or -1. */
-int unpack_deliver(struct unpack_run *r, const char *member, const unsigned char *data,
-                   size_t len, const struct subm_attachment *atts, size_t natts);
+int unpack_deliver(struct unpack_run *r, const char *member, const unsigned char *data, size_t len,
+                   const struct subm_attachment *atts, size_t natts);
 
 /* Reads fd (from offset 0) as a gzip stream holding one XML document. */
 void unpack_gz_read(struct unpack_run *r);

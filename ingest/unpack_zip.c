@@ -54,24 +54,24 @@
 #include <unistd.h>
 
 struct zip_name {
-    char *key;   /* name without a trailing '/', ASCII-lowercased */
-    char *name;  /* name without a trailing '/', as converted to UTF-8 */
-    size_t seq;  /* position in the archive, to report in archive order */
+    char *key;  /* name without a trailing '/', ASCII-lowercased */
+    char *name; /* name without a trailing '/', as converted to UTF-8 */
+    size_t seq; /* position in the archive, to report in archive order */
 };
 
 struct zip_level {
     struct unpack_run *r;
     struct archive *a;
-    const char *prefix;      /* "" at the top, "pkg.zip/" inside a batch */
-    int nested;              /* 1 for a package inside a batch */
-    long long comp_size;     /* bytes of this zip: the ratio's denominator */
-    long long out;           /* bytes decompressed from this zip */
-    enum unpack_kind shape;  /* pass 2: UNPACK_PACKAGE or UNPACK_BATCH, from pass 1 */
-    size_t seq;              /* entries seen at this level */
-    struct zip_name *names;  /* for the duplicate check; nnames entries */
+    const char *prefix;     /* "" at the top, "pkg.zip/" inside a batch */
+    int nested;             /* 1 for a package inside a batch */
+    long long comp_size;    /* bytes of this zip: the ratio's denominator */
+    long long out;          /* bytes decompressed from this zip */
+    enum unpack_kind shape; /* pass 2: UNPACK_PACKAGE or UNPACK_BATCH, from pass 1 */
+    size_t seq;             /* entries seen at this level */
+    struct zip_name *names; /* for the duplicate check; nnames entries */
     size_t nnames, capnames;
     size_t ntop_xml, ntop_zip, nother; /* nother: dirs, files in folders, other top-level files */
-    size_t nested_docs;      /* pass 1 batch: documents in its nested packages */
+    size_t nested_docs;                /* pass 1 batch: documents in its nested packages */
     /* pass 2 of a package: its document and attachments, delivered at the end */
     unsigned char *xml;
     size_t xml_len;
@@ -140,8 +140,11 @@ utf8_valid(const unsigned char *s)
 {
     while (*s) {
         unsigned c = *s;
-        size_t n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
-                              : (c & 0xF8) == 0xF0 ? 3 : 4;
+        size_t n = c < 0x80             ? 0
+                   : (c & 0xE0) == 0xC0 ? 1
+                   : (c & 0xF0) == 0xE0 ? 2
+                   : (c & 0xF8) == 0xF0 ? 3
+                                        : 4;
         if (n == 4 || (n == 1 && c < 0xC2) || (n == 3 && c > 0xF4))
             return 0;
         for (size_t i = 1; i <= n; i++)
@@ -284,8 +287,7 @@ zbuf_add(struct unpack_run *r, struct zbuf *b, const void *p, size_t n)
 /* Counts one block against every limit. Returns 0, 1 (entry rejected) or
  * -1 (halt: the whole file is rejected, reading further is pointless). */
 static int
-count_block(struct zip_level *z, const char *path, long long got, long long declared,
-            long long cap)
+count_block(struct zip_level *z, const char *path, long long got, long long declared, long long cap)
 {
     struct unpack_run *r = z->r;
     const struct settings *s = r->s;
@@ -307,8 +309,8 @@ count_block(struct zip_level *z, const char *path, long long got, long long decl
     }
     if (z->out > s->ratio_min_bytes && z->out > s->max_ratio * z->comp_size) {
         unpack_reject(r, "E_LIMIT_RATIO", path,
-                      "解压比超过 %lld 倍（%lld 字节的压缩包已解压出超过 %lld 字节）",
-                      s->max_ratio, z->comp_size, z->out);
+                      "解压比超过 %lld 倍（%lld 字节的压缩包已解压出超过 %lld 字节）", s->max_ratio,
+                      z->comp_size, z->out);
         r->halt = 1;
         return -1;
     }
@@ -326,8 +328,8 @@ data_failure(struct zip_level *z, const char *path, int rc, long long got, long 
     if (archive_oom(z->a) || (rc == ARCHIVE_FATAL && archive_errno(z->a) == EIO))
         return archive_fail(r, z->a, NULL);
     if (rc == ARCHIVE_WARN && declared >= 0 && got != declared)
-        unpack_reject(r, "E_ZIP_SIZE_MISMATCH", path, "声明 %lld 字节，实际 %lld 字节",
-                      declared, got);
+        unpack_reject(r, "E_ZIP_SIZE_MISMATCH", path, "声明 %lld 字节，实际 %lld 字节", declared,
+                      got);
     else if (rc == ARCHIVE_WARN && strstr(msg, "CRC") != NULL)
         unpack_reject(r, "E_ZIP_CRC", path, "校验和错误（%s）", msg);
     else
@@ -514,8 +516,8 @@ static void
 top_xml(struct zip_level *z, struct archive_entry *ent, const char *path)
 {
     struct unpack_run *r = z->r;
-    long long cap = r->s->max_xml_bytes < r->s->max_entry_bytes ? r->s->max_xml_bytes
-                                                                 : r->s->max_entry_bytes;
+    long long cap =
+        r->s->max_xml_bytes < r->s->max_entry_bytes ? r->s->max_xml_bytes : r->s->max_entry_bytes;
     struct zbuf b = {NULL, 0, 0, (size_t)cap};
 
     z->ntop_xml++;
@@ -644,8 +646,8 @@ classify(struct zip_level *z)
     if (z->ntop_xml == 0)
         unpack_reject(r, "E_ZIP_NO_XML", where, "压缩包顶层没有 .xml 报表");
     else if (z->ntop_xml > 1)
-        unpack_reject(r, "E_ZIP_MANY_XML", where,
-                      "压缩包顶层有 %zu 个 .xml 报表，报送包只能有一个", z->ntop_xml);
+        unpack_reject(r, "E_ZIP_MANY_XML", where, "压缩包顶层有 %zu 个 .xml 报表，报送包只能有一个",
+                      z->ntop_xml);
 }
 
 static void
@@ -665,8 +667,7 @@ zip_walk(struct zip_level *z)
                 archive_fail(r, z->a, NULL);
                 return;
             }
-            unpack_reject(r, "E_ZIP_CORRUPT", z->prefix[0] ? z->prefix : NULL,
-                          "压缩包已损坏（%s）",
+            unpack_reject(r, "E_ZIP_CORRUPT", z->prefix[0] ? z->prefix : NULL, "压缩包已损坏（%s）",
                           archive_error_string(z->a) ? archive_error_string(z->a) : "");
             r->halt = 1;
             return;
@@ -685,8 +686,8 @@ zip_walk(struct zip_level *z)
     if (r->pass == 1)
         classify(z);
     else if (z->shape == UNPACK_PACKAGE && z->xml_member != NULL)
-        unpack_deliver(r, z->xml_member, z->xml ? z->xml : (const unsigned char *)"",
-                       z->xml_len, z->atts, z->natts);
+        unpack_deliver(r, z->xml_member, z->xml ? z->xml : (const unsigned char *)"", z->xml_len,
+                       z->atts, z->natts);
 }
 
 void

@@ -71,17 +71,28 @@ int
 cli_exit_status(int status)
 {
     switch (status) {
-    case BZ_OK: return EX_OK;
-    case BZ_EINPUT: return EX_DATAERR;
-    case BZ_ELIMIT: return EX_DATAERR;
-    case BZ_ENOTFOUND: return EX_NOINPUT;
-    case BZ_EIO: return EX_IOERR;
-    case BZ_EDB: return EX_UNAVAILABLE;
-    case BZ_ENOMEM: return EX_OSERR;
-    case BZ_EBUSY: return EX_TEMPFAIL;
-    case BZ_ETIMEOUT: return EX_TEMPFAIL;
-    case BZ_ECONFIG: return EX_CONFIG;
-    default: return EX_SOFTWARE;
+    case BZ_OK:
+        return EX_OK;
+    case BZ_EINPUT:
+        return EX_DATAERR;
+    case BZ_ELIMIT:
+        return EX_DATAERR;
+    case BZ_ENOTFOUND:
+        return EX_NOINPUT;
+    case BZ_EIO:
+        return EX_IOERR;
+    case BZ_EDB:
+        return EX_UNAVAILABLE;
+    case BZ_ENOMEM:
+        return EX_OSERR;
+    case BZ_EBUSY:
+        return EX_TEMPFAIL;
+    case BZ_ETIMEOUT:
+        return EX_TEMPFAIL;
+    case BZ_ECONFIG:
+        return EX_CONFIG;
+    default:
+        return EX_SOFTWARE;
     }
 }
 

@@ -31,8 +31,8 @@ static int
 refuse_external(enum db_target t, const char *action)
 {
     struct bz_error e;
-    bz_error_set(&e, BZ_ECONFIG, "E_USAGE",
-                 "当前使用%s，bizenv 只管理内置数据库，不会%s其他服务器", target_name(t), action);
+    bz_error_set(&e, BZ_ECONFIG, "E_USAGE", "当前使用%s，bizenv 只管理内置数据库，不会%s其他服务器",
+                 target_name(t), action);
     cli_report(&e);
     return EX_USAGE;
 }

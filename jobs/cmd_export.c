@@ -38,8 +38,8 @@ show(const struct export_result *r, const char *period, const char *as_of)
         printf("  %-5s %s  sha256 %s\n", label[k], r->files[k].path, r->files[k].sha256);
     if (r->reproduces_id != 0)
         printf("%s截至 %s 的首次发布（导出记录 #%lld）\n",
-               r->reproduces_exactly ? "数字与排名完全重现了" : "注意：数字或排名不同于",
-               as_of, r->reproduces_id);
+               r->reproduces_exactly ? "数字与排名完全重现了" : "注意：数字或排名不同于", as_of,
+               r->reproduces_id);
     if (r->changes_id != 0)
         printf("注意：已发布的 %s 数字（截至 %s，导出记录 #%lld）已有变化\n", period,
                r->changes_as_of, r->changes_id);

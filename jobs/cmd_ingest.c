@@ -14,10 +14,14 @@ static const char *
 state_label(enum pipeline_file_state s)
 {
     switch (s) {
-    case PIPELINE_FILE_ACCEPTED: return "接收";
-    case PIPELINE_FILE_DUPLICATE: return "重复";
-    case PIPELINE_FILE_REJECTED: return "退回";
-    case PIPELINE_FILE_RETRY: return "未完成，留待下次";
+    case PIPELINE_FILE_ACCEPTED:
+        return "接收";
+    case PIPELINE_FILE_DUPLICATE:
+        return "重复";
+    case PIPELINE_FILE_REJECTED:
+        return "退回";
+    case PIPELINE_FILE_RETRY:
+        return "未完成，留待下次";
     }
     return "";
 }

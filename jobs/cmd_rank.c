@@ -27,24 +27,40 @@ static const char RANK_QUERY[] =
     "       round(r.walk_coverage * 100, 2)::text, r.composite::text,"
     "       r.service_rank::text, r.completion_rank::text, r.coverage_rank::text,"
     "       r.status, array_to_string(r.missing_months, ' '),"
-    "       round(r.service_rate * 100, 1)::text || '%', round(r.completion_rate * 100, 1)::text || '%',"
+    "       round(r.service_rate * 100, 1)::text || '%', round(r.completion_rate * 100, 1)::text "
+    "|| '%',"
     "       round(r.walk_coverage * 100, 1)::text || '%'"
     "  FROM report.ranking($1, $2::date) AS r"
     " ORDER BY r.composite_rank NULLS LAST, r.code";
 
 enum rank_col {
-    COL_RANK, COL_CODE, COL_NAME, COL_SERVICE2, COL_COMPLETION2, COL_COVERAGE2, COL_COMPOSITE,
-    COL_SERVICE_RANK, COL_COMPLETION_RANK, COL_COVERAGE_RANK, COL_STATUS, COL_MISSING,
-    COL_SERVICE1, COL_COMPLETION1, COL_COVERAGE1, COL_COUNT
+    COL_RANK,
+    COL_CODE,
+    COL_NAME,
+    COL_SERVICE2,
+    COL_COMPLETION2,
+    COL_COVERAGE2,
+    COL_COMPOSITE,
+    COL_SERVICE_RANK,
+    COL_COMPLETION_RANK,
+    COL_COVERAGE_RANK,
+    COL_STATUS,
+    COL_MISSING,
+    COL_SERVICE1,
+    COL_COMPLETION1,
+    COL_COVERAGE1,
+    COL_COUNT
 };
 
-static const char CSV_HEADER[] = "rank,code,name,service_rate,completion_rate,walk_coverage,composite,"
-                                 "service_rank,completion_rank,coverage_rank,status,missing_months";
+static const char CSV_HEADER[] =
+    "rank,code,name,service_rate,completion_rate,walk_coverage,composite,"
+    "service_rank,completion_rank,coverage_rank,status,missing_months";
 
 /* CSV columns in header order, as query columns. */
-static const int CSV_COLS[] = {COL_RANK, COL_CODE, COL_NAME, COL_SERVICE2, COL_COMPLETION2,
-                               COL_COVERAGE2, COL_COMPOSITE, COL_SERVICE_RANK,
-                               COL_COMPLETION_RANK, COL_COVERAGE_RANK, COL_STATUS, COL_MISSING};
+static const int CSV_COLS[] = {COL_RANK,          COL_CODE,         COL_NAME,
+                               COL_SERVICE2,      COL_COMPLETION2,  COL_COVERAGE2,
+                               COL_COMPOSITE,     COL_SERVICE_RANK, COL_COMPLETION_RANK,
+                               COL_COVERAGE_RANK, COL_STATUS,       COL_MISSING};
 
 /* Table columns: header, query column, right-aligned. */
 struct table_col {
@@ -53,15 +69,21 @@ struct table_col {
     int right;
 };
 static const struct table_col TABLE_COLS[] = {
-    {"排名", COL_RANK, 1},         {"代码", COL_CODE, 0},          {"乡镇", COL_NAME, 0},
-    {"服务率", COL_SERVICE1, 1},   {"整改完成率", COL_COMPLETION1, 1},
-    {"走流程覆盖率", COL_COVERAGE1, 1}, {"综合得分", COL_COMPOSITE, 1},
-    {"报送状态", COL_STATUS, 0},   {"缺报月份", COL_MISSING, 0},
+    {"排名", COL_RANK, 1},
+    {"代码", COL_CODE, 0},
+    {"乡镇", COL_NAME, 0},
+    {"服务率", COL_SERVICE1, 1},
+    {"整改完成率", COL_COMPLETION1, 1},
+    {"走流程覆盖率", COL_COVERAGE1, 1},
+    {"综合得分", COL_COMPOSITE, 1},
+    {"报送状态", COL_STATUS, 0},
+    {"缺报月份", COL_MISSING, 0},
 };
 #define TABLE_NCOLS (sizeof(TABLE_COLS) / sizeof(TABLE_COLS[0]))
 
-static const char USAGE[] = "用法：bizenv rank 期间 [--as-of YYYY-MM-DD] [--format table|csv]\n"
-                            "  期间：2026-10（月）、2026-Q4（季度）、2026-H2（半年）或 2026（年）\n";
+static const char USAGE[] =
+    "用法：bizenv rank 期间 [--as-of YYYY-MM-DD] [--format table|csv]\n"
+    "  期间：2026-10（月）、2026-Q4（季度）、2026-H2（半年）或 2026（年）\n";
 
 /* East Asian wide and fullwidth ranges (UAX #11, the blocks bizenv meets):
  * such a character takes two terminal columns. */
@@ -232,12 +254,14 @@ parse_args(int argc, char **argv, const char **period, char as_of[16], int *csv)
     } else if (strcmp(format, "csv") == 0) {
         *csv = 1;
     } else {
-        fprintf(stderr, "bizenv rank: 错误 [E_USAGE] 未知输出格式“%s”（应为 table 或 csv）\n", format);
+        fprintf(stderr, "bizenv rank: 错误 [E_USAGE] 未知输出格式“%s”（应为 table 或 csv）\n",
+                format);
         return EX_USAGE;
     }
     int ymd = as_of_arg != NULL ? cli_parse_date(as_of_arg) : cli_today();
     if (ymd < 0) {
-        fprintf(stderr, "bizenv rank: 错误 [E_USAGE] 无效的截至日期“%s”（应为 YYYY-MM-DD）\n", as_of_arg);
+        fprintf(stderr, "bizenv rank: 错误 [E_USAGE] 无效的截至日期“%s”（应为 YYYY-MM-DD）\n",
+                as_of_arg);
         return EX_USAGE;
     }
     snprintf(as_of, 16, "%04d-%02d-%02d", ymd / 10000, ymd / 100 % 100, ymd % 100);

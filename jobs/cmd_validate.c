@@ -117,8 +117,9 @@ on_document(const struct unpack_doc *doc, void *arg)
         submission_receipt_identity(&sub, &r, period);
         r.sha256 = doc->sha256;
         r.outcome = receipt_outcome_for(&diags, RECEIPT_ACCEPTED);
-        r.note = v->tctx.township_known == NULL ? "离线检查，未入库；未核对乡镇名录（未提供名录文件）"
-                                                : "离线检查，未入库";
+        r.note = v->tctx.township_known == NULL
+                     ? "离线检查，未入库；未核对乡镇名录（未提供名录文件）"
+                     : "离线检查，未入库";
         r.diags = &diags;
         if (r.outcome == RECEIPT_REJECTED)
             v->rejected = 1;
@@ -211,7 +212,8 @@ cmd_validate(struct cli *cli, int argc, char **argv)
     if (rc != 0)
         return rc;
     if (argc < 2) {
-        fprintf(stderr, "用法：bizenv validate [--format text|json] [--registry 名录.csv] 文件...\n");
+        fprintf(stderr,
+                "用法：bizenv validate [--format text|json] [--registry 名录.csv] 文件...\n");
         return EX_USAGE;
     }
     v.tctx.today = cli_today();

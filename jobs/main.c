@@ -20,18 +20,26 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"validate", cmd_validate, "validate [--format text|json] [--registry CSV] FILE...  离线检查报送文件并打印回执"},
+    {"validate", cmd_validate,
+     "validate [--format text|json] [--registry CSV] FILE...  离线检查报送文件并打印回执"},
     {"ingest", cmd_ingest, "ingest [--inbox DIR]                    收取收件箱中的报送并入库"},
-    {"nightly", cmd_nightly, "nightly [--as-of YYYY-MM-DD]            夜间任务：升级、收件、排名、导出、运行摘要"},
+    {"nightly", cmd_nightly,
+     "nightly [--as-of YYYY-MM-DD]            夜间任务：升级、收件、排名、导出、运行摘要"},
     {"runs", cmd_runs, "runs [--last N]                         最近的运行记录"},
     {"codes", cmd_codes, "codes                                   全部错误与警告代码及其含义"},
     {"config", cmd_config, "config                                  显示全部设置及默认值"},
     {"db", cmd_db, "db start|stop|status|psql [参数]         内置数据库的启停、状态与 psql"},
-    {"migrate", cmd_migrate, "migrate [--list]                        执行（或列出）待执行的数据库升级"},
-    {"registry", cmd_registry, "registry load FILE                      载入全县乡镇名录（CSV：code,name）"},
-    {"rank", cmd_rank, "rank PERIOD [--as-of DATE] [--format table|csv]  乡镇排名（期间：2026-10、2026-Q4、2026-H2、2026）"},
-    {"export", cmd_export, "export PERIOD [--as-of DATE] [--out DIR]  导出排名（Excel、CSV、ADX 汇总）供州里使用"},
-    {"counties", cmd_counties, "counties load FILE                      州级：载入县名录（CSV：code,name）"},
+    {"migrate", cmd_migrate,
+     "migrate [--list]                        执行（或列出）待执行的数据库升级"},
+    {"registry", cmd_registry,
+     "registry load FILE                      载入全县乡镇名录（CSV：code,name）"},
+    {"rank", cmd_rank,
+     "rank PERIOD [--as-of DATE] [--format table|csv]  "
+     "乡镇排名（期间：2026-10、2026-Q4、2026-H2、2026）"},
+    {"export", cmd_export,
+     "export PERIOD [--as-of DATE] [--out DIR]  导出排名（Excel、CSV、ADX 汇总）供州里使用"},
+    {"counties", cmd_counties,
+     "counties load FILE                      州级：载入县名录（CSV：code,name）"},
 };
 
 /* libxml2 could not get memory (transform_set_oom_hook): say so and exit
@@ -39,7 +47,8 @@ static const struct command commands[] = {
 static void
 out_of_memory(void)
 {
-    static const char msg[] = "bizenv: 错误 [E_NOMEM] 内存不足（XML 解析器无法分配内存），运行中止\n";
+    static const char msg[] =
+        "bizenv: 错误 [E_NOMEM] 内存不足（XML 解析器无法分配内存），运行中止\n";
     ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
     (void)w;
     _exit(EX_OSERR);

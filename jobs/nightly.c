@@ -21,18 +21,17 @@ static const char run_end_sql[] =
     "$8::text[], $9, $10, $11)";
 static const char refresh_sql[] =
     "SELECT refreshed FROM report.refresh_ranking_if_changed($1, $2::date)";
-static const char unreported_sql[] =
-    "SELECT code, name, status, months_reported, months_on_time "
-    "FROM report.ranking($1, $2::date) ORDER BY code";
+static const char unreported_sql[] = "SELECT code, name, status, months_reported, months_on_time "
+                                     "FROM report.ranking($1, $2::date) ORDER BY code";
 
 struct night {
     struct cli *cli;
     struct nightly_report *r;
     PGconn *conn;
     struct runlog log;
-    char as_of[16];         /* YYYY-MM-DD */
-    char last_month[16];    /* the last month ended by as_of, YYYY-MM */
-    struct dbuf missing;    /* array literal of codes not reported for last_month */
+    char as_of[16];      /* YYYY-MM-DD */
+    char last_month[16]; /* the last month ended by as_of, YYYY-MM */
+    struct dbuf missing; /* array literal of codes not reported for last_month */
     nightly_observer obs;
     void *obs_arg;
 };
@@ -42,9 +41,11 @@ on_file(const struct pipeline_file *f, size_t done, size_t total, void *arg)
 {
     struct night *n = arg;
     struct nightly_report *r = n->r;
-    runlog_printf(&n->log, "file %s: state=%d submissions=%zu accepted=%zu duplicates=%zu "
-                  "rejected=%zu codes=%s", f->name, (int)f->state, f->submissions, f->accepted,
-                  f->duplicates, f->rejected, f->codes);
+    runlog_printf(&n->log,
+                  "file %s: state=%d submissions=%zu accepted=%zu duplicates=%zu "
+                  "rejected=%zu codes=%s",
+                  f->name, (int)f->state, f->submissions, f->accepted, f->duplicates, f->rejected,
+                  f->codes);
     if (f->rejected > 0 && r->nrejected < NIGHTLY_MAX_LISTED) {
         size_t i = r->nrejected++;
         r->rejected[i] = *f;
@@ -124,8 +125,8 @@ refresh_rankings(struct night *n, struct bz_error *e)
     struct nightly_report *r = n->r;
     add_month_periods(r, (unsigned)r->as_of / 10000, (unsigned)r->as_of / 100 % 100, 0);
     for (size_t i = 0; i < r->st.nperiods; i++)
-        add_month_periods(r, (unsigned)atoi(r->st.periods[i]),
-                          (unsigned)atoi(r->st.periods[i] + 5), 1);
+        add_month_periods(r, (unsigned)atoi(r->st.periods[i]), (unsigned)atoi(r->st.periods[i] + 5),
+                          1);
     /* keep only the periods whose ranking changed: those are exported */
     size_t kept = 0;
     for (size_t i = 0; i < r->nrefreshed; i++) {
@@ -167,7 +168,8 @@ export_periods(struct night *n, struct bz_error *e)
                       res.export_id, res.files[EXPORT_CSV].sha256);
         if (res.changes_id != 0) {
             r->nexport_changed++;
-            dbuf_printf(&r->summary, "已发布的 %s 数字（截至 %s，导出记录 #%lld）已有变化，见导出记录 #%lld\n",
+            dbuf_printf(&r->summary,
+                        "已发布的 %s 数字（截至 %s，导出记录 #%lld）已有变化，见导出记录 #%lld\n",
                         r->refreshed[i], res.changes_as_of, res.changes_id, res.export_id);
         }
     }
@@ -227,8 +229,8 @@ summarize_files(struct nightly_report *r)
         return;
     dbuf_adds(b, "退回的文件：\n");
     for (size_t i = 0; i < r->nrejected; i++)
-        dbuf_printf(b, "  %s：退回 %zu 份 [%s] %s\n", r->rejected[i].name,
-                    r->rejected[i].rejected, r->rejected[i].codes, r->rejected[i].first_error);
+        dbuf_printf(b, "  %s：退回 %zu 份 [%s] %s\n", r->rejected[i].name, r->rejected[i].rejected,
+                    r->rejected[i].codes, r->rejected[i].first_error);
     if (st->rejected > r->nrejected)
         dbuf_printf(b, "  （其余未列出，见 quarantine/ 目录）\n");
 }
@@ -240,8 +242,8 @@ write_summary(struct night *n)
     struct bz_error ignored;
     if (inbox_mkdirs(n->cli->settings.runs, &ignored) < 0)
         return;
-    snprintf(r->summary_path, sizeof(r->summary_path), "%s/%s-run%lld.txt",
-             n->cli->settings.runs, n->as_of, r->run_id);
+    snprintf(r->summary_path, sizeof(r->summary_path), "%s/%s-run%lld.txt", n->cli->settings.runs,
+             n->as_of, r->run_id);
     FILE *f = fopen(r->summary_path, "w");
     if (f == NULL) {
         r->summary_path[0] = '\0';
@@ -266,9 +268,17 @@ end_run(struct night *n, int rc, const struct bz_error *e)
     snprintf(v[3], sizeof(v[3]), "%zu", r->st.duplicates);
     snprintf(v[4], sizeof(v[4]), "%zu", r->st.rejected);
     snprintf(v[5], sizeof(v[5]), "%zu", r->st.warnings);
-    const char *p[] = {v[0], rc < 0 ? "failed" : "ok", v[1], v[2], v[3], v[4], v[5],
-                       n->missing.data ? n->missing.data : "{}", rc < 0 ? e->code : NULL,
-                       rc < 0 ? e->message : NULL, r->summary_path[0] ? r->summary_path : NULL};
+    const char *p[] = {v[0],
+                       rc < 0 ? "failed" : "ok",
+                       v[1],
+                       v[2],
+                       v[3],
+                       v[4],
+                       v[5],
+                       n->missing.data ? n->missing.data : "{}",
+                       rc < 0 ? e->code : NULL,
+                       rc < 0 ? e->message : NULL,
+                       r->summary_path[0] ? r->summary_path : NULL};
     exec_params(n, run_end_sql, 11, p, "结束运行记录", NULL, &ignored);
 }
 
@@ -323,8 +333,8 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     if (rc == 0) {
         struct pipeline_opts o = {cli->settings.inbox, n.as_of, cli_today(), on_file, &n};
         rc = pipeline_ingest(n.conn, &cli->settings, &o, &r->st, e);
-        runlog_printf(&n.log, "ingest done: %zu files, %zu accepted, %zu rejected", r->st.files_seen,
-                      r->st.accepted, r->st.rejected);
+        runlog_printf(&n.log, "ingest done: %zu files, %zu accepted, %zu rejected",
+                      r->st.files_seen, r->st.accepted, r->st.rejected);
     }
     /* 3. rankings of the current month, quarter and year, and of the periods touched */
     if (rc == 0)

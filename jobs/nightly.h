@@ -18,17 +18,17 @@
 #define NIGHTLY_MAX_LISTED 200
 
 struct nightly_report {
-    long long run_id;           /* meta.run id, 0 when the database was not reached */
-    int as_of;                  /* yyyymmdd */
+    long long run_id; /* meta.run id, 0 when the database was not reached */
+    int as_of;        /* yyyymmdd */
     struct pipeline_stats st;
     struct pipeline_file rejected[NIGHTLY_MAX_LISTED]; /* name pointers are copied below */
     char rejected_names[NIGHTLY_MAX_LISTED][256];
     size_t nrejected;
-    char refreshed[32][10];     /* periods whose ranking changed and was stored anew */
+    char refreshed[32][10]; /* periods whose ranking changed and was stored anew */
     size_t nrefreshed;
-    size_t nexported;           /* periods exported (step 4) */
-    size_t nexport_changed;     /* of those, exports that changed published figures */
-    struct dbuf summary;        /* Chinese run summary (also written to runs/) */
+    size_t nexported;       /* periods exported (step 4) */
+    size_t nexport_changed; /* of those, exports that changed published figures */
+    struct dbuf summary;    /* Chinese run summary (also written to runs/) */
     char summary_path[BZ_PATH_MAX + 64];
 };
 

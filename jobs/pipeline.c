@@ -24,14 +24,14 @@ struct batch;
 
 /* The state of one inbox file while its submissions are handled. */
 struct file_run {
-    struct batch *batch;       /* the open batch it is loaded in */
-    size_t ndocs;              /* documents handed to on_document */
+    struct batch *batch; /* the open batch it is loaded in */
+    size_t ndocs;        /* documents handed to on_document */
     PGconn *conn;
     const struct settings *s;
     const struct pipeline_opts *o;
     struct pipeline_stats *st;
     struct inbox_file *f;
-    char sha256[65];           /* of the inbox file; "" when not archived */
+    char sha256[65]; /* of the inbox file; "" when not archived */
     struct pipeline_file res;
     struct dbuf rejected_text; /* receipts that go to quarantine with the file */
     struct transform_ctx tctx;
@@ -84,12 +84,12 @@ note_period(struct pipeline_stats *st, int year, int month)
  * batch merge (its outcome depends on it). */
 struct pending {
     struct file_run *fr;
-    size_t slot;           /* loader stage slot; NO_SLOT: rejected by transform */
-    size_t index;          /* position in the file */
-    char *member;          /* owned */
-    char *township_name;   /* owned; NULL when unknown */
+    size_t slot;         /* loader stage slot; NO_SLOT: rejected by transform */
+    size_t index;        /* position in the file */
+    char *member;        /* owned */
+    char *township_name; /* owned; NULL when unknown */
     char township_code[16];
-    char period[16];       /* "YYYY-MM" or "" */
+    char period[16]; /* "YYYY-MM" or "" */
     char sha256[65];
     long revision;
     int year, month;
@@ -105,13 +105,13 @@ struct batch {
     struct loader_townships *towns;     /* registry copy for transform */
     struct pending pending[PENDING_MAX];
     size_t npending;
-    struct dbuf synclist;               /* files written without fsync, NUL-separated */
+    struct dbuf synclist; /* files written without fsync, NUL-separated */
     size_t n;
     size_t submissions;
     struct timespec started;
-    struct pipeline_stats saved;        /* *st at BEGIN, restored when abandoned */
+    struct pipeline_stats saved; /* *st at BEGIN, restored when abandoned */
     PGconn *conn;
-    int open;                           /* a transaction is open */
+    int open; /* a transaction is open */
 };
 
 /* Remembers a file (and its folder) for the batch's sync. */
@@ -151,8 +151,7 @@ sync_batch(struct batch *b, struct bz_error *e)
 /* Renders, stores and writes one receipt; adds it to the quarantine text
  * when it is a rejection. */
 static int
-issue_receipt(struct file_run *fr, const struct receipt *r, int year, int month,
-              size_t index)
+issue_receipt(struct file_run *fr, const struct receipt *r, int year, int month, size_t index)
 {
     struct dbuf text, json;
     int rc;
@@ -167,17 +166,24 @@ issue_receipt(struct file_run *fr, const struct receipt *r, int year, int month,
         goto out;
     }
     if (fr->sha256[0] != '\0') {
-        struct loader_receipt lr = {fr->sha256, r->member, r->township_code, year, month,
-                                    r->revision, receipt_outcome_name(r->outcome), r->diags,
-                                    text.data, json.data};
+        struct loader_receipt lr = {fr->sha256,
+                                    r->member,
+                                    r->township_code,
+                                    year,
+                                    month,
+                                    r->revision,
+                                    receipt_outcome_name(r->outcome),
+                                    r->diags,
+                                    text.data,
+                                    json.data};
         rc = loader_stage_receipt(fr->batch->stage, &lr, fr->e);
         if (rc < 0)
             goto out;
     }
     /* made durable by the batch's sync before its COMMIT */
     char written[BZ_PATH_MAX];
-    rc = inbox_write_receipt_deferred(fr->s, fr->o->day, fr->f->name, index, text.data,
-                                      text.len, written, fr->e);
+    rc = inbox_write_receipt_deferred(fr->s, fr->o->day, fr->f->name, index, text.data, text.len,
+                                      written, fr->e);
     if (rc == 0)
         rc = sync_later(fr->batch, written, fr->e);
     if (rc == 0 && r->outcome == RECEIPT_REJECTED) {
@@ -217,8 +223,8 @@ judge(const struct loader_outcome *lo, long revision, struct diag_list *diags)
 }
 
 static void
-count(struct file_run *fr, enum receipt_outcome outcome, const struct diag_list *diags,
-      int year, int month)
+count(struct file_run *fr, enum receipt_outcome outcome, const struct diag_list *diags, int year,
+      int month)
 {
     fr->res.submissions++;
     fr->st->submissions++;
@@ -263,8 +269,9 @@ on_rollup(struct file_run *fr, const struct unpack_doc *doc)
     r.township_name = ro.county_name[0] ? ro.county_name : NULL;
     r.period = ro.period[0] ? ro.period : NULL;
     r.sha256 = doc->sha256;
-    r.outcome = ro.result == ROLLUP_ACCEPTED ? RECEIPT_ACCEPTED
-                : ro.result == ROLLUP_DUPLICATE ? RECEIPT_DUPLICATE : RECEIPT_REJECTED;
+    r.outcome = ro.result == ROLLUP_ACCEPTED    ? RECEIPT_ACCEPTED
+                : ro.result == ROLLUP_DUPLICATE ? RECEIPT_DUPLICATE
+                                                : RECEIPT_REJECTED;
     r.note = ro.result == ROLLUP_DUPLICATE ? "该县汇总（ADX）此前已接收" : NULL;
     r.diags = &diags;
     rc = issue_receipt(fr, &r, 0, 0, doc->index);
@@ -506,8 +513,7 @@ static void
 notify(const struct pipeline_opts *o, const struct file_run *fr, const struct pipeline_stats *st)
 {
     if (o->observer != NULL)
-        o->observer(&fr->res, st->files_taken + st->files_retry, st->files_seen,
-                    o->observer_arg);
+        o->observer(&fr->res, st->files_taken + st->files_retry, st->files_seen, o->observer_arg);
 }
 
 /* Gives a claimed file back to the inbox (else recovered at the next start). */
@@ -601,9 +607,8 @@ batch_open(PGconn *conn, struct batch *b, const struct pipeline_stats *st, struc
 }
 
 static struct file_run *
-file_run_new(PGconn *conn, struct batch *b, const struct settings *s,
-             const struct pipeline_opts *o, struct inbox_file *f, struct pipeline_stats *st,
-             struct bz_error *e)
+file_run_new(PGconn *conn, struct batch *b, const struct settings *s, const struct pipeline_opts *o,
+             struct inbox_file *f, struct pipeline_stats *st, struct bz_error *e)
 {
     struct file_run *fr = calloc(1, sizeof(*fr));
     if (fr == NULL)
@@ -632,8 +637,8 @@ take_file(struct file_run *fr)
     if (rc < 0)
         return rc;
     fr->res.name = fr->f->name;
-    rc = inbox_archive_deferred(fr->s, fr->f, fr->sha256, archive_path, sizeof(archive_path),
-                                fr->e);
+    rc =
+        inbox_archive_deferred(fr->s, fr->f, fr->sha256, archive_path, sizeof(archive_path), fr->e);
     if (rc == BZ_EINPUT) {
         fr->sha256[0] = '\0';
         rc = 0;

@@ -26,20 +26,20 @@ enum pipeline_file_state {
 
 /* What happened to one inbox file. */
 struct pipeline_file {
-    const char *name;        /* as in the inbox */
+    const char *name; /* as in the inbox */
     enum pipeline_file_state state;
-    size_t submissions;      /* found in the file */
+    size_t submissions; /* found in the file */
     size_t accepted, duplicates, rejected, warnings;
-    char codes[256];         /* the distinct error codes of its rejections, space-separated */
-    char first_error[512];   /* the first error message, for the run summary */
+    char codes[256];       /* the distinct error codes of its rejections, space-separated */
+    char first_error[512]; /* the first error message, for the run summary */
 };
 
 struct pipeline_stats {
-    size_t files_seen;       /* entries in the inbox when the run started */
-    size_t files_taken;      /* claimed and finished (any state but RETRY) */
+    size_t files_seen;  /* entries in the inbox when the run started */
+    size_t files_taken; /* claimed and finished (any state but RETRY) */
     size_t files_accepted, files_duplicate, files_rejected, files_retry;
     size_t submissions, accepted, duplicates, rejected, warnings;
-    char periods[64][8];     /* distinct "YYYY-MM" of accepted submissions, for the refresh */
+    char periods[64][8]; /* distinct "YYYY-MM" of accepted submissions, for the refresh */
     size_t nperiods;
 };
 
@@ -48,9 +48,9 @@ typedef void (*pipeline_observer)(const struct pipeline_file *f, size_t done, si
                                   void *arg);
 
 struct pipeline_opts {
-    const char *inbox;     /* folder to take files from */
-    const char *day;       /* "YYYY-MM-DD" run date: receipts/ and quarantine/ sub-folder */
-    int today;             /* yyyymmdd, for the period rule */
+    const char *inbox;          /* folder to take files from */
+    const char *day;            /* "YYYY-MM-DD" run date: receipts/ and quarantine/ sub-folder */
+    int today;                  /* yyyymmdd, for the period rule */
     pipeline_observer observer; /* may be NULL */
     void *observer_arg;
 };

@@ -13,8 +13,8 @@
 #include <stdio.h>
 
 struct runlog {
-    FILE *f;         /* NULL when the log could not be opened */
-    int syslog;      /* openlog() was called */
+    FILE *f;          /* NULL when the log could not be opened */
+    int syslog;       /* openlog() was called */
     long long run_id; /* prefixed to each line; 0 before the run has an id */
 };
 

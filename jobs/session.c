@@ -7,8 +7,8 @@
 int
 session_folders(const struct settings *s, struct bz_error *e)
 {
-    const char *dirs[] = {s->home, s->inbox, s->archive, s->quarantine, s->receipts, s->exports,
-                          s->runs};
+    const char *dirs[] = {s->home,     s->inbox,   s->archive, s->quarantine,
+                          s->receipts, s->exports, s->runs};
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
         int rc = inbox_mkdirs(dirs[i], e);
         if (rc < 0)

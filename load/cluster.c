@@ -37,8 +37,8 @@ static const char sql_create_db[] = "CREATE DATABASE bizenv";
 /* Every file name the module uses, derived from settings.pgdata. */
 struct paths {
     char pgdata[BZ_PATH_MAX];
-    char lock[BZ_PATH_MAX + 8];  /* <pgdata>.lock */
-    char log[BZ_PATH_MAX + 8];   /* <pgdata>.log */
+    char lock[BZ_PATH_MAX + 8]; /* <pgdata>.lock */
+    char log[BZ_PATH_MAX + 8];  /* <pgdata>.log */
     char parent[BZ_PATH_MAX];
     char sockdir[BZ_PATH_MAX];
 };
@@ -170,8 +170,9 @@ make_paths(const struct settings *s, struct paths *p, struct bz_error *e)
     if (s->pgdata[0] != '/')
         return cluster_fail(e, "内置数据库目录“%s”必须是绝对路径", s->pgdata);
     if (!path_is_safe(s->pgdata))
-        return cluster_fail(e, "内置数据库目录“%s”含有不允许的字符（引号、反斜杠、逗号、$、`或控制字符）",
-                            s->pgdata);
+        return cluster_fail(
+            e, "内置数据库目录“%s”含有不允许的字符（引号、反斜杠、逗号、$、`或控制字符）",
+            s->pgdata);
     bz_strlcpy_utf8(p->pgdata, s->pgdata, sizeof(p->pgdata));
     size_t n = strlen(p->pgdata);
     while (n > 1 && p->pgdata[n - 1] == '/')
@@ -253,8 +254,8 @@ child_exec(const struct runas *ra, int outfd, char *const argv[], char *const en
     closefrom(3);
     if (chdir("/") != 0)
         _exit(127);
-    if (ra->switch_user && (initgroups(ra->name, ra->gid) != 0 || setgid(ra->gid) != 0 ||
-                            setuid(ra->uid) != 0)) {
+    if (ra->switch_user &&
+        (initgroups(ra->name, ra->gid) != 0 || setgid(ra->gid) != 0 || setuid(ra->uid) != 0)) {
         dprintf(2, "bizenv: cannot switch to user %s: %s\n", ra->name, strerror(errno));
         _exit(126);
     }
@@ -508,12 +509,11 @@ ensure_include(const struct paths *p, struct bz_error *e)
 }
 
 static int
-initdb(const struct settings *s, const struct paths *p, const struct runas *ra,
-       struct bz_error *e)
+initdb(const struct settings *s, const struct paths *p, const struct runas *ra, struct bz_error *e)
 {
     char prog[BZ_PATH_MAX + 16], out[OUTPUT_CAP];
     snprintf(prog, sizeof(prog), "%s/initdb", s->pg_bindir);
-    char *argv[] = {prog, "-D", (char *)p->pgdata, "-U", "bizenv", "--auth=trust",
+    char *argv[] = {prog, "-D",   (char *)p->pgdata,  "-U", "bizenv", "--auth=trust",
                     "-E", "UTF8", "--locale=C.UTF-8", NULL};
 
     if (mkdir_p(p->pgdata, 0700) != 0) {
@@ -545,10 +545,11 @@ pg_ctl(const struct settings *s, const struct paths *p, const struct runas *ra, 
 {
     char prog[BZ_PATH_MAX + 16], out[OUTPUT_CAP];
     snprintf(prog, sizeof(prog), "%s/pg_ctl", s->pg_bindir);
-    char *start_argv[] = {prog, "start", "-D", (char *)p->pgdata, "-l", (char *)p->log,
-                          "-w", "-t", PGCTL_WAIT, "-s", NULL};
-    char *stop_argv[] = {prog, "stop", "-D", (char *)p->pgdata, "-m", "fast",
-                         "-w", "-t", PGCTL_WAIT, "-s", NULL};
+    char *start_argv[] = {prog,       "start",        "-D", (char *)p->pgdata,
+                          "-l",       (char *)p->log, "-w", "-t",
+                          PGCTL_WAIT, "-s",           NULL};
+    char *stop_argv[] = {prog,       "stop", "-D", (char *)p->pgdata, "-m", "fast", "-w", "-t",
+                         PGCTL_WAIT, "-s",   NULL};
 
     int rc = run_program(ra, start ? start_argv : stop_argv, out, sizeof(out));
     if (rc == 0)

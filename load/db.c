@@ -174,13 +174,15 @@ db_error(struct bz_error *e, PGconn *conn, const PGresult *res, const char *what
     const char *primary = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     const char *more = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
 
-    if (res != NULL && sqlstate == NULL && strstr(PQresultErrorMessage(res), "out of memory") != NULL)
-        bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "%s失败：内存不足", what); /* libpq's own allocation */
+    if (res != NULL && sqlstate == NULL &&
+        strstr(PQresultErrorMessage(res), "out of memory") != NULL)
+        bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "%s失败：内存不足",
+                     what); /* libpq's own allocation */
     else if (connection_lost(conn, res, sqlstate))
         bz_error_set(e, BZ_EDB, "E_DB_CONNECT", "%s失败：与数据库的连接已断开", what);
     else if (sqlstate != NULL && strcmp(sqlstate, "57014") == 0)
-        bz_error_set(e, BZ_ETIMEOUT, "E_TIMEOUT", "%s超时：语句执行时间超过上限（statement_timeout）",
-                     what);
+        bz_error_set(e, BZ_ETIMEOUT, "E_TIMEOUT",
+                     "%s超时：语句执行时间超过上限（statement_timeout）", what);
     else if (sqlstate != NULL && strcmp(sqlstate, "55P03") == 0)
         bz_error_set(e, BZ_ETIMEOUT, "E_TIMEOUT", "%s超时：等待锁超过上限（lock_timeout）", what);
     else

@@ -50,14 +50,12 @@ static const char copy_walk[] =
 static const char copy_problem[] =
     "COPY staging.problem (load_id, ord, problem_id, source, status, found, rectified,"
     " deadline, description) FROM STDIN";
-static const char copy_text_item[] =
-    "COPY staging.text_item (load_id, kind, ord, body) FROM STDIN";
+static const char copy_text_item[] = "COPY staging.text_item (load_id, kind, ord, body) FROM STDIN";
 static const char copy_attachment[] =
     "COPY staging.attachment (load_id, ord, name, size, sha256) FROM STDIN";
 static const char copy_diagnostic[] =
     "COPY staging.diagnostic (load_id, ord, code, line, path, message) FROM STDIN";
-static const char copy_registry[] =
-    "COPY staging.registry (load_id, line, code, name) FROM STDIN";
+static const char copy_registry[] = "COPY staging.registry (load_id, line, code, name) FROM STDIN";
 
 static const char *const text_kinds[SUBM_TEXT_KINDS] = {"mechanism", "difficulty", "next_step",
                                                         "suggestion"};
@@ -365,13 +363,12 @@ copy_table(PGconn *conn, const char *sql, const char *what, struct dbuf *b, int 
 
 static int
 stage_submission(PGconn *conn, int64_t id, const struct submission *s,
-                 const struct diag_list *warnings, const struct loader_meta *m,
-                 struct bz_error *e)
+                 const struct diag_list *warnings, const struct loader_meta *m, struct bz_error *e)
 {
     struct dbuf b;
     dbuf_init(&b, COPY_BUF_LIMIT);
-    int rc = copy_table(conn, copy_submission, "写入报表暂存表", &b,
-                        submission_row(&b, id, s, m), e);
+    int rc =
+        copy_table(conn, copy_submission, "写入报表暂存表", &b, submission_row(&b, id, s, m), e);
     if (rc == 0)
         rc = copy_table(conn, copy_window, "写入窗口暂存表", &b, list_rows(&b, id, s, 0), e);
     if (rc == 0)
@@ -383,8 +380,7 @@ stage_submission(PGconn *conn, int64_t id, const struct submission *s,
     if (rc == 0)
         rc = copy_table(conn, copy_text_item, "写入文字暂存表", &b, text_rows(&b, id, s), e);
     if (rc == 0)
-        rc = copy_table(conn, copy_attachment, "写入附件暂存表", &b,
-                        attachment_rows(&b, id, s), e);
+        rc = copy_table(conn, copy_attachment, "写入附件暂存表", &b, attachment_rows(&b, id, s), e);
     if (rc == 0)
         rc = copy_table(conn, copy_diagnostic, "写入警告暂存表", &b,
                         diagnostic_rows(&b, id, warnings), e);
@@ -509,8 +505,8 @@ loader_result_message(const struct loader_outcome *o, int64_t revision, char *bu
 /* A single statement as one unit (transaction or savepoint) under the
  * loader role. */
 static int
-exec_as_loader(PGconn *conn, const char *sql, int n, const char *const *params,
-               ExecStatusType want, const char *what, PGresult **keep, struct bz_error *e)
+exec_as_loader(PGconn *conn, const char *sql, int n, const char *const *params, ExecStatusType want,
+               const char *what, PGresult **keep, struct bz_error *e)
 {
     int nested;
     int rc = begin_unit(conn, &nested, e);
@@ -543,8 +539,7 @@ loader_record_file(PGconn *conn, const char *sha256, int64_t size, const char *o
 }
 
 int
-loader_store_receipt(PGconn *conn, const struct loader_receipt *r, int64_t *id,
-                     struct bz_error *e)
+loader_store_receipt(PGconn *conn, const struct loader_receipt *r, int64_t *id, struct bz_error *e)
 {
     char period[16], revision[32];
     const char *codes[64];
@@ -566,11 +561,16 @@ loader_store_receipt(PGconn *conn, const struct loader_receipt *r, int64_t *id,
         return buffer_error(rc, e);
     snprintf(period, sizeof(period), "%04d-%02d-01", r->year, r->month);
     snprintf(revision, sizeof(revision), "%" PRId64, r->revision);
-    const char *params[9] = {r->file_sha256, r->member ? r->member : "", r->township_code,
-                             r->year > 0 ? period : NULL, r->revision > 0 ? revision : NULL,
-                             r->outcome, arr.data, r->body, r->body_json};
-    rc = exec_as_loader(conn, sql_store_receipt, 9, params, PGRES_TUPLES_OK, "保存回执", &res,
-                        e);
+    const char *params[9] = {r->file_sha256,
+                             r->member ? r->member : "",
+                             r->township_code,
+                             r->year > 0 ? period : NULL,
+                             r->revision > 0 ? revision : NULL,
+                             r->outcome,
+                             arr.data,
+                             r->body,
+                             r->body_json};
+    rc = exec_as_loader(conn, sql_store_receipt, 9, params, PGRES_TUPLES_OK, "保存回执", &res, e);
     if (rc == 0 && id != NULL)
         *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
@@ -598,9 +598,9 @@ read_file(const char *path, struct dbuf *b, struct bz_error *e)
     while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
         rc = dbuf_add(b, chunk, n);
         if (rc == BZ_ELIMIT)
-            rc = bz_error_set(e, BZ_ELIMIT, "E_REGISTRY_FORMAT",
-                              "乡镇名录文件“%s”超过 %ld 字节上限", path,
-                              (long)LOADER_REGISTRY_MAX_BYTES);
+            rc =
+                bz_error_set(e, BZ_ELIMIT, "E_REGISTRY_FORMAT", "乡镇名录文件“%s”超过 %ld 字节上限",
+                             path, (long)LOADER_REGISTRY_MAX_BYTES);
         else if (rc < 0)
             rc = buffer_error(rc, e);
     }
@@ -713,12 +713,21 @@ loader_township_lookup(const char *code, const char **name, void *conn)
 
 /* Staged batches ----------------------------------------------------------- */
 
-enum { ST_SUBMISSION, ST_WINDOW, ST_LEADER, ST_WALK, ST_PROBLEM, ST_TEXT, ST_ATTACHMENT,
-       ST_DIAGNOSTIC, ST_TABLES };
+enum {
+    ST_SUBMISSION,
+    ST_WINDOW,
+    ST_LEADER,
+    ST_WALK,
+    ST_PROBLEM,
+    ST_TEXT,
+    ST_ATTACHMENT,
+    ST_DIAGNOSTIC,
+    ST_TABLES
+};
 
 static const char *const stage_copy_sql[ST_TABLES] = {
-    copy_submission, copy_window, copy_leader, copy_walk,
-    copy_problem, copy_text_item, copy_attachment, copy_diagnostic};
+    copy_submission, copy_window,    copy_leader,     copy_walk,
+    copy_problem,    copy_text_item, copy_attachment, copy_diagnostic};
 static const char *const stage_copy_what[ST_TABLES] = {
     "写入报表暂存表", "写入窗口暂存表", "写入领导暂存表", "写入走流程暂存表",
     "写入问题暂存表", "写入文字暂存表", "写入附件暂存表", "写入警告暂存表"};
@@ -736,9 +745,8 @@ static const char sql_load_ids[] =
     "SELECT nextval('staging.load_id_seq') FROM generate_series(1, $1::int)";
 static const char sql_merge_batch[] =
     "SELECT load_id, outcome, submission_id, current_revision FROM load.merge_batch($1::bigint[])";
-static const char sql_merge_batch_warnings[] =
-    "SELECT submission_id, code, line, path, message"
-    " FROM load.merge_batch_warnings($1::bigint[])";
+static const char sql_merge_batch_warnings[] = "SELECT submission_id, code, line, path, message"
+                                               " FROM load.merge_batch_warnings($1::bigint[])";
 
 /* load ids taken from the sequence per round trip */
 #define LOAD_ID_BLOCK 256
@@ -746,15 +754,15 @@ static const char sql_merge_batch_warnings[] =
 #define STAGE_FILES_MAX 4096
 
 struct loader_stage {
-    struct dbuf copy[ST_TABLES];  /* COPY rows per staging table */
-    struct dbuf receipts;         /* COPY rows for raw.receipt */
-    struct dbuf files[5];         /* array literals for raw.file, without braces */
+    struct dbuf copy[ST_TABLES]; /* COPY rows per staging table */
+    struct dbuf receipts;        /* COPY rows for raw.receipt */
+    struct dbuf files[5];        /* array literals for raw.file, without braces */
     size_t nfiles;
-    int64_t ids[LOADER_STAGE_MAX];       /* load id of each staged slot, in order */
+    int64_t ids[LOADER_STAGE_MAX]; /* load id of each staged slot, in order */
     struct loader_outcome out[LOADER_STAGE_MAX];
-    size_t n;                     /* staged submissions */
-    size_t merged;                /* of them, merged (outcomes valid) */
-    int64_t pool[LOAD_ID_BLOCK];  /* load ids reserved, not yet used */
+    size_t n;                    /* staged submissions */
+    size_t merged;               /* of them, merged (outcomes valid) */
+    int64_t pool[LOAD_ID_BLOCK]; /* load ids reserved, not yet used */
     size_t npool, pool_next;
 };
 
@@ -1043,8 +1051,8 @@ fetch_batch_warnings(PGconn *conn, struct loader_stage *st, size_t from, struct 
             goto out;
         }
         long line = PQgetisnull(res, r, 2) ? 0 : atol(PQgetvalue(res, r, 2));
-        if (diag_add(&st->out[slot].warnings, PQgetvalue(res, r, 1), line,
-                     PQgetvalue(res, r, 3), "%s", PQgetvalue(res, r, 4)) < 0) {
+        if (diag_add(&st->out[slot].warnings, PQgetvalue(res, r, 1), line, PQgetvalue(res, r, 3),
+                     "%s", PQgetvalue(res, r, 4)) < 0) {
             rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法记录装载警告");
             goto out;
         }
@@ -1086,8 +1094,7 @@ loader_stage_merge(PGconn *conn, struct loader_stage *st, struct bz_error *e)
         struct loader_outcome *o = &st->out[i];
         o->result = parse_result(PQgetvalue(res, r, 1));
         o->submission_id = PQgetisnull(res, r, 2) ? 0 : strtoll(PQgetvalue(res, r, 2), NULL, 10);
-        o->current_revision =
-            PQgetisnull(res, r, 3) ? 0 : strtoll(PQgetvalue(res, r, 3), NULL, 10);
+        o->current_revision = PQgetisnull(res, r, 3) ? 0 : strtoll(PQgetvalue(res, r, 3), NULL, 10);
     }
     rc = fetch_batch_warnings(conn, st, from, e);
     if (rc == 0)
@@ -1160,8 +1167,7 @@ loader_townships_load(PGconn *conn, struct loader_townships **out, struct bz_err
     }
     size_t n = (size_t)PQntuples(res);
     struct loader_townships *t = calloc(1, sizeof(*t));
-    if (t == NULL || n > TOWNSHIPS_MAX ||
-        (n > 0 && (t->v = calloc(n, sizeof(*t->v))) == NULL)) {
+    if (t == NULL || n > TOWNSHIPS_MAX || (n > 0 && (t->v = calloc(n, sizeof(*t->v))) == NULL)) {
         rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取乡镇名录");
         goto out;
     }

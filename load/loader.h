@@ -47,19 +47,19 @@ struct loader_meta {
 };
 
 enum loader_result {
-    LOADER_ACCEPTED,         /* stored as the new current revision */
-    LOADER_DUPLICATE,        /* this document is already stored; nothing changed */
-    LOADER_CONFLICT,         /* same revision already stored with other bytes (E_REVISION_CONFLICT) */
-    LOADER_STALE,            /* lower than the stored revision (E_REVISION_STALE) */
-    LOADER_UNKNOWN_TOWNSHIP  /* not an active registry township (E_TOWNSHIP_UNKNOWN) */
+    LOADER_ACCEPTED,  /* stored as the new current revision */
+    LOADER_DUPLICATE, /* this document is already stored; nothing changed */
+    LOADER_CONFLICT,  /* same revision already stored with other bytes (E_REVISION_CONFLICT) */
+    LOADER_STALE,     /* lower than the stored revision (E_REVISION_STALE) */
+    LOADER_UNKNOWN_TOWNSHIP /* not an active registry township (E_TOWNSHIP_UNKNOWN) */
 };
 
 struct loader_outcome {
     enum loader_result result;
-    int64_t submission_id;    /* facts.submission id: the new row, or for a duplicate
-                               * the stored one; 0 otherwise */
-    int64_t current_revision; /* highest stored revision of the township and month after
-                               * the load; 0 when none */
+    int64_t submission_id;     /* facts.submission id: the new row, or for a duplicate
+                                * the stored one; 0 otherwise */
+    int64_t current_revision;  /* highest stored revision of the township and month after
+                                * the load; 0 when none */
     struct diag_list warnings; /* warnings the merge added (W_PROBLEM_DISAPPEARED);
                                 * initialised by loader_load, freed by the caller with
                                 * diag_list_free, also on failure */
@@ -89,8 +89,7 @@ void loader_batch_rollback(PGconn *conn);
 
 /* The Chinese sentence for a non-accepted result's receipt (with the
  * revision to send next for a conflict), into buf. */
-void loader_result_message(const struct loader_outcome *o, int64_t revision, char *buf,
-                           size_t cap);
+void loader_result_message(const struct loader_outcome *o, int64_t revision, char *buf, size_t cap);
 
 /*
  * Records an inbox file in raw.file; a file already recorded (same sha256)
@@ -101,15 +100,15 @@ int loader_record_file(PGconn *conn, const char *sha256, int64_t size, const cha
 
 /* One receipt as stored in raw.receipt. */
 struct loader_receipt {
-    const char *file_sha256;   /* must be in raw.file */
-    const char *member;        /* NULL or "" for the file itself */
-    const char *township_code; /* NULL when unknown */
-    int year, month;           /* period; 0 when unknown */
-    int64_t revision;          /* 0 when unknown */
-    const char *outcome;       /* accepted, accepted_with_warnings, duplicate, rejected */
+    const char *file_sha256;       /* must be in raw.file */
+    const char *member;            /* NULL or "" for the file itself */
+    const char *township_code;     /* NULL when unknown */
+    int year, month;               /* period; 0 when unknown */
+    int64_t revision;              /* 0 when unknown */
+    const char *outcome;           /* accepted, accepted_with_warnings, duplicate, rejected */
     const struct diag_list *diags; /* its codes become raw.receipt.codes; may be NULL */
-    const char *body;          /* the Chinese text receipt */
-    const char *body_json;     /* the JSON receipt, or NULL */
+    const char *body;              /* the Chinese text receipt */
+    const char *body_json;         /* the JSON receipt, or NULL */
 };
 
 /* Inserts a receipt; sets *id (may be NULL). Returns 0 or BZ_EDB/BZ_ETIMEOUT. */
@@ -129,8 +128,8 @@ int loader_store_receipt(PGconn *conn, const struct loader_receipt *r, int64_t *
  */
 struct loader_stage;
 
-#define LOADER_STAGE_MAX 1000            /* submissions staged before a flush */
-#define LOADER_STAGE_BYTES (12u << 20)   /* buffered COPY bytes before a flush */
+#define LOADER_STAGE_MAX 1000          /* submissions staged before a flush */
+#define LOADER_STAGE_BYTES (12u << 20) /* buffered COPY bytes before a flush */
 
 /* Allocates an empty stage; NULL when out of memory. */
 struct loader_stage *loader_stage_new(void);

@@ -74,8 +74,8 @@ migrate_known(struct migrate_item *out, size_t cap, size_t *n, struct bz_error *
         hash_sha256_hex(f->data, f->len, it.sha256);
         /* embedded_files is sorted by path, so versions come in order */
         if (*n > 0 && out[*n - 1].version >= it.version)
-            return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE",
-                                "数据库升级脚本版本号 %03d 重复", it.version);
+            return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE", "数据库升级脚本版本号 %03d 重复",
+                                it.version);
         out[(*n)++] = it;
     }
     return 0;
@@ -120,9 +120,9 @@ check_applied(PGconn *conn, const struct migrate_item *known, size_t nknown,
         const char *sha = PQgetvalue(res, i, 1);
         const struct migrate_item *k = find_version(known, nknown, version);
         if (k == NULL) {
-            rc = bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE",
-                              "数据库结构版本 %03d 不为本程序所知，数据库可能由更新版本的 bizenv 建立",
-                              version);
+            rc = bz_error_set(
+                e, BZ_ECONFLICT, "E_DB_MIGRATE",
+                "数据库结构版本 %03d 不为本程序所知，数据库可能由更新版本的 bizenv 建立", version);
             goto out;
         }
         if (strcmp(k->sha256, sha) != 0) {
@@ -139,8 +139,7 @@ out:
 }
 
 int
-migrate_pending(PGconn *conn, struct migrate_item *out, size_t cap, size_t *n,
-                struct bz_error *e)
+migrate_pending(PGconn *conn, struct migrate_item *out, size_t cap, size_t *n, struct bz_error *e)
 {
     struct migrate_item known[MIGRATE_MAX];
     size_t nknown;

@@ -23,9 +23,9 @@
 #define MIGRATE_MAX 200 /* most migrations one binary may carry (the team uses 001..039 so far) */
 
 struct migrate_item {
-    int version;      /* NNN of sql/NNN_name.sql */
-    char name[64];    /* "name" of sql/NNN_name.sql, truncated to fit */
-    char sha256[65];  /* of the embedded file's bytes, lowercase hex */
+    int version;     /* NNN of sql/NNN_name.sql */
+    char name[64];   /* "name" of sql/NNN_name.sql, truncated to fit */
+    char sha256[65]; /* of the embedded file's bytes, lowercase hex */
 };
 
 /*

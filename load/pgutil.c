@@ -15,11 +15,20 @@ add_escaped(struct dbuf *b, const char *s)
     for (const char *p = s; *p != '\0'; p++) {
         const char *rep = NULL;
         switch (*p) {
-        case '\\': rep = "\\\\"; break;
-        case '\t': rep = "\\t"; break;
-        case '\n': rep = "\\n"; break;
-        case '\r': rep = "\\r"; break;
-        default: continue;
+        case '\\':
+            rep = "\\\\";
+            break;
+        case '\t':
+            rep = "\\t";
+            break;
+        case '\n':
+            rep = "\\n";
+            break;
+        case '\r':
+            rep = "\\r";
+            break;
+        default:
+            continue;
         }
         int rc = dbuf_add(b, run, (size_t)(p - run));
         if (rc == 0)
@@ -61,8 +70,7 @@ pgutil_copy_date(struct dbuf *b, int first, int32_t v)
         return rc;
     if (v == 0)
         return dbuf_adds(b, "\\N");
-    return dbuf_printf(b, "%04d-%02d-%02d", (int)(v / 10000), (int)(v / 100 % 100),
-                       (int)(v % 100));
+    return dbuf_printf(b, "%04d-%02d-%02d", (int)(v / 10000), (int)(v / 100 % 100), (int)(v % 100));
 }
 
 int

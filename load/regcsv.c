@@ -39,11 +39,17 @@ utf8_seq(const unsigned char *p, const unsigned char *end)
     if (c < 0x80)
         return 1;
     if (c >= 0xc2 && c <= 0xdf) {
-        n = 2; cp = c & 0x1f; min = 0x80;
+        n = 2;
+        cp = c & 0x1f;
+        min = 0x80;
     } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3; cp = c & 0x0f; min = 0x800;
+        n = 3;
+        cp = c & 0x0f;
+        min = 0x800;
     } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4; cp = c & 0x07; min = 0x10000;
+        n = 4;
+        cp = c & 0x07;
+        min = 0x10000;
     } else {
         return 0;
     }
@@ -111,8 +117,7 @@ at_record_end(struct cursor *c)
  * Returns 1 with the cursor past the line end, or BZ_EINPUT.
  */
 static int
-read_record(struct cursor *c, struct field f[2], int *nfields, const char *file,
-            struct bz_error *e)
+read_record(struct cursor *c, struct field f[2], int *nfields, const char *file, struct bz_error *e)
 {
     long start = c->line;
     *nfields = 0;
@@ -287,8 +292,7 @@ parse_rows(struct cursor *c, const char *file, struct regcsv *out, struct bz_err
 }
 
 int
-regcsv_parse(const char *data, size_t len, const char *file, struct regcsv *out,
-             struct bz_error *e)
+regcsv_parse(const char *data, size_t len, const char *file, struct regcsv *out, struct bz_error *e)
 {
     memset(out, 0, sizeof(*out));
     if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {

@@ -211,8 +211,7 @@ doc_limit(struct doc *d, long line, const char *message)
 }
 
 void
-doc_schema_error(struct doc *d, const char *name, const char *attr, long line,
-                 const char *message)
+doc_schema_error(struct doc *d, const char *name, const char *attr, long line, const char *message)
 {
     struct doc_schema_err se;
 
@@ -340,8 +339,7 @@ dedup(struct doc_pending **v, size_t n)
         struct doc_pending *p = v[i];
         struct doc_pending *prev = kept ? v[kept - 1] : NULL;
         int same_path = prev != NULL && strcmp(prev->path, p->path) == 0;
-        if (same_path && strcmp(prev->code, p->code) == 0 &&
-            strcmp(prev->message, p->message) == 0)
+        if (same_path && strcmp(prev->code, p->code) == 0 && strcmp(prev->message, p->message) == 0)
             continue;
         if (same_path && p->path[0] != '\0' && is_schema(p) && !is_schema(prev))
             continue;
@@ -398,9 +396,9 @@ doc_utf8_prev_len(const char *s, size_t n)
 int
 doc_is_space(uint32_t cp)
 {
-    return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 ||
-           cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
-           cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+    return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+           (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+           cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
 }
 
 const char *

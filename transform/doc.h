@@ -28,9 +28,9 @@
 struct doc_elem {
     const char *name; /* local name, owned by the reader's dictionary */
     long line;
-    uint32_t parent;  /* index in doc.elems, DOC_NO_ELEM for the root */
-    uint32_t pos;     /* 1-based position among same-name siblings, 0 when not counted */
-    int ours;         /* in the submission namespace */
+    uint32_t parent; /* index in doc.elems, DOC_NO_ELEM for the root */
+    uint32_t pos;    /* 1-based position among same-name siblings, 0 when not counted */
+    int ours;        /* in the submission namespace */
 };
 
 struct doc_frame {
@@ -63,9 +63,18 @@ struct doc_schema_err {
 };
 
 /* A repeated element's item plus the element it came from (for paths). */
-struct doc_window { struct subm_window v; uint32_t elem; };
-struct doc_leader { struct subm_leader v; uint32_t elem; };
-struct doc_walk { struct subm_walk v; uint32_t elem; };
+struct doc_window {
+    struct subm_window v;
+    uint32_t elem;
+};
+struct doc_leader {
+    struct subm_leader v;
+    uint32_t elem;
+};
+struct doc_walk {
+    struct subm_walk v;
+    uint32_t elem;
+};
 struct doc_problem {
     struct subm_problem v;
     uint32_t elem;
@@ -91,11 +100,11 @@ struct doc {
 
     struct doc_attr attrs[DOC_MAX_ATTRS]; /* of the element being started */
     size_t nattrs;
-    char *text;                           /* text of the innermost open element */
+    char *text; /* text of the innermost open element */
     size_t ntext, captext;
 
-    struct doc_vec pending;    /* struct doc_pending */
-    struct doc_vec schema;     /* struct doc_schema_err */
+    struct doc_vec pending; /* struct doc_pending */
+    struct doc_vec schema;  /* struct doc_schema_err */
     size_t seq;
 
     struct doc_vec windows, leaders, walks, problems; /* struct doc_window, ... */
@@ -135,8 +144,7 @@ void doc_diag(struct doc *d, const char *code, uint32_t elem, const char *attr, 
     ;
 
 /* Same, with an explicit line and path (for errors not tied to an element). */
-void doc_diag_at(struct doc *d, const char *code, long line, const char *path, const char *fmt,
-                 ...)
+void doc_diag_at(struct doc *d, const char *code, long line, const char *path, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 5, 6)))
 #endif

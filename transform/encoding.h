@@ -16,10 +16,10 @@
 struct encoding_result {
     const unsigned char *data; /* UTF-8 without BOM; points into the input or `owned` */
     size_t len;
-    unsigned char *owned;      /* malloc'd transcoded copy, or NULL */
-    int transcoded;            /* the declaration names a GB encoding: parse with IGNORE_ENC */
-    long line;                 /* on BZ_EINPUT: 1-based line of the offending byte, 0 if none */
-    char message[256];         /* on BZ_EINPUT: Chinese text for E_XML_ENCODING */
+    unsigned char *owned; /* malloc'd transcoded copy, or NULL */
+    int transcoded;       /* the declaration names a GB encoding: parse with IGNORE_ENC */
+    long line;            /* on BZ_EINPUT: 1-based line of the offending byte, 0 if none */
+    char message[256];    /* on BZ_EINPUT: Chinese text for E_XML_ENCODING */
 };
 
 /*

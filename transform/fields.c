@@ -42,8 +42,8 @@ quote_value(const char *s, size_t n, char *buf, size_t cap)
 }
 
 static int
-parse_count(struct doc *d, uint32_t e, const char *attr, const char *s, size_t n,
-            const char *label, int64_t *out)
+parse_count(struct doc *d, uint32_t e, const char *attr, const char *s, size_t n, const char *label,
+            int64_t *out)
 {
     char shown[64];
     int64_t v = 0;
@@ -190,8 +190,8 @@ on_sites(struct doc *d, uint32_t e)
 {
     d->sites_elem = e;
     d->have_sites_total = attr_count(d, e, "total", "站点总数", &d->out->sites_total);
-    d->have_sites_with = attr_count(d, e, "withWindow", "设窗口的站点数",
-                                    &d->out->sites_with_window);
+    d->have_sites_with =
+        attr_count(d, e, "withWindow", "设窗口的站点数", &d->out->sites_with_window);
 }
 
 static struct subm_count *
@@ -436,7 +436,7 @@ static void
 end_text(struct doc *d, uint32_t e, const char *s, size_t n)
 {
     static const char *const lists[SUBM_TEXT_KINDS] = {"mechanisms", "difficulties", "nextSteps",
-                                                        "suggestions"};
+                                                       "suggestions"};
     const char *parent = d->elems[d->elems[e].parent].name;
     for (int k = 0; k < SUBM_TEXT_KINDS; k++) {
         if (strcmp(parent, lists[k]) != 0)
@@ -484,7 +484,8 @@ find_handler(const struct doc *d, uint32_t e)
     if (!parent->ours)
         return NULL;
     for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
-        if (strcmp(handlers[i].name, el->name) == 0 && strcmp(handlers[i].parent, parent->name) == 0)
+        if (strcmp(handlers[i].name, el->name) == 0 &&
+            strcmp(handlers[i].parent, parent->name) == 0)
             return &handlers[i];
     return NULL;
 }

@@ -19,8 +19,8 @@
  * of the document go to d's diagnostics; returns finish's result, or
  * BZ_ENOMEM/BZ_EFAIL when the reader could not be set up.
  */
-int reader_run(struct doc *d, void *schema, const unsigned char *buf, size_t len,
-               int ignore_enc, int (*finish)(struct doc *d));
+int reader_run(struct doc *d, void *schema, const unsigned char *buf, size_t len, int ignore_enc,
+               int (*finish)(struct doc *d));
 
 /* Silent libxml2 handlers for use outside reader_run (transform_init). */
 void reader_silence(void);

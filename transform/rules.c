@@ -59,7 +59,8 @@ static void
 period(struct doc *d)
 {
     const struct submission *s = d->out;
-    int ty = (int)(d->ctx ? d->ctx->today / 10000 : 0), tm = (int)(d->ctx ? d->ctx->today / 100 % 100 : 0);
+    int ty = (int)(d->ctx ? d->ctx->today / 10000 : 0),
+        tm = (int)(d->ctx ? d->ctx->today / 100 % 100 : 0);
     if (!d->have_period || d->ctx == NULL || d->ctx->today <= 0)
         return;
     if (s->year * 12 + s->month > ty * 12 + tm)
@@ -76,8 +77,8 @@ figures(struct doc *d)
                  "设窗口的站点数 %lld 大于站点总数 %lld", (long long)s->sites_with_window,
                  (long long)s->sites_total);
     if (d->have_handled && d->have_evaluated && s->evaluated > s->handled)
-        doc_diag(d, "E_EVAL_EXCEEDS", d->evaluation_elem, "evaluated", "评价件数 %lld 大于办件量 %lld",
-                 (long long)s->evaluated, (long long)s->handled);
+        doc_diag(d, "E_EVAL_EXCEEDS", d->evaluation_elem, "evaluated",
+                 "评价件数 %lld 大于办件量 %lld", (long long)s->evaluated, (long long)s->handled);
     if (d->have_received && d->have_resolved && s->complaints_resolved > s->complaints_received)
         doc_diag(d, "E_COMPLAINTS_RESOLVED", d->complaints_elem, "resolved",
                  "办结投诉数 %lld 大于受理投诉数 %lld", (long long)s->complaints_resolved,
@@ -177,8 +178,8 @@ walk_refs(struct doc *d, const struct doc_walk *w, const struct idset *leaders,
         (w->v.date < period_first(d->out) || w->v.date > period_last(d->out))) {
         char date[16];
         fmt_date(w->v.date, date, sizeof(date));
-        doc_diag(d, "E_WALK_DATE", w->elem, "date", "走流程日期 %s 不在报送月份 %04d-%02d 内",
-                 date, d->out->year, d->out->month);
+        doc_diag(d, "E_WALK_DATE", w->elem, "date", "走流程日期 %s 不在报送月份 %04d-%02d 内", date,
+                 d->out->year, d->out->month);
     }
 }
 
@@ -200,7 +201,8 @@ problem_rectified(struct doc *d, const struct doc_problem *p, int32_t last)
         fmt_date(p->v.found, f, sizeof(f));
         fmt_date(last, l, sizeof(l));
         doc_diag(d, "E_PROBLEM_RECTIFIED_DATE", p->elem, "rectified",
-                 "整改日期 %s 不在发现日期 %s 与报送月份最后一天 %s 之间", r, p->v.found ? f : "（无）", l);
+                 "整改日期 %s 不在发现日期 %s 与报送月份最后一天 %s 之间", r,
+                 p->v.found ? f : "（无）", l);
     }
 }
 
@@ -210,9 +212,9 @@ problem_rules(struct doc *d, const struct doc_problem *p)
     char a[16], l[16];
     int32_t last = d->have_period ? period_last(d->out) : 0;
     const char *status = p->v.status;
-    int known = status != NULL && (strcmp(status, "open") == 0 ||
-                                    strcmp(status, "rectifying") == 0 ||
-                                    strcmp(status, "rectified") == 0);
+    int known =
+        status != NULL && (strcmp(status, "open") == 0 || strcmp(status, "rectifying") == 0 ||
+                           strcmp(status, "rectified") == 0);
     const char *id = p->v.id ? p->v.id : "";
 
     fmt_date(last, l, sizeof(l));

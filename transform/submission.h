@@ -40,9 +40,9 @@ struct subm_leader {
 };
 
 struct subm_walk {
-    const char *leader; /* leader id */
-    const char *window; /* window id */
-    int32_t date;       /* yyyymmdd */
+    const char *leader;    /* leader id */
+    const char *window;    /* window id */
+    int32_t date;          /* yyyymmdd */
     const char **problems; /* problem ids, nproblems entries */
     size_t nproblems;
     long line;
@@ -50,25 +50,30 @@ struct subm_walk {
 
 struct subm_problem {
     const char *id;
-    const char *source;  /* walk, supervision, complaint, other */
-    const char *status;  /* open, rectifying, rectified */
-    int32_t found;       /* yyyymmdd */
-    int32_t rectified;   /* yyyymmdd, 0 when absent */
-    int32_t deadline;    /* yyyymmdd, 0 when absent */
-    const char *text;    /* description, trimmed */
+    const char *source; /* walk, supervision, complaint, other */
+    const char *status; /* open, rectifying, rectified */
+    int32_t found;      /* yyyymmdd */
+    int32_t rectified;  /* yyyymmdd, 0 when absent */
+    int32_t deadline;   /* yyyymmdd, 0 when absent */
+    const char *text;   /* description, trimmed */
     long line;
 };
 
 struct subm_attachment {
-    const char *name;   /* entry name inside the package, UTF-8 */
-    int64_t size;       /* bytes */
-    char sha256[65];    /* lowercase hex */
+    const char *name; /* entry name inside the package, UTF-8 */
+    int64_t size;     /* bytes */
+    char sha256[65];  /* lowercase hex */
 };
 
 /* Free-text lists: mechanisms/document, difficulties/item, nextSteps/item,
  * suggestions/item. */
-enum subm_text_kind { SUBM_MECHANISM, SUBM_DIFFICULTY, SUBM_NEXT_STEP, SUBM_SUGGESTION,
-                      SUBM_TEXT_KINDS };
+enum subm_text_kind {
+    SUBM_MECHANISM,
+    SUBM_DIFFICULTY,
+    SUBM_NEXT_STEP,
+    SUBM_SUGGESTION,
+    SUBM_TEXT_KINDS
+};
 
 struct subm_text_list {
     const char **items;
@@ -79,12 +84,12 @@ struct submission {
     struct arena arena; /* owns every pointer below */
 
     /* identity */
-    char township_code[10];    /* 9 digits */
-    const char *township_name; /* as submitted */
+    char township_code[10];         /* 9 digits */
+    const char *township_name;      /* as submitted */
     const char *township_canonical; /* the registry's name; NULL when not looked up */
-    int year, month;           /* period */
-    int64_t revision;          /* >= 1 */
-    const char *submitted_at;  /* xs:dateTime with offset, as written */
+    int year, month;                /* period */
+    int64_t revision;               /* >= 1 */
+    const char *submitted_at;       /* xs:dateTime with offset, as written */
     const char *contact_name;
     const char *contact_phone; /* NULL when absent */
 
@@ -117,8 +122,8 @@ struct submission {
     /* where it came from (set by ingest, not by the parser) */
     struct subm_attachment *attachments;
     size_t nattachments;
-    char doc_sha256[65];    /* SHA-256 of the XML document bytes as received */
-    const char *member;     /* location inside the inbox file ("" for a bare XML) */
+    char doc_sha256[65]; /* SHA-256 of the XML document bytes as received */
+    const char *member;  /* location inside the inbox file ("" for a bare XML) */
 };
 
 /* Initialises an empty submission whose arena is capped at arena_limit bytes. */

@@ -174,8 +174,8 @@ operational(struct bz_error *e, int rc)
 
 int
 transform_document(const unsigned char *data, size_t len, const struct settings *s,
-                   const struct transform_ctx *ctx, struct submission *out,
-                   struct diag_list *diags, struct bz_error *e)
+                   const struct transform_ctx *ctx, struct submission *out, struct diag_list *diags,
+                   struct bz_error *e)
 {
     int rc = transform_init(e);
     if (rc < 0)

@@ -120,7 +120,8 @@ receipt_lists_errors_with_line_and_path(void **state)
     struct dbuf b;
     diag_list_init(&l, 10);
     dbuf_init(&b, 1 << 16);
-    diag_add(&l, "E_EVAL_EXCEEDS", 19, "/submission/evaluation/@evaluated", "评价件数 32 大于办件量 31");
+    diag_add(&l, "E_EVAL_EXCEEDS", 19, "/submission/evaluation/@evaluated",
+             "评价件数 32 大于办件量 31");
     diag_add(&l, "W_APPROX_COUNT", 14, "/submission/oneStop/consultations", "约数");
     struct receipt r = {0};
     r.file = "x.xml";

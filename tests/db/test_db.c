@@ -117,7 +117,8 @@ static void
 expect_setting(PGconn *conn, const char *name, const char *want)
 {
     const char *params[] = {name};
-    PGresult *res = PQexecParams(conn, "SELECT current_setting($1)", 1, NULL, params, NULL, NULL, 0);
+    PGresult *res =
+        PQexecParams(conn, "SELECT current_setting($1)", 1, NULL, params, NULL, NULL, 0);
     assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
     assert_string_equal(PQgetvalue(res, 0, 0), want);
     PQclear(res);

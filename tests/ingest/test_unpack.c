@@ -34,7 +34,7 @@ static char corpus[256];
 /* What the callback saw: copies, since the doc is valid only during the call. */
 struct seen {
     size_t calls;
-    int fail_at;               /* return -42 on this call (1-based), 0 = never */
+    int fail_at; /* return -42 on this call (1-based), 0 = never */
     char member[MAX_SEEN][128];
     size_t index[MAX_SEEN];
     size_t len[MAX_SEEN];
@@ -169,9 +169,8 @@ corpus_outcomes_match_manifest(void **state)
         }
         if (!ok) {
             bad++;
-            print_error("%s: want %s, got rc=%d first=%s ndocs=%zu calls=%zu e=%s %s\n", line,
-                        want, o.rc, first_code(&o), o.res.ndocs, o.seen.calls, o.e.code,
-                        o.e.detail);
+            print_error("%s: want %s, got rc=%d first=%s ndocs=%zu calls=%zu e=%s %s\n", line, want,
+                        o.rc, first_code(&o), o.res.ndocs, o.seen.calls, o.e.code, o.e.detail);
         }
         assert_int_equal(strlen(o.res.file_sha256), 64);
         diag_list_free(&o.diags);

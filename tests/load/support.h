@@ -133,8 +133,7 @@ arena_fmt(struct submission *s, const char *fmt, ...)
  * `doc` distinguishes documents: doc_sha256 is 64 copies of that hex digit.
  */
 static inline void
-fill_submission(struct submission *s, const char *code, int year, int month, int revision,
-                char doc)
+fill_submission(struct submission *s, const char *code, int year, int month, int revision, char doc)
 {
     submission_init(s, 1 << 20);
     memcpy(s->township_code, code, 10);
@@ -168,12 +167,13 @@ fill_submission(struct submission *s, const char *code, int year, int month, int
     s->walks = arena_alloc(&s->arena, sizeof(*s->walks));
     const char **ids = arena_alloc(&s->arena, sizeof(*ids));
     ids[0] = "P1";
-    s->walks[0] = (struct subm_walk){"L01", "W01", (int32_t)(year * 10000 + month * 100 + 3),
-                                     ids, 1, 14};
+    s->walks[0] =
+        (struct subm_walk){"L01", "W01", (int32_t)(year * 10000 + month * 100 + 3), ids, 1, 14};
     s->nproblems = 1;
     s->problems = arena_alloc(&s->arena, sizeof(*s->problems));
-    s->problems[0] = (struct subm_problem){"P1",  "walk", "open", (int32_t)(year * 10000 + month * 100 + 3),
-                                           0, 0, "窗口办事指南未更新", 15};
+    s->problems[0] = (struct subm_problem){
+        "P1", "walk", "open", (int32_t)(year * 10000 + month * 100 + 3), 0, 0, "窗口办事指南未更新",
+        15};
     const char **mech = arena_alloc(&s->arena, sizeof(*mech));
     mech[0] = "走流程工作制度";
     s->texts[SUBM_MECHANISM].items = mech;

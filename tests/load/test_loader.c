@@ -261,10 +261,11 @@ free_text_is_stored_byte_for_byte(void **state)
         assert_memory_equal(PQgetvalue(r, (int)i, 0), nasty[i], strlen(nasty[i]));
     }
     PQclear(r);
-    r = PQexec(s->conn, "SELECT p.description, p.problem_id, w.problem_ids[1],"
-                        " array_length(w.problem_ids, 1), win.name, sub.contact_phone"
-                        " FROM facts.problem p, facts.walk w, facts.window win, facts.submission sub"
-                        " WHERE win.window_id = 'W02'");
+    r = PQexec(s->conn,
+               "SELECT p.description, p.problem_id, w.problem_ids[1],"
+               " array_length(w.problem_ids, 1), win.name, sub.contact_phone"
+               " FROM facts.problem p, facts.walk w, facts.window win, facts.submission sub"
+               " WHERE win.window_id = 'W02'");
     assert_int_equal(PQntuples(r), 1);
     assert_string_equal(PQgetvalue(r, 0, 0), nasty[2]);
     assert_string_equal(PQgetvalue(r, 0, 1), nasty[3]);
@@ -342,18 +343,18 @@ warns_when_open_problem_disappears_from_next_month(void **state)
     sep2.problems = arena_alloc(&sep2.arena, 4 * sizeof(*sep2.problems));
     sep2.nproblems = 4;
     sep2.problems[0] = (struct subm_problem){"P1", "walk", "open", 20260903, 0, 0, "甲", 1};
-    sep2.problems[1] = (struct subm_problem){"P2", "supervision", "rectified", 20260904, 20260920,
-                                             0, "乙", 2};
-    sep2.problems[2] = (struct subm_problem){"P3", "complaint", "rectifying", 20260910, 0, 0, "丙",
-                                             3};
-    sep2.problems[3] = (struct subm_problem){"P5", "other", "rectified", 20260905, 20260925, 0,
-                                             "戊", 4};
+    sep2.problems[1] =
+        (struct subm_problem){"P2", "supervision", "rectified", 20260904, 20260920, 0, "乙", 2};
+    sep2.problems[2] =
+        (struct subm_problem){"P3", "complaint", "rectifying", 20260910, 0, 0, "丙", 3};
+    sep2.problems[3] =
+        (struct subm_problem){"P5", "other", "rectified", 20260905, 20260925, 0, "戊", 4};
 
     fill_submission(&oct, TOWNSHIP, 2026, 10, 1, 'c');
     oct.problems = arena_alloc(&oct.arena, 2 * sizeof(*oct.problems));
     oct.nproblems = 2;
-    oct.problems[0] = (struct subm_problem){"P3", "complaint", "rectified", 20260910, 20261008, 0,
-                                            "丙", 1};
+    oct.problems[0] =
+        (struct subm_problem){"P3", "complaint", "rectified", 20260910, 20261008, 0, "丙", 1};
     oct.problems[1] = (struct subm_problem){"P4", "walk", "open", 20261003, 0, 0, "丁", 2};
     oct.walks[0].problems[0] = "P4";
 
@@ -389,9 +390,8 @@ records_raw_file_once_and_stores_receipts(void **state)
     int64_t id = 0;
 
     bz_error_clear(&e);
-    assert_int_equal(loader_record_file(s->conn, FILE_SHA, 1234, "again.zip", 1790000100,
-                                        "archive/x", &e),
-                     0);
+    assert_int_equal(
+        loader_record_file(s->conn, FILE_SHA, 1234, "again.zip", 1790000100, "archive/x", &e), 0);
     assert_int_equal(scratch_long(s->conn, "SELECT count(*) FROM raw.file"), 1);
     assert_int_equal(scratch_long(s->conn, "SELECT count(*) FROM raw.file"
                                            " WHERE original_name = '539901101-2026-09.zip'"),
@@ -401,14 +401,23 @@ records_raw_file_once_and_stores_receipts(void **state)
     diag_add(&d, "W_RATE_MISMATCH", 3, "/submission/evaluation", "相差 1.2 个百分点");
     diag_add(&d, "W_APPROX_COUNT", 4, NULL, "约数");
     diag_add(&d, "W_RATE_MISMATCH", 5, NULL, "again");
-    struct loader_receipt r = {FILE_SHA, "a.xml", TOWNSHIP, 2026, 10, 2, "accepted_with_warnings",
-                               &d, "回执：已接收 '\\", "{\"outcome\":\"accepted_with_warnings\"}"};
+    struct loader_receipt r = {FILE_SHA,
+                               "a.xml",
+                               TOWNSHIP,
+                               2026,
+                               10,
+                               2,
+                               "accepted_with_warnings",
+                               &d,
+                               "回执：已接收 '\\",
+                               "{\"outcome\":\"accepted_with_warnings\"}"};
     assert_int_equal(loader_store_receipt(s->conn, &r, &id, &e), 0);
     assert_true(id > 0);
     struct loader_receipt rej = {FILE_SHA, NULL, NULL, 0, 0, 0, "rejected", NULL, "拒收", NULL};
     assert_int_equal(loader_store_receipt(s->conn, &rej, NULL, &e), 0);
-    PGresult *res = PQexec(s->conn, "SELECT codes::text, period, revision, body, body_json->>'outcome'"
-                                    " FROM raw.receipt ORDER BY id");
+    PGresult *res =
+        PQexec(s->conn, "SELECT codes::text, period, revision, body, body_json->>'outcome'"
+                        " FROM raw.receipt ORDER BY id");
     assert_int_equal(PQntuples(res), 2);
     assert_string_equal(PQgetvalue(res, 0, 0), "{W_RATE_MISMATCH,W_APPROX_COUNT}");
     assert_string_equal(PQgetvalue(res, 0, 1), "2026-10-01");

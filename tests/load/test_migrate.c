@@ -61,8 +61,8 @@ pending_lists_all_on_empty_database_and_none_after(void **state)
     assert_string_equal(items[1].name, "load");
     assert_int_equal((int)strlen(items[1].sha256), 64);
     /* listing changes nothing */
-    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM pg_namespace WHERE nspname = 'meta'"),
-                     0);
+    assert_int_equal(
+        scratch_long(s.conn, "SELECT count(*) FROM pg_namespace WHERE nspname = 'meta'"), 0);
 
     assert_int_equal(migrate_apply(s.conn, &applied, &e), 0);
     assert_int_equal(migrate_pending(s.conn, items, MIGRATE_MAX, &n, &e), 0);
@@ -170,11 +170,11 @@ failed_migration_is_rolled_back_and_not_recorded(void **state)
     assert_string_equal(e.code, "E_DB_MIGRATE");
     assert_int_equal(applied, 1);
     assert_int_equal(scratch_long(s.conn, "SELECT max(version) FROM meta.migration"), 1);
-    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM pg_namespace WHERE nspname = 'load'"),
-                     0);
+    assert_int_equal(
+        scratch_long(s.conn, "SELECT count(*) FROM pg_namespace WHERE nspname = 'load'"), 0);
     /* the connection is usable and the advisory lock was released */
-    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"),
-                     0);
+    assert_int_equal(
+        scratch_long(s.conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
     scratch_drop(&s);
 }
 

@@ -72,8 +72,8 @@ adds_renames_inactivates_and_reactivates_never_deleting(void **state)
     struct fixture *f = *state;
     PGconn *c = f->db.conn;
 
-    assert_stats(load_ok(f, "code,name\n539901101,示例乡\n539901102,东山镇\n539901103,西河乡\n"),
-                 3, 0, 0, 0, 0);
+    assert_stats(load_ok(f, "code,name\n539901101,示例乡\n539901102,东山镇\n539901103,西河乡\n"), 3,
+                 0, 0, 0, 0);
     assert_int_equal(scratch_long(c, "SELECT count(*) FROM ref.township WHERE active"), 3);
 
     assert_stats(load_ok(f, "code,name\n539901101,示例乡\n539901102,东山新镇\n539901103,西河乡\n"),
@@ -105,7 +105,8 @@ static void
 reads_bom_crlf_and_rfc4180_quotes(void **state)
 {
     struct fixture *f = *state;
-    assert_stats(load_ok(f, "\xef\xbb\xbf" "code,name\r\n539901101,\"示例乡, \"\"老街\"\"\"\r\n"
+    assert_stats(load_ok(f, "\xef\xbb\xbf"
+                            "code,name\r\n539901101,\"示例乡, \"\"老街\"\"\"\r\n"
                             "\r\n539901102, 东山镇 \r\n"),
                  2, 0, 0, 0, 0);
     PGresult *r = PQexec(f->db.conn, "SELECT name FROM ref.township ORDER BY code");
@@ -183,8 +184,7 @@ lookup_knows_only_active_townships(void **state)
     assert_string_equal(name, "示例乡");
     assert_int_equal(loader_township_lookup("539901102", &name, f->db.conn), 0);
     assert_int_equal(loader_township_lookup("539901999", &name, f->db.conn), 0);
-    assert_int_equal(loader_township_lookup("'; DROP TABLE ref.township;--", &name, f->db.conn),
-                     0);
+    assert_int_equal(loader_township_lookup("'; DROP TABLE ref.township;--", &name, f->db.conn), 0);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

@@ -8,19 +8,36 @@ struct row {
 };
 
 static const struct row rows[] = {
-    {"市场监管", "market"}, {"市场监督管理", "market"},
-    {"农业农村", "agri"}, {"农业", "agri"},
-    {"林业和草原", "forest"}, {"林草", "forest"}, {"林业", "forest"},
-    {"医保", "medins"}, {"医疗保障", "medins"},
-    {"社保", "social"}, {"社会保障", "social"}, {"人社", "social"},
-    {"退役军人", "veteran"}, {"退役军人服务", "veteran"},
-    {"城镇规划", "planning"}, {"规划建设", "planning"}, {"村镇规划", "planning"},
-    {"国土资源", "land"}, {"自然资源", "land"},
-    {"文化服务", "culture"}, {"文化", "culture"},
-    {"计生", "family"}, {"卫生计生", "family"}, {"计划生育", "family"},
+    {"市场监管", "market"},
+    {"市场监督管理", "market"},
+    {"农业农村", "agri"},
+    {"农业", "agri"},
+    {"林业和草原", "forest"},
+    {"林草", "forest"},
+    {"林业", "forest"},
+    {"医保", "medins"},
+    {"医疗保障", "medins"},
+    {"社保", "social"},
+    {"社会保障", "social"},
+    {"人社", "social"},
+    {"退役军人", "veteran"},
+    {"退役军人服务", "veteran"},
+    {"城镇规划", "planning"},
+    {"规划建设", "planning"},
+    {"村镇规划", "planning"},
+    {"国土资源", "land"},
+    {"自然资源", "land"},
+    {"文化服务", "culture"},
+    {"文化", "culture"},
+    {"计生", "family"},
+    {"卫生计生", "family"},
+    {"计划生育", "family"},
     {"民政", "civil"},
-    {"惠企政策\"一站式\"服务窗口", "onestop"}, {"惠企政策“一站式”服务窗口", "onestop"},
-    {"惠企政策一站式", "onestop"}, {"一站式服务窗口", "onestop"}, {"一站式", "onestop"},
+    {"惠企政策\"一站式\"服务窗口", "onestop"},
+    {"惠企政策“一站式”服务窗口", "onestop"},
+    {"惠企政策一站式", "onestop"},
+    {"一站式服务窗口", "onestop"},
+    {"一站式", "onestop"},
     {"其他", "other"},
 };
 
@@ -59,7 +76,7 @@ ignores_quote_marks_of_every_kind(void **state)
 {
     (void)state;
     static const char *const names[] = {
-        "惠企政策'一站式'服务窗口", "惠企政策‘一站式’服务窗口", "惠企政策「一站式」服务窗口",
+        "惠企政策'一站式'服务窗口",   "惠企政策‘一站式’服务窗口",   "惠企政策「一站式」服务窗口",
         "惠企政策『一站式』服务窗口", "惠企政策＂一站式＂服务窗口", "“一站式”",
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -93,7 +110,8 @@ keeps_submitted_name_verbatim(void **state)
 {
     (void)state;
     struct tx t;
-    char *doc = tx_edit("<window id=\"W05\">社保</window>", "<window id=\"W05\"> 「人社」窗口 </window>");
+    char *doc =
+        tx_edit("<window id=\"W05\">社保</window>", "<window id=\"W05\"> 「人社」窗口 </window>");
     tx_run(&t, doc);
     assert_int_equal(t.diags.nerrors, 0);
     assert_int_equal(tx_count(&t, "W_WINDOW_UNKNOWN"), 0);

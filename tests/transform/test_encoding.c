@@ -120,7 +120,8 @@ accepts_crlf_line_ends(void **state)
     tx_run(&t, crlf);
     assert_int_equal(t.diags.nerrors, 0);
     tx_expect(&t, "W_RATE_MISMATCH", 19, NULL);
-    assert_string_equal(t.s.texts[SUBM_DIFFICULTY].items[0], "思想上认识不到位：对优化营商环境的重视程度不够、服务意识不足。");
+    assert_string_equal(t.s.texts[SUBM_DIFFICULTY].items[0],
+                        "思想上认识不到位：对优化营商环境的重视程度不够、服务意识不足。");
     tx_done(&t);
     free(crlf);
     free(doc);

@@ -208,7 +208,8 @@ rejects_document_over_arena_cap(void **state)
     settings_defaults(&t.set, "/nonexistent");
     submission_init(&t.s, 8 * 1024); /* less than one arena block */
     diag_list_init(&t.diags, 100);
-    t.rc = transform_document((unsigned char *)doc, strlen(doc), &t.set, &ctx, &t.s, &t.diags, &t.e);
+    t.rc =
+        transform_document((unsigned char *)doc, strlen(doc), &t.set, &ctx, &t.s, &t.diags, &t.e);
     assert_int_equal(t.rc, 0);
     tx_expect(&t, "E_XML_LIMIT", 0, NULL);
     tx_done(&t);

@@ -188,8 +188,9 @@ static void
 rejects_open_problem_with_rectified_date(void **state)
 {
     (void)state;
-    check("status=\"rectified\" rectified=\"2026-10-30\"", "status=\"rectifying\" rectified=\"2026-10-30\"",
-          "E_PROBLEM_RECTIFIED_FORBIDDEN", 74, "/submission/problems/problem[3]/@rectified");
+    check("status=\"rectified\" rectified=\"2026-10-30\"",
+          "status=\"rectifying\" rectified=\"2026-10-30\"", "E_PROBLEM_RECTIFIED_FORBIDDEN", 74,
+          "/submission/problems/problem[3]/@rectified");
 }
 
 static void
@@ -262,8 +263,9 @@ static void
 warns_problem_open_past_deadline(void **state)
 {
     (void)state;
-    check("status=\"rectified\" rectified=\"2026-10-23\"", "status=\"open\" deadline=\"2026-10-25\"",
-          "W_PROBLEM_OVERDUE", 78, "/submission/problems/problem[7]/@deadline");
+    check("status=\"rectified\" rectified=\"2026-10-23\"",
+          "status=\"open\" deadline=\"2026-10-25\"", "W_PROBLEM_OVERDUE", 78,
+          "/submission/problems/problem[7]/@deadline");
 }
 
 static void

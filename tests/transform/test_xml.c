@@ -23,8 +23,9 @@ static void
 example_is_normalized(void **state)
 {
     (void)state;
-    static const char *const codes[] = {"market", "agri", "forest", "medins", "social", "veteran",
-                                        "planning", "land", "culture", "family", "civil", "onestop"};
+    static const char *const codes[] = {"market",  "agri",    "forest",   "medins",
+                                        "social",  "veteran", "planning", "land",
+                                        "culture", "family",  "civil",    "onestop"};
     struct tx t;
     char *doc = tx_example();
     tx_run(&t, doc);
@@ -144,9 +145,10 @@ ignores_schema_location_in_document(void **state)
 {
     (void)state;
     struct tx t;
-    char *doc = tx_edit("schemaVersion=\"1\"",
-                        "schemaVersion=\"1\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-                        "xsi:schemaLocation=\"urn:bizenv:submission:1 http://127.0.0.1:1/evil.xsd\"");
+    char *doc =
+        tx_edit("schemaVersion=\"1\"",
+                "schemaVersion=\"1\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+                "xsi:schemaLocation=\"urn:bizenv:submission:1 http://127.0.0.1:1/evil.xsd\"");
     tx_run(&t, doc);
     assert_int_equal(t.diags.nerrors, 0);
     tx_done(&t);
