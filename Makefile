@@ -46,7 +46,7 @@ UNIT_SRC := $(wildcard tests/*/test_*.c)
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
 TESTS_T := $(sort $(wildcard tests/*/*.t))
 
-.PHONY: all deps build run check test unit-build clean bench format fuzz fuzz-build
+.PHONY: all deps build run check test unit-build clean bench format fuzz fuzz-build valgrind
 
 all: build
 
@@ -115,6 +115,22 @@ fuzz: deps
 test: build unit-build
 	BIZENV_BIN=$(CURDIR)/$(BUILD)/bizenv BIZENV_VARIANT=$(VARIANT) CMOCKA_MESSAGE_OUTPUT=TAP \
 	  tests/lib/with-cluster prove --timer $(UNIT_BIN) $(TESTS_T)
+
+# The whole suite once more with the release build under valgrind
+# (tests/lib/valgrind-run): bizenv through BIZENV_BIN, the cmocka programs
+# through prove --exec; a few tests skip themselves (VARIANT=valgrind says
+# why). Any report in build/valgrind/logs fails the target, even from a run
+# whose exit status the test ignored.
+VG_LOGS := $(CURDIR)/build/valgrind/logs
+valgrind: deps
+	@$(MAKE) --no-print-directory build unit-build VARIANT=release
+	@rm -rf $(VG_LOGS) && mkdir -p $(VG_LOGS) && chmod 1777 $(VG_LOGS) # tests run bizenv as nobody too
+	BIZENV_BIN=$(CURDIR)/tests/lib/valgrind-bizenv BIZENV_VG_REAL=$(CURDIR)/build/release/bizenv \
+	  BIZENV_VG_LOGS=$(VG_LOGS) BIZENV_VARIANT=valgrind CMOCKA_MESSAGE_OUTPUT=TAP \
+	  tests/lib/with-cluster prove --timer --exec $(CURDIR)/tests/lib/valgrind-run \
+	  $(subst build/asan/,build/release/,$(UNIT_BIN)) $(TESTS_T)
+	@bad=$$(find $(VG_LOGS) -type f -size +0 | head -20); \
+	if [ -n "$$bad" ]; then for f in $$bad; do echo "== $$f"; head -40 $$f; done; exit 1; fi
 
 check: deps
 	$(MAKE) --no-print-directory test VARIANT=release

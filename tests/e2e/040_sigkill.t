@@ -3,6 +3,7 @@
 # database equals an uninterrupted run's, and every file is in exactly one
 # place (nothing lost, nothing loaded twice, nothing half-loaded).
 . "$(dirname "$0")/../lib/tap.sh"
+[ "${BIZENV_VARIANT:-release}" = valgrind ] && skip_all "a run killed at random points under valgrind proves nothing more and takes minutes"
 export BIZENV_TODAY=2026-11-28
 ROUNDS=${BIZENV_KILL_ROUNDS:-50}
 

@@ -4,6 +4,7 @@
 # error and an exit status (no signal), nothing is lost, and a rerun once
 # the fault is gone loads everything exactly once.
 . "$(dirname "$0")/../lib/tap.sh"
+[ "${BIZENV_VARIANT:-release}" = valgrind ] && skip_all "the fault shim (LD_PRELOAD) and valgrind both replace the same calls"
 [ "${BIZENV_VARIANT:-release}" = asan ] && skip_all "the fault shim is for the release build"
 SO=$(dirname "$BIZENV")/tests/fault/faultinj.so
 [ -f "$SO" ] || skip_all "fault shim not built (make unit-build)"

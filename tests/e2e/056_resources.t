@@ -7,6 +7,7 @@
 # exit status (never a signal). Then caps lowered with --set so that a file
 # needs more than allowed: a clear rejection or E_NOMEM, never a crash.
 . "$(dirname "$0")/../lib/tap.sh"
+[ "${BIZENV_VARIANT:-release}" = valgrind ] && skip_all "it would measure valgrind's memory and time, not bizenv's"
 [ "${BIZENV_VARIANT:-release}" = asan ] && skip_all "ASan's shadow memory is not the program's; release build only"
 [ -x /usr/bin/time ] || skip_all "GNU time (/usr/bin/time, Debian package time) not installed"
 export BIZENV_TODAY=2026-11-28

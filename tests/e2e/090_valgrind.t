@@ -3,6 +3,7 @@
 # and nightly; no invalid access, no definite or indirect leak.
 # (The ASan/UBSan build runs every other test; this is the release build.)
 . "$(dirname "$0")/../lib/tap.sh"
+[ "${BIZENV_VARIANT:-release}" = valgrind ] && skip_all "this test is a small valgrind pass of its own"
 [ "${BIZENV_VARIANT:-release}" = asan ] && skip_all "valgrind runs on the release build"
 command -v valgrind >/dev/null || skip_all "valgrind not installed"
 export BIZENV_TODAY=2026-11-28

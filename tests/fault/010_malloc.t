@@ -8,6 +8,7 @@
 # BIZENV_FAULT_STRIDE=k tries every kth N (default 8, about 60 s; 1 tries
 # every N, a few minutes).
 . "$(dirname "$0")/../lib/tap.sh"
+[ "${BIZENV_VARIANT:-release}" = valgrind ] && skip_all "the malloc shim and valgrind both replace the allocator"
 [ "${BIZENV_VARIANT:-release}" = asan ] && skip_all "the malloc shim replaces ASan's allocator; release build only"
 SO=$(dirname "$BIZENV")/tests/fault/faultinj.so
 [ -f "$SO" ] || skip_all "fault shim not built (make unit-build)"

@@ -4,7 +4,7 @@
 # run for a short time (BIZENV_FUZZ_SECONDS, default 20) from the seeds
 # without one. `make fuzz` runs them for FUZZ_SECONDS (default 600).
 . "$(dirname "$0")/../lib/tap.sh"
-[ "${BIZENV_VARIANT:-release}" = asan ] && skip_all "runs once, in the release pass (the harnesses carry their own ASan/UBSan)"
+[ "${BIZENV_VARIANT:-release}" != release ] && skip_all "runs once, in the release pass (the harnesses carry their own ASan/UBSan)"
 command -v clang-14 >/dev/null || skip_all "clang-14 not installed"
 SECS=${BIZENV_FUZZ_SECONDS:-20}
 cd "$TOP" || exit 1
