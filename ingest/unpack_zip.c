@@ -701,9 +701,10 @@ unpack_zip_read(struct unpack_run *r)
     locale_t old = utf8 != (locale_t)0 ? uselocale(utf8) : (locale_t)0;
 
     if (utf8 == (locale_t)0) {
-        /* without it every non-ASCII name would look unconvertible */
-        unpack_fail(r, errno == ENOMEM ? BZ_ENOMEM : BZ_EFAIL,
-                    errno == ENOMEM ? "E_NOMEM" : "E_INTERNAL", "newlocale C.UTF-8");
+        /* without it every non-ASCII name would look unconvertible; glibc
+         * 2.35+ builds C.UTF-8 in, so only memory can be missing (its
+         * errno is not always ENOMEM then) */
+        unpack_fail(r, BZ_ENOMEM, "E_NOMEM", "newlocale C.UTF-8");
         return;
     }
     memset(&z, 0, sizeof(z));
