@@ -135,6 +135,7 @@ valgrind: deps
 check: deps
 	$(MAKE) --no-print-directory test VARIANT=release
 	$(MAKE) --no-print-directory test VARIANT=asan
+	$(MAKE) --no-print-directory valgrind
 
 # deps first, then a fresh make: pkg-config's flags are read when the
 # Makefile is parsed, which on a fresh machine is before deps installed it.
