@@ -21,8 +21,12 @@ static const char run_end_sql[] =
     "$8::text[], $9, $10, $11)";
 static const char refresh_sql[] =
     "SELECT refreshed FROM report.refresh_ranking_if_changed($1, $2::date)";
-static const char unreported_sql[] = "SELECT code, name, status, months_reported, months_on_time "
-                                     "FROM report.ranking($1, $2::date) ORDER BY code";
+/* The last ended month's ranking, from its stored run (computed only when
+ * its inputs changed), so a quiet night does not rank all history again. */
+static const char unreported_sql[] =
+    "SELECT s.code, s.name, s.status, s.months_reported, s.months_on_time "
+    "FROM report.refresh_ranking_if_changed($1, $2::date) r "
+    "JOIN facts.ranking_snapshot s ON s.run_id = r.run_id ORDER BY s.code";
 
 struct night {
     struct cli *cli;
