@@ -227,55 +227,75 @@ submission_row(struct dbuf *b, int64_t load_id, const struct submission *s,
     return rc ? rc : pgutil_copy_end_row(b);
 }
 
+/* COPY rows of the submission's windows (staging.window). */
 static int
-list_rows(struct dbuf *b, int64_t id, const struct submission *s, int which)
+window_rows(struct dbuf *b, int64_t id, const struct submission *s)
 {
     int rc = 0;
-    if (which == 0) {
-        for (size_t i = 0; rc == 0 && i < s->nwindows; i++) {
-            const struct subm_window *w = &s->windows[i];
-            rc = pgutil_copy_int(b, 1, id);
-            rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
-            rc = rc ? rc : pgutil_copy_text(b, 0, w->id);
-            rc = rc ? rc : pgutil_copy_text(b, 0, w->name);
-            rc = rc ? rc : pgutil_copy_text(b, 0, w->catalog);
-            rc = rc ? rc : pgutil_copy_end_row(b);
-        }
-    } else if (which == 1) {
-        for (size_t i = 0; rc == 0 && i < s->nleaders; i++) {
-            const struct subm_leader *l = &s->leaders[i];
-            rc = pgutil_copy_int(b, 1, id);
-            rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
-            rc = rc ? rc : pgutil_copy_text(b, 0, l->id);
-            rc = rc ? rc : pgutil_copy_text(b, 0, l->role);
-            rc = rc ? rc : pgutil_copy_text(b, 0, l->title);
-            rc = rc ? rc : pgutil_copy_end_row(b);
-        }
-    } else if (which == 2) {
-        for (size_t i = 0; rc == 0 && i < s->nwalks; i++) {
-            const struct subm_walk *w = &s->walks[i];
-            rc = pgutil_copy_int(b, 1, id);
-            rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
-            rc = rc ? rc : pgutil_copy_text(b, 0, w->leader);
-            rc = rc ? rc : pgutil_copy_text(b, 0, w->window);
-            rc = rc ? rc : pgutil_copy_date(b, 0, w->date);
-            rc = rc ? rc : pgutil_copy_text_array(b, 0, w->problems, w->nproblems);
-            rc = rc ? rc : pgutil_copy_end_row(b);
-        }
-    } else {
-        for (size_t i = 0; rc == 0 && i < s->nproblems; i++) {
-            const struct subm_problem *p = &s->problems[i];
-            rc = pgutil_copy_int(b, 1, id);
-            rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
-            rc = rc ? rc : pgutil_copy_text(b, 0, p->id);
-            rc = rc ? rc : pgutil_copy_text(b, 0, p->source);
-            rc = rc ? rc : pgutil_copy_text(b, 0, p->status);
-            rc = rc ? rc : pgutil_copy_date(b, 0, p->found);
-            rc = rc ? rc : pgutil_copy_date(b, 0, p->rectified);
-            rc = rc ? rc : pgutil_copy_date(b, 0, p->deadline);
-            rc = rc ? rc : pgutil_copy_text(b, 0, p->text);
-            rc = rc ? rc : pgutil_copy_end_row(b);
-        }
+    for (size_t i = 0; rc == 0 && i < s->nwindows; i++) {
+        const struct subm_window *w = &s->windows[i];
+        rc = pgutil_copy_int(b, 1, id);
+        rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
+        rc = rc ? rc : pgutil_copy_text(b, 0, w->id);
+        rc = rc ? rc : pgutil_copy_text(b, 0, w->name);
+        rc = rc ? rc : pgutil_copy_text(b, 0, w->catalog);
+        rc = rc ? rc : pgutil_copy_end_row(b);
+    }
+    return rc;
+}
+
+/* COPY rows of the submission's leaders (staging.leader). */
+static int
+leader_rows(struct dbuf *b, int64_t id, const struct submission *s)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < s->nleaders; i++) {
+        const struct subm_leader *l = &s->leaders[i];
+        rc = pgutil_copy_int(b, 1, id);
+        rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
+        rc = rc ? rc : pgutil_copy_text(b, 0, l->id);
+        rc = rc ? rc : pgutil_copy_text(b, 0, l->role);
+        rc = rc ? rc : pgutil_copy_text(b, 0, l->title);
+        rc = rc ? rc : pgutil_copy_end_row(b);
+    }
+    return rc;
+}
+
+/* COPY rows of the submission's walks (staging.walk). */
+static int
+walk_rows(struct dbuf *b, int64_t id, const struct submission *s)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < s->nwalks; i++) {
+        const struct subm_walk *w = &s->walks[i];
+        rc = pgutil_copy_int(b, 1, id);
+        rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
+        rc = rc ? rc : pgutil_copy_text(b, 0, w->leader);
+        rc = rc ? rc : pgutil_copy_text(b, 0, w->window);
+        rc = rc ? rc : pgutil_copy_date(b, 0, w->date);
+        rc = rc ? rc : pgutil_copy_text_array(b, 0, w->problems, w->nproblems);
+        rc = rc ? rc : pgutil_copy_end_row(b);
+    }
+    return rc;
+}
+
+/* COPY rows of the submission's problems (staging.problem). */
+static int
+problem_rows(struct dbuf *b, int64_t id, const struct submission *s)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < s->nproblems; i++) {
+        const struct subm_problem *p = &s->problems[i];
+        rc = pgutil_copy_int(b, 1, id);
+        rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
+        rc = rc ? rc : pgutil_copy_text(b, 0, p->id);
+        rc = rc ? rc : pgutil_copy_text(b, 0, p->source);
+        rc = rc ? rc : pgutil_copy_text(b, 0, p->status);
+        rc = rc ? rc : pgutil_copy_date(b, 0, p->found);
+        rc = rc ? rc : pgutil_copy_date(b, 0, p->rectified);
+        rc = rc ? rc : pgutil_copy_date(b, 0, p->deadline);
+        rc = rc ? rc : pgutil_copy_text(b, 0, p->text);
+        rc = rc ? rc : pgutil_copy_end_row(b);
     }
     return rc;
 }
@@ -370,13 +390,13 @@ stage_submission(PGconn *conn, int64_t id, const struct submission *s,
     int rc =
         copy_table(conn, copy_submission, "写入报表暂存表", &b, submission_row(&b, id, s, m), e);
     if (rc == 0)
-        rc = copy_table(conn, copy_window, "写入窗口暂存表", &b, list_rows(&b, id, s, 0), e);
+        rc = copy_table(conn, copy_window, "写入窗口暂存表", &b, window_rows(&b, id, s), e);
     if (rc == 0)
-        rc = copy_table(conn, copy_leader, "写入领导暂存表", &b, list_rows(&b, id, s, 1), e);
+        rc = copy_table(conn, copy_leader, "写入领导暂存表", &b, leader_rows(&b, id, s), e);
     if (rc == 0)
-        rc = copy_table(conn, copy_walk, "写入走流程暂存表", &b, list_rows(&b, id, s, 2), e);
+        rc = copy_table(conn, copy_walk, "写入走流程暂存表", &b, walk_rows(&b, id, s), e);
     if (rc == 0)
-        rc = copy_table(conn, copy_problem, "写入问题暂存表", &b, list_rows(&b, id, s, 3), e);
+        rc = copy_table(conn, copy_problem, "写入问题暂存表", &b, problem_rows(&b, id, s), e);
     if (rc == 0)
         rc = copy_table(conn, copy_text_item, "写入文字暂存表", &b, text_rows(&b, id, s), e);
     if (rc == 0)
@@ -902,10 +922,10 @@ loader_stage_submission(PGconn *conn, struct loader_stage *st, const struct subm
     for (int t = 0; t < ST_TABLES; t++)
         mark[t] = st->copy[t].len;
     rc = submission_row(&st->copy[ST_SUBMISSION], id, s, meta);
-    rc = rc ? rc : list_rows(&st->copy[ST_WINDOW], id, s, 0);
-    rc = rc ? rc : list_rows(&st->copy[ST_LEADER], id, s, 1);
-    rc = rc ? rc : list_rows(&st->copy[ST_WALK], id, s, 2);
-    rc = rc ? rc : list_rows(&st->copy[ST_PROBLEM], id, s, 3);
+    rc = rc ? rc : window_rows(&st->copy[ST_WINDOW], id, s);
+    rc = rc ? rc : leader_rows(&st->copy[ST_LEADER], id, s);
+    rc = rc ? rc : walk_rows(&st->copy[ST_WALK], id, s);
+    rc = rc ? rc : problem_rows(&st->copy[ST_PROBLEM], id, s);
     rc = rc ? rc : text_rows(&st->copy[ST_TEXT], id, s);
     rc = rc ? rc : attachment_rows(&st->copy[ST_ATTACHMENT], id, s);
     rc = rc ? rc : diagnostic_rows(&st->copy[ST_DIAGNOSTIC], id, warnings);
