@@ -17,10 +17,12 @@
 
 static const char sql_has_role[] = "SELECT pg_has_role('bizenv_loader', 'MEMBER')";
 static const char sql_next_load[] = "SELECT nextval('staging.load_id_seq')";
-static const char sql_merge[] =
-    "SELECT outcome, submission_id, current_revision FROM load.merge_submission($1::bigint)";
+/* A single load goes through the batch merge too (a batch of one), so the
+ * revision rules the tests exercise are the ones every night runs. */
+static const char sql_merge[] = "SELECT outcome, submission_id, current_revision"
+                                " FROM load.merge_batch(ARRAY[$1::bigint])";
 static const char sql_merge_warnings[] =
-    "SELECT code, line, path, message FROM load.merge_warnings($1::bigint)";
+    "SELECT code, line, path, message FROM load.merge_batch_warnings(ARRAY[$1::bigint])";
 static const char sql_record_file[] =
     "INSERT INTO raw.file (sha256, size, original_name, received_at, archive_path)"
     " VALUES ($1, $2::bigint, $3, to_timestamp($4::bigint), $5)"
