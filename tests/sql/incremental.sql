@@ -1,0 +1,131 @@
+-- report.refresh_ranking_if_changed: a stored ranking is kept when nothing
+-- it counts changed, recomputed for the changed townships only when the rest
+-- of its inputs are the same, and always equal to report.ranking.
+BEGIN;
+\ir lib/fixture.psql
+SELECT plan(24);
+
+SELECT test.town('539901101', '示例乡'), test.town('539901102', '东山镇'),
+       test.town('539901103', '西河乡'), test.town('539901104', '南坪镇');
+SELECT test.seed_example();
+SELECT test.sub('539901102', '2026-10', 10, 9, ARRAY['market', 'agri'], ARRAY['L01'],
+                ARRAY['L01@W01'], ARRAY['P1 2026-10-02', 'P2 2026-10-03 2026-10-09']);
+SELECT test.sub('539901103', '2026-09', 20, 20, ARRAY['market'], ARRAY['L01'],
+                ARRAY['L01@W01'], ARRAY['P7 2026-09-12']);
+SELECT test.sub('539901103', '2026-10', 10, 8, ARRAY['market', 'agri'], ARRAY['L01'],
+                ARRAY['L01@W01', 'L01@W02'], ARRAY['P7 2026-09-12']);
+
+-- Whether stored run r has exactly the rows report.ranking(P, D) returns.
+CREATE FUNCTION test.equals_full(r bigint, p text, d date) RETURNS boolean LANGUAGE sql AS $$
+    SELECT NOT EXISTS (
+        (SELECT s.code, s.name, s.service_rate, s.completion_rate, s.walk_coverage,
+                s.leader_participation, s.composite, s.composite_rank, s.service_rank,
+                s.completion_rank, s.coverage_rank, s.status, s.missing_months, s.months_reported,
+                s.months_expected, s.reporting_rate, s.on_time_rate, s.handled, s.evaluated, s.due,
+                s.done, s.windows_walked, s.windows_listed, s.leaders_walked, s.leaders_listed,
+                s.months_present, s.months_on_time
+           FROM facts.ranking_snapshot s WHERE s.run_id = r
+         EXCEPT
+         SELECT k.code, k.name, k.service_rate, k.completion_rate, k.walk_coverage,
+                k.leader_participation, k.composite, k.composite_rank, k.service_rank,
+                k.completion_rank, k.coverage_rank, k.status, k.missing_months, k.months_reported,
+                k.months_expected, k.reporting_rate, k.on_time_rate, k.handled, k.evaluated, k.due,
+                k.done, k.windows_walked, k.windows_listed, k.leaders_walked, k.leaders_listed,
+                k.months_present, k.months_on_time
+           FROM report.ranking(p, d) k)
+        UNION ALL
+        (SELECT k.code, k.name, k.service_rate, k.completion_rate, k.walk_coverage,
+                k.leader_participation, k.composite, k.composite_rank, k.service_rank,
+                k.completion_rank, k.coverage_rank, k.status, k.missing_months, k.months_reported,
+                k.months_expected, k.reporting_rate, k.on_time_rate, k.handled, k.evaluated, k.due,
+                k.done, k.windows_walked, k.windows_listed, k.leaders_walked, k.leaders_listed,
+                k.months_present, k.months_on_time
+           FROM report.ranking(p, d) k
+         EXCEPT
+         SELECT s.code, s.name, s.service_rate, s.completion_rate, s.walk_coverage,
+                s.leader_participation, s.composite, s.composite_rank, s.service_rank,
+                s.completion_rank, s.coverage_rank, s.status, s.missing_months, s.months_reported,
+                s.months_expected, s.reporting_rate, s.on_time_rate, s.handled, s.evaluated, s.due,
+                s.done, s.windows_walked, s.windows_listed, s.leaders_walked, s.leaders_listed,
+                s.months_present, s.months_on_time
+           FROM facts.ranking_snapshot s WHERE s.run_id = r))
+$$;
+CREATE TABLE test.r (step text PRIMARY KEY, run_id bigint, refreshed boolean);
+CREATE FUNCTION test.refresh(step text, p text, d date) RETURNS boolean LANGUAGE sql AS $$
+    INSERT INTO test.r SELECT step, x.run_id, x.refreshed FROM report.refresh_ranking_if_changed(p, d) x
+    RETURNING refreshed
+$$;
+CREATE FUNCTION test.run(step text) RETURNS bigint LANGUAGE sql AS $$
+    SELECT r.run_id FROM test.r r WHERE r.step = $1
+$$;
+
+-- The first ranking of a period is computed in full.
+SELECT ok(test.refresh('first', '2026-Q4', '2026-11-30'), 'the first refresh computes a ranking');
+SELECT ok(test.equals_full(test.run('first'), '2026-Q4', '2026-11-30'), 'and stores report.ranking''s rows');
+SELECT is((SELECT r.max_submission_id FROM facts.ranking_run r WHERE r.id = test.run('first')),
+          (SELECT max(s.id) FROM facts.submission s), 'it remembers the highest submission id');
+
+-- Nothing changed: kept.
+SELECT ok(NOT test.refresh('quiet', '2026-Q4', '2026-11-30'), 'nothing changed: not refreshed');
+SELECT is(test.run('quiet'), test.run('first'), 'the stored ranking is returned');
+SELECT ok(NOT test.refresh('next day', '2026-Q4', '2026-12-01'::date - 2),
+          'a later as-of date with the same ended months and nothing new: kept');
+
+-- A new revision of one township: only that township is recomputed.
+-- Marking an unchanged township's stored row shows it is carried over.
+UPDATE facts.ranking_snapshot SET leaders_listed = 99
+ WHERE run_id = test.run('first') AND code = '539901101';
+SELECT test.sub('539901102', '2026-10', 10, 10, ARRAY['market', 'agri'], ARRAY['L01'],
+                ARRAY['L01@W01', 'L01@W02'], ARRAY['P1 2026-10-02 2026-10-20', 'P2 2026-10-03 2026-10-09'],
+                2, '2026-11-06 09:00+08');
+SELECT ok(test.refresh('revision', '2026-Q4', '2026-11-30'), 'a new revision refreshes the ranking');
+SELECT is((SELECT s.leaders_listed FROM facts.ranking_snapshot s
+            WHERE s.run_id = test.run('revision') AND s.code = '539901101'), 99::bigint,
+          'an unchanged township''s figures are taken from the stored ranking');
+UPDATE facts.ranking_snapshot SET leaders_listed = 10
+ WHERE run_id IN (test.run('first'), test.run('revision')) AND code = '539901101';
+SELECT ok(test.equals_full(test.run('revision'), '2026-Q4', '2026-11-30'),
+          'the incremental ranking equals the full one (figures, ranks, order of ties)');
+SELECT is((SELECT s.service_rank FROM facts.ranking_snapshot s
+            WHERE s.run_id = test.run('revision') AND s.code = '539901102'), 1,
+          'the changed township''s rank moved (10/10 is now first)');
+
+-- A month of the ledger before P (September) changes the township's due.
+SELECT test.sub('539901103', '2026-09', 20, 20, ARRAY['market'], ARRAY['L01'],
+                ARRAY['L01@W01'], ARRAY['P7 2026-09-12', 'P8 2026-09-14'], 2, '2026-11-07 09:00+08');
+SELECT ok(test.refresh('ledger', '2026-Q4', '2026-11-30'), 'a revision of a month before P refreshes P');
+SELECT ok(test.equals_full(test.run('ledger'), '2026-Q4', '2026-11-30'), 'and equals the full ranking');
+
+-- A submission received after the as-of date is not counted, then is.
+SELECT test.sub('539901104', '2026-10', 5, 5, ARRAY['market'], ARRAY['L01'], ARRAY['L01@W01'],
+                '{}', 1, '2026-11-29 09:00+08');
+SELECT ok(NOT test.refresh('future', '2026-Q4', '2026-11-28'),
+          'a submission received after the as-of date changes nothing');
+SELECT ok(test.refresh('later', '2026-Q4', '2026-11-30'), 'as of after its receipt it is counted');
+SELECT ok(test.equals_full(test.run('later'), '2026-Q4', '2026-11-30'), 'and equals the full ranking');
+SELECT is((SELECT s.status FROM facts.ranking_snapshot s
+            WHERE s.run_id = test.run('later') AND s.code = '539901104'), '已报送',
+          '南坪镇 is now ranked');
+
+-- Back to an earlier as-of date: what was received since is not counted.
+SELECT ok(test.refresh('earlier', '2026-Q4', '2026-11-06'), 'an earlier as-of date refreshes');
+SELECT ok(test.equals_full(test.run('earlier'), '2026-Q4', '2026-11-06'),
+          'and equals the full ranking as of that date (revisions received after it dropped)');
+
+-- Weights, registry: everything recomputed, still equal.
+UPDATE ref.weight SET weight = 2 WHERE figure = 'coverage';
+SELECT ok(test.refresh('weights', '2026-Q4', '2026-12-20'), 'changed weights refresh the ranking');
+SELECT ok(test.equals_full(test.run('weights'), '2026-Q4', '2026-12-20'), 'and it equals the full ranking');
+SELECT test.town('539901105', '北岭乡');
+SELECT ok(test.refresh('registry', '2026-Q4', '2026-12-20'), 'a new township refreshes the ranking');
+SELECT ok(test.equals_full(test.run('registry'), '2026-Q4', '2026-12-20'),
+          'and it equals the full ranking (北岭乡 未报送)');
+
+-- The three rankings read the same figures: ranking = rank_figures(figures).
+SELECT ok(test.equals_full(report.refresh_ranking('2026', '2026-12-20'), '2026', '2026-12-20'),
+          'report.refresh_ranking stores report.ranking''s rows');
+SELECT is((SELECT count(*) FROM report.township_figures('2026-Q4', '2026-12-20', ARRAY['539901102'])),
+          1::bigint, 'township_figures with codes computes only those townships');
+
+SELECT * FROM finish();
+ROLLBACK;
