@@ -123,21 +123,25 @@ COMMENT ON FUNCTION report.rank_figures(report.figure[], numeric, numeric, numer
 -- township listed or, with codes, only for those.
 CREATE FUNCTION report.township_figures(period text, as_of date, codes text[] DEFAULT NULL)
 RETURNS SETOF report.figure
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET jit = off   -- see report.ranking in 020
-AS $$
-SELECT report.period_bounds($1);
+AS $f$
+DECLARE
+    d date := coalesce(as_of, (now() AT TIME ZONE 'Asia/Shanghai')::date);
+    b record;
+BEGIN
+    SELECT x.first_day, x.last_day, x.months INTO b FROM report.period_bounds(period) x;
+    -- Planned for these values each time (EXECUTE): one township's figures
+    -- read its own rows through the indexes, a whole year scans.
+    RETURN QUERY EXECUTE $q$
 WITH
-p AS (SELECT b.first_day AS s, b.last_day AS e, b.months FROM report.period_bounds($1) b),
-d AS (SELECT x.as_of, report.as_of_cutoff(x.as_of) AS cut
-      FROM (SELECT coalesce($2, (now() AT TIME ZONE 'Asia/Shanghai')::date) AS as_of) x),
 counted AS (   -- submissions received by the end of D for months up to e
     SELECT s.id, s.township_code, s.period, s.revision,
            min(s.received_at) OVER (PARTITION BY s.township_code, s.period) AS first_received_at
-    FROM facts.submission s, p, d
-    WHERE s.received_at < d.cut AND s.period <= p.e
-      AND ($3 IS NULL OR s.township_code = ANY ($3))
+    FROM facts.submission s
+    WHERE s.received_at < $4 AND s.period <= $2
+      AND ($6::text[] IS NULL OR s.township_code = ANY ($6))
 ),
 cur_all AS (   -- current revisions of every month up to e (the problem ledger)
     SELECT DISTINCT ON (c.township_code, c.period)
@@ -145,15 +149,15 @@ cur_all AS (   -- current revisions of every month up to e (the problem ledger)
     FROM counted c
     ORDER BY c.township_code, c.period, c.revision DESC
 ),
-cur AS (SELECT c.* FROM cur_all c, p WHERE c.period = ANY (p.months)),
+cur AS (SELECT c.* FROM cur_all c WHERE c.period = ANY ($3)),
 towns AS (
     SELECT t.code, t.name FROM ref.township t
-    WHERE ($3 IS NULL OR t.code = ANY ($3))
+    WHERE ($6::text[] IS NULL OR t.code = ANY ($6))
       AND (t.active OR EXISTS (SELECT 1 FROM cur c WHERE c.township_code = t.code))
 ),
 expected AS MATERIALIZED (   -- ended months of P, with their on-time deadline
-    SELECT x.m, report.deadline(x.m) AS deadline FROM p, d, unnest(p.months) AS x(m)
-    WHERE (x.m + interval '1 month')::date <= d.as_of
+    SELECT x.m, report.deadline(x.m) AS deadline FROM unnest($3) AS x(m)
+    WHERE (x.m + interval '1 month')::date <= $5
 ),
 month_state AS (
     SELECT t.code, x.m, c.submission_id IS NOT NULL AS present,
@@ -184,9 +188,9 @@ ledger AS (    -- each problem as last seen in a month <= e
 ),
 completion AS (
     SELECT l.code,
-           count(*) FILTER (WHERE l.found <= p.e AND (l.rectified IS NULL OR l.rectified >= p.s)) AS due,
-           count(*) FILTER (WHERE l.found <= p.e AND l.rectified >= p.s AND l.rectified <= p.e) AS done
-    FROM ledger l, p GROUP BY l.code
+           count(*) FILTER (WHERE l.found <= $2 AND (l.rectified IS NULL OR l.rectified >= $1)) AS due,
+           count(*) FILTER (WHERE l.found <= $2 AND l.rectified >= $1 AND l.rectified <= $2) AS done
+    FROM ledger l GROUP BY l.code
 ),
 win AS (       -- window keys: a window mapped to 'other' by its own name
     SELECT c.township_code AS code, w.submission_id, w.window_id,
@@ -245,7 +249,10 @@ SELECT f.code, f.name,
        f.present, f.on_time
 FROM figures f
 ORDER BY f.code
-$$;
+$q$
+    USING b.first_day, b.last_day, b.months, report.as_of_cutoff(d), d, codes;
+END
+$f$;
 COMMENT ON FUNCTION report.township_figures(text, date, text[]) IS
     '各乡镇在期间内截至某日的数字（未排名）；codes 非空时只算这些乡镇';
 
