@@ -148,7 +148,7 @@ scan_dir(const char *dir, int claimed, size_t max, struct inbox_file **files, si
             continue;
         if (claimed && (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0))
             continue;
-        if (strlen(de->d_name) >= sizeof((*files)->name) || *n >= max)
+        if (strlen(de->d_name) > INBOX_NAME_MAX || *n >= max)
             continue; /* left for a later run (or, for an over-long name, for a person) */
         if (*n == *cap) {
             size_t ncap = *cap ? *cap * 2 : 64;
@@ -161,15 +161,23 @@ scan_dir(const char *dir, int claimed, size_t max, struct inbox_file **files, si
             *cap = ncap;
         }
         struct inbox_file *f = &(*files)[*n];
+        char path[BZ_PATH_MAX];
         memset(f, 0, sizeof(*f));
-        memcpy(f->name, de->d_name, strlen(de->d_name) + 1);
-        if (join(f->path, sizeof(f->path), dir, de->d_name, e) < 0) {
+        if (join(path, sizeof(path), dir, de->d_name, e) < 0) {
             rc = e->status;
             break;
         }
         struct stat st;
-        if (lstat(f->path, &st) < 0)
+        if (lstat(path, &st) < 0)
             continue; /* vanished meanwhile */
+        f->name = strdup(de->d_name);
+        f->path = strdup(path);
+        if (f->name == NULL || f->path == NULL) {
+            free(f->name);
+            free(f->path);
+            rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+            break;
+        }
         f->mtime = st.st_mtim;
         f->regular = S_ISREG(st.st_mode);
         f->size = f->regular ? (int64_t)st.st_size : 0;
@@ -192,13 +200,44 @@ inbox_scan(const char *inbox, size_t max, struct inbox_file **files, size_t *n, 
     if (rc == 0)
         rc = scan_dir(inbox, 0, max, files, n, &cap, e);
     if (rc < 0) {
-        free(*files);
+        inbox_files_free(*files, *n);
         *files = NULL;
         *n = 0;
         return rc;
     }
     if (*n > 1)
         qsort(*files, *n, sizeof(**files), by_mtime_then_name);
+    return 0;
+}
+
+void
+inbox_files_free(struct inbox_file *files, size_t n)
+{
+    for (size_t i = 0; files != NULL && i < n; i++) {
+        free(files[i].name);
+        free(files[i].path);
+    }
+    free(files);
+}
+
+/* Renames f to `to` and records its new place; the copy is made first, so
+ * running out of memory leaves the file where it was. */
+static int
+move_to(struct inbox_file *f, const char *to, const char *what, struct bz_error *e)
+{
+    char *np = strdup(to);
+    if (np == NULL)
+        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+    if (rename(f->path, np) < 0) {
+        int saved = errno;
+        free(np);
+        errno = saved;
+        if (errno == ENOENT && what == NULL)
+            return bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "文件“%s”已被取走", f->name);
+        return io_error(e, what != NULL ? what : "领取文件", f->path);
+    }
+    free(f->path);
+    f->path = np;
     return 0;
 }
 
@@ -216,13 +255,7 @@ inbox_claim(const char *inbox, struct inbox_file *f, struct bz_error *e)
     struct stat st;
     if (lstat(to, &st) == 0)
         return bz_error_set(e, BZ_ECONFLICT, "E_IO_WRITE", "待处理目录中已有同名文件“%s”", f->name);
-    if (rename(f->path, to) < 0) {
-        if (errno == ENOENT)
-            return bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "文件“%s”已被取走", f->name);
-        return io_error(e, "领取文件", f->path);
-    }
-    memcpy(f->path, to, strlen(to) + 1);
-    return 0;
+    return move_to(f, to, NULL, e);
 }
 
 /* Copies fd to a new file `tmp` while hashing; fsyncs it when durable. */
@@ -426,10 +459,7 @@ inbox_quarantine(const struct settings *s, struct inbox_file *f, const char *day
     rc = write_file(rpath, receipt, receipt_len, 1, e);
     if (rc < 0)
         return rc;
-    if (rename(f->path, to) < 0)
-        return io_error(e, "移入隔离区", f->path);
-    memcpy(f->path, to, strlen(to) + 1);
-    return 0;
+    return move_to(f, to, "移入隔离区", e);
 }
 
 int
@@ -441,10 +471,7 @@ inbox_release(const char *inbox, struct inbox_file *f, struct bz_error *e)
         return e->status;
     if (lstat(to, &st) == 0)
         return 0; /* a new upload took the name: stay claimed, recovered next run */
-    if (rename(f->path, to) < 0)
-        return io_error(e, "移回收件箱", f->path);
-    memcpy(f->path, to, strlen(to) + 1);
-    return 0;
+    return move_to(f, to, "移回收件箱", e);
 }
 
 static int

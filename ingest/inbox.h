@@ -29,9 +29,14 @@
 
 #define INBOX_CLAIM_DIR ".bizenv"
 
+/* Longest entry name taken from the inbox (longer ones are left for a person). */
+#define INBOX_NAME_MAX 255
+
+/* One entry of the listing. name and path are malloc'd to their length: a
+ * run lists every entry up front, so a province's inbox costs a few MB. */
 struct inbox_file {
-    char name[256];         /* name in the inbox, as uploaded */
-    char path[BZ_PATH_MAX]; /* where it is now (inbox, then the claim folder) */
+    char *name;             /* name in the inbox, as uploaded */
+    char *path;             /* where it is now (inbox, then the claim folder) */
     struct timespec mtime;  /* modification time = receive time */
     int64_t size;           /* bytes (0 for non-regular entries) */
     int regular;            /* 1 for a regular file, 0 for a directory, FIFO, link... */
@@ -45,12 +50,14 @@ int inbox_recover(const char *inbox, struct bz_error *e);
 /*
  * Lists the entries to take, in the order of submission-format.md
  * (modification time, then name), including those still in the claim folder.
- * *files is malloc'd (caller frees), *n entries, at most `max`; entries past
+ * *files is malloc'd (free with inbox_files_free), *n entries, at most `max`; entries past
  * `max` are left for the next run. Returns 0, BZ_ENOTFOUND when the inbox
  * folder does not exist, BZ_EIO, BZ_ENOMEM.
  */
 int inbox_scan(const char *inbox, size_t max, struct inbox_file **files, size_t *n,
                struct bz_error *e);
+/* Frees a listing from inbox_scan (NULL is fine). */
+void inbox_files_free(struct inbox_file *files, size_t n);
 
 /* Claims f by rename into the claim folder and updates f->path. Returns 0,
  * BZ_ENOTFOUND when the file vanished (someone else took it), BZ_EIO. */

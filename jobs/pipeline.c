@@ -544,7 +544,7 @@ batch_abandon(struct batch *b, struct file_run *cur, struct pipeline_stats *st)
         retry_file(b->runs[i], st);
         file_run_free(b->runs[i]);
     }
-    if (cur != NULL && cur->f->path[0] != '\0' && cur->res.name != NULL)
+    if (cur != NULL && cur->f->path != NULL && cur->res.name != NULL)
         retry_file(cur, st);
     b->n = 0;
     b->open = 0;
@@ -721,6 +721,6 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
         dbuf_free(&b->synclist);
     }
     free(b);
-    free(files);
+    inbox_files_free(files, n);
     return rc;
 }
