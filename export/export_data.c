@@ -55,8 +55,10 @@ static const char groups_sql[] =
 static const char refresh_sql[] = "SELECT report.refresh_ranking($1, $2::date),"
                                   "       to_char(now(), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')";
 
+/* The county of the active townships, and how many counties they span. */
 static const char county_sql[] =
-    "SELECT substr(min(t.code), 1, 6) FROM ref.township t WHERE t.active";
+    "SELECT substr(min(t.code), 1, 6), count(DISTINCT substr(t.code, 1, 6))"
+    "  FROM ref.township t WHERE t.active";
 
 const char *
 export_data_cell(const PGresult *res, int row, int col)
@@ -96,10 +98,20 @@ county_identity(PGconn *conn, const struct settings *s, struct export_data *d, s
     if (s->county_code[0] != '\0') {
         snprintf(d->county_code, sizeof(d->county_code), "%s", s->county_code);
     } else {
-        int rc = query(conn, county_sql, NULL, NULL, 1, "查询乡镇名录", &res, e);
+        int rc = query(conn, county_sql, NULL, NULL, 2, "查询乡镇名录", &res, e);
         if (rc < 0)
             return rc;
-        if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+        long counties = strtol(PQgetvalue(res, 0, 1), NULL, 10);
+        if (counties > 1) {
+            /* a registry of several counties (a prefecture's or a province's
+             * townships loaded into one database) has no one county to export */
+            rc = bz_error_set(e, BZ_ECONFIG, "E_CONFIG",
+                              "乡镇名录包含 %ld 个县的乡镇，无法确定本县代码（请设置 county_code）",
+                              counties);
+            PQclear(res);
+            return rc;
+        }
+        if (!PQgetisnull(res, 0, 0))
             snprintf(d->county_code, sizeof(d->county_code), "%s", PQgetvalue(res, 0, 0));
         PQclear(res);
     }

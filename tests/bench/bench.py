@@ -70,13 +70,10 @@ def server_cpu(pgdata):
     return total / CLK
 
 
-NOTES = set()
 
 
-def timed(args, pgdata, env=None, stdout=subprocess.DEVNULL, export_may_fail=False):
-    """Runs args; returns wall, client cpu, peak rss (MB), server cpu.
-    export_may_fail: a nightly whose only failure is the county roll-up
-    export (a province's registry spans many counties) still counts."""
+def timed(args, pgdata, env=None, stdout=subprocess.DEVNULL):
+    """Runs args; returns wall, client cpu, peak rss (MB), server cpu."""
     s0 = server_cpu(pgdata)
     t0 = time.monotonic()
     p = subprocess.Popen(args, env=env, stdout=stdout, stderr=subprocess.PIPE)
@@ -85,10 +82,7 @@ def timed(args, pgdata, env=None, stdout=subprocess.DEVNULL, export_may_fail=Fal
     s1 = server_cpu(pgdata)
     p.returncode = os.waitstatus_to_exitcode(status)
     err = p.stderr.read().decode(errors="replace")
-    if p.returncode != 0 and export_may_fail and "E_EXPORT" in err:
-        NOTES.add("nightly: the export step failed (%s); the night's time includes the "
-                  "attempt" % err.strip().splitlines()[0][:160])
-    elif p.returncode != 0:
+    if p.returncode != 0:
         sys.exit("bench: %s failed (%d): %s" % (args[0], p.returncode, err[-2000:]))
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, s1 - s0
 
@@ -226,12 +220,12 @@ def one_run(a, size, r):
     # The first night after the load computes and stores every ranking (in
     # production that is the night that ingested the files); the quiet night
     # is the next one, when nothing it depends on has changed.
-    first, _, _, _ = timed(night, a.pgdata, env=a.env, export_may_fail=True)
+    first, _, _, _ = timed(night, a.pgdata, env=a.env)
     size.add("first_night", first)
-    quiet, _, _, _ = timed(night, a.pgdata, env=a.env, export_may_fail=True)
+    quiet, _, _, _ = timed(night, a.pgdata, env=a.env)
     for n in os.listdir(os.path.join(size.data, "extra")):
         shutil.copy2(os.path.join(size.data, "extra", n), inbox)
-    one, _, _, _ = timed(night, a.pgdata, env=a.env, export_may_fail=True)
+    one, _, _, _ = timed(night, a.pgdata, env=a.env)
     if psql(db, "SELECT count(*) FROM facts.submission") != str(size.subs + 1):
         sys.exit("bench: the new submission was not loaded")
     size.add("quiet", quiet)
@@ -296,8 +290,6 @@ def report(a, sizes):
     ]
     for label, value, ok in checks:
         print("  %-40s %12s  %s" % (label, value, verdict(ok)))
-    for n in sorted(NOTES):
-        print("note: " + n)
 
 
 def cpu_model():

@@ -166,6 +166,13 @@ B export 2026-10 --as-of 2026-02-30 >/dev/null 2>&1; is $? 64 "a bad as-of date 
 B export >/dev/null 2>&1; is $? 64 "a missing period exits 64"
 "$BIZENV" --home "$H" --db "dbname=$db" --set county_code=12 export 2026-10 >/dev/null 2>"$T/err"
 is $? 78 "a malformed county code exits 78"
+psql -X -q -d "$db" -c "INSERT INTO ref.township (code, name) VALUES ('539902101', '邻县乡')"
+B export 2026-10 >/dev/null 2>"$T/err"; rc=$?
+is "$rc" 78 "a registry spanning two counties, without county_code, exits 78"
+like "$(cat "$T/err")" "E_CONFIG.*2 个县" "and says the registry spans 2 counties"
+"$BIZENV" --home "$H" --db "dbname=$db" --set county_code=539901 export 2026-10 >/dev/null 2>"$T/err"
+unlike "$(cat "$T/err")" "E_CONFIG" "with county_code set, the county is known"
+psql -X -q -d "$db" -c "DELETE FROM ref.township WHERE code = '539902101'"
 
 # --- nightly calls it, quietly ----------------------------------------------------
 rm -f "$H"/exports/*
