@@ -37,6 +37,7 @@ struct settings {
     long long parse_timeout_s;      /* wall-clock cap for reading one inbox file */
     long long statement_timeout_ms; /* loader connection statement_timeout */
     long long lock_timeout_ms;      /* loader connection lock_timeout */
+    long long batch_size;           /* files or submissions per load transaction */
     long long log_max_bytes;        /* bizenv.log is rotated to bizenv.log.1 past this */
     long long max_memory_bytes;     /* RLIMIT_DATA of the bizenv process (0 = none) */
 

@@ -106,7 +106,7 @@ add_period(struct nightly_report *r, const char *p)
 }
 
 static void
-add_month_periods(struct nightly_report *r, unsigned year, unsigned month, int with_half)
+add_month_periods(struct nightly_report *r, unsigned year, unsigned month)
 {
     char p[32];
     year %= 10000u;
@@ -115,10 +115,8 @@ add_month_periods(struct nightly_report *r, unsigned year, unsigned month, int w
     add_period(r, p);
     snprintf(p, sizeof(p), "%04u-Q%u", year, (month - 1) / 3 + 1);
     add_period(r, p);
-    if (with_half) {
-        snprintf(p, sizeof(p), "%04u-H%u", year, month <= 6 ? 1u : 2u);
-        add_period(r, p);
-    }
+    snprintf(p, sizeof(p), "%04u-H%u", year, month <= 6 ? 1u : 2u);
+    add_period(r, p);
     snprintf(p, sizeof(p), "%04u", year);
     add_period(r, p);
 }
@@ -127,10 +125,10 @@ static int
 refresh_rankings(struct night *n, struct bz_error *e)
 {
     struct nightly_report *r = n->r;
-    add_month_periods(r, (unsigned)r->as_of / 10000, (unsigned)r->as_of / 100 % 100, 0);
+    add_month_periods(r, (unsigned)r->as_of / 10000, (unsigned)r->as_of / 100 % 100);
     for (size_t i = 0; i < r->st.nperiods; i++)
-        add_month_periods(r, (unsigned)atoi(r->st.periods[i]), (unsigned)atoi(r->st.periods[i] + 5),
-                          1);
+        add_month_periods(r, (unsigned)atoi(r->st.periods[i]),
+                          (unsigned)atoi(r->st.periods[i] + 5));
     /* keep only the periods whose ranking changed: those are exported */
     size_t kept = 0;
     for (size_t i = 0; i < r->nrefreshed; i++) {
@@ -340,7 +338,7 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
         runlog_printf(&n.log, "ingest done: %zu files, %zu accepted, %zu rejected",
                       r->st.files_seen, r->st.accepted, r->st.rejected);
     }
-    /* 3. rankings of the current month, quarter and year, and of the periods touched */
+    /* 3. rankings of the current month, quarter, half and year, and of the periods touched */
     if (rc == 0)
         rc = refresh_rankings(&n, e);
     /* 4. exports of the refreshed periods */

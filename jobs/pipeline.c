@@ -69,14 +69,14 @@ note_period(struct pipeline_stats *st, int year, int month)
 
 /*
  * Files are loaded in batches: one transaction (loader_batch_begin) holds
- * the savepoint-wrapped loads of many files, and only after its COMMIT are
- * those files put away and counted. A batch closes after this many
- * submissions, files or milliseconds, whichever comes first: the COMMIT's
- * fsync is then paid about once per second of work instead of three times
- * per submission, while a failure or a kill redoes at most that much (the
- * batch's files are still claimed, and go back to the inbox).
+ * the loads of many files, and only after its COMMIT are those files put
+ * away and counted. A batch closes after batch_size submissions or files
+ * (setting, at most BATCH_FILES) or BATCH_MS milliseconds, whichever comes
+ * first: the COMMIT's fsync is then paid about once per second of work
+ * instead of three times per submission, while a failure or a kill redoes
+ * at most the two batches in flight (their files are still claimed, and go
+ * back to the inbox).
  */
-#define BATCH_SUBMISSIONS 500
 #define BATCH_FILES 500
 #define BATCH_MS 1000
 
@@ -99,19 +99,42 @@ struct pending {
 #define NO_SLOT ((size_t)-1)
 #define PENDING_MAX LOADER_STAGE_MAX
 
+struct ingest;
+
 struct batch {
+    struct ingest *in;
     struct file_run *runs[BATCH_FILES]; /* processed, not yet put away */
     struct loader_stage *stage;         /* staged rows, files, receipts */
-    struct loader_townships *towns;     /* registry copy for transform */
     struct pending pending[PENDING_MAX];
     size_t npending;
     struct dbuf synclist; /* files written without fsync, NUL-separated */
     size_t n;
     size_t submissions;
     struct timespec started;
-    struct pipeline_stats saved; /* *st at BEGIN, restored when abandoned */
+    struct pipeline_stats saved; /* *st when the batch started, restored when abandoned */
     PGconn *conn;
-    int open; /* a transaction is open */
+    int open; /* its transaction is open */
+};
+
+/*
+ * Two batches at a time: while the server merges the batch just shipped
+ * (`prev`, its merge sent with loader_stage_merge_send), the client reads,
+ * checks and stages the next files into `cur`, on two cores at once. The
+ * connection is busy until prev is settled (merge collected, receipts
+ * stored, files synced, COMMIT, files put away); cur settles prev before
+ * it needs the server (its BEGIN, a mid-batch merge, a roll-up, load ids
+ * beyond those reserved), so batches still commit one after another, in
+ * file order, each in its own transaction.
+ */
+struct ingest {
+    PGconn *conn;
+    struct pipeline_stats *st;
+    struct bz_error *e;
+    struct loader_townships *towns; /* registry copy for transform, read once */
+    size_t batch_size;              /* setting batch_size, at most BATCH_FILES */
+    struct batch *b[2];
+    struct batch *cur;  /* files being read */
+    struct batch *prev; /* shipped, not yet settled; NULL when none */
 };
 
 /* Remembers a file (and its folder) for the batch's sync. */
@@ -306,12 +329,15 @@ pending_clear(struct batch *b)
     b->npending = 0;
 }
 
-/* Merges what the batch staged, then issues the waiting receipts in
- * document order and sends them; the transaction stays open. */
+static int batch_begin(struct batch *b);
+static int settle(struct ingest *in);
+
+/* Issues the waiting receipts of merged documents in document order and
+ * sends them; the transaction stays open. */
 static int
-flush(struct batch *b, struct bz_error *e)
+issue_pending(struct batch *b, struct bz_error *e)
 {
-    int rc = loader_stage_merge(b->conn, b->stage, e);
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < b->npending; i++) {
         struct pending *p = &b->pending[i];
         enum receipt_outcome outcome = RECEIPT_REJECTED;
@@ -341,6 +367,19 @@ flush(struct batch *b, struct bz_error *e)
     pending_clear(b);
     if (rc == 0)
         rc = loader_stage_finish(b->conn, b->stage, e);
+    return rc;
+}
+
+/* Merges what the batch staged so far (opening its transaction first),
+ * then issues the waiting receipts. */
+static int
+flush(struct batch *b, struct bz_error *e)
+{
+    int rc = batch_begin(b);
+    if (rc == 0)
+        rc = loader_stage_merge(b->conn, b->stage, e);
+    if (rc == 0)
+        rc = issue_pending(b, e);
     return rc;
 }
 
@@ -383,7 +422,11 @@ on_document(const struct unpack_doc *doc, void *arg)
         memcpy(sub.doc_sha256, doc->sha256, sizeof(sub.doc_sha256));
         sub.member = doc->member;
         struct loader_meta meta = {fr->sha256, fr->f->mtime.tv_sec, doc->member};
-        rc = loader_stage_submission(fr->conn, b->stage, &sub, &diags, &meta, &slot, fr->e);
+        /* more load ids than reserved: the server must be free to give them */
+        if (b->in->prev != NULL && loader_stage_ids_left(b->stage) == 0)
+            rc = settle(b->in);
+        if (rc == 0)
+            rc = loader_stage_submission(fr->conn, b->stage, &sub, &diags, &meta, &slot, fr->e);
         if (rc < 0)
             goto out;
     }
@@ -424,7 +467,7 @@ static int
 reject_file(struct file_run *fr, const struct diag_list *diags)
 {
     /* its documents read so far get their receipts first */
-    int frc = flush(fr->batch, fr->e);
+    int frc = fr->batch->npending > 0 ? flush(fr->batch, fr->e) : 0;
     if (frc < 0)
         return frc;
     struct receipt r = {0};
@@ -527,45 +570,87 @@ retry_file(struct file_run *fr, struct pipeline_stats *st)
     notify(fr->o, fr, st);
 }
 
-/* The batch failed: nothing of it is stored, every file of it (and `cur`,
- * the file being processed, when claimed) goes back to the inbox. */
+/* A batch failed: nothing of it is stored, every file of it goes back to
+ * the inbox. */
 static void
-batch_abandon(struct batch *b, struct file_run *cur, struct pipeline_stats *st)
+batch_drop(struct batch *b, struct pipeline_stats *st)
 {
+    loader_stage_merge_cancel(b->conn, b->stage);
     if (b->open)
         loader_batch_rollback(b->conn);
     pending_clear(b);
     loader_stage_reset(b->stage);
     dbuf_reset(&b->synclist);
-    size_t seen = st->files_seen;
-    *st = b->saved;
-    st->files_seen = seen;
     for (size_t i = 0; i < b->n; i++) {
         retry_file(b->runs[i], st);
         file_run_free(b->runs[i]);
     }
-    if (cur != NULL && cur->f->path != NULL && cur->res.name != NULL)
-        retry_file(cur, st);
     b->n = 0;
     b->open = 0;
 }
 
-/* Commits the batch, then puts its files away in order. */
-static int
-batch_close(PGconn *conn, struct batch *b, struct pipeline_stats *st, struct bz_error *e)
+/* The run failed: both batches are dropped (the counts go back to before
+ * the older one), and `cur`, the file being read, when claimed. */
+static void
+abandon(struct ingest *in, struct file_run *cur)
 {
-    int rc = b->open ? flush(b, e) : 0;
+    struct pipeline_stats *st = in->st;
+    size_t seen = st->files_seen;
+    *st = in->prev != NULL ? in->prev->saved : in->cur->saved;
+    st->files_seen = seen;
+    if (in->prev != NULL)
+        batch_drop(in->prev, st);
+    in->prev = NULL;
+    batch_drop(in->cur, st);
+    if (cur != NULL && cur->f->path != NULL && cur->res.name != NULL)
+        retry_file(cur, st);
+}
+
+/* What settling a batch added to the counts also belongs to the counts
+ * the batch started after it would go back to. */
+static void
+carry(struct pipeline_stats *to, const struct pipeline_stats *before,
+      const struct pipeline_stats *after)
+{
+    to->files_taken += after->files_taken - before->files_taken;
+    to->files_accepted += after->files_accepted - before->files_accepted;
+    to->files_duplicate += after->files_duplicate - before->files_duplicate;
+    to->files_rejected += after->files_rejected - before->files_rejected;
+    to->files_retry += after->files_retry - before->files_retry;
+    to->submissions += after->submissions - before->submissions;
+    to->accepted += after->accepted - before->accepted;
+    to->duplicates += after->duplicates - before->duplicates;
+    to->rejected += after->rejected - before->rejected;
+    to->warnings += after->warnings - before->warnings;
+    for (size_t i = before->nperiods; i < after->nperiods; i++) {
+        int year = 0, month = 0;
+        if (sscanf(after->periods[i], "%d-%d", &year, &month) == 2)
+            note_period(to, year, month);
+    }
+}
+
+/* Waits for the shipped batch's merge, stores its receipts, syncs its
+ * files, commits, then puts its files away in order. */
+static int
+settle(struct ingest *in)
+{
+    struct batch *b = in->prev;
+    struct pipeline_stats *st = in->st, before = *st;
+    if (b == NULL)
+        return 0;
+    int rc = loader_stage_merge_collect(b->conn, b->stage, in->e);
+    if (rc == 0)
+        rc = issue_pending(b, in->e);
     /* the batch's archive copies and receipt files reach the disk before
      * the database says they were accepted */
-    if (rc == 0 && b->open)
-        rc = sync_batch(b, e);
-    if (rc == 0 && b->open)
-        rc = loader_batch_commit(conn, e);
+    if (rc == 0)
+        rc = sync_batch(b, in->e);
+    if (rc == 0)
+        rc = loader_batch_commit(b->conn, in->e);
+    if (rc < 0)
+        return rc; /* the caller abandons both batches */
     b->open = 0;
-    if (rc < 0) {
-        batch_abandon(b, NULL, st);
-        return rc;
-    }
+    in->prev = NULL;
     for (size_t i = 0; i < b->n; i++) {
         struct file_run *fr = b->runs[i];
         if (rc == 0)
@@ -582,27 +667,55 @@ batch_close(PGconn *conn, struct batch *b, struct pipeline_stats *st, struct bz_
         file_run_free(fr);
     }
     b->n = 0;
+    if (in->cur != b)
+        carry(&in->cur->saved, &before, st);
     return rc;
 }
 
+/* Opens the batch's transaction, once the shipped one is settled. */
 static int
-batch_open(PGconn *conn, struct batch *b, const struct pipeline_stats *st, struct bz_error *e)
+batch_begin(struct batch *b)
 {
-    int rc = loader_batch_begin(conn, e);
-    if (rc == 0 && b->towns == NULL) {
-        /* read once per run, under the loader role; the merge re-checks */
-        rc = loader_townships_load(conn, &b->towns, e);
-        if (rc < 0)
-            loader_batch_rollback(conn);
-    }
-    if (rc < 0)
-        return rc;
-    b->open = 1;
-    b->conn = conn;
+    if (b->open)
+        return 0;
+    int rc = settle(b->in);
+    if (rc == 0)
+        rc = loader_batch_begin(b->conn, b->in->e);
+    if (rc == 0)
+        b->open = 1;
+    return rc;
+}
+
+static void
+batch_start(struct batch *b, const struct pipeline_stats *st)
+{
     b->n = 0;
     b->submissions = 0;
     b->saved = *st;
     clock_gettime(CLOCK_MONOTONIC, &b->started);
+}
+
+/* Sends the current batch to be merged and starts the next one: load ids
+ * for it are reserved first, the connection being busy until the merge
+ * is collected. */
+static int
+ship(struct ingest *in)
+{
+    struct batch *b = in->cur, *next = in->b[0] == b ? in->b[1] : in->b[0];
+    int rc = batch_begin(b);
+    if (rc == 0)
+        rc = loader_stage_reserve(in->conn, next->stage, in->batch_size, in->e);
+    if (rc == 0)
+        rc = loader_stage_merge_send(in->conn, b->stage, in->e);
+    /* while the server merges: the archive copies (and receipts of
+     * rejected files) written so far go to disk */
+    if (rc == 0)
+        rc = sync_batch(b, in->e);
+    if (rc < 0)
+        return rc;
+    in->prev = b;
+    in->cur = next;
+    batch_start(next, in->st);
     return 0;
 }
 
@@ -622,7 +735,7 @@ file_run_new(PGconn *conn, struct batch *b, const struct settings *s, const stru
     fr->e = e;
     fr->tctx.today = o->today;
     fr->tctx.township_known = loader_townships_lookup;
-    fr->tctx.arg = b->towns;
+    fr->tctx.arg = b->in->towns;
     dbuf_init(&fr->rejected_text, QUARANTINE_TEXT_LIMIT);
     return fr;
 }
@@ -657,8 +770,52 @@ take_file(struct file_run *fr)
 static int
 batch_full(const struct batch *b)
 {
-    return b->n >= BATCH_FILES || b->submissions >= BATCH_SUBMISSIONS ||
+    return b->n >= b->in->batch_size || b->submissions >= b->in->batch_size ||
            ms_since(&b->started) >= BATCH_MS;
+}
+
+static void
+ingest_free(struct ingest *in)
+{
+    if (in == NULL)
+        return;
+    for (int k = 0; k < 2; k++) {
+        if (in->b[k] == NULL)
+            continue;
+        pending_clear(in->b[k]);
+        loader_stage_free(in->b[k]->stage);
+        dbuf_free(&in->b[k]->synclist);
+        free(in->b[k]);
+    }
+    loader_townships_free(in->towns);
+    free(in);
+}
+
+static struct ingest *
+ingest_new(PGconn *conn, struct pipeline_stats *st, struct bz_error *e)
+{
+    struct ingest *in = calloc(1, sizeof(*in));
+    if (in == NULL)
+        return NULL;
+    in->conn = conn;
+    in->st = st;
+    in->e = e;
+    for (int k = 0; k < 2; k++) {
+        struct batch *b = in->b[k] = calloc(1, sizeof(*b));
+        if (b == NULL) {
+            ingest_free(in);
+            return NULL;
+        }
+        b->in = in;
+        b->conn = conn;
+        dbuf_init(&b->synclist, 64u << 20);
+        if ((b->stage = loader_stage_new()) == NULL) {
+            ingest_free(in);
+            return NULL;
+        }
+    }
+    in->cur = in->b[0];
+    return in;
 }
 
 int
@@ -666,7 +823,7 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
                 struct pipeline_stats *st, struct bz_error *e)
 {
     struct inbox_file *files = NULL;
-    struct batch *b = NULL;
+    struct ingest *in = NULL;
     size_t n = 0;
 
     memset(st, 0, sizeof(*st));
@@ -676,24 +833,30 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
     if (rc < 0)
         return rc;
     st->files_seen = n;
-    b = calloc(1, sizeof(*b));
-    if (b != NULL)
-        dbuf_init(&b->synclist, 64u << 20);
-    if (b != NULL && (b->stage = loader_stage_new()) == NULL) {
-        free(b);
-        b = NULL;
+    if (n == 0)
+        return 0;
+    if ((in = ingest_new(conn, st, e)) != NULL)
+        in->batch_size = s->batch_size < 1             ? 1
+                         : s->batch_size > BATCH_FILES ? BATCH_FILES
+                                                       : (size_t)s->batch_size;
+    if (in == NULL) {
+        inbox_files_free(files, n);
+        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法开始装载");
     }
-    if (b == NULL && n > 0)
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法开始装载");
+    /* the first batch's transaction reads the registry, under the loader
+     * role; the merge re-checks every code */
+    batch_start(in->cur, st);
+    rc = batch_begin(in->cur);
+    if (rc == 0)
+        rc = loader_townships_load(conn, &in->towns, e);
+    if (rc < 0)
+        abandon(in, NULL);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (!b->open)
-            rc = batch_open(conn, b, st, e);
-        if (rc < 0)
-            break;
+        struct batch *b = in->cur;
         struct file_run *fr = file_run_new(conn, b, s, o, &files[i], st, e);
         if (fr == NULL) {
             rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法开始装载");
-            batch_abandon(b, NULL, st);
+            abandon(in, NULL);
             break;
         }
         rc = take_file(fr);
@@ -703,24 +866,22 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
             continue;
         }
         if (rc < 0) {
-            batch_abandon(b, fr, st);
+            abandon(in, fr);
             file_run_free(fr);
             break;
         }
         b->runs[b->n++] = fr;
         b->submissions += fr->ndocs == 0; /* documents count in on_document */
-        if (batch_full(b))
-            rc = batch_close(conn, b, st, e);
+        if (batch_full(b) && (rc = ship(in)) < 0)
+            abandon(in, NULL);
     }
-    if (rc == 0 && b != NULL)
-        rc = batch_close(conn, b, st, e);
-    if (b != NULL) {
-        pending_clear(b);
-        loader_stage_free(b->stage);
-        loader_townships_free(b->towns);
-        dbuf_free(&b->synclist);
-    }
-    free(b);
+    if (rc == 0 && (in->cur->n > 0 || in->cur->open))
+        rc = ship(in);
+    if (rc == 0)
+        rc = settle(in);
+    if (rc < 0 && (in->prev != NULL || in->cur->n > 0 || in->cur->open))
+        abandon(in, NULL);
+    ingest_free(in);
     inbox_files_free(files, n);
     return rc;
 }

@@ -770,8 +770,9 @@ static const char sql_merge_batch[] =
 static const char sql_merge_batch_warnings[] = "SELECT submission_id, code, line, path, message"
                                                " FROM load.merge_batch_warnings($1::bigint[])";
 
-/* load ids taken from the sequence per round trip */
+/* load ids taken from the sequence per round trip, and most held */
 #define LOAD_ID_BLOCK 256
+#define LOAD_ID_POOL (LOADER_STAGE_MAX + LOAD_ID_BLOCK)
 /* most files recorded per flush; a batch closes far earlier */
 #define STAGE_FILES_MAX 4096
 
@@ -782,10 +783,12 @@ struct loader_stage {
     size_t nfiles;
     int64_t ids[LOADER_STAGE_MAX]; /* load id of each staged slot, in order */
     struct loader_outcome out[LOADER_STAGE_MAX];
-    size_t n;                    /* staged submissions */
-    size_t merged;               /* of them, merged (outcomes valid) */
-    int64_t pool[LOAD_ID_BLOCK]; /* load ids reserved, not yet used */
+    size_t n;                   /* staged submissions */
+    size_t merged;              /* of them, merged (outcomes valid) */
+    int64_t pool[LOAD_ID_POOL]; /* load ids reserved, not yet used */
     size_t npool, pool_next;
+    int inflight;        /* a merge was sent (loader_stage_merge_send), not collected */
+    size_t inflight_end; /* st->n when it was sent */
 };
 
 struct loader_stage *
@@ -821,6 +824,7 @@ loader_stage_reset(struct loader_stage *st)
     st->nfiles = 0;
     st->n = 0;
     st->merged = 0;
+    st->inflight = 0;
     /* reserved ids may belong to a rolled-back sequence call: nextval is
      * never rolled back, so they stay unique and usable */
 }
@@ -885,27 +889,54 @@ loader_stage_file(struct loader_stage *st, const char *sha256, int64_t size,
     return 0;
 }
 
+/* Makes at least `want` load ids available without asking the server. */
+static int
+fill_pool(PGconn *conn, struct loader_stage *st, size_t want, struct bz_error *e)
+{
+    size_t left = st->npool - st->pool_next;
+    if (left >= want)
+        return 0;
+    memmove(st->pool, st->pool + st->pool_next, left * sizeof(st->pool[0]));
+    st->npool = left;
+    st->pool_next = 0;
+    size_t more = want - left < LOAD_ID_BLOCK ? LOAD_ID_BLOCK : want - left;
+    if (more > LOAD_ID_POOL - left)
+        more = LOAD_ID_POOL - left;
+    char n[16];
+    const char *params[1] = {n};
+    snprintf(n, sizeof(n), "%zu", more);
+    PGresult *res = PQexecParams(conn, sql_load_ids, 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || (size_t)PQntuples(res) != more) {
+        int rc = db_error(e, conn, res, "分配装载编号");
+        PQclear(res);
+        return rc;
+    }
+    for (size_t i = 0; i < more; i++)
+        st->pool[st->npool++] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
 static int
 take_load_id(PGconn *conn, struct loader_stage *st, int64_t *id, struct bz_error *e)
 {
-    if (st->pool_next == st->npool) {
-        char n[16];
-        const char *params[1] = {n};
-        snprintf(n, sizeof(n), "%d", LOAD_ID_BLOCK);
-        PGresult *res = PQexecParams(conn, sql_load_ids, 1, NULL, params, NULL, NULL, 0);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != LOAD_ID_BLOCK) {
-            int rc = db_error(e, conn, res, "分配装载编号");
-            PQclear(res);
-            return rc;
-        }
-        for (int i = 0; i < LOAD_ID_BLOCK; i++)
-            st->pool[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-        PQclear(res);
-        st->npool = LOAD_ID_BLOCK;
-        st->pool_next = 0;
-    }
+    int rc = fill_pool(conn, st, 1, e);
+    if (rc < 0)
+        return rc;
     *id = st->pool[st->pool_next++];
     return 0;
+}
+
+int
+loader_stage_reserve(PGconn *conn, struct loader_stage *st, size_t n, struct bz_error *e)
+{
+    return fill_pool(conn, st, n > LOADER_STAGE_MAX ? LOADER_STAGE_MAX : n, e);
+}
+
+size_t
+loader_stage_ids_left(const struct loader_stage *st)
+{
+    return st->npool - st->pool_next;
 }
 
 int
@@ -1086,12 +1117,13 @@ out:
 }
 
 int
-loader_stage_merge(PGconn *conn, struct loader_stage *st, struct bz_error *e)
+loader_stage_merge_send(PGconn *conn, struct loader_stage *st, struct bz_error *e)
 {
     struct dbuf arr;
-    PGresult *res = NULL;
     size_t from = st->merged;
 
+    if (st->inflight)
+        return bz_error_set(e, BZ_EDB, "E_INTERNAL", "上一次合并尚未取回结果");
     int rc = send_files(conn, st, e);
     if (rc < 0 || from == st->n)
         return rc;
@@ -1103,27 +1135,76 @@ loader_stage_merge(PGconn *conn, struct loader_stage *st, struct bz_error *e)
     rc = id_array(&arr, st->ids, from, st->n);
     if (rc < 0) {
         rc = buffer_error(rc, e);
-        goto out;
+    } else {
+        const char *params[1] = {arr.data};
+        if (PQsendQueryParams(conn, sql_merge_batch, 1, NULL, params, NULL, NULL, 0) != 1) {
+            rc = db_error(e, conn, NULL, "合并报表");
+        } else {
+            st->inflight = 1;
+            st->inflight_end = st->n;
+        }
     }
-    const char *params[1] = {arr.data};
-    res = PQexecParams(conn, sql_merge_batch, 1, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || (size_t)PQntuples(res) != st->n - from) {
+    dbuf_free(&arr);
+    return rc;
+}
+
+/* Reads what is left of a sent query, so the connection takes the next one. */
+static void
+drain(PGconn *conn)
+{
+    PGresult *res;
+    while ((res = PQgetResult(conn)) != NULL)
+        PQclear(res);
+}
+
+int
+loader_stage_merge_collect(PGconn *conn, struct loader_stage *st, struct bz_error *e)
+{
+    if (!st->inflight)
+        return 0;
+    st->inflight = 0;
+    size_t from = st->merged, to = st->inflight_end;
+    PGresult *res = PQgetResult(conn);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || (size_t)PQntuples(res) != to - from)
         rc = db_error(e, conn, res, "合并报表");
-        goto out;
-    }
-    for (size_t i = from; i < st->n; i++) {
+    for (size_t i = from; rc == 0 && i < to; i++) {
         int r = (int)(i - from);
         struct loader_outcome *o = &st->out[i];
         o->result = parse_result(PQgetvalue(res, r, 1));
         o->submission_id = PQgetisnull(res, r, 2) ? 0 : strtoll(PQgetvalue(res, r, 2), NULL, 10);
         o->current_revision = PQgetisnull(res, r, 3) ? 0 : strtoll(PQgetvalue(res, r, 3), NULL, 10);
     }
-    rc = fetch_batch_warnings(conn, st, from, e);
-    if (rc == 0)
-        st->merged = st->n;
-out:
     PQclear(res);
-    dbuf_free(&arr);
+    drain(conn);
+    if (rc == 0)
+        rc = fetch_batch_warnings(conn, st, from, e);
+    if (rc == 0)
+        st->merged = to;
+    return rc;
+}
+
+void
+loader_stage_merge_cancel(PGconn *conn, struct loader_stage *st)
+{
+    if (!st->inflight)
+        return;
+    st->inflight = 0;
+    PGcancel *c = PQgetCancel(conn);
+    if (c != NULL) {
+        char err[256];
+        PQcancel(c, err, sizeof(err));
+        PQfreeCancel(c);
+    }
+    drain(conn);
+}
+
+int
+loader_stage_merge(PGconn *conn, struct loader_stage *st, struct bz_error *e)
+{
+    int rc = loader_stage_merge_send(conn, st, e);
+    if (rc == 0)
+        rc = loader_stage_merge_collect(conn, st, e);
     return rc;
 }
 

@@ -162,6 +162,23 @@ int loader_stage_receipt(struct loader_stage *st, const struct loader_receipt *r
  * staged so far stay buffered (they usually depend on the outcomes). */
 int loader_stage_merge(PGconn *conn, struct loader_stage *st, struct bz_error *e);
 
+/*
+ * The same in two halves, so the client can read the next files while the
+ * server merges: _send sends the files and COPYs and starts the merge
+ * without waiting; _collect waits for it and reads the outcomes. Between
+ * the two the connection is busy: nothing else may use it (stage the next
+ * batch with load ids reserved beforehand, loader_stage_reserve). _cancel
+ * stops a sent merge and discards its result (the caller then rolls back).
+ */
+int loader_stage_merge_send(PGconn *conn, struct loader_stage *st, struct bz_error *e);
+int loader_stage_merge_collect(PGconn *conn, struct loader_stage *st, struct bz_error *e);
+void loader_stage_merge_cancel(PGconn *conn, struct loader_stage *st);
+
+/* Takes load ids from the server so that n (at most LOADER_STAGE_MAX)
+ * submissions can be staged without a query; and how many are left. */
+int loader_stage_reserve(PGconn *conn, struct loader_stage *st, size_t n, struct bz_error *e);
+size_t loader_stage_ids_left(const struct loader_stage *st);
+
 /* The outcome of a merged slot; its warnings may be moved out by the
  * caller (diag_list_append). Valid until loader_stage_finish. */
 struct loader_outcome *loader_stage_outcome(struct loader_stage *st, size_t slot);
