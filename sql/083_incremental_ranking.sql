@@ -77,9 +77,12 @@ LANGUAGE sql IMMUTABLE SECURITY DEFINER   -- reads no table; definer like every 
 SET search_path = pg_catalog, pg_temp
 AS $$
 WITH
-scored AS (
+scored AS (     -- the rounded values the ranks compare, computed once
     SELECT u.*,
-           CASE WHEN x.wsum > 0 THEN round(100 * x.wnum / x.wsum, 2) END AS composite
+           CASE WHEN x.wsum > 0 THEN round(100 * x.wnum / x.wsum, 2) END AS composite,
+           round(u.service_rate * 100, 2) AS k_service,
+           round(u.completion_rate * 100, 2) AS k_completion,
+           round(u.walk_coverage * 100, 2) AS k_coverage
     FROM unnest($1) u
     CROSS JOIN LATERAL (
         SELECT coalesce($2 * u.service_rate, 0) + coalesce($3 * u.completion_rate, 0)
@@ -94,11 +97,11 @@ ranked AS (
            CASE WHEN sc.composite IS NOT NULL THEN
                rank() OVER (ORDER BY sc.composite DESC NULLS LAST) END AS r_composite,
            CASE WHEN sc.service_rate IS NOT NULL THEN
-               rank() OVER (ORDER BY round(sc.service_rate * 100, 2) DESC NULLS LAST) END AS r_service,
+               rank() OVER (ORDER BY sc.k_service DESC NULLS LAST) END AS r_service,
            CASE WHEN sc.completion_rate IS NOT NULL THEN
-               rank() OVER (ORDER BY round(sc.completion_rate * 100, 2) DESC NULLS LAST) END AS r_completion,
+               rank() OVER (ORDER BY sc.k_completion DESC NULLS LAST) END AS r_completion,
            CASE WHEN sc.walk_coverage IS NOT NULL THEN
-               rank() OVER (ORDER BY round(sc.walk_coverage * 100, 2) DESC NULLS LAST) END AS r_coverage
+               rank() OVER (ORDER BY sc.k_coverage DESC NULLS LAST) END AS r_coverage
     FROM scored sc
 )
 SELECT r.code, r.name,
@@ -517,6 +520,8 @@ DECLARE
     e date := (SELECT b.last_day FROM report.period_bounds($1) b);
     prev facts.ranking_run;
     changed text[];
+    fresh report.figure[];
+    stored report.figure[];
     run bigint;
 BEGIN
     SELECT r.* INTO prev
@@ -538,7 +543,30 @@ BEGIN
                    AND s.id <= prev.max_submission_id AND s.period <= e
                 ORDER BY 1);
         END IF;
-        IF cardinality(changed) = 0 THEN
+        IF cardinality(changed) > 0 THEN
+            fresh := ARRAY(SELECT f FROM report.township_figures($1, d, changed) f);
+            stored := ARRAY(
+                SELECT ROW(s.code, s.name, s.service_rate, s.completion_rate, s.walk_coverage,
+                           s.leader_participation, s.status, s.missing_months, s.months_reported,
+                           s.months_expected, s.handled, s.evaluated, s.due, s.done,
+                           s.windows_walked, s.windows_listed, s.leaders_walked, s.leaders_listed,
+                           s.months_present, s.months_on_time)::report.figure
+                  FROM facts.ranking_snapshot s
+                 WHERE s.run_id = prev.id AND s.code = ANY (changed));
+        END IF;
+        -- Nothing new counted, or the changed townships' figures came out
+        -- the same (a new month outside P, a revision with the same
+        -- counts): every row and rank is the stored one. The stored run
+        -- now stands for these inputs.
+        IF cardinality(changed) = 0
+           OR NOT EXISTS (SELECT * FROM unnest(fresh) EXCEPT ALL SELECT * FROM unnest(stored)
+                          UNION ALL
+                          (SELECT * FROM unnest(stored) EXCEPT ALL SELECT * FROM unnest(fresh))) THEN
+            IF cardinality(changed) > 0 THEN
+                UPDATE facts.ranking_run r
+                   SET max_submission_id = max_id, cutoff = cut
+                 WHERE r.id = prev.id;
+            END IF;
             run_id := prev.id;
             refreshed := false;
             RETURN NEXT;
@@ -553,7 +581,7 @@ BEGIN
               FROM facts.ranking_snapshot s
              WHERE s.run_id = prev.id AND s.code <> ALL (changed)
             UNION ALL
-            SELECT f FROM report.township_figures($1, d, changed) f));
+            SELECT f FROM unnest(fresh) f));
     ELSE
         run := report.refresh_ranking($1, d);
     END IF;

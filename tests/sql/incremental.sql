@@ -3,7 +3,7 @@
 -- of its inputs are the same, and always equal to report.ranking.
 BEGIN;
 \ir lib/fixture.psql
-SELECT plan(24);
+SELECT plan(28);
 
 SELECT test.town('539901101', '示例乡'), test.town('539901102', '东山镇'),
        test.town('539901103', '西河乡'), test.town('539901104', '南坪镇');
@@ -89,6 +89,18 @@ SELECT ok(test.equals_full(test.run('revision'), '2026-Q4', '2026-11-30'),
 SELECT is((SELECT s.service_rank FROM facts.ranking_snapshot s
             WHERE s.run_id = test.run('revision') AND s.code = '539901102'), 1,
           'the changed township''s rank moved (10/10 is now first)');
+
+-- A revision that changes nothing the figures count (same counts): the
+-- stored ranking stands, and now stands for the new submission too.
+SELECT test.sub('539901102', '2026-10', 10, 10, ARRAY['market', 'agri'], ARRAY['L01'],
+                ARRAY['L01@W01', 'L01@W02'], ARRAY['P1 2026-10-02 2026-10-20', 'P2 2026-10-03 2026-10-09'],
+                3, '2026-11-06 10:00+08');
+SELECT ok(NOT test.refresh('same figures', '2026-Q4', '2026-11-30'),
+          'a revision with the same figures: not refreshed');
+SELECT is(test.run('same figures'), test.run('revision'), 'the stored ranking is returned');
+SELECT is((SELECT r.max_submission_id FROM facts.ranking_run r WHERE r.id = test.run('revision')),
+          (SELECT max(s.id) FROM facts.submission s), 'and it now covers the new submission');
+SELECT ok(test.equals_full(test.run('revision'), '2026-Q4', '2026-11-30'), 'still equal to the full ranking');
 
 -- A month of the ledger before P (September) changes the township's due.
 SELECT test.sub('539901103', '2026-09', 20, 20, ARRAY['market'], ARRAY['L01'],
