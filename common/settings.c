@@ -54,7 +54,7 @@ static const struct row rows[] = {
     INT(parse_timeout_s, "60", 1, 86400, "wall-clock seconds to read one inbox file"),
     INT(statement_timeout_ms, "600000", 0, 86400000, "loader statement_timeout (0 = none)"),
     INT(lock_timeout_ms, "30000", 0, 86400000, "loader lock_timeout (0 = none)"),
-    INT(batch_size, "500", 1, 500,
+    INT(batch_size, "250", 1, 500,
         "files or submissions per load transaction; a failure redoes at most two batches"),
     BYTES(log_max_bytes, "10M", 4096, 1LL << 36, "bizenv.log is rotated past this size"),
     /* one file needs at most max_entry_bytes + max_xml_bytes plus the

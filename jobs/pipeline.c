@@ -71,7 +71,7 @@ note_period(struct pipeline_stats *st, int year, int month)
  * Files are loaded in batches: one transaction (loader_batch_begin) holds
  * the loads of many files, and only after its COMMIT are those files put
  * away and counted. A batch closes after batch_size submissions or files
- * (setting, at most BATCH_FILES) or BATCH_MS milliseconds, whichever comes
+ * (setting, default 250, at most BATCH_FILES) or BATCH_MS milliseconds, whichever comes
  * first: the COMMIT's fsync is then paid about once per second of work
  * instead of three times per submission, while a failure or a kill redoes
  * at most the two batches in flight (their files are still claimed, and go

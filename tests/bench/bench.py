@@ -72,8 +72,20 @@ def server_cpu(pgdata):
 
 
 
+def quiesce():
+    """Starts every measurement from the same state: what earlier steps
+    wrote (dumps, dropped databases, WAL) is on disk and checkpointed, so a
+    step does not pay for the writeback of the one before it. The ingest,
+    which fsyncs every archived file and receipt, would pay the most."""
+    subprocess.run(["sync"], check=True)
+    subprocess.run(["psql", "-X", "-q", "-d", "postgres", "-c", "CHECKPOINT"], check=True)
+    subprocess.run(["sync"], check=True)
+
+
 def timed(args, pgdata, env=None, stdout=subprocess.DEVNULL):
-    """Runs args; returns wall, client cpu, peak rss (MB), server cpu."""
+    """Runs args from a quiet system; returns wall, client cpu, peak rss
+    (MB), server cpu."""
+    quiesce()
     s0 = server_cpu(pgdata)
     t0 = time.monotonic()
     p = subprocess.Popen(args, env=env, stdout=stdout, stderr=subprocess.PIPE)

@@ -38,7 +38,7 @@ export PGHOST="$P" PGPORT=5432 PGUSER=bz
 unset PGDATABASE PGSERVICE PGPASSWORD 2>/dev/null || true
 q() { psql -X -At -d "$1" -c "$2"; }
 
-# 1200 submissions: more than two batches of 500 (jobs/pipeline.c), so
+# 1200 submissions: several batches (batch_size, default 250), so
 # the server can be stopped after one batch committed and before the end
 python3 "$TOP/tests/bench/gen.py" --townships 200 --months 6 "$T/gen" >/dev/null
 nfiles=$(ls "$T/gen/inbox" | wc -l)
