@@ -833,8 +833,10 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
     if (rc < 0)
         return rc;
     st->files_seen = n;
-    if (n == 0)
+    if (n == 0) {
+        inbox_files_free(files, n);
         return 0;
+    }
     if ((in = ingest_new(conn, st, e)) != NULL)
         in->batch_size = s->batch_size < 1             ? 1
                          : s->batch_size > BATCH_FILES ? BATCH_FILES
