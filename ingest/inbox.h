@@ -35,11 +35,11 @@
 /* One entry of the listing. name and path are malloc'd to their length: a
  * run lists every entry up front, so a province's inbox costs a few MB. */
 struct inbox_file {
-    char *name;             /* name in the inbox, as uploaded */
-    char *path;             /* where it is now (inbox, then the claim folder) */
-    struct timespec mtime;  /* modification time = receive time */
-    int64_t size;           /* bytes (0 for non-regular entries) */
-    int regular;            /* 1 for a regular file, 0 for a directory, FIFO, link... */
+    char *name;            /* name in the inbox, as uploaded */
+    char *path;            /* where it is now (inbox, then the claim folder) */
+    struct timespec mtime; /* modification time = receive time */
+    int64_t size;          /* bytes (0 for non-regular entries) */
+    int regular;           /* 1 for a regular file, 0 for a directory, FIFO, link... */
 };
 
 /* Moves every entry left in the claim folder by a killed run back into the
