@@ -512,8 +512,10 @@ SET jit = off
 AS $$
 DECLARE
     d date := coalesce($2, (now() AT TIME ZONE 'Asia/Shanghai')::date);
-    -- Read first: a submission committed after this is either counted
-    -- below and seen again next time, or not counted and seen next time.
+    -- Read first: a submission committed after this has a higher id and is
+    -- seen next time whether or not it is counted now. Loads and refreshes
+    -- are serialised by the run lock (jobs/runlock.c), so no submission
+    -- with a lower id can still be uncommitted.
     max_id bigint := (SELECT coalesce(max(s.id), 0) FROM facts.submission s);
     base text := report.ranking_base($1, d);
     cut timestamptz := report.as_of_cutoff(d);
