@@ -501,6 +501,22 @@ COMMENT ON FUNCTION report.ranking_base(text, date) IS
 
 DROP FUNCTION report.ranking_inputs(text, date);
 
+-- The figures of a stored ranking, unranked again.
+CREATE FUNCTION report.stored_figures(run_id bigint)
+RETURNS SETOF report.figure
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT s.code, s.name, s.service_rate, s.completion_rate, s.walk_coverage,
+           s.leader_participation, s.status, s.missing_months, s.months_reported,
+           s.months_expected, s.handled, s.evaluated, s.due, s.done,
+           s.windows_walked, s.windows_listed, s.leaders_walked, s.leaders_listed,
+           s.months_present, s.months_on_time
+    FROM facts.ranking_snapshot s
+    WHERE s.run_id = $1
+$$;
+COMMENT ON FUNCTION report.stored_figures(bigint) IS '已保存排名中各单位的数字（不含排名）';
+
 -- Returns the period's ranking run as of D: the stored one when nothing it
 -- counts changed (refreshed = false); else a new one, recomputing only the
 -- changed townships when the rest of its inputs are the same.
@@ -547,14 +563,8 @@ BEGIN
         END IF;
         IF cardinality(changed) > 0 THEN
             fresh := ARRAY(SELECT f FROM report.township_figures($1, d, changed) f);
-            stored := ARRAY(
-                SELECT ROW(s.code, s.name, s.service_rate, s.completion_rate, s.walk_coverage,
-                           s.leader_participation, s.status, s.missing_months, s.months_reported,
-                           s.months_expected, s.handled, s.evaluated, s.due, s.done,
-                           s.windows_walked, s.windows_listed, s.leaders_walked, s.leaders_listed,
-                           s.months_present, s.months_on_time)::report.figure
-                  FROM facts.ranking_snapshot s
-                 WHERE s.run_id = prev.id AND s.code = ANY (changed));
+            stored := ARRAY(SELECT f FROM report.stored_figures(prev.id) f
+                             WHERE f.code = ANY (changed));
         END IF;
         -- Nothing new counted, or the changed townships' figures came out
         -- the same (a new month outside P, a revision with the same
@@ -575,13 +585,7 @@ BEGIN
             RETURN;
         END IF;
         run := report.store_ranking($1, d, ARRAY(
-            SELECT ROW(s.code, s.name, s.service_rate, s.completion_rate, s.walk_coverage,
-                       s.leader_participation, s.status, s.missing_months, s.months_reported,
-                       s.months_expected, s.handled, s.evaluated, s.due, s.done,
-                       s.windows_walked, s.windows_listed, s.leaders_walked, s.leaders_listed,
-                       s.months_present, s.months_on_time)::report.figure
-              FROM facts.ranking_snapshot s
-             WHERE s.run_id = prev.id AND s.code <> ALL (changed)
+            SELECT f FROM report.stored_figures(prev.id) f WHERE f.code <> ALL (changed)
             UNION ALL
             SELECT f FROM unnest(fresh) f));
     ELSE
@@ -601,10 +605,10 @@ COMMENT ON FUNCTION report.refresh_ranking_if_changed(text, date) IS
 REVOKE ALL ON FUNCTION report.weights(), report.rank_figures(report.figure[], numeric, numeric, numeric),
     report.township_figures(text, date, text[]), report.county_figures(text, date),
     report.figures(text, date), report.store_ranking(text, date, report.figure[]),
-    report.ranking_base(text, date)
+    report.ranking_base(text, date), report.stored_figures(bigint)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION report.weights(), report.rank_figures(report.figure[], numeric, numeric, numeric),
     report.township_figures(text, date, text[]), report.county_figures(text, date),
-    report.figures(text, date), report.ranking_base(text, date)
+    report.figures(text, date), report.ranking_base(text, date), report.stored_figures(bigint)
     TO bizenv_analyst;
 GRANT EXECUTE ON FUNCTION report.ranking_base(text, date) TO bizenv_loader;

@@ -17,38 +17,26 @@ SELECT test.sub('539901103', '2026-10', 10, 8, ARRAY['market', 'agri'], ARRAY['L
 
 -- Whether stored run r has exactly the rows report.ranking(P, D) returns.
 CREATE FUNCTION test.equals_full(r bigint, p text, d date) RETURNS boolean LANGUAGE sql AS $$
-    SELECT NOT EXISTS (
-        (SELECT s.code, s.name, s.service_rate, s.completion_rate, s.walk_coverage,
-                s.leader_participation, s.composite, s.composite_rank, s.service_rank,
-                s.completion_rank, s.coverage_rank, s.status, s.missing_months, s.months_reported,
-                s.months_expected, s.reporting_rate, s.on_time_rate, s.handled, s.evaluated, s.due,
-                s.done, s.windows_walked, s.windows_listed, s.leaders_walked, s.leaders_listed,
-                s.months_present, s.months_on_time
-           FROM facts.ranking_snapshot s WHERE s.run_id = r
-         EXCEPT
-         SELECT k.code, k.name, k.service_rate, k.completion_rate, k.walk_coverage,
-                k.leader_participation, k.composite, k.composite_rank, k.service_rank,
-                k.completion_rank, k.coverage_rank, k.status, k.missing_months, k.months_reported,
-                k.months_expected, k.reporting_rate, k.on_time_rate, k.handled, k.evaluated, k.due,
-                k.done, k.windows_walked, k.windows_listed, k.leaders_walked, k.leaders_listed,
-                k.months_present, k.months_on_time
-           FROM report.ranking(p, d) k)
-        UNION ALL
-        (SELECT k.code, k.name, k.service_rate, k.completion_rate, k.walk_coverage,
-                k.leader_participation, k.composite, k.composite_rank, k.service_rank,
-                k.completion_rank, k.coverage_rank, k.status, k.missing_months, k.months_reported,
-                k.months_expected, k.reporting_rate, k.on_time_rate, k.handled, k.evaluated, k.due,
-                k.done, k.windows_walked, k.windows_listed, k.leaders_walked, k.leaders_listed,
-                k.months_present, k.months_on_time
-           FROM report.ranking(p, d) k
-         EXCEPT
-         SELECT s.code, s.name, s.service_rate, s.completion_rate, s.walk_coverage,
-                s.leader_participation, s.composite, s.composite_rank, s.service_rank,
-                s.completion_rank, s.coverage_rank, s.status, s.missing_months, s.months_reported,
-                s.months_expected, s.reporting_rate, s.on_time_rate, s.handled, s.evaluated, s.due,
-                s.done, s.windows_walked, s.windows_listed, s.leaders_walked, s.leaders_listed,
-                s.months_present, s.months_on_time
-           FROM facts.ranking_snapshot s WHERE s.run_id = r))
+    WITH snap AS (
+        SELECT s.code, s.name, s.service_rate, s.completion_rate, s.walk_coverage,
+               s.leader_participation, s.composite, s.composite_rank, s.service_rank,
+               s.completion_rank, s.coverage_rank, s.status, s.missing_months, s.months_reported,
+               s.months_expected, s.reporting_rate, s.on_time_rate, s.handled, s.evaluated, s.due,
+               s.done, s.windows_walked, s.windows_listed, s.leaders_walked, s.leaders_listed,
+               s.months_present, s.months_on_time
+          FROM facts.ranking_snapshot s WHERE s.run_id = r
+    ), full_ranking AS (   -- the same columns, without the weights
+        SELECT k.code, k.name, k.service_rate, k.completion_rate, k.walk_coverage,
+               k.leader_participation, k.composite, k.composite_rank, k.service_rank,
+               k.completion_rank, k.coverage_rank, k.status, k.missing_months, k.months_reported,
+               k.months_expected, k.reporting_rate, k.on_time_rate, k.handled, k.evaluated, k.due,
+               k.done, k.windows_walked, k.windows_listed, k.leaders_walked, k.leaders_listed,
+               k.months_present, k.months_on_time
+          FROM report.ranking(p, d) k
+    )
+    SELECT NOT EXISTS ((SELECT * FROM snap EXCEPT ALL SELECT * FROM full_ranking)
+                       UNION ALL
+                       (SELECT * FROM full_ranking EXCEPT ALL SELECT * FROM snap))
 $$;
 CREATE TABLE test.r (step text PRIMARY KEY, run_id bigint, refreshed boolean);
 CREATE FUNCTION test.refresh(step text, p text, d date) RETURNS boolean LANGUAGE sql AS $$
