@@ -814,6 +814,7 @@ ingest_new(PGconn *conn, struct pipeline_stats *st, struct bz_error *e)
             return NULL;
         }
     }
+    loader_stage_share_ids(in->b[1]->stage, in->b[0]->stage);
     in->cur = in->b[0];
     return in;
 }
@@ -874,7 +875,11 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
         }
         b->runs[b->n++] = fr;
         b->submissions += fr->ndocs == 0; /* documents count in on_document */
-        if (batch_full(b) && (rc = ship(in)) < 0)
+        if (in->prev != NULL)
+            rc = loader_stage_pump(conn, in->prev->stage, e);
+        if (rc == 0 && batch_full(b))
+            rc = ship(in);
+        if (rc < 0)
             abandon(in, NULL);
     }
     if (rc == 0 && (in->cur->n > 0 || in->cur->open))

@@ -6,6 +6,7 @@
 #include "regcsv.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +18,6 @@
 
 static const char sql_has_role[] = "SELECT pg_has_role('bizenv_loader', 'MEMBER')";
 static const char sql_next_load[] = "SELECT nextval('staging.load_id_seq')";
-/* A single load goes through the batch merge too (a batch of one), so the
- * revision rules the tests exercise are the ones every night runs. */
-static const char sql_merge[] = "SELECT outcome, submission_id, current_revision"
-                                " FROM load.merge_batch(ARRAY[$1::bigint])";
-static const char sql_merge_warnings[] =
-    "SELECT code, line, path, message FROM load.merge_batch_warnings(ARRAY[$1::bigint])";
 static const char sql_record_file[] =
     "INSERT INTO raw.file (sha256, size, original_name, received_at, archive_path)"
     " VALUES ($1, $2::bigint, $3, to_timestamp($4::bigint), $5)"
@@ -43,20 +38,23 @@ static const char copy_submission[] =
     " job_postings, job_postings_approx, recruitment_events, county_items, handled, evaluated,"
     " reported_rate, symposia, merchants_visited, enterprises_visited, inspections,"
     " warning_sessions, violations, complaints_received, complaints_resolved) FROM STDIN";
+/* Child rows go straight into facts, only for the submissions
+ * load.decide_batch accepted, carrying the load id as submission id (sql/084). */
 static const char copy_window[] =
-    "COPY staging.window (load_id, ord, window_id, name, catalog) FROM STDIN";
+    "COPY facts.window (submission_id, ord, window_id, name, catalog) FROM STDIN";
 static const char copy_leader[] =
-    "COPY staging.leader (load_id, ord, leader_id, role, title) FROM STDIN";
+    "COPY facts.leader (submission_id, ord, leader_id, role, title) FROM STDIN";
 static const char copy_walk[] =
-    "COPY staging.walk (load_id, ord, leader_id, window_id, walk_date, problem_ids) FROM STDIN";
+    "COPY facts.walk (submission_id, ord, leader_id, window_id, walk_date, problem_ids) FROM STDIN";
 static const char copy_problem[] =
-    "COPY staging.problem (load_id, ord, problem_id, source, status, found, rectified,"
+    "COPY facts.problem (submission_id, ord, problem_id, source, status, found, rectified,"
     " deadline, description) FROM STDIN";
-static const char copy_text_item[] = "COPY staging.text_item (load_id, kind, ord, body) FROM STDIN";
+static const char copy_text_item[] =
+    "COPY facts.text_item (submission_id, kind, ord, body) FROM STDIN";
 static const char copy_attachment[] =
-    "COPY staging.attachment (load_id, ord, name, size, sha256) FROM STDIN";
-static const char copy_diagnostic[] =
-    "COPY staging.diagnostic (load_id, ord, code, line, path, message) FROM STDIN";
+    "COPY facts.attachment (submission_id, ord, name, size, sha256) FROM STDIN";
+static const char copy_warning[] =
+    "COPY facts.warning (submission_id, ord, code, line, path, message) FROM STDIN";
 static const char copy_registry[] = "COPY staging.registry (load_id, line, code, name) FROM STDIN";
 
 static const char *const text_kinds[SUBM_TEXT_KINDS] = {"mechanism", "difficulty", "next_step",
@@ -229,7 +227,7 @@ submission_row(struct dbuf *b, int64_t load_id, const struct submission *s,
     return rc ? rc : pgutil_copy_end_row(b);
 }
 
-/* COPY rows of the submission's windows (staging.window). */
+/* COPY rows of the submission's windows (facts.window). */
 static int
 window_rows(struct dbuf *b, int64_t id, const struct submission *s)
 {
@@ -246,7 +244,7 @@ window_rows(struct dbuf *b, int64_t id, const struct submission *s)
     return rc;
 }
 
-/* COPY rows of the submission's leaders (staging.leader). */
+/* COPY rows of the submission's leaders (facts.leader). */
 static int
 leader_rows(struct dbuf *b, int64_t id, const struct submission *s)
 {
@@ -263,7 +261,7 @@ leader_rows(struct dbuf *b, int64_t id, const struct submission *s)
     return rc;
 }
 
-/* COPY rows of the submission's walks (staging.walk). */
+/* COPY rows of the submission's walks (facts.walk). */
 static int
 walk_rows(struct dbuf *b, int64_t id, const struct submission *s)
 {
@@ -281,7 +279,7 @@ walk_rows(struct dbuf *b, int64_t id, const struct submission *s)
     return rc;
 }
 
-/* COPY rows of the submission's problems (staging.problem). */
+/* COPY rows of the submission's problems (facts.problem). */
 static int
 problem_rows(struct dbuf *b, int64_t id, const struct submission *s)
 {
@@ -333,17 +331,19 @@ attachment_rows(struct dbuf *b, int64_t id, const struct submission *s)
     return rc;
 }
 
-/* Only warnings are stored: a submission with errors is never loaded. */
+/* Only warnings are stored (a submission with errors is never loaded),
+ * numbered from 1 in the transform's order (facts.warning). */
 static int
 diagnostic_rows(struct dbuf *b, int64_t id, const struct diag_list *w)
 {
     int rc = 0;
+    int64_t ord = 0;
     for (size_t i = 0; w != NULL && rc == 0 && i < w->n; i++) {
         const struct diag *d = &w->items[i];
         if (d->severity != DIAG_WARNING)
             continue;
         rc = pgutil_copy_int(b, 1, id);
-        rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
+        rc = rc ? rc : pgutil_copy_int(b, 0, ++ord);
         rc = rc ? rc : pgutil_copy_text(b, 0, d->code);
         if (d->line > 0)
             rc = rc ? rc : pgutil_copy_int(b, 0, d->line);
@@ -364,52 +364,6 @@ buffer_error(int rc, struct bz_error *e)
     return bz_error_set(e, BZ_ELIMIT, "E_INTERNAL", "装载数据超过缓冲区上限");
 }
 
-/* One COPY: rows are formatted into b by fill() once (a submission's lists
- * are small, bounded by the transform's element cap). */
-static int
-copy_table(PGconn *conn, const char *sql, const char *what, struct dbuf *b, int fill_rc,
-           struct bz_error *e)
-{
-    if (fill_rc < 0) {
-        dbuf_reset(b);
-        return buffer_error(fill_rc, e);
-    }
-    if (b->len == 0)
-        return 0;
-    int rc = pgutil_copy_begin(conn, sql, what, e);
-    if (rc == 0)
-        rc = pgutil_copy_end(conn, b, what, e);
-    dbuf_reset(b);
-    return rc;
-}
-
-static int
-stage_submission(PGconn *conn, int64_t id, const struct submission *s,
-                 const struct diag_list *warnings, const struct loader_meta *m, struct bz_error *e)
-{
-    struct dbuf b;
-    dbuf_init(&b, COPY_BUF_LIMIT);
-    int rc =
-        copy_table(conn, copy_submission, "写入报表暂存表", &b, submission_row(&b, id, s, m), e);
-    if (rc == 0)
-        rc = copy_table(conn, copy_window, "写入窗口暂存表", &b, window_rows(&b, id, s), e);
-    if (rc == 0)
-        rc = copy_table(conn, copy_leader, "写入领导暂存表", &b, leader_rows(&b, id, s), e);
-    if (rc == 0)
-        rc = copy_table(conn, copy_walk, "写入走流程暂存表", &b, walk_rows(&b, id, s), e);
-    if (rc == 0)
-        rc = copy_table(conn, copy_problem, "写入问题暂存表", &b, problem_rows(&b, id, s), e);
-    if (rc == 0)
-        rc = copy_table(conn, copy_text_item, "写入文字暂存表", &b, text_rows(&b, id, s), e);
-    if (rc == 0)
-        rc = copy_table(conn, copy_attachment, "写入附件暂存表", &b, attachment_rows(&b, id, s), e);
-    if (rc == 0)
-        rc = copy_table(conn, copy_diagnostic, "写入警告暂存表", &b,
-                        diagnostic_rows(&b, id, warnings), e);
-    dbuf_free(&b);
-    return rc;
-}
-
 static enum loader_result
 parse_result(const char *s)
 {
@@ -422,82 +376,6 @@ parse_result(const char *s)
     if (strcmp(s, "stale") == 0)
         return LOADER_STALE;
     return LOADER_UNKNOWN_TOWNSHIP;
-}
-
-static int
-fetch_merge_warnings(PGconn *conn, const char *id, struct diag_list *out, struct bz_error *e)
-{
-    const char *params[1] = {id};
-    PGresult *res = PQexecParams(conn, sql_merge_warnings, 1, NULL, params, NULL, NULL, 0);
-    int rc = 0;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rc = db_error(e, conn, res, "读取装载警告");
-        goto out;
-    }
-    for (int i = 0; i < PQntuples(res); i++) {
-        long line = PQgetisnull(res, i, 1) ? 0 : atol(PQgetvalue(res, i, 1));
-        if (diag_add(out, PQgetvalue(res, i, 0), line, PQgetvalue(res, i, 2), "%s",
-                     PQgetvalue(res, i, 3)) < 0) {
-            rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法记录装载警告");
-            goto out;
-        }
-    }
-out:
-    PQclear(res);
-    return rc;
-}
-
-static int
-merge(PGconn *conn, int64_t load_id, struct loader_outcome *out, struct bz_error *e)
-{
-    char id[32];
-    const char *params[1] = {id};
-    PGresult *res;
-
-    snprintf(id, sizeof(id), "%" PRId64, load_id);
-    int rc = query_row(conn, sql_merge, 1, params, "合并报表", &res, e);
-    if (rc == 0) {
-        out->result = parse_result(PQgetvalue(res, 0, 0));
-        out->submission_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-        out->current_revision = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-        if (out->result == LOADER_ACCEPTED) {
-            snprintf(id, sizeof(id), "%" PRId64, out->submission_id);
-            rc = fetch_merge_warnings(conn, id, &out->warnings, e);
-        }
-    }
-    PQclear(res);
-    return rc;
-}
-
-int
-loader_load(PGconn *conn, const struct submission *s, const struct diag_list *warnings,
-            const struct loader_meta *meta, struct loader_outcome *out, struct bz_error *e)
-{
-    int64_t load_id = 0;
-
-    out->result = LOADER_UNKNOWN_TOWNSHIP;
-    out->submission_id = 0;
-    out->current_revision = 0;
-    diag_list_init(&out->warnings, 64);
-
-    int nested;
-    int rc = begin_unit(conn, &nested, e);
-    if (rc < 0)
-        return rc;
-    rc = next_load_id(conn, &load_id, e);
-    if (rc == 0)
-        rc = stage_submission(conn, load_id, s, warnings, meta, e);
-    if (rc == 0)
-        rc = merge(conn, load_id, out, e);
-    if (rc == 0)
-        rc = end_unit(conn, nested, "提交报表装载", e);
-    if (rc < 0) {
-        abort_unit(conn, nested);
-        diag_list_free(&out->warnings);
-        out->submission_id = 0;
-        out->current_revision = 0;
-    }
-    return rc;
 }
 
 void
@@ -736,23 +614,24 @@ loader_township_lookup(const char *code, const char **name, void *conn)
 /* Staged batches ----------------------------------------------------------- */
 
 enum {
-    ST_SUBMISSION,
-    ST_WINDOW,
+    ST_SUBMISSION, /* staging.submission: the headers load.decide_batch judges */
+    ST_WINDOW,     /* the rest: facts tables, accepted submissions only */
     ST_LEADER,
     ST_WALK,
     ST_PROBLEM,
     ST_TEXT,
     ST_ATTACHMENT,
-    ST_DIAGNOSTIC,
+    ST_WARNING,
     ST_TABLES
 };
 
-static const char *const stage_copy_sql[ST_TABLES] = {
-    copy_submission, copy_window,    copy_leader,     copy_walk,
-    copy_problem,    copy_text_item, copy_attachment, copy_diagnostic};
-static const char *const stage_copy_what[ST_TABLES] = {
-    "写入报表暂存表", "写入窗口暂存表", "写入领导暂存表", "写入走流程暂存表",
-    "写入问题暂存表", "写入文字暂存表", "写入附件暂存表", "写入警告暂存表"};
+/* windows and leaders before walks (the walk's foreign keys) */
+static const char *const stage_copy_sql[ST_TABLES] = {copy_submission, copy_window,  copy_leader,
+                                                      copy_walk,       copy_problem, copy_text_item,
+                                                      copy_attachment, copy_warning};
+static const char *const stage_copy_what[ST_TABLES] = {"写入报表暂存表", "写入窗口表", "写入领导表",
+                                                       "写入走流程表",   "写入问题表", "写入文字表",
+                                                       "写入附件表",     "写入警告表"};
 
 static const char copy_receipt[] =
     "COPY raw.receipt (file_sha256, member, township_code, period, revision, outcome, codes,"
@@ -765,30 +644,61 @@ static const char sql_record_files[] =
     " ORDER BY f.n ON CONFLICT (sha256) DO NOTHING";
 static const char sql_load_ids[] =
     "SELECT nextval('staging.load_id_seq') FROM generate_series(1, $1::int)";
-static const char sql_merge_batch[] =
-    "SELECT load_id, outcome, submission_id, current_revision FROM load.merge_batch($1::bigint[])";
-static const char sql_merge_batch_warnings[] = "SELECT submission_id, code, line, path, message"
-                                               " FROM load.merge_batch_warnings($1::bigint[])";
+static const char sql_decide_batch[] =
+    "SELECT load_id, outcome, submission_id, current_revision FROM load.decide_batch($1::bigint[])";
+static const char sql_finish_batch[] =
+    "SELECT submission_id, code, line, path, message FROM load.finish_batch($1::bigint[])";
 
 /* load ids taken from the sequence per round trip, and most held */
 #define LOAD_ID_BLOCK 256
 #define LOAD_ID_POOL (LOADER_STAGE_MAX + LOAD_ID_BLOCK)
 /* most files recorded per flush; a batch closes far earlier */
 #define STAGE_FILES_MAX 4096
+/* COPY data handed to libpq per call, and per loader_stage_pump */
+#define PUMP_CHUNK (64u * 1024)
+#define PUMP_BUDGET (256u * 1024)
+
+/* Load ids reserved, in the order they were taken: the stages of one run
+ * share one pool, so ids (and the submission ids of sql/084) grow in file
+ * order across batches. */
+struct id_pool {
+    int64_t v[LOAD_ID_POOL];
+    size_t n, next;
+    size_t block; /* most taken per round trip: LOAD_ID_BLOCK, or 1 */
+};
+
+/* Where an in-flight merge is (loader_stage_merge_send .. _collect). */
+enum merge_phase {
+    MP_NONE,       /* nothing in flight */
+    MP_DECIDE,     /* load.decide_batch sent */
+    MP_DRAIN,      /* reading the end of a query, then `after` */
+    MP_NEXT,       /* start the next table's COPY, or the finish */
+    MP_COPY_START, /* COPY sent, waiting for the server to take data */
+    MP_COPY_DATA,  /* sending the table's rows */
+    MP_COPY_END,   /* all sent, waiting for the COPY's result */
+    MP_FINISH,     /* load.finish_batch sent */
+    MP_DONE        /* every result read */
+};
 
 struct loader_stage {
-    struct dbuf copy[ST_TABLES]; /* COPY rows per staging table */
+    struct dbuf copy[ST_TABLES]; /* COPY rows per table */
     struct dbuf receipts;        /* COPY rows for raw.receipt */
     struct dbuf files[5];        /* array literals for raw.file, without braces */
     size_t nfiles;
     int64_t ids[LOADER_STAGE_MAX]; /* load id of each staged slot, in order */
+    /* where each slot's rows start in copy[t] (the buffers hold the slots
+     * from `merged` on) */
+    size_t mark[LOADER_STAGE_MAX][ST_TABLES];
     struct loader_outcome out[LOADER_STAGE_MAX];
-    size_t n;                   /* staged submissions */
-    size_t merged;              /* of them, merged (outcomes valid) */
-    int64_t pool[LOAD_ID_POOL]; /* load ids reserved, not yet used */
-    size_t npool, pool_next;
-    int inflight;        /* a merge was sent (loader_stage_merge_send), not collected */
-    size_t inflight_end; /* st->n when it was sent */
+    size_t n;      /* staged submissions */
+    size_t merged; /* of them, merged (outcomes valid) */
+    struct id_pool own;
+    struct id_pool *pool; /* &own, or another stage's (loader_stage_share_ids) */
+    /* the merge in flight: slots merged .. inflight_end */
+    enum merge_phase phase, after;
+    size_t inflight_end;
+    int table;   /* the table being copied */
+    size_t sent; /* of its buffer */
 };
 
 struct loader_stage *
@@ -804,7 +714,15 @@ loader_stage_new(void)
         dbuf_init(&st->files[k], COPY_BUF_LIMIT);
     for (size_t i = 0; i < LOADER_STAGE_MAX; i++)
         diag_list_init(&st->out[i].warnings, 64);
+    st->own.block = LOAD_ID_BLOCK;
+    st->pool = &st->own;
     return st;
+}
+
+void
+loader_stage_share_ids(struct loader_stage *st, struct loader_stage *with)
+{
+    st->pool = with->pool;
 }
 
 void
@@ -824,7 +742,7 @@ loader_stage_reset(struct loader_stage *st)
     st->nfiles = 0;
     st->n = 0;
     st->merged = 0;
-    st->inflight = 0;
+    st->phase = MP_NONE;
     /* reserved ids may belong to a rolled-back sequence call: nextval is
      * never rolled back, so they stay unique and usable */
 }
@@ -891,15 +809,15 @@ loader_stage_file(struct loader_stage *st, const char *sha256, int64_t size,
 
 /* Makes at least `want` load ids available without asking the server. */
 static int
-fill_pool(PGconn *conn, struct loader_stage *st, size_t want, struct bz_error *e)
+fill_pool(PGconn *conn, struct id_pool *p, size_t want, struct bz_error *e)
 {
-    size_t left = st->npool - st->pool_next;
+    size_t left = p->n - p->next;
     if (left >= want)
         return 0;
-    memmove(st->pool, st->pool + st->pool_next, left * sizeof(st->pool[0]));
-    st->npool = left;
-    st->pool_next = 0;
-    size_t more = want - left < LOAD_ID_BLOCK ? LOAD_ID_BLOCK : want - left;
+    memmove(p->v, p->v + p->next, left * sizeof(p->v[0]));
+    p->n = left;
+    p->next = 0;
+    size_t more = want - left < p->block ? p->block : want - left;
     if (more > LOAD_ID_POOL - left)
         more = LOAD_ID_POOL - left;
     char n[16];
@@ -912,31 +830,21 @@ fill_pool(PGconn *conn, struct loader_stage *st, size_t want, struct bz_error *e
         return rc;
     }
     for (size_t i = 0; i < more; i++)
-        st->pool[st->npool++] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+        p->v[p->n++] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
     PQclear(res);
-    return 0;
-}
-
-static int
-take_load_id(PGconn *conn, struct loader_stage *st, int64_t *id, struct bz_error *e)
-{
-    int rc = fill_pool(conn, st, 1, e);
-    if (rc < 0)
-        return rc;
-    *id = st->pool[st->pool_next++];
     return 0;
 }
 
 int
 loader_stage_reserve(PGconn *conn, struct loader_stage *st, size_t n, struct bz_error *e)
 {
-    return fill_pool(conn, st, n > LOADER_STAGE_MAX ? LOADER_STAGE_MAX : n, e);
+    return fill_pool(conn, st->pool, n > LOADER_STAGE_MAX ? LOADER_STAGE_MAX : n, e);
 }
 
 size_t
 loader_stage_ids_left(const struct loader_stage *st)
 {
-    return st->npool - st->pool_next;
+    return st->pool->n - st->pool->next;
 }
 
 int
@@ -944,14 +852,16 @@ loader_stage_submission(PGconn *conn, struct loader_stage *st, const struct subm
                         const struct diag_list *warnings, const struct loader_meta *meta,
                         size_t *slot, struct bz_error *e)
 {
-    int64_t id = 0;
-    size_t mark[ST_TABLES];
+    size_t *mark = st->mark[st->n];
 
     if (st->n >= LOADER_STAGE_MAX)
         return bz_error_set(e, BZ_ELIMIT, "E_INTERNAL", "批量装载的报表数超过上限");
-    int rc = take_load_id(conn, st, &id, e);
+    if (st->phase != MP_NONE)
+        return bz_error_set(e, BZ_EDB, "E_INTERNAL", "合并尚未结束时又暂存了报表");
+    int rc = fill_pool(conn, st->pool, 1, e);
     if (rc < 0)
         return rc;
+    int64_t id = st->pool->v[st->pool->next++];
     for (int t = 0; t < ST_TABLES; t++)
         mark[t] = st->copy[t].len;
     rc = submission_row(&st->copy[ST_SUBMISSION], id, s, meta);
@@ -961,7 +871,7 @@ loader_stage_submission(PGconn *conn, struct loader_stage *st, const struct subm
     rc = rc ? rc : problem_rows(&st->copy[ST_PROBLEM], id, s);
     rc = rc ? rc : text_rows(&st->copy[ST_TEXT], id, s);
     rc = rc ? rc : attachment_rows(&st->copy[ST_ATTACHMENT], id, s);
-    rc = rc ? rc : diagnostic_rows(&st->copy[ST_DIAGNOSTIC], id, warnings);
+    rc = rc ? rc : diagnostic_rows(&st->copy[ST_WARNING], id, warnings);
     if (rc < 0) {
         /* drop the partial rows so the stage stays consistent */
         for (int t = 0; t < ST_TABLES; t++)
@@ -1056,146 +966,304 @@ send_files(PGconn *conn, struct loader_stage *st, struct bz_error *e)
     return rc;
 }
 
-/* "{1,2,3}" of ids[from..to) */
+/* Sends a query with one bigint[] parameter (ids[from..to)) without
+ * waiting for its result. */
 static int
-id_array(struct dbuf *b, const int64_t *ids, size_t from, size_t to)
+send_ids(PGconn *conn, const char *sql, const int64_t *ids, size_t from, size_t to,
+         const char *what, struct bz_error *e)
 {
-    int rc = dbuf_adds(b, "{");
+    struct dbuf arr;
+    dbuf_init(&arr, (size_t)LOADER_STAGE_MAX * 24 + 8);
+    int rc = dbuf_adds(&arr, "{");
     for (size_t i = from; rc == 0 && i < to; i++)
-        rc = dbuf_printf(b, i > from ? ",%" PRId64 : "%" PRId64, ids[i]);
-    return rc ? rc : dbuf_adds(b, "}");
+        rc = dbuf_printf(&arr, i > from ? ",%" PRId64 : "%" PRId64, ids[i]);
+    rc = rc ? rc : dbuf_adds(&arr, "}");
+    if (rc < 0) {
+        rc = buffer_error(rc, e);
+    } else {
+        const char *params[1] = {arr.data};
+        if (PQsendQueryParams(conn, sql, 1, NULL, params, NULL, NULL, 0) != 1)
+            rc = db_error(e, conn, NULL, what);
+    }
+    dbuf_free(&arr);
+    return rc;
 }
 
+/* The next result of the statement in flight: 1 with *res set (NULL when
+ * the statement is done), 0 when it has not come yet (only when not
+ * `block`), BZ_EDB when the connection failed. */
 static int
-fetch_batch_warnings(PGconn *conn, struct loader_stage *st, size_t from, struct bz_error *e)
+next_result(PGconn *conn, int block, PGresult **res, const char *what, struct bz_error *e)
 {
-    int64_t subs[LOADER_STAGE_MAX];
-    size_t nsubs = 0;
-    struct dbuf arr;
-    int rc = 0;
+    if (!block) {
+        if (PQconsumeInput(conn) == 0)
+            return db_error(e, conn, NULL, what);
+        if (PQisBusy(conn))
+            return 0;
+    }
+    *res = PQgetResult(conn);
+    return 1;
+}
 
-    for (size_t i = from; i < st->n; i++)
-        if (st->out[i].result == LOADER_ACCEPTED)
-            subs[nsubs++] = st->out[i].submission_id;
-    if (nsubs == 0)
-        return 0;
-    dbuf_init(&arr, (size_t)LOADER_STAGE_MAX * 24 + 8);
-    rc = id_array(&arr, subs, 0, nsubs);
-    if (rc < 0) {
-        dbuf_free(&arr);
-        return buffer_error(rc, e);
+/* The decisions of load.decide_batch, one row per slot in order. Then the
+ * rows of submissions not accepted are dropped from the buffers, so what
+ * is left is exactly what goes into facts. */
+static int
+read_decisions(PGconn *conn, struct loader_stage *st, PGresult *res, struct bz_error *e)
+{
+    size_t from = st->merged, to = st->inflight_end;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || (size_t)PQntuples(res) != to - from)
+        return db_error(e, conn, res, "合并报表");
+    for (size_t i = from; i < to; i++) {
+        int r = (int)(i - from);
+        struct loader_outcome *o = &st->out[i];
+        o->result = parse_result(PQgetvalue(res, r, 1));
+        o->submission_id = PQgetisnull(res, r, 2) ? 0 : strtoll(PQgetvalue(res, r, 2), NULL, 10);
+        o->current_revision = PQgetisnull(res, r, 3) ? 0 : strtoll(PQgetvalue(res, r, 3), NULL, 10);
+        if (o->result == LOADER_ACCEPTED && o->submission_id != st->ids[i])
+            return bz_error_set(e, BZ_EDB, "E_INTERNAL", "合并结果与装载编号对不上");
     }
-    const char *params[1] = {arr.data};
-    PGresult *res = PQexecParams(conn, sql_merge_batch_warnings, 1, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rc = db_error(e, conn, res, "读取装载警告");
-        goto out;
+    for (int t = ST_WINDOW; t < ST_TABLES; t++) {
+        struct dbuf *b = &st->copy[t];
+        size_t w = 0;
+        for (size_t i = from; i < to; i++) {
+            size_t start = st->mark[i][t], end = i + 1 < to ? st->mark[i + 1][t] : b->len;
+            if (st->out[i].result != LOADER_ACCEPTED || end == start)
+                continue;
+            if (w != start)
+                memmove(b->data + w, b->data + start, end - start);
+            w += end - start;
+        }
+        b->len = w;
     }
-    /* rows come ordered by submission id; slots of accepted submissions
-     * have ascending ids too (inserted in slot order) */
-    size_t slot = from;
+    return 0;
+}
+
+/* The merge's own warnings (load.finish_batch), to the accepted slots. */
+static int
+read_warnings(PGconn *conn, struct loader_stage *st, PGresult *res, struct bz_error *e)
+{
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        return db_error(e, conn, res, "读取装载警告");
+    /* rows come ordered by submission id, as the accepted slots are */
+    size_t slot = st->merged, to = st->inflight_end;
     for (int r = 0; r < PQntuples(res); r++) {
         int64_t sid = strtoll(PQgetvalue(res, r, 0), NULL, 10);
-        while (slot < st->n &&
+        while (slot < to &&
                !(st->out[slot].result == LOADER_ACCEPTED && st->out[slot].submission_id == sid))
             slot++;
-        if (slot == st->n) {
-            rc = bz_error_set(e, BZ_EDB, "E_INTERNAL", "装载警告与报表对不上");
-            goto out;
-        }
+        if (slot == to)
+            return bz_error_set(e, BZ_EDB, "E_INTERNAL", "装载警告与报表对不上");
         long line = PQgetisnull(res, r, 2) ? 0 : atol(PQgetvalue(res, r, 2));
         if (diag_add(&st->out[slot].warnings, PQgetvalue(res, r, 1), line, PQgetvalue(res, r, 3),
-                     "%s", PQgetvalue(res, r, 4)) < 0) {
-            rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法记录装载警告");
-            goto out;
-        }
+                     "%s", PQgetvalue(res, r, 4)) < 0)
+            return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法记录装载警告");
     }
-out:
-    PQclear(res);
-    dbuf_free(&arr);
+    return 0;
+}
+
+/* Starts the COPY of the next table with rows, or, after the last, the
+ * finishing query (or nothing: no submission was accepted). */
+static int
+start_next(PGconn *conn, struct loader_stage *st, struct bz_error *e)
+{
+    while (++st->table < ST_TABLES && st->copy[st->table].len == 0)
+        ;
+    if (st->table < ST_TABLES) {
+        st->sent = 0;
+        st->phase = MP_COPY_START;
+        if (PQsendQuery(conn, stage_copy_sql[st->table]) != 1)
+            return db_error(e, conn, NULL, stage_copy_what[st->table]);
+        return 0;
+    }
+    int64_t sids[LOADER_STAGE_MAX];
+    size_t nsids = 0;
+    for (size_t i = st->merged; i < st->inflight_end; i++)
+        if (st->out[i].result == LOADER_ACCEPTED)
+            sids[nsids++] = st->out[i].submission_id;
+    if (nsids == 0) {
+        st->phase = MP_DONE;
+        return 0;
+    }
+    st->phase = MP_FINISH;
+    return send_ids(conn, sql_finish_batch, sids, 0, nsids, "合并报表", e);
+}
+
+/* Room in the socket for more COPY data without waiting. */
+static int
+writable(PGconn *conn)
+{
+    struct pollfd p = {.fd = PQsocket(conn), .events = POLLOUT};
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT);
+}
+
+/* Sends rows of the current table: all of them when `block`, else what
+ * the socket takes now, at most PUMP_BUDGET bytes. Returns 1 when the
+ * table is sent (COPY ended), 0 when rows are left, or the failure. */
+static int
+send_rows(PGconn *conn, struct loader_stage *st, int block, struct bz_error *e)
+{
+    struct dbuf *b = &st->copy[st->table];
+    size_t budget = PUMP_BUDGET;
+    while (st->sent < b->len) {
+        if (!block && (budget == 0 || !writable(conn)))
+            return PQflush(conn) < 0 ? db_error(e, conn, NULL, stage_copy_what[st->table]) : 0;
+        size_t n = b->len - st->sent < PUMP_CHUNK ? b->len - st->sent : PUMP_CHUNK;
+        if (!block && n > budget)
+            n = budget;
+        if (PQputCopyData(conn, b->data + st->sent, (int)n) != 1)
+            return db_error(e, conn, NULL, stage_copy_what[st->table]);
+        st->sent += n;
+        budget -= n;
+    }
+    if (PQputCopyEnd(conn, NULL) != 1)
+        return db_error(e, conn, NULL, stage_copy_what[st->table]);
+    dbuf_reset(b);
+    return 1;
+}
+
+/* Moves the merge in flight along: as far as it can without waiting, or
+ * (`block`) to its end. A failed statement's error is the result. */
+static int
+advance(PGconn *conn, struct loader_stage *st, int block, struct bz_error *e)
+{
+    PGresult *res = NULL;
+    int rc = 0;
+    while (rc == 0) {
+        enum merge_phase ph = st->phase;
+        const char *what = ph == MP_COPY_START || ph == MP_COPY_DATA || ph == MP_COPY_END
+                               ? stage_copy_what[st->table]
+                               : "合并报表";
+        if (ph == MP_NONE)
+            return 0;
+        if (ph == MP_DONE) {
+            st->merged = st->inflight_end;
+            st->phase = MP_NONE;
+            return 0;
+        }
+        if (ph == MP_NEXT) {
+            rc = start_next(conn, st, e);
+            continue;
+        }
+        if (ph == MP_COPY_DATA) {
+            rc = send_rows(conn, st, block, e);
+            if (rc == 0)
+                return 0; /* the socket is full: later */
+            if (rc == 1) {
+                rc = 0;
+                st->phase = MP_COPY_END;
+            }
+            continue;
+        }
+        int got = next_result(conn, block, &res, what, e);
+        if (got <= 0)
+            return got;
+        switch (ph) {
+        case MP_DECIDE:
+            rc = read_decisions(conn, st, res, e);
+            st->table = ST_SUBMISSION;
+            st->after = MP_NEXT;
+            st->phase = MP_DRAIN;
+            break;
+        case MP_COPY_START:
+            if (PQresultStatus(res) == PGRES_COPY_IN) {
+                st->phase = MP_COPY_DATA;
+            } else {
+                rc = db_error(e, conn, res, what);
+                st->after = MP_NEXT;
+                st->phase = MP_DRAIN;
+            }
+            break;
+        case MP_COPY_END:
+        case MP_FINISH:
+            if (ph == MP_FINISH)
+                rc = read_warnings(conn, st, res, e);
+            else if (PQresultStatus(res) != PGRES_COMMAND_OK)
+                rc = db_error(e, conn, res, what);
+            st->after = ph == MP_FINISH ? MP_DONE : MP_NEXT;
+            st->phase = MP_DRAIN;
+            break;
+        default: /* MP_DRAIN: the statement's end, or an error after its result */
+            if (res == NULL)
+                st->phase = st->after;
+            else if (PQresultStatus(res) == PGRES_FATAL_ERROR)
+                rc = db_error(e, conn, res, what);
+            break;
+        }
+        PQclear(res);
+        res = NULL;
+    }
     return rc;
 }
 
 int
 loader_stage_merge_send(PGconn *conn, struct loader_stage *st, struct bz_error *e)
 {
-    struct dbuf arr;
     size_t from = st->merged;
 
-    if (st->inflight)
+    if (st->phase != MP_NONE)
         return bz_error_set(e, BZ_EDB, "E_INTERNAL", "上一次合并尚未取回结果");
     int rc = send_files(conn, st, e);
     if (rc < 0 || from == st->n)
         return rc;
-    for (int t = 0; rc == 0 && t < ST_TABLES; t++)
-        rc = copy_all(conn, stage_copy_sql[t], stage_copy_what[t], &st->copy[t], e);
-    if (rc < 0)
-        return rc;
-    dbuf_init(&arr, (size_t)LOADER_STAGE_MAX * 24 + 8);
-    rc = id_array(&arr, st->ids, from, st->n);
-    if (rc < 0) {
-        rc = buffer_error(rc, e);
-    } else {
-        const char *params[1] = {arr.data};
-        if (PQsendQueryParams(conn, sql_merge_batch, 1, NULL, params, NULL, NULL, 0) != 1) {
-            rc = db_error(e, conn, NULL, "合并报表");
-        } else {
-            st->inflight = 1;
-            st->inflight_end = st->n;
-        }
+    rc = copy_all(conn, copy_submission, stage_copy_what[ST_SUBMISSION], &st->copy[ST_SUBMISSION],
+                  e);
+    if (rc == 0)
+        rc = send_ids(conn, sql_decide_batch, st->ids, from, st->n, "合并报表", e);
+    if (rc == 0) {
+        st->phase = MP_DECIDE;
+        st->inflight_end = st->n;
     }
-    dbuf_free(&arr);
     return rc;
 }
 
-/* Reads what is left of a sent query, so the connection takes the next one. */
-static void
-drain(PGconn *conn)
+int
+loader_stage_pump(PGconn *conn, struct loader_stage *st, struct bz_error *e)
 {
-    PGresult *res;
-    while ((res = PQgetResult(conn)) != NULL)
-        PQclear(res);
+    return advance(conn, st, 0, e);
 }
 
 int
 loader_stage_merge_collect(PGconn *conn, struct loader_stage *st, struct bz_error *e)
 {
-    if (!st->inflight)
-        return 0;
-    st->inflight = 0;
-    size_t from = st->merged, to = st->inflight_end;
-    PGresult *res = PQgetResult(conn);
-    int rc = 0;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || (size_t)PQntuples(res) != to - from)
-        rc = db_error(e, conn, res, "合并报表");
-    for (size_t i = from; rc == 0 && i < to; i++) {
-        int r = (int)(i - from);
-        struct loader_outcome *o = &st->out[i];
-        o->result = parse_result(PQgetvalue(res, r, 1));
-        o->submission_id = PQgetisnull(res, r, 2) ? 0 : strtoll(PQgetvalue(res, r, 2), NULL, 10);
-        o->current_revision = PQgetisnull(res, r, 3) ? 0 : strtoll(PQgetvalue(res, r, 3), NULL, 10);
+    return advance(conn, st, 1, e);
+}
+
+/* Reads what is left of a sent statement (ending a COPY in progress), so
+ * the connection takes the next one. */
+static void
+drain(PGconn *conn)
+{
+    PGresult *res;
+    while ((res = PQgetResult(conn)) != NULL) {
+        ExecStatusType s = PQresultStatus(res);
+        PQclear(res);
+        if (s == PGRES_COPY_IN) {
+            if (PQputCopyEnd(conn, "批量装载已放弃") < 0)
+                return;
+        } else if (s == PGRES_COPY_OUT || s == PGRES_COPY_BOTH) {
+            return;
+        }
     }
-    PQclear(res);
-    drain(conn);
-    if (rc == 0)
-        rc = fetch_batch_warnings(conn, st, from, e);
-    if (rc == 0)
-        st->merged = to;
-    return rc;
 }
 
 void
 loader_stage_merge_cancel(PGconn *conn, struct loader_stage *st)
 {
-    if (!st->inflight)
+    if (st->phase == MP_NONE)
         return;
-    st->inflight = 0;
-    PGcancel *c = PQgetCancel(conn);
-    if (c != NULL) {
-        char err[256];
-        PQcancel(c, err, sizeof(err));
-        PQfreeCancel(c);
+    if (st->phase == MP_COPY_DATA) {
+        /* the COPY ends with an error; its statement is then over */
+        PQputCopyEnd(conn, "批量装载已放弃");
+    } else if (st->phase != MP_DONE) {
+        PGcancel *c = PQgetCancel(conn);
+        if (c != NULL) {
+            char err[256];
+            PQcancel(c, err, sizeof(err));
+            PQfreeCancel(c);
+        }
     }
+    st->phase = MP_NONE;
     drain(conn);
 }
 
@@ -1222,6 +1290,52 @@ loader_stage_finish(PGconn *conn, struct loader_stage *st, struct bz_error *e)
         rc = copy_all(conn, copy_receipt, "保存回执", &st->receipts, e);
     if (rc == 0)
         loader_stage_reset(st);
+    return rc;
+}
+
+/* A single load is a staged batch of one, so the revision rules the tests
+ * exercise are the ones every night runs. */
+int
+loader_load(PGconn *conn, const struct submission *s, const struct diag_list *warnings,
+            const struct loader_meta *meta, struct loader_outcome *out, struct bz_error *e)
+{
+    size_t slot = 0;
+
+    out->result = LOADER_UNKNOWN_TOWNSHIP;
+    out->submission_id = 0;
+    out->current_revision = 0;
+    diag_list_init(&out->warnings, 64);
+
+    struct loader_stage *st = loader_stage_new();
+    if (st == NULL)
+        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法装载报表");
+    st->own.block = 1;
+    int nested;
+    int rc = begin_unit(conn, &nested, e);
+    if (rc == 0) {
+        rc = loader_stage_submission(conn, st, s, warnings, meta, &slot, e);
+        if (rc == 0)
+            rc = loader_stage_merge(conn, st, e);
+        if (rc == 0) {
+            const struct loader_outcome *o = &st->out[slot];
+            out->result = o->result;
+            out->submission_id = o->submission_id;
+            out->current_revision = o->current_revision;
+            if (diag_list_append(&out->warnings, &st->out[slot].warnings) < 0)
+                rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法记录装载警告");
+        }
+        if (rc == 0)
+            rc = end_unit(conn, nested, "提交报表装载", e);
+        if (rc < 0) {
+            loader_stage_merge_cancel(conn, st);
+            abort_unit(conn, nested);
+            diag_list_free(&out->warnings);
+            out->result = LOADER_UNKNOWN_TOWNSHIP;
+            out->submission_id = 0;
+            out->current_revision = 0;
+        }
+    }
+    loader_stage_free(st);
     return rc;
 }
 

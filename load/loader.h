@@ -2,13 +2,15 @@
  * loader — puts validated submissions, raw files, receipts and the township
  * registry into PostgreSQL.
  *
- * A submission is loaded in ONE transaction: COPY into the staging tables
- * (sql/002_load.sql), then load.merge_submission, which applies the revision
- * rules of submission-format.md and copies the rows into facts.*. Values
- * only ever travel as COPY data or query parameters. Any failure rolls the
- * whole transaction back: nothing is ever half-loaded. Inside the
- * transaction the loader switches to role bizenv_loader when the session
- * may (SET LOCAL ROLE), so the grants of 002 are what loading relies on.
+ * A submission is loaded in ONE transaction as a staged batch of one (see
+ * "Staged batches" below): its header is COPYed into staging.submission,
+ * load.decide_batch (sql/084) applies the revision rules of
+ * submission-format.md, and when it is accepted its rows are COPYed into
+ * facts.*. Values only ever travel as COPY data or query parameters. Any
+ * failure rolls the whole transaction back: nothing is ever half-loaded.
+ * Inside the transaction the loader switches to role bizenv_loader when
+ * the session may (SET LOCAL ROLE), so the grants of 002 are what loading
+ * relies on.
  *
  * The registry loader reads townships.csv itself (strict: UTF-8, optional
  * BOM, header `code,name`, RFC 4180 quoting, CRLF or LF) and merges it in
@@ -116,15 +118,19 @@ int loader_store_receipt(PGconn *conn, const struct loader_receipt *r, int64_t *
                          struct bz_error *e);
 
 /*
- * Staged batches: many submissions sent with ONE COPY per staging table and
- * merged with ONE call (load.merge_batch, sql/080), inside the caller's
- * batch transaction. The merge applies the revision rules to each staged
- * submission in staging order, exactly as consecutive loader_load calls
- * would (two revisions of one township and month in the same batch are
- * decided in order). Inbox files and receipts of the batch are buffered
- * too and sent with one statement each. All buffers have hard limits; the
- * caller flushes when loader_stage_full says so. A failed send or merge
- * leaves the transaction aborted: the caller rolls the batch back.
+ * Staged batches: many submissions merged with one round of statements
+ * inside the caller's batch transaction (sql/084). Their headers go into
+ * staging.submission with ONE COPY and load.decide_batch applies the
+ * revision rules to them in staging order, exactly as consecutive
+ * loader_load calls would (two revisions of one township and month in the
+ * same batch are decided in order), inserting facts.submission for the
+ * accepted ones under their load ids. The child rows of the accepted ones
+ * then go straight into the facts tables, ONE COPY per table, and
+ * load.finish_batch adds the merge's own warnings. Inbox files and
+ * receipts of the batch are buffered too and sent with one statement
+ * each. All buffers have hard limits; the caller flushes when
+ * loader_stage_full says so. A failed send or merge leaves the
+ * transaction aborted: the caller rolls the batch back.
  */
 struct loader_stage;
 
@@ -134,6 +140,11 @@ struct loader_stage;
 /* Allocates an empty stage; NULL when out of memory. */
 struct loader_stage *loader_stage_new(void);
 void loader_stage_free(struct loader_stage *st);
+
+/* Makes st take its load ids from `with`'s reserve (which must outlive
+ * st's use): stages used one after another then give ids that grow in
+ * staging order, as accepted submissions' ids must (sql/084). */
+void loader_stage_share_ids(struct loader_stage *st, struct loader_stage *with);
 
 /* Forgets everything buffered (after a rollback). */
 void loader_stage_reset(struct loader_stage *st);
@@ -163,14 +174,20 @@ int loader_stage_receipt(struct loader_stage *st, const struct loader_receipt *r
 int loader_stage_merge(PGconn *conn, struct loader_stage *st, struct bz_error *e);
 
 /*
- * The same in two halves, so the client can read the next files while the
- * server merges: _send sends the files and COPYs and starts the merge
- * without waiting; _collect waits for it and reads the outcomes. Between
- * the two the connection is busy: nothing else may use it (stage the next
- * batch with load ids reserved beforehand, loader_stage_reserve). _cancel
- * stops a sent merge and discards its result (the caller then rolls back).
+ * The same in parts, so the client can read the next files while the
+ * server merges: _send sends the files and headers and starts the
+ * decisions without waiting; _pump, called between the next files, moves
+ * the merge along as far as it can without waiting (reads the decisions,
+ * sends what the socket takes of the accepted rows, starts the next COPY,
+ * the finish); _collect waits for the rest and leaves the outcomes.
+ * Between _send and the end of _collect the connection is busy: nothing
+ * else may use it (stage the next batch with load ids reserved
+ * beforehand, loader_stage_reserve). _cancel stops a sent merge and
+ * discards its result (the caller then rolls back). _pump and _collect
+ * return 0 or the failure of a statement (BZ_EDB/BZ_ETIMEOUT/BZ_ENOMEM).
  */
 int loader_stage_merge_send(PGconn *conn, struct loader_stage *st, struct bz_error *e);
+int loader_stage_pump(PGconn *conn, struct loader_stage *st, struct bz_error *e);
 int loader_stage_merge_collect(PGconn *conn, struct loader_stage *st, struct bz_error *e);
 void loader_stage_merge_cancel(PGconn *conn, struct loader_stage *st);
 

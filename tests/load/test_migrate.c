@@ -33,7 +33,7 @@ applies_every_migration_once_then_nothing(void **state)
     /* 002 really ran: its tables and functions exist */
     assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM staging.submission"), 0);
     assert_int_equal(
-        scratch_long(s.conn, "SELECT count(*) FROM pg_proc WHERE proname = 'merge_submission'"), 1);
+        scratch_long(s.conn, "SELECT count(*) FROM pg_proc WHERE proname = 'merge_registry'"), 1);
 
     assert_int_equal(migrate_apply(s.conn, &applied, &e), 0);
     assert_int_equal(applied, 0);
