@@ -1,3 +1,7 @@
+/* syncfs(2) */
+#ifdef __linux__
+#define _GNU_SOURCE
+#endif
 #include "inbox.h"
 
 #include "../common/hash.h"
@@ -387,8 +391,8 @@ inbox_archive_deferred(const struct settings *s, const struct inbox_file *f, cha
     return archive(s, f, sha256, archive_path, cap, 0, e);
 }
 
-int
-inbox_sync_path(const char *path, struct bz_error *e)
+static int
+sync_path(const char *path, struct bz_error *e)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -396,6 +400,78 @@ inbox_sync_path(const char *path, struct bz_error *e)
     int rc = fsync(fd) < 0 ? io_error(e, "同步磁盘", path) : 0;
     close(fd);
     return rc;
+}
+
+#ifdef __linux__
+/* Folders of the list, each once in a row; a filesystem seen before is
+ * skipped. One syncfs(2) writes back and commits everything written to
+ * the filesystem (data, inodes, directory entries), and reports a
+ * writeback error of any of it. */
+static int
+sync_filesystems(const char *list, size_t len, struct bz_error *e)
+{
+    dev_t done[16];
+    size_t ndone = 0;
+    char dir[BZ_PATH_MAX], last[BZ_PATH_MAX] = "";
+    for (size_t off = 0; off < len;) {
+        const char *path = list + off;
+        off += strlen(path) + 1;
+        const char *slash = strrchr(path, '/');
+        if (slash == NULL || (size_t)(slash - path) >= sizeof(dir))
+            return sync_path(path, e);
+        memcpy(dir, path, (size_t)(slash - path));
+        dir[slash - path] = '\0';
+        if (strcmp(dir, last) == 0)
+            continue;
+        memcpy(last, dir, sizeof(dir));
+        int fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+            if (fd >= 0)
+                close(fd);
+            return io_error(e, "同步磁盘", dir);
+        }
+        size_t k = 0;
+        while (k < ndone && done[k] != st.st_dev)
+            k++;
+        int rc = 0;
+        if (k == ndone) {
+            rc = syncfs(fd) < 0 ? io_error(e, "同步磁盘", dir) : 0;
+            if (ndone < sizeof(done) / sizeof(done[0]))
+                done[ndone++] = st.st_dev;
+        }
+        close(fd);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+#endif
+
+int
+inbox_sync_all(const char *list, size_t len, struct bz_error *e)
+{
+#ifdef __linux__
+    return sync_filesystems(list, len, e);
+#else
+    char dir[BZ_PATH_MAX], last[BZ_PATH_MAX] = "";
+    int rc = 0;
+    for (size_t off = 0; rc == 0 && off < len;) {
+        const char *path = list + off;
+        off += strlen(path) + 1;
+        rc = sync_path(path, e);
+        const char *slash = strrchr(path, '/');
+        if (rc == 0 && slash != NULL && (size_t)(slash - path) < sizeof(dir)) {
+            memcpy(dir, path, (size_t)(slash - path));
+            dir[slash - path] = '\0';
+            if (strcmp(dir, last) != 0) {
+                rc = sync_path(dir, e);
+                memcpy(last, dir, sizeof(dir));
+            }
+        }
+    }
+    return rc;
+#endif
 }
 
 int

@@ -76,10 +76,9 @@ int inbox_archive(const struct settings *s, const struct inbox_file *f, char sha
 /*
  * Deferred durability, for batches: inbox_archive_deferred and
  * inbox_write_receipt_deferred do the same without fsync (the receipt's
- * path is returned); the caller must inbox_sync_path every file written
- * and its folder before anything relies on those bytes being on disk —
- * before the database COMMIT that says they were accepted. Syncing them
- * back to back costs about one journal commit, not one per file. An
+ * path is returned); the caller must inbox_sync_all the files written
+ * before anything relies on those bytes being on disk — before the
+ * database COMMIT that says they were accepted. An
  * archive entry found already present is checked against its SHA-256 and
  * replaced when torn (a deferred run that lost power before its sync).
  */
@@ -88,8 +87,16 @@ int inbox_archive_deferred(const struct settings *s, const struct inbox_file *f,
 int inbox_write_receipt_deferred(const struct settings *s, const char *day, const char *name,
                                  size_t index, const char *text, size_t len, char path[BZ_PATH_MAX],
                                  struct bz_error *e);
-/* fsync of one file or folder. Returns 0 or BZ_EIO with e filled. */
-int inbox_sync_path(const char *path, struct bz_error *e);
+/*
+ * Makes the files of `list` (len bytes of NUL-terminated paths) and their
+ * folders durable. On Linux with one syncfs(2) per filesystem they are on:
+ * a batch of a few hundred files then costs one journal commit and one
+ * disk cache flush, not one of each per file (each fsync of an ext4 file
+ * flushes the disk cache, even when its data is already written).
+ * Elsewhere with an fsync per file and per folder. Returns 0 or BZ_EIO
+ * (E_IO_WRITE) with e filled.
+ */
+int inbox_sync_all(const char *list, size_t len, struct bz_error *e);
 
 /* Accepted or duplicate: the bytes are archived, remove the claimed file. */
 int inbox_done(const struct inbox_file *f, struct bz_error *e);

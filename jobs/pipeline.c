@@ -146,27 +146,11 @@ sync_later(struct batch *b, const char *path, struct bz_error *e)
     return 0;
 }
 
-/* fsyncs every file written for the batch, and each folder once in a row;
- * after the first, most of them find their data already on disk. */
+/* Makes every file written for the batch durable. */
 static int
 sync_batch(struct batch *b, struct bz_error *e)
 {
-    char dir[BZ_PATH_MAX], last[BZ_PATH_MAX] = "";
-    int rc = 0;
-    for (size_t off = 0; rc == 0 && off < b->synclist.len;) {
-        const char *path = b->synclist.data + off;
-        off += strlen(path) + 1;
-        rc = inbox_sync_path(path, e);
-        const char *slash = strrchr(path, '/');
-        if (rc == 0 && slash != NULL && (size_t)(slash - path) < sizeof(dir)) {
-            memcpy(dir, path, (size_t)(slash - path));
-            dir[slash - path] = '\0';
-            if (strcmp(dir, last) != 0) {
-                rc = inbox_sync_path(dir, e);
-                memcpy(last, dir, sizeof(dir));
-            }
-        }
-    }
+    int rc = inbox_sync_all(b->synclist.data, b->synclist.len, e);
     dbuf_reset(&b->synclist);
     return rc;
 }

@@ -64,9 +64,13 @@ rounds() {
         d="${template}_k${size}_$r"
         createdb -T "$template" "$d"
         HK=$(new_home); mkdir -p "$HK/inbox"; cp -p "$T"/src/* "$HK/inbox/"
-        # kill somewhere between start-up and the end of the load
+        # kill somewhere between start-up and the end of the load; with
+        # --foreground timeout signals only bizenv and waits until it is
+        # gone (else timeout kills its own process group, itself included,
+        # and the rerun can start while the killed run is still finishing
+        # a system call, holding the run lock: E_BUSY)
         delay=$(awk -v s="$r" -v span="$span" 'BEGIN { srand(s * 7919); printf "%.3f", 0.01 + rand() * span }')
-        timeout -s KILL "$delay" "$BIZENV" --home "$HK" --db "dbname=$d" --set batch_size=$size \
+        timeout --foreground -s KILL "$delay" "$BIZENV" --home "$HK" --db "dbname=$d" --set batch_size=$size \
             ingest >/dev/null 2>&1 </dev/null
         [ $? -eq 137 ] && killed=$((killed + 1))
         run_to_end "$HK" "$d" --set batch_size=$size
