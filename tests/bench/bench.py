@@ -189,6 +189,7 @@ def run_pgloader(a, db, home, path):
 
 
 def ranking_ms(db, period):
+    quiesce()
     out = sh(["psql", "-X", "-At", "-d", db, "-c", "\\timing on", "-c",
               "SELECT count(*) FROM report.ranking('%s', '%s')" % (period, TODAY)])
     return float(re.search(r"Time: ([0-9.]+) ms", out).group(1)) / 1000
