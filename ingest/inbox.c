@@ -417,8 +417,12 @@ sync_filesystems(const char *list, size_t len, struct bz_error *e)
         const char *path = list + off;
         off += strlen(path) + 1;
         const char *slash = strrchr(path, '/');
-        if (slash == NULL || (size_t)(slash - path) >= sizeof(dir))
-            return sync_path(path, e);
+        if (slash == NULL || (size_t)(slash - path) >= sizeof(dir)) {
+            int rc = sync_path(path, e); /* not expected: paths are absolute */
+            if (rc < 0)
+                return rc;
+            continue;
+        }
         memcpy(dir, path, (size_t)(slash - path));
         dir[slash - path] = '\0';
         if (strcmp(dir, last) == 0)

@@ -852,10 +852,9 @@ loader_stage_submission(PGconn *conn, struct loader_stage *st, const struct subm
                         const struct diag_list *warnings, const struct loader_meta *meta,
                         size_t *slot, struct bz_error *e)
 {
-    size_t *mark = st->mark[st->n];
-
     if (st->n >= LOADER_STAGE_MAX)
         return bz_error_set(e, BZ_ELIMIT, "E_INTERNAL", "批量装载的报表数超过上限");
+    size_t *mark = st->mark[st->n];
     if (st->phase != MP_NONE)
         return bz_error_set(e, BZ_EDB, "E_INTERNAL", "合并尚未结束时又暂存了报表");
     int rc = fill_pool(conn, st->pool, 1, e);
