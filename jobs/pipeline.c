@@ -118,8 +118,9 @@ struct batch {
 
 /*
  * Two batches at a time: while the server merges the batch just shipped
- * (`prev`, its merge sent with loader_stage_merge_send), the client reads,
- * checks and stages the next files into `cur`, on two cores at once. The
+ * (`prev`, its merge sent with loader_stage_merge_send and moved along
+ * with loader_stage_pump after each file), the client reads, checks and
+ * stages the next files into `cur`, on two cores at once. The
  * connection is busy until prev is settled (merge collected, receipts
  * stored, files synced, COMMIT, files put away); cur settles prev before
  * it needs the server (its BEGIN, a mid-batch merge, a roll-up, load ids
