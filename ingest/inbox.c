@@ -402,80 +402,75 @@ sync_path(const char *path, struct bz_error *e)
     return rc;
 }
 
-#ifdef __linux__
-/* Folders of the list, each once in a row; a filesystem seen before is
- * skipped. One syncfs(2) writes back and commits everything written to
- * the filesystem (data, inodes, directory entries), and reports a
- * writeback error of any of it. */
+/* The filesystems a sync_all has already synced (Linux: one syncfs each). */
+struct synced {
+    dev_t dev[16];
+    size_t n;
+};
+
+/* Makes what was written in folder `dir` durable: on Linux one syncfs(2)
+ * of its filesystem, unless already done — it writes back and commits
+ * everything written there (data, inodes, directory entries) and reports
+ * a writeback error of any of it; elsewhere an fsync of the folder (its
+ * files are fsynced one by one). */
 static int
-sync_filesystems(const char *list, size_t len, struct bz_error *e)
+sync_folder(const char *dir, struct synced *done, struct bz_error *e)
 {
-    dev_t done[16];
-    size_t ndone = 0;
-    char dir[BZ_PATH_MAX], last[BZ_PATH_MAX] = "";
-    for (size_t off = 0; off < len;) {
-        const char *path = list + off;
-        off += strlen(path) + 1;
-        const char *slash = strrchr(path, '/');
-        if (slash == NULL || (size_t)(slash - path) >= sizeof(dir)) {
-            int rc = sync_path(path, e); /* not expected: paths are absolute */
-            if (rc < 0)
-                return rc;
-            continue;
-        }
-        memcpy(dir, path, (size_t)(slash - path));
-        dir[slash - path] = '\0';
-        if (strcmp(dir, last) == 0)
-            continue;
-        memcpy(last, dir, sizeof(dir));
-        int fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0) {
-            if (fd >= 0)
-                close(fd);
-            return io_error(e, "同步磁盘", dir);
-        }
-        size_t k = 0;
-        while (k < ndone && done[k] != st.st_dev)
-            k++;
-        int rc = 0;
-        if (k == ndone) {
-            rc = syncfs(fd) < 0 ? io_error(e, "同步磁盘", dir) : 0;
-            if (ndone < sizeof(done) / sizeof(done[0]))
-                done[ndone++] = st.st_dev;
-        }
-        close(fd);
-        if (rc < 0)
-            return rc;
+#ifdef __linux__
+    int fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return io_error(e, "同步磁盘", dir);
     }
-    return 0;
-}
+    size_t k = 0;
+    while (k < done->n && done->dev[k] != st.st_dev)
+        k++;
+    int rc = 0;
+    if (k == done->n) {
+        rc = syncfs(fd) < 0 ? io_error(e, "同步磁盘", dir) : 0;
+        if (done->n < sizeof(done->dev) / sizeof(done->dev[0]))
+            done->dev[done->n++] = st.st_dev;
+    }
+    close(fd);
+    return rc;
+#else
+    (void)done;
+    return sync_path(dir, e);
 #endif
+}
 
 int
 inbox_sync_all(const char *list, size_t len, struct bz_error *e)
 {
 #ifdef __linux__
-    return sync_filesystems(list, len, e);
+    const int each_file = 0; /* syncfs covers the files */
 #else
+    const int each_file = 1;
+#endif
+    struct synced done = {.n = 0};
     char dir[BZ_PATH_MAX], last[BZ_PATH_MAX] = "";
-    int rc = 0;
-    for (size_t off = 0; rc == 0 && off < len;) {
+    for (size_t off = 0; off < len;) {
         const char *path = list + off;
         off += strlen(path) + 1;
-        rc = sync_path(path, e);
         const char *slash = strrchr(path, '/');
-        if (rc == 0 && slash != NULL && (size_t)(slash - path) < sizeof(dir)) {
+        int has_dir = slash != NULL && (size_t)(slash - path) < sizeof(dir);
+        /* a path without a folder is not expected (paths are absolute) */
+        int rc = each_file || !has_dir ? sync_path(path, e) : 0;
+        if (rc == 0 && has_dir) {
             memcpy(dir, path, (size_t)(slash - path));
             dir[slash - path] = '\0';
+            /* each folder once in a row: a batch's files come grouped */
             if (strcmp(dir, last) != 0) {
-                rc = sync_path(dir, e);
+                rc = sync_folder(dir, &done, e);
                 memcpy(last, dir, sizeof(dir));
             }
         }
+        if (rc < 0)
+            return rc;
     }
-    return rc;
-#endif
+    return 0;
 }
 
 int

@@ -78,9 +78,9 @@ int inbox_archive(const struct settings *s, const struct inbox_file *f, char sha
  * inbox_write_receipt_deferred do the same without fsync (the receipt's
  * path is returned); the caller must inbox_sync_all the files written
  * before anything relies on those bytes being on disk — before the
- * database COMMIT that says they were accepted. An
- * archive entry found already present is checked against its SHA-256 and
- * replaced when torn (a deferred run that lost power before its sync).
+ * database COMMIT that says they were accepted. An archive entry found
+ * already present is checked against its SHA-256 and replaced when torn
+ * (a deferred run that lost power before its sync).
  */
 int inbox_archive_deferred(const struct settings *s, const struct inbox_file *f, char sha256[65],
                            char *archive_path, size_t cap, struct bz_error *e);
@@ -94,7 +94,7 @@ int inbox_write_receipt_deferred(const struct settings *s, const char *day, cons
  * disk cache flush, not one of each per file (each fsync of an ext4 file
  * flushes the disk cache, even when its data is already written).
  * Elsewhere with an fsync per file and per folder. Returns 0 or BZ_EIO
- * (E_IO_WRITE) with e filled.
+ * with e filled (E_IO_WRITE when the disk is full, else E_IO_READ).
  */
 int inbox_sync_all(const char *list, size_t len, struct bz_error *e);
 
