@@ -26,7 +26,7 @@ static const char refresh_sql[] =
 static const char unreported_sql[] =
     "SELECT s.code, s.name, s.status, s.months_reported, s.months_on_time "
     "FROM report.refresh_ranking_if_changed($1, $2::date) r "
-    "JOIN facts.ranking_snapshot s ON s.run_id = r.run_id ORDER BY s.code";
+    "CROSS JOIN LATERAL report.stored_figures(r.run_id) s ORDER BY s.code";
 
 struct night {
     struct cli *cli;

@@ -86,7 +86,7 @@ now=$(q "select composite from report.ranking('2026-10', '2026-11-29') where cod
 unlike "$now" "^93.37$" "ranking as of 2026-11-29 uses revision 2"
 out=$("$BIZENV" --home "$H" --db "dbname=$db" nightly --as-of 2026-11-28 </dev/null 2>&1); rc=$?
 is "$rc" 0 "nightly --as-of runs"
-snap=$(q "select s.code||':'||coalesce(s.composite::text,'-') from facts.ranking_snapshot s join facts.ranking_run r on r.id=s.run_id where r.id=(select max(id) from facts.ranking_run where period='2026-Q4' and as_of='2026-11-28') order by s.code" | tr '\n' ' ')
+snap=$(q "select s.code||':'||coalesce(s.composite::text,'-') from report.ranking_snapshot s join facts.ranking_run r on r.id=s.run_id where r.id=(select max(id) from facts.ranking_run where period='2026-Q4' and as_of='2026-11-28') order by s.code" | tr '\n' ' ')
 ref=$(q "select code||':'||coalesce(composite::text,'-') from report.ranking('2026-Q4', '2026-11-28') order by code" | tr '\n' ' ')
 is "$snap" "$ref" "the stored snapshot of the --as-of run equals the ranking as of that date"
 done_testing

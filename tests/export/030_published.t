@@ -23,7 +23,7 @@ B export 2026-10 >/dev/null 2>&1
 ok $? "2026-10 published as of 2026-11-28"
 pub="$H/exports/539901_2026-10_2026-11-28"
 mkdir "$T/published" && cp "$pub".* "$T/published/"
-published=$(q "select code||':'||coalesce(composite::text,'-')||':'||coalesce(composite_rank::text,'-') from facts.ranking_snapshot where run_id = (select ranking_run_id from meta.export where id = 1) order by code" | tr '\n' ' ')
+published=$(q "select code||':'||coalesce(composite::text,'-')||':'||coalesce(composite_rank::text,'-') from report.ranking_snapshot where run_id = (select ranking_run_id from meta.export where id = 1) order by code" | tr '\n' ' ')
 
 # a revision arrives after publication: accepted, and it changes the figures
 q "SELECT test.sub('539901101', '2026-10', 31, 10, ARRAY['market'], ARRAY['L01'], '{}', '{}', 2, '2026-11-29 10:00+08')" >/dev/null
@@ -43,7 +43,7 @@ out=$(BIZENV_TODAY=2026-11-30 B export 2026-10 --as-of 2026-11-28 --out "$T/agai
 is "$rc" 0 "export --as-of the original date runs"
 like "$out" "数字与排名完全重现了截至 2026-11-28 的首次发布（导出记录 #1）" "it reports an exact reproduction"
 is "$(q "select reproduces_id, reproduces_exactly from meta.export where id = 3")" "1|t" "recorded as an exact reproduction"
-again=$(q "select code||':'||coalesce(composite::text,'-')||':'||coalesce(composite_rank::text,'-') from facts.ranking_snapshot where run_id = (select ranking_run_id from meta.export where id = 3) order by code" | tr '\n' ' ')
+again=$(q "select code||':'||coalesce(composite::text,'-')||':'||coalesce(composite_rank::text,'-') from report.ranking_snapshot where run_id = (select ranking_run_id from meta.export where id = 3) order by code" | tr '\n' ' ')
 is "$again" "$published" "same figures and ranks as published"
 cmp -s "$T/published/539901_2026-10_2026-11-28.csv" "$T/again/539901_2026-10_2026-11-28.csv"
 ok $? "the CSV is byte for byte the published one"

@@ -1,10 +1,11 @@
 -- The analyst role: report only, no facts/raw, no personal data; every column documented.
 BEGIN;
 \ir lib/fixture.psql
-SELECT plan(16);
+SELECT plan(19);
 
 SELECT test.town('539901101', '示例乡');
 SELECT test.seed_example();
+SELECT report.refresh_ranking('2026-10', '2026-11-30');
 
 SET LOCAL ROLE bizenv_analyst;
 SELECT results_eq($$SELECT composite FROM report.ranking('2026-10', '2026-11-30')$$,
@@ -20,6 +21,12 @@ SELECT throws_ok($$SELECT * FROM raw.file$$, '42501', NULL, 'bizenv_analyst cann
 SELECT throws_ok($$SELECT * FROM ref.weight$$, '42501', NULL, 'bizenv_analyst cannot read ref.weight');
 SELECT throws_ok($$SELECT report.refresh_ranking('2026-10', '2026-11-30')$$, '42501', NULL,
     'bizenv_analyst cannot store rankings');
+SELECT results_eq($$SELECT code, composite, composite_rank FROM report.ranking_snapshot$$,
+    $$VALUES ('539901101', 93.37, 1)$$, 'bizenv_analyst reads stored rankings, ranked');
+SELECT throws_ok($$SELECT * FROM facts.ranking_figure$$, '42501', NULL,
+    'bizenv_analyst cannot read facts.ranking_figure');
+SELECT throws_ok($$SELECT report.store_figures(1, '{}')$$, '42501', NULL,
+    'bizenv_analyst cannot store figures');
 RESET ROLE;
 
 SELECT hasnt_column('report', 'submission', 'contact_phone', 'report.submission has no contact_phone');

@@ -74,12 +74,12 @@ SELECT results_eq(
     $$VALUES ('2026-10', '2026-11-30'::date, 3::numeric, 1::numeric, 1::numeric)$$,
     'the run records period, as-of date and weights');
 SELECT results_eq(
-    $$SELECT code, composite, composite_rank, status FROM facts.ranking_snapshot ORDER BY code$$,
+    $$SELECT code, composite, composite_rank, status FROM report.ranking_snapshot ORDER BY code$$,
     $$SELECT code, composite, composite_rank, status FROM report.ranking('2026-10', '2026-11-30') ORDER BY code$$,
     'the snapshot holds the ranking rows');
 UPDATE ref.weight SET weight = 1 WHERE figure = 'service';
 SELECT isnt((SELECT composite FROM report.ranking('2026-10', '2026-11-30') WHERE code = '539901102'),
-    (SELECT composite FROM facts.ranking_snapshot WHERE code = '539901102'),
+    (SELECT composite FROM report.ranking_snapshot WHERE code = '539901102'),
     'a stored ranking keeps the figures computed with its own weights');
 
 SELECT * FROM finish();
