@@ -3,6 +3,7 @@
 #include "../export/export.h"
 #include "../ingest/inbox.h"
 #include "../load/db.h"
+#include "../load/pgutil.h"
 #include "runlock.h"
 #include "runlog.h"
 #include "session.h"
@@ -129,14 +130,20 @@ refresh_rankings(struct night *n, struct bz_error *e)
     for (size_t i = 0; i < r->st.nperiods; i++)
         add_month_periods(r, (unsigned)atoi(r->st.periods[i]),
                           (unsigned)atoi(r->st.periods[i] + 5));
-    /* keep only the periods whose ranking changed: those are exported */
+    /* keep only the periods whose ranking changed: those are exported;
+     * the night's rankings are stored together, in one transaction */
     size_t kept = 0;
+    int rc = pgutil_exec(n->conn, "BEGIN", "刷新排名", e);
+    if (rc < 0)
+        return rc;
     for (size_t i = 0; i < r->nrefreshed; i++) {
         const char *v[] = {r->refreshed[i], n->as_of};
         PGresult *res;
-        int rc = exec_params(n, refresh_sql, 2, v, "刷新排名", &res, e);
-        if (rc < 0)
+        rc = exec_params(n, refresh_sql, 2, v, "刷新排名", &res, e);
+        if (rc < 0) {
+            pgutil_rollback(n->conn);
             return rc;
+        }
         int changed = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
         PQclear(res);
         runlog_printf(&n->log, "ranking %s as of %s: %s", r->refreshed[i], n->as_of,
@@ -144,6 +151,9 @@ refresh_rankings(struct night *n, struct bz_error *e)
         if (changed)
             memmove(r->refreshed[kept++], r->refreshed[i], sizeof(r->refreshed[0]));
     }
+    rc = pgutil_exec(n->conn, "COMMIT", "刷新排名", e);
+    if (rc < 0)
+        return rc;
     r->nrefreshed = kept;
     return 0;
 }

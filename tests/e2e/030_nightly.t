@@ -89,4 +89,27 @@ is "$rc" 0 "nightly --as-of runs"
 snap=$(q "select s.code||':'||coalesce(s.composite::text,'-') from report.ranking_snapshot s join facts.ranking_run r on r.id=s.run_id where r.id=(select max(id) from facts.ranking_run where period='2026-Q4' and as_of='2026-11-28') order by s.code" | tr '\n' ' ')
 ref=$(q "select code||':'||coalesce(composite::text,'-') from report.ranking('2026-Q4', '2026-11-28') order by code" | tr '\n' ' ')
 is "$snap" "$ref" "the stored snapshot of the --as-of run equals the ranking as of that date"
+
+# a ranking that cannot be stored fails the night, and none of the night's
+# rankings is kept: they are stored together (October's is refused, after
+# the quarter's, half's and year's)
+q "CREATE FUNCTION public.refuse_october() RETURNS trigger LANGUAGE plpgsql AS \$\$
+   BEGIN IF NEW.period = '2026-10' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END \$\$;
+   CREATE TRIGGER refuse_october BEFORE INSERT ON facts.ranking_run
+   FOR EACH ROW EXECUTE FUNCTION public.refuse_october()" >/dev/null
+sed 's/539901101/539901104/' "$TOP/jobs/demo/539901101-2026-10.xml" >"$H/inbox/np.xml"
+recv "$H/inbox/np.xml"
+runs=$(q "select count(*) from facts.ranking_run")
+last=$(q "select max(id) from facts.ranking_run")
+out=$(N 2>&1); rc=$?
+is "$rc" 69 "a ranking that cannot be stored fails the night (69)"
+like "$out" "\[E_DB_QUERY\] 刷新排名失败" "with the code and what failed"
+is "$(q "select count(*) from facts.ranking_run")" "$runs" "none of the night's rankings is stored"
+is "$(q "select count(*) from facts.submission where township_code = '539901104'")" 1 \
+   "the submission itself is loaded (its batch committed before)"
+q "DROP TRIGGER refuse_october ON facts.ranking_run" >/dev/null
+out=$(N 2>&1); rc=$?
+is "$rc" 0 "the next night runs"
+is "$(q "select string_agg(period, ' ' order by period) from facts.ranking_run where id > $last and inputs is not null")" "2026 2026-10 2026-H2 2026-Q4" \
+   "and stores the four rankings the submission changed"
 done_testing
