@@ -3,7 +3,6 @@
 #include "../export/export.h"
 #include "../ingest/inbox.h"
 #include "../load/db.h"
-#include "../load/pgutil.h"
 #include "runlock.h"
 #include "runlog.h"
 #include "session.h"
@@ -21,7 +20,7 @@ static const char run_end_sql[] =
     "SELECT meta.run_end($1::bigint, $2, $3::int, $4::int, $5::int, $6::int, $7::int, "
     "$8::text[], $9, $10, $11)";
 static const char refresh_sql[] =
-    "SELECT refreshed FROM report.refresh_ranking_if_changed($1, $2::date)";
+    "SELECT period, refreshed FROM report.refresh_rankings_if_changed($1::text[], $2::date)";
 /* The last ended month's ranking, from its stored run (computed only when
  * its inputs changed), so a quiet night does not rank all history again. */
 static const char unreported_sql[] =
@@ -130,30 +129,32 @@ refresh_rankings(struct night *n, struct bz_error *e)
     for (size_t i = 0; i < r->st.nperiods; i++)
         add_month_periods(r, (unsigned)atoi(r->st.periods[i]),
                           (unsigned)atoi(r->st.periods[i] + 5));
-    /* keep only the periods whose ranking changed: those are exported;
-     * the night's rankings are stored together, in one transaction */
-    size_t kept = 0;
-    int rc = pgutil_exec(n->conn, "BEGIN", "刷新排名", e);
+    /* one statement refreshes them all (stored together, the changed
+     * townships' figures computed once); keep only the periods whose
+     * ranking changed: those are exported. Periods are YYYY-MM, YYYY-Qn,
+     * YYYY-Hn or YYYY: nothing to quote in the array literal. */
+    char list[sizeof(r->refreshed) + sizeof(r->refreshed) / sizeof(r->refreshed[0]) + 3];
+    size_t len = 0;
+    list[len++] = '{';
+    for (size_t i = 0; i < r->nrefreshed; i++)
+        len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? "," : "",
+                                r->refreshed[i]);
+    list[len++] = '}';
+    list[len] = '\0';
+    const char *v[] = {list, n->as_of};
+    PGresult *res;
+    int rc = exec_params(n, refresh_sql, 2, v, "刷新排名", &res, e);
     if (rc < 0)
         return rc;
-    for (size_t i = 0; i < r->nrefreshed; i++) {
-        const char *v[] = {r->refreshed[i], n->as_of};
-        PGresult *res;
-        rc = exec_params(n, refresh_sql, 2, v, "刷新排名", &res, e);
-        if (rc < 0) {
-            pgutil_rollback(n->conn);
-            return rc;
-        }
-        int changed = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-        PQclear(res);
-        runlog_printf(&n->log, "ranking %s as of %s: %s", r->refreshed[i], n->as_of,
+    size_t kept = 0;
+    for (int i = 0; i < PQntuples(res) && kept < r->nrefreshed; i++) {
+        int changed = strcmp(PQgetvalue(res, i, 1), "t") == 0;
+        runlog_printf(&n->log, "ranking %s as of %s: %s", PQgetvalue(res, i, 0), n->as_of,
                       changed ? "refreshed" : "unchanged, kept");
         if (changed)
-            memmove(r->refreshed[kept++], r->refreshed[i], sizeof(r->refreshed[0]));
+            snprintf(r->refreshed[kept++], sizeof(r->refreshed[0]), "%s", PQgetvalue(res, i, 0));
     }
-    rc = pgutil_exec(n->conn, "COMMIT", "刷新排名", e);
-    if (rc < 0)
-        return rc;
+    PQclear(res);
     r->nrefreshed = kept;
     return 0;
 }

@@ -1,7 +1,7 @@
 -- The analyst role: report only, no facts/raw, no personal data; every column documented.
 BEGIN;
 \ir lib/fixture.psql
-SELECT plan(19);
+SELECT plan(20);
 
 SELECT test.town('539901101', '示例乡');
 SELECT test.seed_example();
@@ -45,8 +45,13 @@ SELECT is(
     (SELECT string_agg(p.proname, ', ') FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
      WHERE n.nspname = 'report' AND p.prokind = 'f'
        AND NOT (p.prosecdef AND p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'])
-       AND p.proname <> 'period_bounds'),
+       AND p.proname NOT IN ('period_bounds', 'township_figures_of')),
     NULL, 'report functions are SECURITY DEFINER with a fixed search_path');
+SELECT ok(NOT has_function_privilege('bizenv_analyst',
+              'report.township_figures_of(date, date, date[], timestamptz, date, text[])', 'EXECUTE')
+          AND NOT has_function_privilege('bizenv_loader',
+              'report.township_figures_of(date, date, date[], timestamptz, date, text[])', 'EXECUTE'),
+    'the inlined figures query (not SECURITY DEFINER) runs only inside the report functions');
 SELECT ok(NOT has_function_privilege('public', 'report.ranking(text, date)', 'EXECUTE')
           AND NOT has_function_privilege('public', 'report.refresh_ranking(text, date)', 'EXECUTE'),
     'PUBLIC cannot execute report functions');

@@ -3,7 +3,7 @@
 -- of its inputs are the same, and always equal to report.ranking.
 BEGIN;
 \ir lib/fixture.psql
-SELECT plan(44);
+SELECT plan(47);
 
 SELECT test.town('539901101', '示例乡'), test.town('539901102', '东山镇'),
        test.town('539901103', '西河乡'), test.town('539901104', '南坪镇');
@@ -180,6 +180,20 @@ SELECT ok(NOT test.refresh('nov kept', '2026-11', '2026-12-20'),
 SELECT ok(test.equals_full(test.run('nov kept'), '2026-11', '2026-12-20'), 'and it equals the full ranking');
 SELECT is((SELECT r.max_submission_id FROM facts.ranking_run r WHERE r.id = test.run('nov kept')),
           (SELECT max(s.id) FROM facts.submission s), 'the kept ranking now covers it');
+
+-- Several periods at once (the nightly's call): each once, in the order
+-- first named; the quarter in full (the registry grew), October again
+-- (东岭乡's October), November kept.
+CREATE TABLE test.batch AS
+SELECT * FROM report.refresh_rankings_if_changed(ARRAY['2026-Q4', '2026-10', '2026-11', '2026-Q4'],
+                                                 '2026-12-20');
+SELECT results_eq($$SELECT period, refreshed FROM test.batch$$,
+                  $$VALUES ('2026-Q4', true), ('2026-10', true), ('2026-11', false)$$,
+                  'several periods at once: each once, in order, refreshed where something changed');
+SELECT ok((SELECT bool_and(test.equals_full(b.run_id, b.period, '2026-12-20')) FROM test.batch b),
+          'and each equals its full ranking');
+SELECT is((SELECT b.run_id FROM test.batch b WHERE b.period = '2026-11'), test.run('nov kept'),
+          'the kept one is the stored run');
 
 SELECT * FROM finish();
 ROLLBACK;
