@@ -11,8 +11,8 @@ until rectified, then drop out), sent in mixed transports: bare .xml,
 .xml.gz, .zip packages with an attachment, and batches (.zip of packages
 and bare documents). Receive times (mtimes) fall on days 1-5 of the
 following month, so the inbox order is month by month. Also writes
-OUTDIR/extra/ with one further submission (month M+1 of the first
-township) for the benchmark's "one new submission" night, and
+OUTDIR/extra/ with three further submissions (month M+1 of the first three
+townships) for the benchmark's nights with one new submission, and
 OUTDIR/manifest.txt with the counts.
 
 The same arguments give byte-identical files (one random.Random(seed),
@@ -279,11 +279,13 @@ def main():
     counts = {"xml": 0, "xml.gz": 0, "zip": 0, "batch": 0, "in_batches": 0}
     for m in range(1, a.months + 1):
         emit_month(rng, towns, a.year, m, inbox, counts)
-    # the next month of the first township, for the "one new submission" night
+    # the next month of the first three townships, for the nights with one
+    # new submission
     y, m = (a.year + 1, 1) if a.months == 12 else (a.year, a.months + 1)
-    base = "%s-%04d-%02d" % (towns[0].code, y, m)
-    write(os.path.join(extra, base + ".xml"), document(rng, towns[0], y, m, 1),
-          receive_time(rng, y, m))
+    for t in towns[:3]:
+        base = "%s-%04d-%02d" % (t.code, y, m)
+        write(os.path.join(extra, base + ".xml"), document(rng, t, y, m, 1),
+              receive_time(rng, y, m))
     size = sum(os.path.getsize(os.path.join(inbox, n)) for n in os.listdir(inbox))
     with open(os.path.join(a.out, "manifest.txt"), "w") as f:
         f.write("submissions %d\nfiles %d\nbytes %d\n" % (a.townships * a.months,
