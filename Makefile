@@ -39,7 +39,7 @@ endif
 
 STAGES := common ingest transform load export jobs
 LIB_SRC := $(filter-out jobs/main.c,$(foreach d,$(STAGES),$(wildcard $(d)/*.c)))
-EMBED_SRC := $(sort $(wildcard sql/*.sql transform/*.xsd export/*.xsd))
+EMBED_SRC := $(sort $(wildcard sql/*/*.sql transform/*.xsd export/*.xsd))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded_data.o
 MAIN_OBJ := $(BUILD)/jobs/main.o
 UNIT_SRC := $(wildcard tests/*/test_*.c)
@@ -70,7 +70,8 @@ $(BUILD)/libbizenv.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# SQL migrations and the XSD are compiled into the binary.
+# The SQL (sql/migrations/ and the definition files beside it, load/migrate.c)
+# and the XSDs are compiled into the binary.
 $(BUILD)/gen/embedded_data.c: common/embed.pl $(EMBED_SRC) | $(BUILD)/gen
 	perl common/embed.pl $@ $(EMBED_SRC)
 

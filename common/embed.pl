@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# Writes a C file embedding the given files (SQL migrations, the XSD) so the
+# Writes a C file embedding the given files (the SQL of sql/, the XSDs) so the
 # bizenv binary works from any folder. Usage: embed.pl OUT.c FILE...
 # Each file becomes one row of embedded_files[], keyed by its path.
 use strict;

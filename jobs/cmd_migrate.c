@@ -1,11 +1,13 @@
 /*
- * bizenv migrate [--list] — apply the database migrations compiled into
- * this binary (load/migrate.c), or list the pending ones.
+ * bizenv migrate [--list] — bring the database up to this binary
+ * (load/migrate.c): the migrations it lacks, then the SQL definitions
+ * (functions, views, triggers) when they differ; or list what that would
+ * do.
  *
- * Output: one line per migration applied, then a count. Quiet when nothing
- * was pending (cron-friendly: every database command migrates anyway), except
- * that --verbose says "数据库结构已是最新". --list prints the pending
- * migrations and changes nothing.
+ * Output: one line per step done, then the count of migrations. Quiet when
+ * nothing was pending (cron-friendly: every database command migrates
+ * anyway), except that --verbose says "数据库结构已是最新". --list prints
+ * the pending steps and changes nothing.
  */
 #include "commands.h"
 
@@ -14,36 +16,46 @@
 
 #include <sysexits.h>
 
+/* One line per step of p: to be done (`pending`) or done. */
+static void
+print_steps(const struct migrate_plan *p, int pending)
+{
+    if (p->rebase && pending)
+        printf("待执行：将上一版本（v0.1.0）的升级记录 001–086 记为 %03d_%s（不重新执行）\n",
+               p->baseline.version, p->baseline.name);
+    else if (p->rebase)
+        printf("已将上一版本（v0.1.0）的升级记录 001–086 记为 %03d_%s\n", p->baseline.version,
+               p->baseline.name);
+    for (size_t i = 0; i < p->npending; i++)
+        printf(pending ? "待执行：%03d_%s\n" : "已执行数据库升级 %03d_%s\n", p->pending[i].version,
+               p->pending[i].name);
+    if (p->definitions > 0)
+        printf(pending ? "待执行：重建数据库函数与视图（%d 个定义文件）\n"
+                       : "已重建数据库函数与视图（%d 个定义文件）\n",
+               p->definitions);
+}
+
 static int
 list_pending(PGconn *conn, struct bz_error *e)
 {
-    static struct migrate_item items[MIGRATE_MAX];
-    size_t n = 0;
-    if (migrate_pending(conn, items, MIGRATE_MAX, &n, e) < 0)
+    static struct migrate_plan plan;
+    if (migrate_plan(conn, &plan, e) < 0)
         return cli_report(e);
-    if (n == 0)
+    if (!plan.rebase && plan.npending == 0 && plan.definitions == 0)
         printf("没有待执行的数据库升级\n");
-    for (size_t i = 0; i < n; i++)
-        printf("待执行：%03d_%s\n", items[i].version, items[i].name);
+    print_steps(&plan, 1);
     return EX_OK;
 }
 
 static int
 apply(struct cli *cli, PGconn *conn, struct bz_error *e)
 {
-    static struct migrate_item items[MIGRATE_MAX];
-    size_t n = 0;
-    int applied = 0;
-    if (migrate_pending(conn, items, MIGRATE_MAX, &n, e) < 0)
-        return cli_report(e);
-    int rc = migrate_apply(conn, &applied, e);
-    /* names are only certain when no other process migrated meanwhile */
-    if ((size_t)applied == n)
-        for (int i = 0; i < applied; i++)
-            printf("已执行数据库升级 %03d_%s\n", items[i].version, items[i].name);
-    if (applied > 0)
-        printf("共执行 %d 个数据库升级\n", applied);
-    else if (rc == 0 && cli->verbose)
+    static struct migrate_plan done;
+    int rc = migrate_apply(conn, &done, e);
+    print_steps(&done, 0);
+    if (done.npending > 0)
+        printf("共执行 %zu 个数据库升级\n", done.npending);
+    else if (rc == 0 && !done.rebase && done.definitions == 0 && cli->verbose)
         printf("数据库结构已是最新\n");
     return rc < 0 ? cli_report(e) : EX_OK;
 }

@@ -274,7 +274,8 @@ cmd_rank(struct cli *cli, int argc, char **argv)
     struct bz_error e;
     const char *period = NULL;
     char as_of[16];
-    int csv = 0, applied = 0, rc;
+    int csv = 0, rc;
+    struct migrate_plan migrated;
     PGconn *conn = NULL;
     PGresult *res = NULL;
 
@@ -285,12 +286,12 @@ cmd_rank(struct cli *cli, int argc, char **argv)
     conn = db_connect(&cli->settings, &e);
     if (conn == NULL)
         return cli_report(&e);
-    if (migrate_apply(conn, &applied, &e) < 0) {
+    if (migrate_apply(conn, &migrated, &e) < 0) {
         rc = cli_report(&e);
         goto out;
     }
-    if (applied > 0 && cli->verbose)
-        fprintf(stderr, "bizenv rank: 已执行 %d 个数据库升级\n", applied);
+    if (migrated.npending > 0 && cli->verbose)
+        fprintf(stderr, "bizenv rank: 已执行 %zu 个数据库升级\n", migrated.npending);
 
     const char *params[2] = {period, as_of};
     res = PQexecParams(conn, RANK_QUERY, 2, NULL, params, NULL, NULL, 0);

@@ -20,13 +20,13 @@ session_folders(const struct settings *s, struct bz_error *e)
 PGconn *
 session_open(struct cli *cli, struct bz_error *e)
 {
-    int applied = 0;
+    struct migrate_plan done;
     if (session_folders(&cli->settings, e) < 0)
         return NULL;
     PGconn *conn = db_connect(&cli->settings, e);
     if (conn == NULL)
         return NULL;
-    if (migrate_apply(conn, &applied, e) < 0) {
+    if (migrate_apply(conn, &done, e) < 0) {
         PQfinish(conn);
         return NULL;
     }

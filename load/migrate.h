@@ -1,16 +1,50 @@
 /*
- * migrate — brings a database's schema up to what this binary expects.
+ * migrate — brings a database's schema and SQL definitions up to what this
+ * binary expects. Two kinds of SQL are compiled into the binary
+ * (common/embedded.h):
  *
- * The migrations are the files sql/NNN_name.sql compiled into the binary
- * (common/embedded.h). Each is applied at most once, in its own transaction,
- * and recorded in meta.migration (version, name, SHA-256 of the file, time).
- * The whole run holds a session advisory lock, so two bizenv processes
- * migrating the same database at once apply every file exactly once.
+ * Migrations, sql/migrations/NNN_name.sql: what holds data — schemas,
+ * roles, tables, types, sequences, indexes, table grants, data moves. Each
+ * is applied at most once, in its own transaction, and recorded in
+ * meta.migration (version, name, SHA-256 of the file, time). An applied
+ * migration never changes: one whose file did is refused, and so is a
+ * version this binary does not know (a newer bizenv set the database up).
  *
- * It refuses (E_DB_MIGRATE) rather than guesses when the database does not
- * match the binary: an applied migration whose file has changed since, or a
- * version this binary does not know (the database was set up by a newer
- * bizenv). It never drops or rewrites applied migrations and never prints.
+ * Definitions, the files migrate.c lists in the order they are applied
+ * (sql/report/periods.sql, sql/report/figures.sql, ...): every function,
+ * view and trigger, each written once, as it runs. They are recorded in
+ * meta.definition_file (path, SHA-256). When the recorded set differs from
+ * the binary's (a file changed, was added or removed) or a migration was
+ * applied, every function, view and trigger bizenv defined in its schemas
+ * is dropped and every file is run again, in one transaction.
+ *
+ * Why drop and re-run everything rather than CREATE OR REPLACE what
+ * changed: the database then holds exactly what the files say, whatever
+ * the change was (a function removed or renamed, a return type or a view's
+ * columns changed: CREATE OR REPLACE can do none of these), with no
+ * per-change statements for anyone to write, and a failure leaves the
+ * previous definitions in place. It costs a few hundred milliseconds and
+ * the locks the drops take, so it runs only when a checksum differs: a
+ * start against an unchanged database is one query and takes no lock. The
+ * drop refuses (E_DB_MIGRATE, nothing changed) when anything but bizenv's
+ * own functions, views and triggers depends on what it would drop — a
+ * column default, an index, someone's view in another schema — rather than
+ * drop that too. A migration runs with no definitions in place (they are
+ * dropped in its transaction and re-created after it): the same state it
+ * meets on a fresh database, so it may change a column a view reads or a
+ * type a function returns without caring which do; a data move that needs
+ * a function defines its own.
+ *
+ * The previous release (v0.1.0) recorded its migrations 001–086, which
+ * sql/migrations/087_baseline.sql replaces. A database recording exactly
+ * that set, with those checksums (kept here, not the files), is rebased:
+ * the baseline is recorded as applied without running it, then later
+ * migrations and the definitions apply as on any database. Any other set
+ * below the baseline is refused.
+ *
+ * The whole of a change runs under a session advisory lock, so two bizenv
+ * processes migrating one database at once apply everything exactly once.
+ * Nothing here prints.
  */
 #ifndef BZ_MIGRATE_H
 #define BZ_MIGRATE_H
@@ -20,38 +54,59 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
-#define MIGRATE_MAX 200 /* most migrations one binary may carry (the team uses 001..039 so far) */
+#define MIGRATE_MAX 64             /* most migrations one binary may carry */
+#define MIGRATE_DEFINITIONS_MAX 32 /* most definition files */
 
 struct migrate_item {
-    int version;     /* NNN of sql/NNN_name.sql */
-    char name[64];   /* "name" of sql/NNN_name.sql, truncated to fit */
+    int version;   /* NNN of sql/migrations/NNN_name.sql; a definition's place in the order (1..) */
+    char name[64]; /* "name" of NNN_name.sql; a definition's path ("sql/report/figures.sql") */
     char sha256[65]; /* of the embedded file's bytes, lowercase hex */
 };
 
-/*
- * Applies every pending migration. On success returns 0 and sets
- * *applied_count (0 when the database was up to date). On failure returns
- * BZ_EDB/BZ_ETIMEOUT (database error; the failing migration's transaction
- * was rolled back, earlier ones stay applied) or BZ_ECONFLICT with code
- * E_DB_MIGRATE (checksum changed, unknown version, malformed file name), e
- * filled. The advisory lock is released before returning.
- */
-int migrate_apply(PGconn *conn, int *applied_count, struct bz_error *e);
+/* What migrate_apply would do (migrate_plan) or did (migrate_apply). */
+struct migrate_plan {
+    int rebase;                   /* the previous release's 001–086 recorded as the baseline, */
+    struct migrate_item baseline; /* this one (when rebase) */
+    size_t npending;              /* migrations, in pending[], in version order */
+    struct migrate_item pending[MIGRATE_MAX];
+    int definitions; /* definition files (re-)applied; 0 when they were up to date */
+};
 
 /*
- * Lists the migrations not yet applied, in version order, into out (room for
- * `cap` items); *n is set to their number. Performs the same consistency
- * checks as migrate_apply (returns E_DB_MIGRATE the same way) but changes
- * nothing; a database without meta.migration has every migration pending.
+ * Brings the database up to date: rebase, pending migrations, definitions.
+ * Returns 0 with *done saying what was done (all zero when the database was
+ * up to date). On failure returns BZ_EDB/BZ_ETIMEOUT (database error; the
+ * failing step's transaction was rolled back, earlier steps stay, code
+ * E_DB_MIGRATE when the SQL itself failed) or BZ_ECONFLICT with code
+ * E_DB_MIGRATE (the database does not match the binary, or other objects
+ * depend on the definitions), e filled and *done saying what was done
+ * before. The advisory lock is released before returning.
  */
-int migrate_pending(PGconn *conn, struct migrate_item *out, size_t cap, size_t *n,
-                    struct bz_error *e);
+int migrate_apply(PGconn *conn, struct migrate_plan *done, struct bz_error *e);
+
+/*
+ * What migrate_apply would do now, with the same refusals (returns
+ * E_DB_MIGRATE the same way), changing nothing; a database without
+ * meta.migration has every migration and definition pending.
+ */
+int migrate_plan(PGconn *conn, struct migrate_plan *plan, struct bz_error *e);
 
 /*
  * The migrations compiled into this binary, in version order. Returns 0, or
- * BZ_ECONFLICT (E_DB_MIGRATE) when an embedded sql/ file is misnamed or two
+ * BZ_ECONFLICT (E_DB_MIGRATE) when an embedded migration is misnamed or two
  * share a version, or there are more than cap.
  */
 int migrate_known(struct migrate_item *out, size_t cap, size_t *n, struct bz_error *e);
+
+/*
+ * The definition files in the order they are applied. Returns 0, or
+ * BZ_ECONFLICT (E_DB_MIGRATE) when an embedded sql/ file outside
+ * sql/migrations/ is not in the order, or a file in it is not embedded.
+ */
+int migrate_definitions(struct migrate_item *out, size_t cap, size_t *n, struct bz_error *e);
+
+/* The previous release's migrations as its meta.migration records them;
+ * *n is set to their number. Cannot fail. */
+const struct migrate_item *migrate_previous_release(size_t *n);
 
 #endif

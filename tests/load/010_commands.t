@@ -7,11 +7,12 @@ home=$(new_home)
 run() { "$BIZENV" --home "$home" --db "dbname=$db" "$@"; }
 
 out=$(run migrate --list 2>&1); ok $? "migrate --list works on an empty database"
-like "$out" "待执行：001_schema" "lists 001 as pending"
-like "$out" "待执行：002_load" "lists 002 as pending"
+like "$out" "待执行：087_baseline" "lists the baseline as pending"
+like "$out" "待执行：重建数据库函数与视图（[0-9]+ 个定义文件）" "lists the definitions as pending"
 
 out=$(run migrate 2>&1); ok $? "migrate applies"
-like "$out" "已执行数据库升级 002_load" "names each migration applied"
+like "$out" "已执行数据库升级 087_baseline" "names each migration applied"
+like "$out" "已重建数据库函数与视图（[0-9]+ 个定义文件）" "says the definitions were applied"
 like "$out" "共执行 [0-9]+ 个数据库升级" "prints the count"
 
 out=$(run migrate 2>&1); ok $? "second migrate succeeds"

@@ -92,13 +92,13 @@ static inline void
 scratch_create(struct scratch *s)
 {
     struct bz_error e;
-    int applied = 0;
+    static struct migrate_plan migrated; /* large: not on the test's stack */
     scratch_create_empty(s);
     bz_error_clear(&e);
-    int rc = migrate_apply(s->conn, &applied, &e);
+    int rc = migrate_apply(s->conn, &migrated, &e);
     if (rc != 0)
         fail_msg("migrate_apply: [%s] %s (%s)", e.code, e.message, e.detail);
-    assert_true(applied >= 2);
+    assert_true(migrated.npending >= 1 && migrated.definitions > 0);
 }
 
 static inline void

@@ -1,8 +1,12 @@
-/* Migration runner: applies once, safe when two processes race, refuses a
- * database that does not match the binary. Each test has its own database. */
+/* Migration runner: migrations applied once and definitions re-applied when
+ * their files change, safe when processes race, refusing a database that
+ * does not match the binary. Each test has its own database. */
 #include "support.h"
 
 #include <pthread.h>
+
+/* Larger than a test's stack should carry; the tests run one at a time. */
+static struct migrate_plan done;
 
 static int
 known_count(void)
@@ -15,65 +19,97 @@ known_count(void)
     return (int)n;
 }
 
+static int
+definition_count(void)
+{
+    struct migrate_item items[MIGRATE_DEFINITIONS_MAX];
+    size_t n = 0;
+    struct bz_error e;
+    bz_error_clear(&e);
+    assert_int_equal(migrate_definitions(items, MIGRATE_DEFINITIONS_MAX, &n, &e), 0);
+    return (int)n;
+}
+
+static long
+report_functions(PGconn *c)
+{
+    return scratch_long(c, "SELECT count(*) FROM pg_proc p JOIN pg_namespace n"
+                           " ON n.oid = p.pronamespace WHERE n.nspname = 'report'");
+}
+
+/* Marks one definition file as applied with other bytes. */
 static void
-applies_every_migration_once_then_nothing(void **state)
+make_definitions_stale(PGconn *c)
+{
+    scratch_exec(c, "UPDATE meta.definition_file SET sha256 = repeat('0', 64)"
+                    " WHERE path = 'sql/report/figures.sql'");
+}
+
+static void
+applies_migrations_and_definitions_once_then_nothing(void **state)
 {
     (void)state;
     struct scratch s;
     struct bz_error e;
-    int applied = -1;
-    int known = known_count();
 
     scratch_create_empty(&s);
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &applied, &e), 0);
-    assert_int_equal(applied, known);
-    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration"), known);
-    assert_int_equal(scratch_long(s.conn, "SELECT min(version) FROM meta.migration"), 1);
-    /* 002 really ran: its tables and functions exist */
+    assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
+    assert_int_equal((int)done.npending, known_count());
+    assert_int_equal(done.definitions, definition_count());
+    assert_false(done.rebase);
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration"), known_count());
+    assert_int_equal(scratch_long(s.conn, "SELECT min(version) FROM meta.migration"), 87);
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.definition_file"),
+                     definition_count());
+    /* the baseline really ran, and so did the definitions */
     assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM staging.submission"), 0);
     assert_int_equal(
         scratch_long(s.conn, "SELECT count(*) FROM pg_proc WHERE proname = 'merge_registry'"), 1);
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM report.ranking('2026-10')"), 0);
 
-    assert_int_equal(migrate_apply(s.conn, &applied, &e), 0);
-    assert_int_equal(applied, 0);
-    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration"), known);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
+    assert_int_equal((int)done.npending, 0);
+    assert_int_equal(done.definitions, 0);
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration"), known_count());
     scratch_drop(&s);
 }
 
 static void
-pending_lists_all_on_empty_database_and_none_after(void **state)
+plan_lists_everything_on_empty_database_and_nothing_after(void **state)
 {
     (void)state;
     struct scratch s;
     struct bz_error e;
-    struct migrate_item items[MIGRATE_MAX];
-    size_t n = 99;
-    int applied;
+    static struct migrate_plan plan;
 
     scratch_create_empty(&s);
     bz_error_clear(&e);
-    assert_int_equal(migrate_pending(s.conn, items, MIGRATE_MAX, &n, &e), 0);
-    assert_int_equal((int)n, known_count());
-    assert_int_equal(items[0].version, 1);
-    assert_string_equal(items[0].name, "schema");
-    assert_int_equal(items[1].version, 2);
-    assert_string_equal(items[1].name, "load");
-    assert_int_equal((int)strlen(items[1].sha256), 64);
+    assert_int_equal(migrate_plan(s.conn, &plan, &e), 0);
+    assert_int_equal((int)plan.npending, known_count());
+    assert_int_equal(plan.pending[0].version, 87);
+    assert_string_equal(plan.pending[0].name, "baseline");
+    assert_int_equal((int)strlen(plan.pending[0].sha256), 64);
+    assert_int_equal(plan.definitions, definition_count());
     /* listing changes nothing */
     assert_int_equal(
         scratch_long(s.conn, "SELECT count(*) FROM pg_namespace WHERE nspname = 'meta'"), 0);
 
-    assert_int_equal(migrate_apply(s.conn, &applied, &e), 0);
-    assert_int_equal(migrate_pending(s.conn, items, MIGRATE_MAX, &n, &e), 0);
-    assert_int_equal((int)n, 0);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
+    assert_int_equal(migrate_plan(s.conn, &plan, &e), 0);
+    assert_int_equal((int)plan.npending, 0);
+    assert_int_equal(plan.definitions, 0);
+    make_definitions_stale(s.conn);
+    assert_int_equal(migrate_plan(s.conn, &plan, &e), 0);
+    assert_int_equal((int)plan.npending, 0);
+    assert_int_equal(plan.definitions, definition_count());
     scratch_drop(&s);
 }
 
 struct racer {
     const char *conninfo;
     int rc;
-    int applied;
+    struct migrate_plan done;
     struct bz_error e;
 };
 
@@ -82,36 +118,148 @@ race(void *arg)
 {
     struct racer *r = arg;
     PGconn *c = PQconnectdb(r->conninfo);
+    PQsetNoticeProcessor(c, scratch_quiet, NULL); /* as db_connect does */
     bz_error_clear(&r->e);
-    r->rc = PQstatus(c) == CONNECTION_OK ? migrate_apply(c, &r->applied, &r->e) : -100;
+    r->rc = PQstatus(c) == CONNECTION_OK ? migrate_apply(c, &r->done, &r->e) : -100;
     PQfinish(c);
     return NULL;
 }
 
 static void
-concurrent_migrations_apply_each_file_exactly_once(void **state)
+run_racers(const char *conninfo, int *migrations, int *definitions)
 {
-    (void)state;
-    struct scratch s;
-    struct racer r[4];
+    static struct racer r[4];
     pthread_t t[4];
-    int known = known_count();
 
-    scratch_create_empty(&s);
     for (int i = 0; i < 4; i++) {
-        r[i] = (struct racer){.conninfo = s.conninfo, .rc = -1, .applied = -1};
+        r[i] = (struct racer){.conninfo = conninfo, .rc = -1};
         assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
     }
-    int total = 0;
+    *migrations = *definitions = 0;
     for (int i = 0; i < 4; i++) {
         pthread_join(t[i], NULL);
         if (r[i].rc != 0)
             fail_msg("racer %d: %d [%s] %s (%s)", i, r[i].rc, r[i].e.code, r[i].e.message,
                      r[i].e.detail);
-        total += r[i].applied;
+        *migrations += (int)r[i].done.npending;
+        *definitions += r[i].done.definitions;
     }
-    assert_int_equal(total, known);
-    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration"), known);
+}
+
+static void
+concurrent_runs_apply_everything_exactly_once(void **state)
+{
+    (void)state;
+    struct scratch s;
+    int migrations, definitions;
+
+    scratch_create_empty(&s);
+    run_racers(s.conninfo, &migrations, &definitions);
+    assert_int_equal(migrations, known_count());
+    assert_int_equal(definitions, definition_count());
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration"), known_count());
+
+    /* a changed file: one of them re-applies the definitions, once */
+    make_definitions_stale(s.conn);
+    run_racers(s.conninfo, &migrations, &definitions);
+    assert_int_equal(migrations, 0);
+    assert_int_equal(definitions, definition_count());
+    scratch_drop(&s);
+}
+
+static void
+changed_definition_file_reapplies_every_definition(void **state)
+{
+    (void)state;
+    struct scratch s;
+    struct bz_error e;
+
+    scratch_create(&s);
+    long functions = report_functions(s.conn);
+    /* a function edited by hand, and one the files do not define */
+    scratch_exec(s.conn, "CREATE OR REPLACE FUNCTION report.weights()"
+                         " RETURNS TABLE (w_service numeric, w_completion numeric,"
+                         " w_coverage numeric) LANGUAGE sql AS 'SELECT 2::numeric, 2, 2'");
+    scratch_exec(s.conn,
+                 "CREATE FUNCTION report.leftover() RETURNS int LANGUAGE sql AS 'SELECT 1'");
+    scratch_exec(s.conn, "CREATE VIEW report.leftover_view AS SELECT report.leftover()");
+    make_definitions_stale(s.conn);
+
+    bz_error_clear(&e);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
+    assert_int_equal((int)done.npending, 0);
+    assert_int_equal(done.definitions, definition_count());
+    assert_int_equal(scratch_long(s.conn, "SELECT w_service FROM report.weights()"), 1);
+    assert_int_equal(report_functions(s.conn), functions);
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM pg_class"
+                                          " WHERE relname = 'leftover_view'"),
+                     0);
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.definition_file"
+                                          " WHERE sha256 = repeat('0', 64)"),
+                     0);
+    /* the walk triggers are back */
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM pg_trigger"
+                                          " WHERE tgrelid = 'facts.walk'::regclass"
+                                          " AND NOT tgisinternal"),
+                     4);
+    scratch_drop(&s);
+}
+
+static void
+refuses_to_drop_definitions_other_objects_depend_on(void **state)
+{
+    (void)state;
+    struct scratch s;
+    struct bz_error e;
+
+    scratch_create(&s);
+    long functions = report_functions(s.conn);
+    scratch_exec(s.conn, "CREATE TABLE public.kept (zone text DEFAULT report.county_timezone())");
+    make_definitions_stale(s.conn);
+
+    bz_error_clear(&e);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ECONFLICT);
+    assert_string_equal(e.code, "E_DB_MIGRATE");
+    assert_non_null(strstr(e.message, "有其他对象依赖"));
+    assert_non_null(strstr(e.detail, "table kept"));
+    assert_int_equal(done.definitions, 0);
+    /* nothing changed: the definitions and the stale record stay */
+    assert_int_equal(report_functions(s.conn), functions);
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.definition_file"
+                                          " WHERE sha256 = repeat('0', 64)"),
+                     1);
+    assert_int_equal(
+        scratch_long(s.conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
+
+    scratch_exec(s.conn, "DROP TABLE public.kept");
+    assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
+    assert_int_equal(done.definitions, definition_count());
+    scratch_drop(&s);
+}
+
+static void
+up_to_date_database_takes_no_lock(void **state)
+{
+    (void)state;
+    struct scratch s;
+    struct bz_error e;
+
+    scratch_create(&s);
+    PGconn *holder = PQconnectdb(s.conninfo);
+    assert_int_equal(PQstatus(holder), CONNECTION_OK);
+    scratch_exec(holder, "SELECT pg_advisory_lock(108170854213238)");
+    scratch_exec(s.conn, "SET lock_timeout = '200ms'");
+
+    bz_error_clear(&e);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
+    /* with something to do, it waits for the lock */
+    make_definitions_stale(s.conn);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ETIMEOUT);
+    assert_int_equal(done.definitions, 0);
+
+    PQfinish(holder);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
+    assert_int_equal(done.definitions, definition_count());
     scratch_drop(&s);
 }
 
@@ -121,15 +269,16 @@ refuses_applied_migration_whose_checksum_changed(void **state)
     (void)state;
     struct scratch s;
     struct bz_error e;
-    int applied = -1;
 
     scratch_create(&s);
-    scratch_exec(s.conn, "UPDATE meta.migration SET sha256 = repeat('0', 64) WHERE version = 2");
+    long functions = report_functions(s.conn);
+    scratch_exec(s.conn, "UPDATE meta.migration SET sha256 = repeat('0', 64) WHERE version = 87");
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &applied, &e), BZ_ECONFLICT);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ECONFLICT);
     assert_string_equal(e.code, "E_DB_MIGRATE");
-    assert_non_null(strstr(e.message, "002_load"));
-    assert_int_equal(applied, 0);
+    assert_non_null(strstr(e.message, "087_baseline"));
+    assert_int_equal((int)done.npending, 0);
+    assert_int_equal(report_functions(s.conn), functions);
     scratch_drop(&s);
 }
 
@@ -139,18 +288,18 @@ refuses_database_with_version_newer_than_binary(void **state)
     (void)state;
     struct scratch s;
     struct bz_error e;
-    int applied = -1;
-    struct migrate_item items[MIGRATE_MAX];
-    size_t n;
+    static struct migrate_plan plan;
 
     scratch_create(&s);
     scratch_exec(s.conn, "INSERT INTO meta.migration (version, name, sha256)"
                          " VALUES (999, 'future', repeat('a', 64))");
+    make_definitions_stale(s.conn); /* the newer binary's definitions stay */
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &applied, &e), BZ_ECONFLICT);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ECONFLICT);
     assert_string_equal(e.code, "E_DB_MIGRATE");
     assert_non_null(strstr(e.message, "999"));
-    assert_int_equal(migrate_pending(s.conn, items, MIGRATE_MAX, &n, &e), BZ_ECONFLICT);
+    assert_int_equal(done.definitions, 0);
+    assert_int_equal(migrate_plan(s.conn, &plan, &e), BZ_ECONFLICT);
     scratch_drop(&s);
 }
 
@@ -160,21 +309,101 @@ failed_migration_is_rolled_back_and_not_recorded(void **state)
     (void)state;
     struct scratch s;
     struct bz_error e;
-    int applied = -1;
 
-    /* a table 002 wants to create already exists: 002 fails, 001 stays */
+    /* a table the baseline wants to create already exists: it fails */
     scratch_create_empty(&s);
-    scratch_exec(s.conn, "CREATE SCHEMA staging; CREATE TABLE staging.window (x int)");
+    scratch_exec(s.conn, "CREATE SCHEMA ref; CREATE TABLE ref.county (x int)");
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &applied, &e), BZ_EDB);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_EDB);
     assert_string_equal(e.code, "E_DB_MIGRATE");
-    assert_int_equal(applied, 1);
-    assert_int_equal(scratch_long(s.conn, "SELECT max(version) FROM meta.migration"), 1);
+    assert_non_null(strstr(e.message, "087_baseline"));
+    assert_int_equal((int)done.npending, 0);
+    assert_int_equal(done.definitions, 0);
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration"), 0);
     assert_int_equal(
-        scratch_long(s.conn, "SELECT count(*) FROM pg_namespace WHERE nspname = 'load'"), 0);
+        scratch_long(s.conn, "SELECT count(*) FROM pg_class WHERE relname = 'township'"), 0);
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.definition_file"), 0);
+    assert_int_equal(report_functions(s.conn), 0);
     /* the connection is usable and the advisory lock was released */
     assert_int_equal(
         scratch_long(s.conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
+
+    /* once the obstacle is gone, the next run finishes the job */
+    scratch_exec(s.conn, "DROP TABLE ref.county");
+    assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
+    assert_int_equal((int)done.npending, known_count());
+    assert_int_equal(done.definitions, definition_count());
+    scratch_drop(&s);
+}
+
+/* Makes meta.migration say what the previous release recorded (the full
+ * upgrade from that release's own files is tests/db/030_upgrade.t). */
+static void
+record_previous_release(PGconn *c, int except_version)
+{
+    size_t n;
+    const struct migrate_item *prev = migrate_previous_release(&n);
+    char sql[256];
+    scratch_exec(c, "DELETE FROM meta.migration; DELETE FROM meta.definition_file");
+    for (size_t i = 0; i < n; i++) {
+        if (prev[i].version == except_version)
+            continue;
+        snprintf(
+            sql, sizeof(sql),
+            "INSERT INTO meta.migration (version, name, sha256, applied_at)"
+            " VALUES (%d, '%s', '%s', '2026-11-01 10:00+08'::timestamptz + interval '%zu min')",
+            prev[i].version, prev[i].name, prev[i].sha256, i);
+        scratch_exec(c, sql);
+    }
+}
+
+static void
+rebases_the_previous_release_records(void **state)
+{
+    (void)state;
+    struct scratch s;
+    struct bz_error e;
+
+    scratch_create(&s);
+    record_previous_release(s.conn, 0);
+    bz_error_clear(&e);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
+    assert_true(done.rebase);
+    assert_int_equal(done.baseline.version, 87);
+    assert_int_equal((int)done.npending, known_count() - 1);
+    assert_int_equal(done.definitions, definition_count());
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration"), known_count());
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration WHERE version = 87"
+                                          " AND name = 'baseline'"
+                                          " AND applied_at = '2026-11-01 10:00+08'"),
+                     1);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
+    assert_false(done.rebase);
+    scratch_drop(&s);
+}
+
+static void
+refuses_incomplete_previous_release_records(void **state)
+{
+    (void)state;
+    struct scratch s;
+    struct bz_error e;
+
+    scratch_create(&s);
+    record_previous_release(s.conn, 86);
+    bz_error_clear(&e);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ECONFLICT);
+    assert_string_equal(e.code, "E_DB_MIGRATE");
+    assert_non_null(strstr(e.message, "v0.1.0"));
+    assert_false(done.rebase);
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration"), 13);
+
+    /* the whole set, one checksum changed */
+    record_previous_release(s.conn, 0);
+    scratch_exec(s.conn, "UPDATE meta.migration SET sha256 = repeat('1', 64) WHERE version = 20");
+    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ECONFLICT);
+    assert_non_null(strstr(e.message, "020"));
+    assert_int_equal(scratch_long(s.conn, "SELECT max(version) FROM meta.migration"), 86);
     scratch_drop(&s);
 }
 
@@ -182,12 +411,17 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(applies_every_migration_once_then_nothing),
-        cmocka_unit_test(pending_lists_all_on_empty_database_and_none_after),
-        cmocka_unit_test(concurrent_migrations_apply_each_file_exactly_once),
+        cmocka_unit_test(applies_migrations_and_definitions_once_then_nothing),
+        cmocka_unit_test(plan_lists_everything_on_empty_database_and_nothing_after),
+        cmocka_unit_test(concurrent_runs_apply_everything_exactly_once),
+        cmocka_unit_test(changed_definition_file_reapplies_every_definition),
+        cmocka_unit_test(refuses_to_drop_definitions_other_objects_depend_on),
+        cmocka_unit_test(up_to_date_database_takes_no_lock),
         cmocka_unit_test(refuses_applied_migration_whose_checksum_changed),
         cmocka_unit_test(refuses_database_with_version_newer_than_binary),
         cmocka_unit_test(failed_migration_is_rolled_back_and_not_recorded),
+        cmocka_unit_test(rebases_the_previous_release_records),
+        cmocka_unit_test(refuses_incomplete_previous_release_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

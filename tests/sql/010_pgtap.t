@@ -1,23 +1,15 @@
 #!/bin/sh
-# pgTAP tests of the figures (sql/020..039): each tests/sql/*.sql file runs
-# in its own scratch database with every migration applied, under pg_prove.
+# pgTAP tests of the figures (sql/report/): each tests/sql/*.sql file runs
+# in its own scratch database set up by bizenv migrate (the migrations and
+# the definition files, as production applies them), under pg_prove.
 # One TAP line per file; on failure the pg_prove output follows as diagnostics.
 . "$(dirname "$0")/../lib/tap.sh"
 
 command -v pg_prove >/dev/null 2>&1 || skip_all "pg_prove not installed"
 dir=$(cd "$(dirname "$0")" && pwd)
 
-# Migrations the way production applies them (bizenv migrate); psql over
-# sql/*.sql in order only when the binary has no migrate command.
 migrate() {
-    if [ -x "$BIZENV" ] && "$BIZENV" --help 2>/dev/null | grep -q '^  migrate'; then
-        "$BIZENV" --home "$T/home" migrate --db "dbname=$1" >"$T/migrate.log" 2>&1
-    else
-        psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c 'CREATE SCHEMA IF NOT EXISTS meta' >"$T/migrate.log" 2>&1 || return 1
-        for f in "$TOP"/sql/[0-9]*.sql; do
-            psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f "$f" >>"$T/migrate.log" 2>&1 || return 1
-        done
-    fi
+    "$BIZENV" --home "$T/home" migrate --db "dbname=$1" >"$T/migrate.log" 2>&1
 }
 
 mkdir -p "$T/home"

@@ -1,10 +1,11 @@
--- 021: documented, read-only views for analysts (schema report), and the
--- grants that let bizenv_analyst read report and nothing else.
+-- The views analysts read (schema report), documented column by column in
+-- Chinese (\d+ report.submission shows them), and what bizenv_analyst may
+-- read: report and nothing else.
 --
 -- Views read facts/ref/raw with their owner's rights, so the analyst role
 -- needs no privilege there. Personal data stays out: the contact person
--- (name and phone) of a submission is not in any view. Every column has a
--- Chinese comment (\d+ report.submission shows them).
+-- (name and phone) of a submission is not in any view, and receipts are
+-- shown without their bodies.
 
 CREATE VIEW report.township AS
 SELECT t.code, t.name, t.active, t.added_at, t.updated_at
@@ -168,13 +169,15 @@ COMMENT ON COLUMN report.ranking_run.w_completion IS '所用整改完成率权�
 COMMENT ON COLUMN report.ranking_run.w_coverage IS '所用走流程覆盖率权重';
 
 CREATE VIEW report.ranking_snapshot AS
-SELECT s.run_id, s.code, s.name, s.service_rate, s.completion_rate, s.walk_coverage,
+SELECT x.id AS run_id, s.code, s.name, s.service_rate, s.completion_rate, s.walk_coverage,
        s.leader_participation, s.composite, s.composite_rank, s.service_rank, s.completion_rank,
        s.coverage_rank, s.status, s.missing_months, s.months_reported, s.months_expected,
        s.reporting_rate, s.on_time_rate, s.handled, s.evaluated, s.due, s.done,
        s.windows_walked, s.windows_listed, s.leaders_walked, s.leaders_listed
-FROM facts.ranking_snapshot s;
-COMMENT ON VIEW report.ranking_snapshot IS '已保存排名的各乡镇结果（与 report.ranking 的列含义相同）';
+FROM facts.ranking_run x
+CROSS JOIN LATERAL report.stored_ranking(x.id) s;
+COMMENT ON VIEW report.ranking_snapshot IS
+    '已保存排名的各乡镇结果（与 report.ranking 的列含义相同；由保存的数字和该次所用权重排名）';
 COMMENT ON COLUMN report.ranking_snapshot.run_id IS '排名计算编号（对应 report.ranking_run.id）';
 COMMENT ON COLUMN report.ranking_snapshot.code IS '乡镇代码';
 COMMENT ON COLUMN report.ranking_snapshot.name IS '乡镇名称';
@@ -202,7 +205,7 @@ COMMENT ON COLUMN report.ranking_snapshot.windows_listed IS '期间内所列不�
 COMMENT ON COLUMN report.ranking_snapshot.leaders_walked IS '期间内走过流程的不同领导数';
 COMMENT ON COLUMN report.ranking_snapshot.leaders_listed IS '期间内所列不同领导数';
 
--- Receipts (raw.receipt, created by 002) without their bodies: a body
+-- Receipts (raw.receipt) without their bodies: a body
 -- quotes the submission and may carry personal data.
 CREATE VIEW report.receipt AS
 SELECT r.id, r.created_at, r.file_sha256, r.member, r.township_code, r.period, r.revision,
@@ -219,20 +222,6 @@ COMMENT ON COLUMN report.receipt.revision IS '版本号（无法识别时为空�
 COMMENT ON COLUMN report.receipt.outcome IS '处理结果：accepted 接收，accepted_with_warnings 带警告接收，duplicate 重复文件，rejected 拒收';
 COMMENT ON COLUMN report.receipt.codes IS '回执中的错误和警告代码';
 
--- Grants: the analyst reads report and nothing else -------------------------
-
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA report FROM PUBLIC;
-GRANT USAGE ON SCHEMA report TO bizenv_analyst;
-GRANT SELECT ON ALL TABLES IN SCHEMA report TO bizenv_analyst;
-GRANT EXECUTE ON FUNCTION
-    report.period_bounds(text),
-    report.county_timezone(),
-    report.as_of_cutoff(date),
-    report.deadline(date),
-    report.current_submission(date),
-    report.ranking(text, date),
-    report.rejected_count(text, date),
-    report.county_summary(text, date)
+GRANT SELECT ON report.township, report.submission, report.window, report.leader, report.walk,
+    report.problem, report.warning, report.ranking_run, report.ranking_snapshot, report.receipt
     TO bizenv_analyst;
--- Storing a ranking writes facts: the nightly job (loader role) only.
-GRANT EXECUTE ON FUNCTION report.refresh_ranking(text, date) TO bizenv_loader;

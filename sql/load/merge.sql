@@ -1,51 +1,46 @@
--- 084: a batch's rows are copied straight into facts; staging keeps only
--- the submission headers.
+-- The merge of a batch (load/loader.c loader_stage_*): the revision rules
+-- of submission-format.md, applied inside the caller's batch transaction
+-- in two steps.
 --
--- Until 083 every row of a batch was written twice: COPY into the staging
--- tables, then INSERT ... SELECT into facts by load.merge_batch, then
--- deleted from staging. Now a batch is merged in two steps, both inside
--- the caller's batch transaction (load/loader.c loader_stage_*):
---
---   1. load.decide_batch(load_ids) applies the revision rules to the
---      staged headers one after another in file order (lock, unknown
---      township, duplicate, accepted, conflict, stale: exactly as before)
---      and inserts facts.submission for each accepted one WITH ITS LOAD ID
---      AS ITS ID. The client learns which load ids were accepted.
+--   1. load.decide_batch(load_ids) applies the revision rules to the staged
+--      headers one after another in file order and inserts facts.submission
+--      for each accepted one with its load id as its id. The client learns
+--      which load ids were accepted.
 --   2. The client COPYs the child rows of the accepted submissions (and
 --      only those) into facts.window, leader, walk, problem, text_item,
 --      attachment and warning, already carrying the load id as
 --      submission_id; then load.finish_batch(ids) adds the merge's own
 --      warnings (W_PROBLEM_DISAPPEARED) and returns them.
 --
--- Load ids and facts.submission ids therefore come from one sequence
--- (staging.load_id_seq): a load id is never reused, so an accepted
--- submission's id cannot collide with any other, and ids still grow in
--- merge order (load ids are taken in file order and batches merge in
--- order under the run lock), which load.disappeared_problems_before and
--- the incremental ranking (083, max_submission_id) rely on.
+-- Load ids and submission ids come from one sequence (staging.load_id_seq):
+-- a load id is never reused, so an accepted submission's id cannot collide
+-- with any other, and ids grow in merge order (load ids are taken in file
+-- order and batches merge in order under the run lock), which
+-- load.disappeared_problems_before and the nightly refresh
+-- (sql/report/refresh.sql, max_submission_id) rely on.
 
-SELECT setval('staging.load_id_seq',
-              greatest((SELECT last_value FROM staging.load_id_seq),
-                       (SELECT coalesce(max(id), 0) FROM facts.submission),
-                       (SELECT last_value FROM facts.submission_id_seq)));
-ALTER TABLE facts.submission ALTER COLUMN id SET DEFAULT nextval('staging.load_id_seq');
-DROP SEQUENCE facts.submission_id_seq;
-
--- The staging path of 002, 080 and 081 is no longer used.
-DROP FUNCTION load.merge_batch(bigint[]);
-DROP FUNCTION load.merge_batch_warnings(bigint[]);
-DROP FUNCTION load.disappeared_problems_before(bigint, text, date, bigint);
-DROP FUNCTION load.merge_submission(bigint);
-DROP FUNCTION load.insert_facts(bigint);
-DROP FUNCTION load.merge_warnings(bigint);
-DROP FUNCTION load.disappeared_problems(bigint, text, date);
-DROP TABLE staging.window, staging.leader, staging.walk, staging.problem, staging.text_item,
-           staging.attachment, staging.diagnostic;
+-- Advisory lock class for "one township and month": merges of the same
+-- township+period run one after another, so two revisions arriving at once
+-- cannot both pass the revision check. The second key is a hash: a
+-- collision only serializes two unrelated merges, it never breaks one.
+CREATE FUNCTION load.lock_township_period(p_code text, p_period date) RETURNS void
+LANGUAGE sql AS $$
+    SELECT pg_advisory_xact_lock(1651079781, hashtext(p_code || '/' || p_period::text));
+$$;
 
 -- Step 1. One row per load id, in order: its outcome, the id of the stored
 -- submission (its own when accepted, the earlier one when a duplicate) and
--- the township-month's highest revision after it. The staged headers are
--- deleted. An unknown load id is an error (the batch rolls back).
+-- the township-month's highest revision after it. The outcomes:
+--   'unknown_township'  the code is not an active registry township;
+--   'duplicate'   the same document (doc_sha256) is stored for this township
+--                 and month, whatever its revision: nothing changes;
+--   'accepted'    revision above the highest stored: inserted into facts,
+--                 earlier revisions stay (the current revision is the
+--                 highest one received by the as-of date);
+--   'conflict'    same revision as the highest stored, different bytes;
+--   'stale'       lower than the highest stored.
+-- The staged headers are deleted. An unknown load id is an error (the
+-- batch rolls back).
 CREATE FUNCTION load.decide_batch(p_load_ids bigint[])
 RETURNS TABLE (load_id bigint, outcome text, submission_id bigint, current_revision int)
 LANGUAGE plpgsql AS $$
@@ -167,9 +162,8 @@ BEGIN
 END
 $$;
 
-GRANT EXECUTE ON FUNCTION load.decide_batch(bigint[]) TO bizenv_loader;
-GRANT EXECUTE ON FUNCTION load.disappeared_problems_before(bigint, text, date) TO bizenv_loader;
-GRANT EXECUTE ON FUNCTION load.finish_batch(bigint[]) TO bizenv_loader;
-REVOKE ALL ON FUNCTION load.decide_batch(bigint[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION load.disappeared_problems_before(bigint, text, date) FROM PUBLIC;
-REVOKE ALL ON FUNCTION load.finish_batch(bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION load.lock_township_period(text, date), load.decide_batch(bigint[]),
+    load.disappeared_problems_before(bigint, text, date), load.finish_batch(bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION load.lock_township_period(text, date), load.decide_batch(bigint[]),
+    load.disappeared_problems_before(bigint, text, date), load.finish_batch(bigint[])
+    TO bizenv_loader;

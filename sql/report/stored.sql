@@ -1,0 +1,160 @@
+-- Stored rankings: what the nightly job and the exports keep of a ranking,
+-- and how it is read back.
+--
+-- A stored ranking (facts.ranking_run + facts.ranking_figure) keeps each
+-- township's figures and the weights it was computed with, not its ranks:
+-- the composite, the ranks and the rates follow from those by
+-- report.rank_figures and are computed when it is read
+-- (report.stored_ranking), by the function that computes them for
+-- report.ranking, so a stored ranking reads exactly as it was ranked. A run
+-- is full (base_run_id NULL: one row per township) or a delta on a full run
+-- (only the townships whose figures differ from it, sql/report/refresh.sql);
+-- reading puts the two together.
+
+-- The figures of a stored ranking: its own rows and, for a delta, its
+-- base's rows of every other township.
+CREATE OR REPLACE FUNCTION report.stored_figures(run_id bigint)
+RETURNS SETOF report.figure
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT f.code, f.name, f.service_rate, f.completion_rate, f.walk_coverage,
+           f.leader_participation, f.status, f.missing_months, f.months_reported,
+           f.months_expected, f.handled, f.evaluated, f.due, f.done,
+           f.windows_walked, f.windows_listed, f.leaders_walked, f.leaders_listed,
+           f.months_present, f.months_on_time
+    FROM facts.ranking_figure f
+    WHERE f.run_id = $1
+    UNION ALL
+    SELECT b.code, b.name, b.service_rate, b.completion_rate, b.walk_coverage,
+           b.leader_participation, b.status, b.missing_months, b.months_reported,
+           b.months_expected, b.handled, b.evaluated, b.due, b.done,
+           b.windows_walked, b.windows_listed, b.leaders_walked, b.leaders_listed,
+           b.months_present, b.months_on_time
+    FROM facts.ranking_run r
+    JOIN facts.ranking_figure b ON b.run_id = r.base_run_id
+    WHERE r.id = $1
+      AND NOT EXISTS (SELECT 1 FROM facts.ranking_figure d WHERE d.run_id = $1 AND d.code = b.code)
+$$;
+COMMENT ON FUNCTION report.stored_figures(bigint) IS '已保存排名中各单位的数字（不含排名）';
+
+-- The same for some townships only (read through the index).
+CREATE FUNCTION report.stored_figures(run_id bigint, codes text[])
+RETURNS SETOF report.figure
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT f.code, f.name, f.service_rate, f.completion_rate, f.walk_coverage,
+           f.leader_participation, f.status, f.missing_months, f.months_reported,
+           f.months_expected, f.handled, f.evaluated, f.due, f.done,
+           f.windows_walked, f.windows_listed, f.leaders_walked, f.leaders_listed,
+           f.months_present, f.months_on_time
+    FROM facts.ranking_figure f
+    WHERE f.run_id = $1 AND f.code = ANY ($2)
+    UNION ALL
+    SELECT b.code, b.name, b.service_rate, b.completion_rate, b.walk_coverage,
+           b.leader_participation, b.status, b.missing_months, b.months_reported,
+           b.months_expected, b.handled, b.evaluated, b.due, b.done,
+           b.windows_walked, b.windows_listed, b.leaders_walked, b.leaders_listed,
+           b.months_present, b.months_on_time
+    FROM facts.ranking_run r
+    JOIN facts.ranking_figure b ON b.run_id = r.base_run_id AND b.code = ANY ($2)
+    WHERE r.id = $1
+      AND NOT EXISTS (SELECT 1 FROM facts.ranking_figure d WHERE d.run_id = $1 AND d.code = b.code)
+$$;
+COMMENT ON FUNCTION report.stored_figures(bigint, text[]) IS '已保存排名中指定单位的数字（不含排名）';
+
+-- A stored ranking as report.ranking returns it: its figures ranked with
+-- its own weights.
+CREATE FUNCTION report.stored_ranking(run_id bigint)
+RETURNS TABLE (
+    code text, name text,
+    service_rate numeric, completion_rate numeric, walk_coverage numeric, leader_participation numeric,
+    composite numeric,
+    composite_rank int, service_rank int, completion_rank int, coverage_rank int,
+    status text, missing_months text[],
+    months_reported int, months_expected int, reporting_rate numeric, on_time_rate numeric,
+    handled bigint, evaluated bigint, due bigint, done bigint,
+    windows_walked bigint, windows_listed bigint, leaders_walked bigint, leaders_listed bigint,
+    w_service numeric, w_completion numeric, w_coverage numeric,
+    months_present int, months_on_time int
+)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+    SELECT k.*
+    FROM facts.ranking_run x
+    CROSS JOIN LATERAL report.rank_figures(ARRAY(SELECT f FROM report.stored_figures(x.id) f),
+                                           x.w_service, x.w_completion, x.w_coverage) k
+    WHERE x.id = $1
+$$;
+COMMENT ON FUNCTION report.stored_ranking(bigint) IS
+    '已保存的一次排名（各单位数字按该次所用权重排名，列与 report.ranking 相同）';
+
+-- Stores figures as rows of run.
+CREATE FUNCTION report.store_figures(run bigint, f report.figure[])
+RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO facts.ranking_figure
+        (run_id, code, name, service_rate, completion_rate, walk_coverage, leader_participation,
+         status, missing_months, months_reported, months_expected, handled, evaluated, due, done,
+         windows_walked, windows_listed, leaders_walked, leaders_listed, months_present,
+         months_on_time)
+    SELECT $1, u.code, u.name, u.service_rate, u.completion_rate, u.walk_coverage,
+           u.leader_participation, u.status, u.missing_months, u.months_reported,
+           u.months_expected, u.handled, u.evaluated, u.due, u.done, u.windows_walked,
+           u.windows_listed, u.leaders_walked, u.leaders_listed, u.months_present,
+           u.months_on_time
+    FROM unnest($2) u
+$$;
+COMMENT ON FUNCTION report.store_figures(bigint, report.figure[]) IS '把各单位数字保存为某次排名的数字行';
+
+-- Stores figures as one full ranking run with the weights in force.
+CREATE FUNCTION report.store_ranking(period text, as_of date, f report.figure[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    run bigint;
+BEGIN
+    INSERT INTO facts.ranking_run (period, as_of, w_service, w_completion, w_coverage)
+    SELECT $1, $2, w.w_service, w.w_completion, w.w_coverage FROM report.weights() w
+    RETURNING id INTO run;
+    PERFORM report.store_figures(run, $3);
+    RETURN run;
+END
+$$;
+COMMENT ON FUNCTION report.store_ranking(text, date, report.figure[]) IS
+    '把各单位数字连同现行权重保存为一次完整排名（facts.ranking_run / facts.ranking_figure），返回编号';
+
+-- Computes and stores a period's ranking as of D, in full (exports, and
+-- the nightly when a period's inputs changed beyond its submissions).
+CREATE FUNCTION report.refresh_ranking(period text, as_of date DEFAULT (pg_catalog.now() AT TIME ZONE 'Asia/Shanghai')::date)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET jit = off   -- see report.township_figures
+AS $$
+DECLARE
+    d date := coalesce(as_of, (now() AT TIME ZONE 'Asia/Shanghai')::date);
+BEGIN
+    PERFORM report.period_bounds(period);
+    RETURN report.store_ranking(period, d, report.figures(period, d));
+END
+$$;
+COMMENT ON FUNCTION report.refresh_ranking(text, date) IS
+    '计算并保存一次排名（facts.ranking_run / facts.ranking_figure，含所用权重），返回本次编号';
+
+REVOKE ALL ON FUNCTION report.stored_figures(bigint),
+    report.stored_figures(bigint, text[]), report.stored_ranking(bigint),
+    report.store_figures(bigint, report.figure[]),
+    report.store_ranking(text, date, report.figure[]), report.refresh_ranking(text, date)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION report.stored_figures(bigint), report.stored_figures(bigint, text[]),
+    report.stored_ranking(bigint) TO bizenv_analyst;
+-- Storing a ranking writes facts: the nightly job (loader role) only.
+GRANT EXECUTE ON FUNCTION report.refresh_ranking(text, date) TO bizenv_loader;
