@@ -5,30 +5,32 @@
 -- published figures. The files themselves are written by export/ from
 -- report.ranking and report.county_summary; nothing is recomputed here.
 
--- Whether two stored rankings differ in any published figure or rank.
+-- Whether two stored rankings differ in anything an export publishes of a
+-- township (its figures, ranks and rates, not the counts behind them), or
+-- in their weights.
 CREATE FUNCTION meta.rankings_differ(a bigint, b bigint)
 RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    WITH x AS (
-        SELECT s.code, s.name, s.service_rate, s.completion_rate, s.walk_coverage,
-               s.leader_participation, s.composite, s.composite_rank, s.service_rank,
-               s.completion_rank, s.coverage_rank, s.status, s.missing_months,
-               s.months_reported, s.months_expected, s.reporting_rate, s.on_time_rate
-        FROM report.stored_ranking($1) s
-    ), y AS (
-        SELECT s.code, s.name, s.service_rate, s.completion_rate, s.walk_coverage,
-               s.leader_participation, s.composite, s.composite_rank, s.service_rank,
-               s.completion_rank, s.coverage_rank, s.status, s.missing_months,
-               s.months_reported, s.months_expected, s.reporting_rate, s.on_time_rate
-        FROM report.stored_ranking($2) s
+    WITH published AS (
+        SELECT k.run,
+               (s.code, s.name, s.service_rate, s.completion_rate, s.walk_coverage,
+                s.leader_participation, s.composite, s.composite_rank, s.service_rank,
+                s.completion_rank, s.coverage_rank, s.status, s.missing_months,
+                s.months_reported, s.months_expected, s.reporting_rate, s.on_time_rate) AS shown
+        FROM unnest(ARRAY[$1, $2]) AS k(run)
+        CROSS JOIN LATERAL report.stored_ranking(k.run) s
+    ), weights AS (
+        SELECT r.id, (r.w_service, r.w_completion, r.w_coverage) AS w
+        FROM facts.ranking_run r WHERE r.id IN ($1, $2)
     )
-    SELECT EXISTS (SELECT * FROM x EXCEPT SELECT * FROM y)
-        OR EXISTS (SELECT * FROM y EXCEPT SELECT * FROM x)
-        OR (SELECT (r.w_service, r.w_completion, r.w_coverage) FROM facts.ranking_run r WHERE r.id = $1)
-           IS DISTINCT FROM
-           (SELECT (r.w_service, r.w_completion, r.w_coverage) FROM facts.ranking_run r WHERE r.id = $2)
+    SELECT EXISTS (SELECT x.shown FROM published x WHERE x.run = $1
+                   EXCEPT SELECT y.shown FROM published y WHERE y.run = $2)
+        OR EXISTS (SELECT y.shown FROM published y WHERE y.run = $2
+                   EXCEPT SELECT x.shown FROM published x WHERE x.run = $1)
+        OR (SELECT w.w FROM weights w WHERE w.id = $1) IS DISTINCT FROM
+           (SELECT w.w FROM weights w WHERE w.id = $2)
 $$;
 COMMENT ON FUNCTION meta.rankings_differ(bigint, bigint) IS
     'whether two stored rankings differ in a published figure, rank or rate of any township, or in their weights';

@@ -10,12 +10,12 @@
 --   report.county_figures       the same for a prefecture's counties, from
 --                               the pooled counts of their ADX roll-ups;
 --   report.rank_figures         the composite score, the ranks, the
---                               reporting and on-time rates, the order.
+--                               reporting and on-time rates, the order
+--                               (report.ranking_row).
 --
 -- Decisions where metrics.md leaves room:
--- * As of D: a submission counts when received_at < start of D + 1 in the
---   county's time zone (ref.setting 'timezone', default Asia/Shanghai). Of
---   those, the highest
+-- * As of D: a submission counts when received_at < the end of D in the
+--   county's time zone (report.as_of_cutoff). Of those, the highest
 --   revision per township and month is current.
 -- * A month of P is expected when it has ended before D starts
 --   (first day of the next month <= D): on 2026-11-01 October is expected.
@@ -201,7 +201,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $f$
 DECLARE
-    d date := coalesce(as_of, (now() AT TIME ZONE 'Asia/Shanghai')::date);
+    d date := coalesce(as_of, report.today());
     b record;
 BEGIN
     SELECT x.first_day, x.last_day, x.months INTO b FROM report.period_bounds(period) x;
@@ -225,7 +225,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $f$
 DECLARE
-    d date := coalesce(as_of, (now() AT TIME ZONE 'Asia/Shanghai')::date);
+    d date := coalesce(as_of, report.today());
 BEGIN
     RETURN QUERY EXECUTE
         'SELECT p.label, f
@@ -252,7 +252,7 @@ SELECT report.period_bounds($1);
 WITH
 p AS (SELECT b.first_day AS s, b.last_day AS e, b.months, cardinality(b.months) AS n
       FROM report.period_bounds($1) b),
-d AS (SELECT coalesce($2, (now() AT TIME ZONE 'Asia/Shanghai')::date) AS as_of),
+d AS (SELECT coalesce($2, report.today()) AS as_of),
 received AS (SELECT r.* FROM facts.rollup r, d WHERE r.received_at < report.as_of_cutoff(d.as_of)),
 cur_group AS (   -- the current roll-up's groups per county and (first day, months)
     SELECT DISTINCT ON (r.county_code, g.first_day, g.months)
@@ -346,18 +346,7 @@ COMMENT ON FUNCTION report.weights() IS '现行权重（服务率、整改完成
 -- the reporting and on-time rates, and the display order. Every unit's
 -- ranks compare it with the others: this is the only step that does.
 CREATE FUNCTION report.rank_figures(f report.figure[], ws numeric, wc numeric, wv numeric)
-RETURNS TABLE (
-    code text, name text,
-    service_rate numeric, completion_rate numeric, walk_coverage numeric, leader_participation numeric,
-    composite numeric,
-    composite_rank int, service_rank int, completion_rank int, coverage_rank int,
-    status text, missing_months text[],
-    months_reported int, months_expected int, reporting_rate numeric, on_time_rate numeric,
-    handled bigint, evaluated bigint, due bigint, done bigint,
-    windows_walked bigint, windows_listed bigint, leaders_walked bigint, leaders_listed bigint,
-    w_service numeric, w_completion numeric, w_coverage numeric,
-    months_present int, months_on_time int
-)
+RETURNS SETOF report.ranking_row
 LANGUAGE sql IMMUTABLE SECURITY DEFINER   -- reads no table; definer like every report function
 SET search_path = pg_catalog, pg_temp
 AS $$

@@ -1,6 +1,10 @@
 -- Periods and time: what a period (2026-10, 2026-Q4, 2026-H2, 2026) spans,
 -- and where a day begins and ends in the county.
 --
+-- The county's time zone is read in one place, report.county_timezone; the
+-- end of a day D there is report.as_of_cutoff(D) (and the start of D is the
+-- end of D - 1); today there is report.today(). Nothing else names a zone.
+--
 -- Every function that reads facts/ref/raw is SECURITY DEFINER with a fixed
 -- search_path and fully qualified names, so bizenv_analyst can call it
 -- without any privilege on those schemas.
@@ -25,6 +29,16 @@ AS $$
 $$;
 COMMENT ON FUNCTION report.as_of_cutoff(date) IS '截至日期 D 当天结束的时刻（本县时区），此前收到的报送才计入';
 
+-- Today in the county's time zone: the as-of date when none is given.
+CREATE FUNCTION report.today()
+RETURNS date
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT (now() AT TIME ZONE report.county_timezone())::date
+$$;
+COMMENT ON FUNCTION report.today() IS '本县时区的今天（未给截至日期时的默认截至日期）';
+
 -- The on-time deadline of a month: the end of day deadline_day of the
 -- following month (ref.setting 'deadline_day', default 5), county time.
 -- Returned as the first instant that is late.
@@ -33,10 +47,10 @@ RETURNS timestamptz
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT ((date_trunc('month', $1)::date + interval '1 month')::date
-            + coalesce((SELECT s.value::int FROM ref.setting s
-                        WHERE s.key = 'deadline_day' AND s.value ~ '^[0-9]{1,2}$'), 5)
-           )::timestamp AT TIME ZONE report.county_timezone()
+    SELECT report.as_of_cutoff(
+        (date_trunc('month', $1)::date + interval '1 month')::date - 1
+        + coalesce((SELECT s.value::int FROM ref.setting s
+                    WHERE s.key = 'deadline_day' AND s.value ~ '^[0-9]{1,2}$'), 5))
 $$;
 COMMENT ON FUNCTION report.deadline(date) IS
     '该月报送的按时截止时刻（次月 deadline_day 日 24:00，本县时区）；首个接收版本在此之前到达即为按时';
@@ -109,7 +123,9 @@ AS $$
 $$;
 COMMENT ON FUNCTION report.sub_periods(text) IS '期间所含的各月、季度、半年和年（ADX 汇总逐一报送）';
 
-REVOKE ALL ON FUNCTION report.county_timezone(), report.as_of_cutoff(date),
+REVOKE ALL ON FUNCTION report.county_timezone(), report.as_of_cutoff(date), report.today(),
     report.deadline(date), report.period_bounds(text), report.sub_periods(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION report.county_timezone(), report.as_of_cutoff(date),
+GRANT EXECUTE ON FUNCTION report.county_timezone(), report.as_of_cutoff(date), report.today(),
     report.deadline(date), report.period_bounds(text), report.sub_periods(text) TO bizenv_analyst;
+-- the as-of date's default in the functions the loader role may call
+GRANT EXECUTE ON FUNCTION report.today() TO bizenv_loader;

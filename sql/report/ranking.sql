@@ -1,6 +1,6 @@
 -- The rankings analysts, the CLI and the exports ask for: the figures of
 -- sql/report/figures.sql, ranked there by report.rank_figures with the
--- weights in force. Each returns the same columns, ordered by composite
+-- weights in force. Each returns report.ranking_row, ordered by composite
 -- rank, then code.
 --
 -- report.ranking ranks what the instance ranks: townships in a county,
@@ -8,19 +8,8 @@
 -- every caller (rank, nightly, county summary, exports) works at either
 -- level; report.township_ranking and report.county_ranking name one.
 
-CREATE FUNCTION report.township_ranking(period text, as_of date DEFAULT (pg_catalog.now() AT TIME ZONE 'Asia/Shanghai')::date)
-RETURNS TABLE (
-    code text, name text,
-    service_rate numeric, completion_rate numeric, walk_coverage numeric, leader_participation numeric,
-    composite numeric,
-    composite_rank int, service_rank int, completion_rank int, coverage_rank int,
-    status text, missing_months text[],
-    months_reported int, months_expected int, reporting_rate numeric, on_time_rate numeric,
-    handled bigint, evaluated bigint, due bigint, done bigint,
-    windows_walked bigint, windows_listed bigint, leaders_walked bigint, leaders_listed bigint,
-    w_service numeric, w_completion numeric, w_coverage numeric,
-    months_present int, months_on_time int
-)
+CREATE FUNCTION report.township_ranking(period text, as_of date DEFAULT report.today())
+RETURNS SETOF report.ranking_row
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET jit = off   -- see report.township_figures
@@ -30,21 +19,10 @@ AS $$
                                w.w_service, w.w_completion, w.w_coverage) r
 $$;
 COMMENT ON FUNCTION report.township_ranking(text, date) IS
-    '乡镇排名（metrics.md）：period 为 2026-10 / 2026-Q4 / 2026-H2 / 2026，as_of 为截至日期（默认今天，Asia/Shanghai）；按综合排名、乡镇代码排序';
+    '乡镇排名（metrics.md）：period 为 2026-10 / 2026-Q4 / 2026-H2 / 2026，as_of 为截至日期（默认本县时区的今天）；按综合排名、乡镇代码排序';
 
-CREATE FUNCTION report.county_ranking(period text, as_of date DEFAULT (pg_catalog.now() AT TIME ZONE 'Asia/Shanghai')::date)
-RETURNS TABLE (
-    code text, name text,
-    service_rate numeric, completion_rate numeric, walk_coverage numeric, leader_participation numeric,
-    composite numeric,
-    composite_rank int, service_rank int, completion_rank int, coverage_rank int,
-    status text, missing_months text[],
-    months_reported int, months_expected int, reporting_rate numeric, on_time_rate numeric,
-    handled bigint, evaluated bigint, due bigint, done bigint,
-    windows_walked bigint, windows_listed bigint, leaders_walked bigint, leaders_listed bigint,
-    w_service numeric, w_completion numeric, w_coverage numeric,
-    months_present int, months_on_time int
-)
+CREATE FUNCTION report.county_ranking(period text, as_of date DEFAULT report.today())
+RETURNS SETOF report.ranking_row
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -56,19 +34,8 @@ $$;
 COMMENT ON FUNCTION report.county_ranking(text, date) IS
     '州级：各县排名，规则同乡镇排名，数字由各县 ADX 汇总的计数合计后计算；报送数按乡镇·月计';
 
-CREATE FUNCTION report.ranking(period text, as_of date DEFAULT (pg_catalog.now() AT TIME ZONE 'Asia/Shanghai')::date)
-RETURNS TABLE (
-    code text, name text,
-    service_rate numeric, completion_rate numeric, walk_coverage numeric, leader_participation numeric,
-    composite numeric,
-    composite_rank int, service_rank int, completion_rank int, coverage_rank int,
-    status text, missing_months text[],
-    months_reported int, months_expected int, reporting_rate numeric, on_time_rate numeric,
-    handled bigint, evaluated bigint, due bigint, done bigint,
-    windows_walked bigint, windows_listed bigint, leaders_walked bigint, leaders_listed bigint,
-    w_service numeric, w_completion numeric, w_coverage numeric,
-    months_present int, months_on_time int
-)
+CREATE FUNCTION report.ranking(period text, as_of date DEFAULT report.today())
+RETURNS SETOF report.ranking_row
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET jit = off

@@ -55,7 +55,7 @@ SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 DECLARE
-    d date := coalesce($2, (now() AT TIME ZONE 'Asia/Shanghai')::date);
+    d date := coalesce($2, report.today());
     -- Read first: a submission committed after this has a higher id and is
     -- seen next time whether or not it is counted now. Loads and refreshes
     -- are serialised by the run lock (jobs/runlock.c), so no submission
@@ -178,7 +178,8 @@ BEGIN
          WHERE r.id = coalesce(prev.base_run_id, prev.id);
         -- The new run's townships that differ from the full run's: those
         -- prev already stored for itself and did not recompute, and the
-        -- recomputed ones whose figures are not the full run's.
+        -- recomputed ones whose figures are not the full run's (its stored
+        -- row is run_id and the figure: compared whole).
         delta := ARRAY(
             SELECT f FROM report.stored_figures(prev.id, ARRAY(
                        SELECT x.code FROM facts.ranking_figure x
@@ -188,19 +189,7 @@ BEGIN
             SELECT f FROM unnest(fresh) f
              WHERE NOT EXISTS (SELECT 1 FROM facts.ranking_figure b
                                 WHERE b.run_id = full_run.id AND b.code = f.code
-                                  AND (b.name, b.service_rate, b.completion_rate, b.walk_coverage,
-                                       b.leader_participation, b.status, b.missing_months,
-                                       b.months_reported, b.months_expected, b.handled,
-                                       b.evaluated, b.due, b.done, b.windows_walked,
-                                       b.windows_listed, b.leaders_walked, b.leaders_listed,
-                                       b.months_present, b.months_on_time)
-                                      IS NOT DISTINCT FROM
-                                      (f.name, f.service_rate, f.completion_rate, f.walk_coverage,
-                                       f.leader_participation, f.status, f.missing_months,
-                                       f.months_reported, f.months_expected, f.handled,
-                                       f.evaluated, f.due, f.done, f.windows_walked,
-                                       f.windows_listed, f.leaders_walked, f.leaders_listed,
-                                       f.months_present, f.months_on_time)));
+                                  AND b IS NOT DISTINCT FROM ROW(full_run.id, f.*)::facts.ranking_figure));
         IF EXISTS (SELECT 1 FROM unnest(stored) s
                     WHERE NOT EXISTS (SELECT 1 FROM unnest(fresh) f WHERE f.code = s.code))
            -- the base has fewer than 4 rows for each of the delta's

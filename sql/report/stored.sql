@@ -67,18 +67,7 @@ COMMENT ON FUNCTION report.stored_figures(bigint, text[]) IS '已保存排名中
 -- A stored ranking as report.ranking returns it: its figures ranked with
 -- its own weights.
 CREATE FUNCTION report.stored_ranking(run_id bigint)
-RETURNS TABLE (
-    code text, name text,
-    service_rate numeric, completion_rate numeric, walk_coverage numeric, leader_participation numeric,
-    composite numeric,
-    composite_rank int, service_rank int, completion_rank int, coverage_rank int,
-    status text, missing_months text[],
-    months_reported int, months_expected int, reporting_rate numeric, on_time_rate numeric,
-    handled bigint, evaluated bigint, due bigint, done bigint,
-    windows_walked bigint, windows_listed bigint, leaders_walked bigint, leaders_listed bigint,
-    w_service numeric, w_completion numeric, w_coverage numeric,
-    months_present int, months_on_time int
-)
+RETURNS SETOF report.ranking_row
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -92,23 +81,14 @@ $$;
 COMMENT ON FUNCTION report.stored_ranking(bigint) IS
     '已保存的一次排名（各单位数字按该次所用权重排名，列与 report.ranking 相同）';
 
--- Stores figures as rows of run.
+-- Stores figures as rows of run: facts.ranking_figure is run_id followed
+-- by the attributes of report.figure, in order.
 CREATE FUNCTION report.store_figures(run bigint, f report.figure[])
 RETURNS void
 LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    INSERT INTO facts.ranking_figure
-        (run_id, code, name, service_rate, completion_rate, walk_coverage, leader_participation,
-         status, missing_months, months_reported, months_expected, handled, evaluated, due, done,
-         windows_walked, windows_listed, leaders_walked, leaders_listed, months_present,
-         months_on_time)
-    SELECT $1, u.code, u.name, u.service_rate, u.completion_rate, u.walk_coverage,
-           u.leader_participation, u.status, u.missing_months, u.months_reported,
-           u.months_expected, u.handled, u.evaluated, u.due, u.done, u.windows_walked,
-           u.windows_listed, u.leaders_walked, u.leaders_listed, u.months_present,
-           u.months_on_time
-    FROM unnest($2) u
+    INSERT INTO facts.ranking_figure SELECT $1, u.* FROM unnest($2) u
 $$;
 COMMENT ON FUNCTION report.store_figures(bigint, report.figure[]) IS '把各单位数字保存为某次排名的数字行';
 
@@ -133,14 +113,14 @@ COMMENT ON FUNCTION report.store_ranking(text, date, report.figure[]) IS
 
 -- Computes and stores a period's ranking as of D, in full (exports, and
 -- the nightly when a period's inputs changed beyond its submissions).
-CREATE FUNCTION report.refresh_ranking(period text, as_of date DEFAULT (pg_catalog.now() AT TIME ZONE 'Asia/Shanghai')::date)
+CREATE FUNCTION report.refresh_ranking(period text, as_of date DEFAULT report.today())
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET jit = off   -- see report.township_figures
 AS $$
 DECLARE
-    d date := coalesce(as_of, (now() AT TIME ZONE 'Asia/Shanghai')::date);
+    d date := coalesce(as_of, report.today());
 BEGIN
     PERFORM report.period_bounds(period);
     RETURN report.store_ranking(period, d, report.figures(period, d));

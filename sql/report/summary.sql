@@ -15,8 +15,8 @@ AS $$
     FROM report.period_bounds($1) b, raw.receipt r
     WHERE r.outcome = 'rejected'
       AND r.created_at < report.as_of_cutoff($2)
-      AND CASE WHEN r.period IS NULL
-               THEN r.created_at >= (b.first_day::timestamp AT TIME ZONE report.county_timezone())
+      AND CASE WHEN r.period IS NULL   -- from the start of P's first day to the end of its last
+               THEN r.created_at >= report.as_of_cutoff(b.first_day - 1)
                     AND r.created_at < report.as_of_cutoff(b.last_day)
                ELSE r.period = ANY (b.months) END
 $$;
@@ -30,7 +30,7 @@ COMMENT ON FUNCTION report.rejected_count(text, date) IS
 -- pool the townships' counts (sum over sum). Best/worst compare the figure
 -- rounded to 2 decimals as a percentage, as the ranks do; ties go to the
 -- lowest code; NULL figures are skipped.
-CREATE FUNCTION report.county_summary(period text, as_of date DEFAULT (pg_catalog.now() AT TIME ZONE 'Asia/Shanghai')::date)
+CREATE FUNCTION report.county_summary(period text, as_of date DEFAULT report.today())
 RETURNS TABLE (
     first_day date, last_day date,
     townships_listed int, townships_expected int, townships_reported int,
@@ -52,7 +52,7 @@ SET jit = off   -- see report.township_figures
 AS $$
 SELECT report.period_bounds($1);
 WITH
-d AS (SELECT coalesce($2, (now() AT TIME ZONE 'Asia/Shanghai')::date) AS as_of),
+d AS (SELECT coalesce($2, report.today()) AS as_of),
 p AS (SELECT b.* FROM report.period_bounds($1) b),
 r AS (SELECT x.* FROM d, report.ranking($1, d.as_of) x),
 tot AS (
@@ -93,11 +93,10 @@ SELECT p.first_day, p.last_day,
        bx.code, bx.name, wx.code, wx.name,
        report.rejected_count($1, (SELECT d.as_of FROM d)),
        (SELECT warn.n FROM warn),
-       coalesce(ra.ws, (SELECT coalesce(max(w.weight) FILTER (WHERE w.figure = 'service'), 1) FROM ref.weight w)),
-       coalesce(ra.wc, (SELECT coalesce(max(w.weight) FILTER (WHERE w.figure = 'completion'), 1) FROM ref.weight w)),
-       coalesce(ra.wv, (SELECT coalesce(max(w.weight) FILTER (WHERE w.figure = 'coverage'), 1) FROM ref.weight w))
+       coalesce(ra.ws, wt.w_service), coalesce(ra.wc, wt.w_completion), coalesce(ra.wv, wt.w_coverage)
 FROM p
 CROSS JOIN rates ra
+CROSS JOIN report.weights() wt   -- when no township is listed
 CROSS JOIN LATERAL (
     SELECT coalesce(ra.ws * ra.sr, 0) + coalesce(ra.wc * ra.cr, 0) + coalesce(ra.wv * ra.vr, 0) AS wnum,
            CASE WHEN ra.sr IS NULL THEN 0 ELSE ra.ws END + CASE WHEN ra.cr IS NULL THEN 0 ELSE ra.wc END

@@ -31,7 +31,7 @@ SELECT s.id, s.township_code, t.name AS township_name, s.period,
        s.complaints_received, s.complaints_resolved
 FROM facts.submission s
 JOIN ref.township t ON t.code = s.township_code
-LEFT JOIN report.current_submission((pg_catalog.now() AT TIME ZONE 'Asia/Shanghai')::date) c
+LEFT JOIN report.current_submission(report.today()) c
        ON c.submission_id = s.id;
 COMMENT ON VIEW report.submission IS '已接收的乡镇月报（所有版本；不含联系人姓名和电话等个人信息）';
 COMMENT ON COLUMN report.submission.id IS '报送编号（内部）';

@@ -93,6 +93,7 @@ out=$(migrate "$old"); rc=$?
 is "$rc" 0 "bizenv migrate upgrades it"
 like "$out" "已将上一版本（v0.1.0）的升级记录 001–086 记为 087_baseline" "it records the release's migrations as the baseline"
 unlike "$out" "已执行数据库升级 087_baseline" "without running the baseline"
+like "$out" "已执行数据库升级 088_ranking_row" "it applies the later migrations"
 like "$out" "已重建数据库函数与视图" "and the definition files"
 
 schema "$fresh" >"$T/fresh.sql"
@@ -127,6 +128,7 @@ like "$out" "E_DB_MIGRATE" "with E_DB_MIGRATE"
 like "$out" "不是上一版本（v0.1.0）的完整记录" "saying it is not the previous release"
 is "$(q "$short" "SELECT count(*) || ' ' || max(version) FROM meta.migration")" "13 85" "its records are unchanged"
 is "$(q "$short" "SELECT count(*) FROM meta.definition_file")" 0 "no definition was applied"
+is "$(q "$short" "SELECT to_regtype('report.ranking_row') IS NULL")" t "and no later migration ran"
 is "$(q "$short" "$functions")" "$nfunctions" "and its functions are the ones it had"
 
 dropdb "$fresh" >/dev/null 2>&1

@@ -8,6 +8,7 @@ run() { "$BIZENV" --home "$home" --db "dbname=$db" "$@"; }
 
 out=$(run migrate --list 2>&1); ok $? "migrate --list works on an empty database"
 like "$out" "待执行：087_baseline" "lists the baseline as pending"
+like "$out" "待执行：088_ranking_row" "lists 088 as pending"
 like "$out" "待执行：重建数据库函数与视图（[0-9]+ 个定义文件）" "lists the definitions as pending"
 
 out=$(run migrate 2>&1); ok $? "migrate applies"

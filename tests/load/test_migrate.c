@@ -336,15 +336,17 @@ failed_migration_is_rolled_back_and_not_recorded(void **state)
     scratch_drop(&s);
 }
 
-/* Makes meta.migration say what the previous release recorded (the full
- * upgrade from that release's own files is tests/db/030_upgrade.t). */
+/* Makes meta.migration say what the previous release recorded, and drops
+ * what later migrations made (the full upgrade from that release's own
+ * files is tests/db/030_upgrade.t). */
 static void
 record_previous_release(PGconn *c, int except_version)
 {
     size_t n;
     const struct migrate_item *prev = migrate_previous_release(&n);
     char sql[256];
-    scratch_exec(c, "DELETE FROM meta.migration; DELETE FROM meta.definition_file");
+    scratch_exec(c, "DELETE FROM meta.migration; DELETE FROM meta.definition_file;"
+                    " DROP TYPE IF EXISTS report.ranking_row CASCADE");
     for (size_t i = 0; i < n; i++) {
         if (prev[i].version == except_version)
             continue;
@@ -355,6 +357,33 @@ record_previous_release(PGconn *c, int except_version)
             prev[i].version, prev[i].name, prev[i].sha256, i);
         scratch_exec(c, sql);
     }
+}
+
+static void
+failed_later_migration_keeps_the_earlier_ones(void **state)
+{
+    (void)state;
+    struct scratch s;
+    struct bz_error e;
+
+    /* a type 088 wants to create already exists: 088 fails, 087 stays */
+    scratch_create_empty(&s);
+    scratch_exec(s.conn, "CREATE SCHEMA report; CREATE TYPE report.ranking_row AS (x int)");
+    bz_error_clear(&e);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_EDB);
+    assert_string_equal(e.code, "E_DB_MIGRATE");
+    assert_non_null(strstr(e.message, "088_ranking_row"));
+    assert_int_equal((int)done.npending, 1);
+    assert_int_equal(done.definitions, 0);
+    assert_int_equal(scratch_long(s.conn, "SELECT max(version) FROM meta.migration"), 87);
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.definition_file"), 0);
+    assert_int_equal(report_functions(s.conn), 0);
+
+    scratch_exec(s.conn, "DROP TYPE report.ranking_row");
+    assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
+    assert_int_equal((int)done.npending, 1);
+    assert_int_equal(done.definitions, definition_count());
+    scratch_drop(&s);
 }
 
 static void
@@ -371,6 +400,7 @@ rebases_the_previous_release_records(void **state)
     assert_true(done.rebase);
     assert_int_equal(done.baseline.version, 87);
     assert_int_equal((int)done.npending, known_count() - 1);
+    assert_int_equal(done.pending[0].version, 88);
     assert_int_equal(done.definitions, definition_count());
     assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration"), known_count());
     assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration WHERE version = 87"
@@ -420,6 +450,7 @@ main(void)
         cmocka_unit_test(refuses_applied_migration_whose_checksum_changed),
         cmocka_unit_test(refuses_database_with_version_newer_than_binary),
         cmocka_unit_test(failed_migration_is_rolled_back_and_not_recorded),
+        cmocka_unit_test(failed_later_migration_keeps_the_earlier_ones),
         cmocka_unit_test(rebases_the_previous_release_records),
         cmocka_unit_test(refuses_incomplete_previous_release_records),
     };
