@@ -4,7 +4,7 @@
  *
  * A bizenv database with a county registry (ref.county) is a prefecture:
  * `bizenv ingest` routes an ADX document here (rollup_ingest) instead of
- * the township transform, and report.ranking ranks counties (sql/060).
+ * the township transform, and report.ranking ranks counties (sql/report/figures.sql).
  * Same SHA-256 from the same county = duplicate; any other accepted
  * roll-up is stored beside the earlier ones, and the newest (as-of date,
  * then export time) counts for each period it carries.

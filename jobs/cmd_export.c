@@ -6,7 +6,7 @@
  *
  * bizenv counties load FILE — (prefecture) load the registry of counties
  * whose ADX roll-ups `bizenv ingest` accepts; a database with counties
- * ranks counties (sql/060).
+ * ranks counties (sql/report/figures.sql).
  *
  * Exit: 0 done; 64 usage or bad period; 65 bad registry file; 66 file
  * missing; 69 database unreachable; 74 I/O error; 78 no county code.

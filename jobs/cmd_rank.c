@@ -2,7 +2,7 @@
  * bizenv rank PERIOD [--as-of DATE] [--format table|csv] — print the county
  * ranking of a month, quarter, half or year (metrics.md).
  *
- * Every figure, rank and rounding comes from report.ranking (sql/020): this
+ * Every figure, rank and rounding comes from report.ranking (sql/report/): this
  * file only formats what the query returns and never recomputes a figure.
  * The period is checked by report.period_bounds; its SQLSTATE 22023 becomes
  * a usage error. Pending migrations are applied first, so a fresh database

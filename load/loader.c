@@ -39,7 +39,7 @@ static const char copy_submission[] =
     " reported_rate, symposia, merchants_visited, enterprises_visited, inspections,"
     " warning_sessions, violations, complaints_received, complaints_resolved) FROM STDIN";
 /* Child rows go straight into facts, only for the submissions
- * load.decide_batch accepted, carrying the load id as submission id (sql/084). */
+ * load.decide_batch accepted, carrying the load id as submission id (sql/load/merge.sql). */
 static const char copy_window[] =
     "COPY facts.window (submission_id, ord, window_id, name, catalog) FROM STDIN";
 static const char copy_leader[] =
@@ -61,7 +61,7 @@ static const char *const text_kinds[SUBM_TEXT_KINDS] = {"mechanism", "difficulty
                                                         "suggestion"};
 
 /* Takes the loader role for the current transaction when this session
- * may, so loading runs with the privileges sql/002 grants and no more. A
+ * may, so loading runs with the privileges the baseline (sql/migrations/087) grants and no more. A
  * session that is not a member (an external server's own account setup)
  * loads with its own privileges. */
 static int
@@ -659,7 +659,7 @@ static const char sql_finish_batch[] =
 #define PUMP_BUDGET (256u * 1024)
 
 /* Load ids reserved, in the order they were taken: the stages of one run
- * share one pool, so ids (and the submission ids of sql/084) grow in file
+ * share one pool, so ids (and the submission ids of sql/load/merge.sql) grow in file
  * order across batches. */
 struct id_pool {
     int64_t v[LOAD_ID_POOL];

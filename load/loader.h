@@ -4,7 +4,7 @@
  *
  * A submission is loaded in ONE transaction as a staged batch of one (see
  * "Staged batches" below): its header is COPYed into staging.submission,
- * load.decide_batch (sql/084) applies the revision rules of
+ * load.decide_batch (sql/load/merge.sql) applies the revision rules of
  * submission-format.md, and when it is accepted its rows are COPYed into
  * facts.*. Values only ever travel as COPY data or query parameters. Any
  * failure rolls the whole transaction back: nothing is ever half-loaded.
@@ -119,7 +119,7 @@ int loader_store_receipt(PGconn *conn, const struct loader_receipt *r, int64_t *
 
 /*
  * Staged batches: many submissions merged with one round of statements
- * inside the caller's batch transaction (sql/084). Their headers go into
+ * inside the caller's batch transaction (sql/load/merge.sql). Their headers go into
  * staging.submission with ONE COPY and load.decide_batch applies the
  * revision rules to them in staging order, exactly as consecutive
  * loader_load calls would (two revisions of one township and month in the
@@ -143,7 +143,7 @@ void loader_stage_free(struct loader_stage *st);
 
 /* Makes st take its load ids from `with`'s reserve (which must outlive
  * st's use): stages used one after another then give ids that grow in
- * staging order, as accepted submissions' ids must (sql/084). */
+ * staging order, as accepted submissions' ids must (sql/load/merge.sql). */
 void loader_stage_share_ids(struct loader_stage *st, struct loader_stage *with);
 
 /* Forgets everything buffered (after a rollback). */

@@ -61,7 +61,7 @@ submissions(PGconn *c)
 static long
 staged(PGconn *c)
 {
-    /* only headers are staged; child rows go straight into facts (sql/084) */
+    /* only headers are staged; child rows go straight into facts (sql/load/merge.sql) */
     return scratch_long(c, "SELECT count(*) FROM staging.submission");
 }
 

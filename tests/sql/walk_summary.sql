@@ -1,4 +1,4 @@
--- facts.walk_summary (sql/085) stays what facts.walk says, whatever changes
+-- facts.walk_summary (sql/facts/walk_summary.sql) stays what facts.walk says, whatever changes
 -- the walks: inserts one by one or many at once, updates, deletes, truncate.
 BEGIN;
 \ir lib/fixture.psql
