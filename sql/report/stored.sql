@@ -12,57 +12,31 @@
 -- reading puts the two together.
 
 -- The figures of a stored ranking: its own rows and, for a delta, its
--- base's rows of every other township.
-CREATE OR REPLACE FUNCTION report.stored_figures(run_id bigint)
+-- base's rows of every other township; with codes, of those townships only.
+CREATE FUNCTION report.stored_figures(run_id bigint, codes text[] DEFAULT NULL)
 RETURNS SETOF report.figure
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-AS $$
+AS $f$
+BEGIN
+    -- Planned for these values each time (EXECUTE): a few codes read their
+    -- rows through the index, no codes read the run whole.
+    RETURN QUERY EXECUTE $q$
     SELECT f.code, f.name, f.service_rate, f.completion_rate, f.walk_coverage,
            f.leader_participation, f.status, f.missing_months, f.months_reported,
            f.months_expected, f.handled, f.evaluated, f.due, f.done,
            f.windows_walked, f.windows_listed, f.leaders_walked, f.leaders_listed,
            f.months_present, f.months_on_time
-    FROM facts.ranking_figure f
-    WHERE f.run_id = $1
-    UNION ALL
-    SELECT b.code, b.name, b.service_rate, b.completion_rate, b.walk_coverage,
-           b.leader_participation, b.status, b.missing_months, b.months_reported,
-           b.months_expected, b.handled, b.evaluated, b.due, b.done,
-           b.windows_walked, b.windows_listed, b.leaders_walked, b.leaders_listed,
-           b.months_present, b.months_on_time
-    FROM facts.ranking_run r
-    JOIN facts.ranking_figure b ON b.run_id = r.base_run_id
-    WHERE r.id = $1
-      AND NOT EXISTS (SELECT 1 FROM facts.ranking_figure d WHERE d.run_id = $1 AND d.code = b.code)
-$$;
-COMMENT ON FUNCTION report.stored_figures(bigint) IS '已保存排名中各单位的数字（不含排名）';
-
--- The same for some townships only (read through the index).
-CREATE FUNCTION report.stored_figures(run_id bigint, codes text[])
-RETURNS SETOF report.figure
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT f.code, f.name, f.service_rate, f.completion_rate, f.walk_coverage,
-           f.leader_participation, f.status, f.missing_months, f.months_reported,
-           f.months_expected, f.handled, f.evaluated, f.due, f.done,
-           f.windows_walked, f.windows_listed, f.leaders_walked, f.leaders_listed,
-           f.months_present, f.months_on_time
-    FROM facts.ranking_figure f
-    WHERE f.run_id = $1 AND f.code = ANY ($2)
-    UNION ALL
-    SELECT b.code, b.name, b.service_rate, b.completion_rate, b.walk_coverage,
-           b.leader_participation, b.status, b.missing_months, b.months_reported,
-           b.months_expected, b.handled, b.evaluated, b.due, b.done,
-           b.windows_walked, b.windows_listed, b.leaders_walked, b.leaders_listed,
-           b.months_present, b.months_on_time
-    FROM facts.ranking_run r
-    JOIN facts.ranking_figure b ON b.run_id = r.base_run_id AND b.code = ANY ($2)
-    WHERE r.id = $1
-      AND NOT EXISTS (SELECT 1 FROM facts.ranking_figure d WHERE d.run_id = $1 AND d.code = b.code)
-$$;
-COMMENT ON FUNCTION report.stored_figures(bigint, text[]) IS '已保存排名中指定单位的数字（不含排名）';
+      FROM facts.ranking_run r
+      JOIN facts.ranking_figure f ON f.run_id IN (r.id, r.base_run_id)
+     WHERE r.id = $1 AND ($2::text[] IS NULL OR f.code = ANY ($2))
+       AND NOT EXISTS (SELECT 1 FROM facts.ranking_figure own
+                        WHERE f.run_id = r.base_run_id AND own.run_id = r.id AND own.code = f.code)
+    $q$ USING run_id, codes;
+END
+$f$;
+COMMENT ON FUNCTION report.stored_figures(bigint, text[]) IS
+    '已保存排名中各单位的数字（不含排名）；codes 非空时只取这些单位';
 
 -- A stored ranking as report.ranking returns it: its figures ranked with
 -- its own weights.
@@ -129,12 +103,11 @@ $$;
 COMMENT ON FUNCTION report.refresh_ranking(text, date) IS
     '计算并保存一次排名（facts.ranking_run / facts.ranking_figure，含所用权重），返回本次编号';
 
-REVOKE ALL ON FUNCTION report.stored_figures(bigint),
-    report.stored_figures(bigint, text[]), report.stored_ranking(bigint),
+REVOKE ALL ON FUNCTION report.stored_figures(bigint, text[]), report.stored_ranking(bigint),
     report.store_figures(bigint, report.figure[]),
     report.store_ranking(text, date, report.figure[]), report.refresh_ranking(text, date)
     FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION report.stored_figures(bigint), report.stored_figures(bigint, text[]),
-    report.stored_ranking(bigint) TO bizenv_analyst;
+GRANT EXECUTE ON FUNCTION report.stored_figures(bigint, text[]), report.stored_ranking(bigint)
+    TO bizenv_analyst;
 -- Storing a ranking writes facts: the nightly job (loader role) only.
 GRANT EXECUTE ON FUNCTION report.refresh_ranking(text, date) TO bizenv_loader;
