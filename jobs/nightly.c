@@ -19,14 +19,18 @@ static const char run_begin_sql[] = "SELECT meta.run_begin($1, $2::date, $3, $4:
 static const char run_end_sql[] =
     "SELECT meta.run_end($1::bigint, $2, $3::int, $4::int, $5::int, $6::int, $7::int, "
     "$8::text[], $9, $10, $11)";
-static const char refresh_sql[] =
-    "SELECT period, refreshed FROM report.refresh_rankings_if_changed($1::text[], $2::date)";
+static const char refresh_sql[] = "SELECT period, run_id, refreshed "
+                                  "FROM report.refresh_rankings_if_changed($1::text[], $2::date)";
 /* The last ended month's ranking, from its stored run (computed only when
  * its inputs changed), so a quiet night does not rank all history again. */
+static const char last_month_run_sql[] =
+    "SELECT run_id FROM report.refresh_ranking_if_changed($1, $2::date)";
+/* Its figures, in a statement of their own: a statement does not see rows
+ * stored by a function it calls (its stable functions read its snapshot),
+ * so joined to the refresh above they missed a run stored that night. */
 static const char unreported_sql[] =
     "SELECT s.code, s.name, s.status, s.months_reported, s.months_on_time "
-    "FROM report.refresh_ranking_if_changed($1, $2::date) r "
-    "CROSS JOIN LATERAL report.stored_figures(r.run_id) s ORDER BY s.code";
+    "FROM report.stored_figures($1::bigint) s ORDER BY s.code";
 
 struct night {
     struct cli *cli;
@@ -146,29 +150,35 @@ refresh_rankings(struct night *n, struct bz_error *e)
     int rc = exec_params(n, refresh_sql, 2, v, "刷新排名", &res, e);
     if (rc < 0)
         return rc;
+    int c_period = PQfnumber(res, "period"), c_run = PQfnumber(res, "run_id"),
+        c_refreshed = PQfnumber(res, "refreshed");
     size_t kept = 0;
     for (int i = 0; i < PQntuples(res) && kept < r->nrefreshed; i++) {
-        int changed = strcmp(PQgetvalue(res, i, 1), "t") == 0;
-        runlog_printf(&n->log, "ranking %s as of %s: %s", PQgetvalue(res, i, 0), n->as_of,
+        int changed = strcmp(PQgetvalue(res, i, c_refreshed), "t") == 0;
+        runlog_printf(&n->log, "ranking %s as of %s: %s", PQgetvalue(res, i, c_period), n->as_of,
                       changed ? "refreshed" : "unchanged, kept");
-        if (changed)
-            snprintf(r->refreshed[kept++], sizeof(r->refreshed[0]), "%s", PQgetvalue(res, i, 0));
+        if (!changed)
+            continue;
+        snprintf(r->refreshed[kept], sizeof(r->refreshed[0]), "%s", PQgetvalue(res, i, c_period));
+        r->refreshed_run[kept++] = strtoll(PQgetvalue(res, i, c_run), NULL, 10);
     }
     PQclear(res);
     r->nrefreshed = kept;
     return 0;
 }
 
-/* Step 4: exports of every refreshed period. Without a county code (no
- * registry yet, or a prefecture) there is nothing to export: logged, not
- * a failure. A change to published figures goes into the summary. */
+/* Step 4: exports of every refreshed period, each recording the run step 3
+ * stored (not storing another). Without a county code (no registry yet, or
+ * a prefecture) there is nothing to export: logged, not a failure. A
+ * change to published figures goes into the summary. */
 static int
 export_periods(struct night *n, struct bz_error *e)
 {
     struct nightly_report *r = n->r;
     struct export_result res;
     for (size_t i = 0; i < r->nrefreshed; i++) {
-        int rc = export_run(n->conn, &n->cli->settings, r->refreshed[i], n->as_of, NULL, &res, e);
+        int rc = export_run_stored(n->conn, &n->cli->settings, r->refreshed[i], n->as_of,
+                                   r->refreshed_run[i], NULL, &res, e);
         if (rc == BZ_ECONFIG) {
             runlog_printf(&n->log, "exports skipped: %s", e->message);
             bz_error_clear(e);
@@ -197,7 +207,14 @@ summarize_reporting(struct night *n, struct bz_error *e)
     PGresult *res;
     const char *v[] = {n->last_month, n->as_of};
     struct dbuf *b = &n->r->summary;
-    int rc = exec_params(n, unreported_sql, 2, v, "查询报送情况", &res, e);
+    int rc = exec_params(n, last_month_run_sql, 2, v, "刷新上月排名", &res, e);
+    if (rc < 0)
+        return rc;
+    char run[32];
+    snprintf(run, sizeof(run), "%s", PQgetvalue(res, 0, PQfnumber(res, "run_id")));
+    PQclear(res);
+    const char *r1[] = {run};
+    rc = exec_params(n, unreported_sql, 1, r1, "查询报送情况", &res, e);
     if (rc < 0)
         return rc;
     int missing = 0, late = 0;
