@@ -233,8 +233,9 @@ def check_cases(db, rows):
     direct, err_direct = {}, []
     try:
         direct = {int(r[0]): r[1] for r in psql(
-            db, "SELECT id, coalesce(report.composite(ne, de, nd, dd, nw, dw, ws, wc, wv)::text, '')"
-                "  FROM c ORDER BY id")}
+            db, "SELECT c.id, coalesce(x.v::text, '')"
+                "  FROM c CROSS JOIN LATERAL report.composite(ne, de, nd, dd, nw, dw, ws, wc, wv) x(v)"
+                " ORDER BY c.id")}
     except RuntimeError as e:
         err_direct = str(e).splitlines()
     # report.rank_figures for each group, the figures built as

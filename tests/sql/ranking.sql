@@ -1,7 +1,7 @@
 -- report.ranking: the three figures, the composite and the ranks (metrics.md).
 BEGIN;
 \ir lib/fixture.psql
-SELECT plan(32);
+SELECT plan(34);
 
 -- The worked example -------------------------------------------------------
 SELECT test.town('539901101', '示例乡');
@@ -178,8 +178,12 @@ UPDATE ref.weight SET weight = CASE figure WHEN 'coverage' THEN 0.75 ELSE 0.25 E
 SELECT is((SELECT composite::text FROM report.ranking('2026-10', '2026-11-30') WHERE code = '539901301'),
     '40.63', 'decimal weights 0.25:0.25:0.75 give the same exact 40.63');
 UPDATE ref.weight SET weight = 1;
-SELECT is(report.composite(1, 3, 0, 0, 1, 6, 1, 1, 0.5), 27.78,
+SELECT is((SELECT c FROM report.composite(1, 3, 0, 0, 1, 6, 1, 1, 0.5) c), 27.78,
     'report.composite: (100/3 + 0.5 * 100/6) / 1.5 = 27.777... rounds to 27.78');
+SELECT throws_ok($$UPDATE ref.weight SET weight = 'Infinity' WHERE figure = 'service'$$, '23514', NULL,
+    'an infinite weight is refused');
+SELECT throws_ok($$UPDATE ref.weight SET weight = 'NaN' WHERE figure = 'service'$$, '23514', NULL,
+    'NaN is refused as a weight');
 
 SELECT * FROM finish();
 ROLLBACK;
