@@ -1,5 +1,6 @@
 #include "cluster.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -508,6 +509,47 @@ ensure_include(const struct paths *p, struct bz_error *e)
     return 0;
 }
 
+/*
+ * initdb takes only a missing or empty folder. Anything else is refused
+ * here, before bizenv creates or hands over anything: the folder is
+ * someone's, and chown-ing it to the server user first (as a root run
+ * would) leaves it changed behind a failed initdb.
+ */
+static int
+check_new_pgdata(const struct paths *p, struct bz_error *e)
+{
+    struct stat st;
+    if (lstat(p->pgdata, &st) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        cluster_fail(e, "无法访问内置数据库目录“%s”", p->pgdata);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    int empty = 0;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(p->pgdata);
+        if (d == NULL) {
+            cluster_fail(e, "无法读取内置数据库目录“%s”", p->pgdata);
+            return bz_error_detail(e, "%s", strerror(errno));
+        }
+        const struct dirent *de;
+        empty = 1;
+        while (empty && (de = readdir(d)) != NULL)
+            empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+        closedir(d);
+    }
+    if (empty)
+        return 0;
+    bz_error_set(e, BZ_ECONFIG, "E_DB_CLUSTER",
+                 "内置数据库目录“%s”已存在，但%s，也不是 PostgreSQL 数据目录；bizenv "
+                 "没有改动它。请把设置项 pgdata 指向一个不存在的或空的目录",
+                 p->pgdata,
+                 S_ISDIR(st.st_mode)   ? "不是空目录"
+                 : S_ISLNK(st.st_mode) ? "是符号链接（请直接指向目录）"
+                                       : "不是目录");
+    return e->status;
+}
+
 static int
 initdb(const struct settings *s, const struct paths *p, const struct runas *ra, struct bz_error *e)
 {
@@ -516,6 +558,8 @@ initdb(const struct settings *s, const struct paths *p, const struct runas *ra, 
     char *argv[] = {prog, "-D",   (char *)p->pgdata,  "-U", "bizenv", "--auth=trust",
                     "-E", "UTF8", "--locale=C.UTF-8", NULL};
 
+    if (check_new_pgdata(p, e) < 0)
+        return e->status;
     if (mkdir_p(p->pgdata, 0700) != 0) {
         cluster_fail(e, "无法创建内置数据库目录“%s”", p->pgdata);
         return bz_error_detail(e, "%s", strerror(errno));

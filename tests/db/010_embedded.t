@@ -128,6 +128,19 @@ is "$("$BIZENV" --home "$H3" --set "pgdata=$long/pg" db psql -X -At -c 'select 1
 # cleanup() only knows $H3/pg; stop the long one here
 ok "$([ ! -e "$long/pg/postmaster.pid" ]; echo $?)" "the long-path cluster stopped"
 
+# pgdata set to an existing folder that holds something: refused before
+# anything is created or handed to the server user.
+H5=$(new_home)
+mkdir -m 750 "$H5/data" && echo keep >"$H5/data/notes.txt"
+before=$(stat -c '%U:%G %a' "$H5/data" "$H5/data/notes.txt")
+out=$("$BIZENV" --home "$H5" --set "pgdata=$H5/data" db start 2>&1); rc=$?
+is "$rc" 78 "a non-empty pgdata folder is a configuration error"
+like "$out" "E_DB_CLUSTER.*$H5/data.*不是空目录.*没有改动它.*pgdata" \
+    "the message names the folder, says nothing was changed and what to do"
+is "$(stat -c '%U:%G %a' "$H5/data" "$H5/data/notes.txt")" "$before" "its owner and mode are unchanged"
+is "$(ls -A "$H5/data")" "notes.txt" "nothing was added to it"
+is "$(ps -eo args= | awk -v d="$H5/data" '$2 == "-D" && $3 == d' | wc -l)" 0 "no server runs on it"
+
 if [ "$(id -u)" = 0 ]; then
     H4=$(new_home)
     out=$("$BIZENV" --home "$H4" --set pg_user=nosuchuser_bz db start 2>&1); rc=$?
