@@ -8,6 +8,7 @@
 
 #include "../../common/codes.h"
 #include "../../common/dbuf.h"
+#include "../../common/esc.h"
 #include "../../common/diag.h"
 #include "../../common/receipt.h"
 #include "../../common/settings.h"
@@ -224,6 +225,27 @@ json_strings_are_escaped(void **state)
 }
 
 static void
+esc_shows_what_could_forge_or_reorder_a_line(void **state)
+{
+    (void)state;
+    /* newline, ESC, C1 NEL, U+2028, U+202E (bidi), a stray byte, an
+     * overlong '/', a truncated sequence; Chinese and '\' kept */
+    const char in[] = "a\nb\x1b[2J\xc2\x85\xe2\x80\xa8\xe2\x80\xae乡\\ \xff\xc0\xaf\xe4\xb9";
+    const char want[] = "a\\nb\\x1b[2J<U+0085><U+2028><U+202E>乡\\ \\xff\\xc0\\xaf\\xe4\\xb9";
+    struct dbuf b;
+    dbuf_init(&b, 1024);
+    assert_int_equal(esc_dbuf(&b, in), 0);
+    assert_string_equal(b.data, want);
+    dbuf_free(&b);
+    char out[4 * sizeof(in)];
+    assert_string_equal(esc_text(out, sizeof(out), in), want);
+    /* a short buffer drops whole escapes, never half of one */
+    assert_string_equal(esc_text(out, 4, "ab\ncd"), "ab");
+    assert_string_equal(esc_text(out, 5, "ab\ncd"), "ab\\n");
+    assert_string_equal(esc_text(out, 4, "乡镇"), "乡");
+}
+
+static void
 diag_list_keeps_a_marker_past_its_limit(void **state)
 {
     (void)state;
@@ -286,6 +308,7 @@ main(void)
         cmocka_unit_test(settings_print_masks_passwords_and_quotes_values),
         cmocka_unit_test(dbuf_stops_at_its_limit),
         cmocka_unit_test(json_strings_are_escaped),
+        cmocka_unit_test(esc_shows_what_could_forge_or_reorder_a_line),
         cmocka_unit_test(diag_list_keeps_a_marker_past_its_limit),
         cmocka_unit_test(receipt_lists_errors_with_line_and_path),
     };
