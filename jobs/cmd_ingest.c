@@ -61,7 +61,7 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
     }
     if (session_folders(&cli->settings, &e) < 0 || runlock_file(&lock, &cli->settings, &e) < 0)
         return cli_report(&e);
-    PGconn *conn = session_open(cli, &e);
+    PGconn *conn = session_open_home(cli, &e);
     if (conn == NULL || runlock_db(conn, &e) < 0) {
         PQfinish(conn);
         runlock_release(&lock);

@@ -5,8 +5,9 @@
  * Every figure, rank and rounding comes from report.ranking (sql/020): this
  * file only formats what the query returns and never recomputes a figure.
  * The period is checked by report.period_bounds; its SQLSTATE 22023 becomes
- * a usage error. Pending migrations are applied first, so a fresh database
- * ranks without a separate `bizenv migrate`.
+ * a usage error. It only reads: nothing is migrated or created, and a
+ * database whose schema is not this binary's is refused (E_DB_SCHEMA), so
+ * an analyst's read-only role can use it.
  *
  * table: Chinese headers, aligned by display width (CJK = 2 columns),
  *        control characters in names shown escaped.
@@ -19,7 +20,7 @@
 #include "../common/esc.h"
 #include "../export/csvout.h"
 #include "../load/db.h"
-#include "../load/migrate.h"
+#include "session.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -284,7 +285,7 @@ cmd_rank(struct cli *cli, int argc, char **argv)
     struct bz_error e;
     const char *period = NULL;
     char as_of[16];
-    int csv = 0, applied = 0, rc;
+    int csv = 0, rc;
     PGconn *conn = NULL;
     PGresult *res = NULL;
 
@@ -292,15 +293,10 @@ cmd_rank(struct cli *cli, int argc, char **argv)
     if (rc != 0)
         return rc;
     bz_error_clear(&e);
-    conn = db_connect(&cli->settings, &e);
+    /* only reads: an analyst's role may not migrate, nor should it */
+    conn = session_open_read(cli, &e);
     if (conn == NULL)
         return cli_report(&e);
-    if (migrate_apply(conn, &applied, &e) < 0) {
-        rc = cli_report(&e);
-        goto out;
-    }
-    if (applied > 0 && cli->verbose)
-        fprintf(stderr, "bizenv rank: 已执行 %d 个数据库升级\n", applied);
 
     const char *params[2] = {period, as_of};
     res = PQexecParams(conn, RANK_QUERY, 2, NULL, params, NULL, NULL, 0);

@@ -50,7 +50,7 @@ cmd_runs(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "用法：bizenv runs [--last N]\n");
         return EX_USAGE;
     }
-    PGconn *conn = session_open(cli, &e);
+    PGconn *conn = session_open_read(cli, &e);
     if (conn == NULL)
         return cli_report(&e);
     const char *v[] = {last};

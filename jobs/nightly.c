@@ -367,7 +367,7 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     runlog_printf(&n.log, "nightly start, as of %s", n.as_of);
 
     /* 1. pending migrations (and the connection) */
-    n.conn = session_open(cli, e);
+    n.conn = session_open_home(cli, e);
     rc = n.conn == NULL ? e->status : runlock_db(n.conn, e);
     if (rc == 0)
         rc = begin_run(&n, e);

@@ -1,5 +1,7 @@
 #include "cluster.h"
 
+#include "instance.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -749,8 +751,36 @@ start_locked(const struct settings *s, const struct paths *p, const struct runas
     return ensure_database(p, e);
 }
 
+/* Whether a missing cluster may be created (enum cluster_create). */
+static int
+may_create(const struct settings *s, const struct paths *p, enum cluster_create create,
+           struct bz_error *e)
+{
+    struct instance_home h;
+    if (create == CLUSTER_CREATE_ANY)
+        return 0;
+    int rc = instance_home_read(s, &h, e);
+    if (rc < 0)
+        return rc;
+    if (create == CLUSTER_CREATE_NEW_HOME && !h.history)
+        return 0;
+    if (h.history) {
+        bz_error_set(e, BZ_ECONFIG, "E_DB_MISSING",
+                     "内置数据库“%s”不存在，而本目录已有历史记录；bizenv 不会新建空数据库代替它。"
+                     "请从备份恢复该目录，或把设置项 pgdata 指向原来的数据库目录",
+                     p->pgdata);
+        return bz_error_detail(e, "history found in %s; no PG_VERSION in %s", h.evidence,
+                               p->pgdata);
+    }
+    bz_error_set(e, BZ_ECONFIG, "E_DB_MISSING",
+                 "内置数据库“%s”尚未建立，只读命令不会建立它；请先运行 bizenv migrate 或 "
+                 "bizenv nightly",
+                 p->pgdata);
+    return e->status;
+}
+
 int
-cluster_start(const struct settings *s, struct bz_error *e)
+cluster_start(const struct settings *s, enum cluster_create create, struct bz_error *e)
 {
     struct paths p;
     struct runas ra;
@@ -760,6 +790,11 @@ cluster_start(const struct settings *s, struct bz_error *e)
     int rc = make_paths(s, &p, e);
     if (rc == 0)
         rc = resolve_runas(s, &ra, e);
+    /* a refusal creates nothing, not even the lock file */
+    if (rc == 0)
+        rc = status_of(&p, &st, e);
+    if (rc == 0 && !st.exists)
+        rc = may_create(s, &p, create, e);
     if (rc < 0)
         return rc;
     lockfd = lock_cluster(&p, e);
@@ -768,7 +803,10 @@ cluster_start(const struct settings *s, struct bz_error *e)
     rc = status_of(&p, &st, e);
     if (rc < 0 || st.running)
         goto out;
-    rc = start_locked(s, &p, &ra, st.exists, e);
+    if (!st.exists)
+        rc = may_create(s, &p, create, e);
+    if (rc == 0)
+        rc = start_locked(s, &p, &ra, st.exists, e);
 out:
     close(lockfd); /* releases the flock */
     return rc;
