@@ -65,9 +65,9 @@ esc_step(const unsigned char *p, char rep[16])
         if (named != NULL)
             snprintf(rep, 16, "%s", named);
         else
-            snprintf(rep, 16, "\\x%02lx", cp);
+            snprintf(rep, 16, "\\x%02x", (unsigned)cp);
     } else if (shown_as_code_point(cp)) {
-        snprintf(rep, 16, "<U+%04lX>", cp);
+        snprintf(rep, 16, "<U+%04X>", (unsigned)cp); /* cp <= 0x10FFFF */
     }
     return n;
 }
