@@ -188,7 +188,7 @@ refuse(struct bz_error *e, const char *fmt, const char *db)
 }
 
 int
-instance_check(PGconn *conn, const struct settings *s, const struct instance_home *h,
+instance_check(PGconn *conn, const struct settings *s, struct instance_home *h,
                enum instance_mode mode, struct bz_error *e)
 {
     char db_id[INSTANCE_ID_LEN + 1];
@@ -197,6 +197,7 @@ instance_check(PGconn *conn, const struct settings *s, const struct instance_hom
     int rc = read_db(conn, db_id, need_history, &db_history, e);
     if (rc < 0)
         return rc;
+    h->paired = h->id[0] != '\0' && strcmp(h->id, db_id) == 0;
     if (h->id[0] != '\0' && db_id[0] != '\0' && strcmp(h->id, db_id) != 0) {
         refuse(e,
                "数据库“%s”属于另一个 bizenv 目录（两边的实例编号不同），不是本目录的数据库；"
@@ -287,6 +288,8 @@ instance_claim(PGconn *conn, const struct settings *s, struct instance_home *h, 
 {
     char db_id[INSTANCE_ID_LEN + 1], want[INSTANCE_ID_LEN + 1], home_id[INSTANCE_ID_LEN + 1];
     int unused;
+    if (h->paired) /* every night but the first: both sides hold the id already */
+        return 0;
     int rc = read_db(conn, db_id, 0, &unused, e);
     if (rc == 0 && db_id[0] == '\0') {
         if (h->id[0] != '\0')

@@ -40,6 +40,7 @@ struct instance_home {
     int history;                  /* the home has an id or holds archived files, runs or receipts */
     /* what showed the history (a folder, or the home's bizenv.id), for messages */
     char evidence[BZ_PATH_MAX + 16];
+    int paired; /* set by instance_check: the database holds the same id (nothing to claim) */
 };
 
 /* How instance_check may treat a database without an id. */
@@ -61,10 +62,11 @@ int instance_home_read(const struct settings *s, struct instance_home *h, struct
 
 /*
  * Checks that conn's database may be used with the home h (the table
- * above); changes nothing. Returns 0, or E_DB_IDENTITY (BZ_ECONFIG) with
- * what to do, or the database error (BZ_EDB, BZ_ETIMEOUT).
+ * above); changes nothing in either (sets h->paired). Returns 0, or
+ * E_DB_IDENTITY (BZ_ECONFIG) with what to do, or the database error
+ * (BZ_EDB, BZ_ETIMEOUT).
  */
-int instance_check(PGconn *conn, const struct settings *s, const struct instance_home *h,
+int instance_check(PGconn *conn, const struct settings *s, struct instance_home *h,
                    enum instance_mode mode, struct bz_error *e);
 
 /*
