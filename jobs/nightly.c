@@ -1,5 +1,6 @@
 #include "nightly.h"
 
+#include "../common/esc.h"
 #include "../export/export.h"
 #include "../ingest/inbox.h"
 #include "../load/db.h"
@@ -199,6 +200,17 @@ export_periods(struct night *n, struct bz_error *e)
     return 0;
 }
 
+/* "、name（code）" of row i: registry text, escaped like any other. */
+static void
+summary_township(struct dbuf *b, const char *sep, const PGresult *res, int i)
+{
+    dbuf_adds(b, sep);
+    esc_dbuf(b, PQgetvalue(res, i, 1));
+    dbuf_adds(b, "（");
+    esc_dbuf(b, PQgetvalue(res, i, 0));
+    dbuf_adds(b, "）");
+}
+
 /* Appends the townships that have not reported, or reported late, for the
  * last month ended by as_of. */
 static int
@@ -223,8 +235,7 @@ summarize_reporting(struct night *n, struct bz_error *e)
     for (int i = 0; i < PQntuples(res); i++) {
         if (strcmp(PQgetvalue(res, i, 2), "未报送") != 0)
             continue;
-        dbuf_printf(b, "%s%s（%s）", missing ? "、" : "", PQgetvalue(res, i, 1),
-                    PQgetvalue(res, i, 0));
+        summary_township(b, missing ? "、" : "", res, i);
         dbuf_printf(&n->missing, "%s%s", missing ? "," : "", PQgetvalue(res, i, 0));
         missing++;
     }
@@ -235,8 +246,7 @@ summarize_reporting(struct night *n, struct bz_error *e)
         if (atoi(PQgetvalue(res, i, 3)) == 0 ||
             atoi(PQgetvalue(res, i, 4)) >= atoi(PQgetvalue(res, i, 3)))
             continue;
-        dbuf_printf(b, "%s%s（%s）", late ? "、" : "", PQgetvalue(res, i, 1),
-                    PQgetvalue(res, i, 0));
+        summary_township(b, late ? "、" : "", res, i);
         late++;
     }
     dbuf_adds(b, late ? "\n" : "无\n");
@@ -258,9 +268,15 @@ summarize_files(struct nightly_report *r)
     if (r->nrejected == 0)
         return;
     dbuf_adds(b, "退回的文件：\n");
-    for (size_t i = 0; i < r->nrejected; i++)
-        dbuf_printf(b, "  %s：退回 %zu 份 [%s] %s\n", r->rejected[i].name, r->rejected[i].rejected,
-                    r->rejected[i].codes, r->rejected[i].first_error);
+    for (size_t i = 0; i < r->nrejected; i++) {
+        dbuf_adds(b, "  ");
+        esc_dbuf(b, r->rejected[i].name);
+        dbuf_printf(b, "：退回 %zu 份 [", r->rejected[i].rejected);
+        esc_dbuf(b, r->rejected[i].codes);
+        dbuf_adds(b, "] ");
+        esc_dbuf(b, r->rejected[i].first_error);
+        dbuf_adds(b, "\n");
+    }
     if (st->rejected > r->nrejected)
         dbuf_printf(b, "  （其余未列出，见 quarantine/ 目录）\n");
 }
@@ -312,6 +328,19 @@ end_run(struct night *n, int rc, const struct bz_error *e)
     exec_params(n, run_end_sql, 11, p, "结束运行记录", NULL, &ignored);
 }
 
+/* The failure line; its message may quote a file name. */
+static void
+summary_failure(struct dbuf *b, const struct bz_error *e)
+{
+    dbuf_printf(b, "任务失败：[%s] ", e->code);
+    esc_dbuf(b, e->message);
+    if (e->detail[0] != '\0') {
+        dbuf_adds(b, "；原因：");
+        esc_dbuf(b, e->detail);
+    }
+    dbuf_adds(b, "\n");
+}
+
 static void
 begin_summary(struct night *n)
 {
@@ -355,7 +384,7 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     runlog_printf(&n.log, "nightly start, as of %s", n.as_of);
 
     /* 1. pending migrations (and the connection) */
-    n.conn = session_open(cli, e);
+    n.conn = session_open_home(cli, e);
     rc = n.conn == NULL ? e->status : runlock_db(n.conn, e);
     if (rc == 0)
         rc = begin_run(&n, e);
@@ -377,8 +406,7 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     if (rc == 0)
         rc = summarize_reporting(&n, e);
     if (rc < 0)
-        dbuf_printf(&r->summary, "任务失败：[%s] %s%s%s\n", e->code, e->message,
-                    e->detail[0] ? "；原因：" : "", e->detail);
+        summary_failure(&r->summary, e);
     write_summary(&n);
     end_run(&n, rc, e);
     runlog_printf(&n.log, "nightly end: %s%s%s", rc < 0 ? "failed " : "ok", rc < 0 ? e->code : "",

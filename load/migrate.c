@@ -33,6 +33,16 @@ static const char sql_has_table[] = "SELECT to_regclass('meta.migration') IS NOT
 
 static const char sql_applied[] = "SELECT version, sha256 FROM meta.migration ORDER BY version";
 
+/* Whether this role can read meta.migration, asked of the catalogs so a
+ * role without rights on meta gets an answer instead of an error. */
+static const char sql_can_read[] =
+    "SELECT c.oid IS NOT NULL AS has_table,"
+    " coalesce(has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT'),"
+    " false) AS readable"
+    " FROM (SELECT 1) AS one"
+    " LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = 'meta'"
+    " LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = 'migration'";
+
 static const char sql_record[] =
     "INSERT INTO meta.migration (version, name, sha256) VALUES ($1::int, $2, $3)";
 
@@ -92,11 +102,12 @@ find_version(const struct migrate_item *known, size_t n, int version)
 
 /*
  * Compares meta.migration with the known migrations. Fills applied[v] = 1
- * for each applied version. Refuses changed checksums and unknown versions.
+ * for each applied version. Refuses changed checksums (E_DB_MIGRATE) and
+ * unknown versions (ahead_code: the database is newer than the binary).
  */
 static int
 check_applied(PGconn *conn, const struct migrate_item *known, size_t nknown,
-              char applied[MIGRATE_VERSIONS], struct bz_error *e)
+              char applied[MIGRATE_VERSIONS], const char *ahead_code, struct bz_error *e)
 {
     int rc = 0;
     PGresult *res = NULL;
@@ -121,8 +132,10 @@ check_applied(PGconn *conn, const struct migrate_item *known, size_t nknown,
         const struct migrate_item *k = find_version(known, nknown, version);
         if (k == NULL) {
             rc = bz_error_set(
-                e, BZ_ECONFLICT, "E_DB_MIGRATE",
-                "数据库结构版本 %03d 不为本程序所知，数据库可能由更新版本的 bizenv 建立", version);
+                e, BZ_ECONFLICT, ahead_code,
+                "数据库结构版本 %03d 不为本程序所知，数据库可能由更新版本的 bizenv 建立；"
+                "请安装与之相符的 bizenv 版本",
+                version);
             goto out;
         }
         if (strcmp(k->sha256, sha) != 0) {
@@ -148,7 +161,7 @@ migrate_pending(PGconn *conn, struct migrate_item *out, size_t cap, size_t *n, s
     *n = 0;
     int rc = migrate_known(known, MIGRATE_MAX, &nknown, e);
     if (rc == 0)
-        rc = check_applied(conn, known, nknown, applied, e);
+        rc = check_applied(conn, known, nknown, applied, "E_DB_MIGRATE", e);
     for (size_t i = 0; rc == 0 && i < nknown; i++) {
         if (applied[known[i].version])
             continue;
@@ -224,6 +237,56 @@ out:
         struct bz_error ignored;
         bz_error_clear(&ignored);
         pgutil_exec(conn, MIGRATE_UNLOCK_SQL, "释放数据库升级锁", &ignored);
+    }
+    return rc;
+}
+
+/* The schema is behind the binary: read-only commands do not migrate. */
+static int
+schema_behind(struct bz_error *e, const char *why)
+{
+    bz_error_set(e, BZ_ECONFLICT, "E_DB_SCHEMA",
+                 "数据库结构版本早于本程序（%s）；只读命令不升级数据库，请由数据库属主运行 "
+                 "bizenv migrate，或使用与数据库相符的 bizenv 版本",
+                 why);
+    return e->status;
+}
+
+int
+migrate_check(PGconn *conn, struct bz_error *e)
+{
+    struct migrate_item known[MIGRATE_MAX];
+    size_t nknown;
+    char applied[MIGRATE_VERSIONS], why[128];
+
+    int rc = migrate_known(known, MIGRATE_MAX, &nknown, e);
+    if (rc < 0)
+        return rc;
+    PGresult *res = PQexec(conn, sql_can_read);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        rc = db_error(e, conn, res, "读取数据库结构版本");
+        PQclear(res);
+        return rc;
+    }
+    int has_table = strcmp(PQgetvalue(res, 0, PQfnumber(res, "has_table")), "t") == 0;
+    int readable = strcmp(PQgetvalue(res, 0, PQfnumber(res, "readable")), "t") == 0;
+    PQclear(res);
+    if (!has_table)
+        return schema_behind(e, "数据库尚未建立任何结构");
+    if (!readable) {
+        bz_error_set(e, BZ_ECONFLICT, "E_DB_SCHEMA",
+                     "无法读取数据库结构版本（meta.migration）：数据库早于本程序，或当前用户"
+                     "（%s）无权读取；请由数据库属主运行 bizenv migrate，或以 bizenv_analyst "
+                     "的成员连接",
+                     PQuser(conn));
+        return e->status;
+    }
+    rc = check_applied(conn, known, nknown, applied, "E_DB_SCHEMA", e);
+    for (size_t i = 0; rc == 0 && i < nknown; i++) {
+        if (applied[known[i].version])
+            continue;
+        snprintf(why, sizeof(why), "缺少升级 %03d_%s", known[i].version, known[i].name);
+        return schema_behind(e, why);
     }
     return rc;
 }

@@ -48,6 +48,17 @@ int migrate_pending(PGconn *conn, struct migrate_item *out, size_t cap, size_t *
                     struct bz_error *e);
 
 /*
+ * For commands that only read: checks, changing nothing, that the
+ * database's schema is exactly this binary's: every known migration
+ * applied, none unknown. Returns 0; E_DB_SCHEMA (BZ_ECONFLICT) when it is
+ * behind (nothing set up, a migration missing, or meta.migration not
+ * readable by this role; bizenv_analyst may read it) or ahead (a version
+ * this binary does not know); E_DB_MIGRATE when an applied migration
+ * changed; or the database error.
+ */
+int migrate_check(PGconn *conn, struct bz_error *e);
+
+/*
  * The migrations compiled into this binary, in version order. Returns 0, or
  * BZ_ECONFLICT (E_DB_MIGRATE) when an embedded sql/ file is misnamed or two
  * share a version, or there are more than cap.
