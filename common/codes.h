@@ -90,6 +90,9 @@
     X(E_DB_QUERY, OP, "数据库操作失败")                                                            \
     X(E_DB_MIGRATE, OP, "数据库结构升级失败")                                                      \
     X(E_DB_CLUSTER, OP, "内置数据库启动或停止失败")                                                \
+    X(E_DB_MISSING, OP, "数据库不存在，而本目录已有历史记录")                                      \
+    X(E_DB_IDENTITY, OP, "数据库不是本目录（BIZENV_HOME）的数据库")                                \
+    X(E_DB_SCHEMA, OP, "数据库结构版本与本程序不符（只读命令不升级数据库）")                       \
     X(E_BUSY, OP, "另一个任务正在运行")                                                            \
     X(E_TIMEOUT, OP, "操作超时")                                                                   \
     X(E_EXPORT, OP, "导出失败")                                                                    \

@@ -1,6 +1,7 @@
 #include "receipt.h"
 
 #include "codes.h"
+#include "esc.h"
 #include "error.h"
 
 #include <stdio.h>
@@ -48,50 +49,6 @@ receipt_outcome_for(const struct diag_list *diags, enum receipt_outcome ok)
     return ok;
 }
 
-/*
- * Appends s with every character that could forge or reorder a receipt line
- * made visible: C0 controls and DEL as \n, \t, \r or \xHH, and the
- * Unicode bidi controls (U+061C, U+200E-F, U+202A-E, U+2066-9) as <U+XXXX>.
- * Messages quote the township's own text (window names, file names), and a
- * newline in it must not start a line that looks like bizenv's.
- */
-static int
-add_safe(struct dbuf *b, const char *s)
-{
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    const unsigned char *run = p;
-    int rc = 0;
-    while (rc == 0 && *p != '\0') {
-        char rep[16];
-        size_t skip = 1;
-        rep[0] = '\0';
-        if (*p < 0x20 || *p == 0x7f) {
-            const char *esc = *p == '\n' ? "\\n" : *p == '\t' ? "\\t" : *p == '\r' ? "\\r" : NULL;
-            if (esc != NULL)
-                snprintf(rep, sizeof rep, "%s", esc);
-            else
-                snprintf(rep, sizeof rep, "\\x%02x", *p);
-        } else if ((p[0] == 0xd8 && p[1] == 0x9c) ||
-                   (p[0] == 0xe2 && p[1] == 0x80 &&
-                    (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae))) ||
-                   (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)) {
-            unsigned cp = p[0] == 0xd8 ? 0x061c : ((p[1] & 0x3fu) << 6 | (p[2] & 0x3fu)) + 0x2000;
-            snprintf(rep, sizeof rep, "<U+%04X>", cp);
-            skip = p[0] == 0xd8 ? 2 : 3;
-        }
-        if (rep[0] == '\0') {
-            p++;
-            continue;
-        }
-        rc = dbuf_add(b, run, (size_t)(p - run));
-        if (rc == 0)
-            rc = dbuf_adds(b, rep);
-        p += skip;
-        run = p;
-    }
-    return rc == 0 ? dbuf_add(b, run, (size_t)(p - run)) : rc;
-}
-
 static int
 render_diags(const struct diag_list *l, enum diag_severity sev, const char *label, size_t count,
              struct dbuf *b)
@@ -108,14 +65,14 @@ render_diags(const struct diag_list *l, enum diag_severity sev, const char *labe
         if (rc == 0 && d->line > 0)
             rc = dbuf_printf(b, "第 %ld 行 ", d->line);
         if (rc == 0 && d->path[0] != '\0')
-            rc = add_safe(b, d->path);
+            rc = esc_dbuf(b, d->path);
         if (rc == 0 && d->path[0] != '\0')
             rc = dbuf_adds(b, " ");
         const char *title = codes_title(d->code);
         if (rc == 0 && title != NULL)
             rc = dbuf_printf(b, "%s：", title);
         if (rc == 0)
-            rc = add_safe(b, d->message);
+            rc = esc_dbuf(b, d->message);
         if (rc == 0)
             rc = dbuf_adds(b, "\n");
     }
@@ -129,15 +86,15 @@ receipt_render_text(const struct receipt *r, struct dbuf *b)
     if (rc == 0)
         rc = dbuf_adds(b, "文件：");
     if (rc == 0)
-        rc = add_safe(b, r->file);
+        rc = esc_dbuf(b, r->file);
     if (rc == 0 && r->member && *r->member)
         rc = dbuf_adds(b, " → ");
     if (rc == 0)
-        rc = add_safe(b, r->member);
+        rc = esc_dbuf(b, r->member);
     if (rc == 0)
         rc = dbuf_printf(b, "\n乡镇：%s ", r->township_code ? r->township_code : "（未知）");
     if (rc == 0)
-        rc = add_safe(b, r->township_name);
+        rc = esc_dbuf(b, r->township_name);
     if (rc == 0)
         rc = dbuf_adds(b, "\n");
     if (rc == 0)
@@ -155,7 +112,7 @@ receipt_render_text(const struct receipt *r, struct dbuf *b)
     if (rc == 0 && r->note)
         rc = dbuf_adds(b, "说明：");
     if (rc == 0 && r->note)
-        rc = add_safe(b, r->note);
+        rc = esc_dbuf(b, r->note);
     if (rc == 0 && r->note)
         rc = dbuf_adds(b, "\n");
     if (r->diags != NULL) {

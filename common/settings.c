@@ -172,6 +172,107 @@ trim(char *p)
     return p;
 }
 
+/*
+ * A setting line holds a name, a value of at most BZ_PATH_MAX - 1 bytes
+ * (a path or a conninfo; quoted, each byte may take two) and a comment:
+ * 4 KB is room for all of it. A longer setting line is refused as a whole,
+ * never read in part; a comment line may be of any length.
+ */
+#define CONF_LINE_MAX (4 * BZ_PATH_MAX)
+
+enum conf_line { CONF_LINE, CONF_EOF, CONF_TOO_LONG, CONF_NUL, CONF_READ_ERROR };
+
+/* Reads one line without its newline into buf. A line whose first
+ * non-blank character is '#' is consumed whole and comes back empty. */
+static enum conf_line
+conf_read_line(FILE *f, char *buf, size_t cap)
+{
+    size_t n = 0, seen = 0;
+    int c, blank = 1, comment = 0, too_long = 0, nul = 0;
+    while ((c = getc(f)) != EOF && c != '\n') {
+        seen++;
+        if (comment)
+            continue;
+        if (blank && c == '#') {
+            comment = 1;
+            continue;
+        }
+        if (c != ' ' && c != '\t')
+            blank = 0;
+        if (c == '\0')
+            nul = 1;
+        if (n + 1 < cap)
+            buf[n++] = (char)c;
+        else
+            too_long = 1;
+    }
+    buf[n] = '\0';
+    if (ferror(f))
+        return CONF_READ_ERROR;
+    if (c == EOF && seen == 0)
+        return CONF_EOF;
+    return too_long ? CONF_TOO_LONG : nul ? CONF_NUL : CONF_LINE;
+}
+
+/*
+ * Splits "name = value" in place (the rules are in settings.h). Sets *name
+ * to NULL for a blank line. Returns 0, or -1 with *why saying what is wrong.
+ */
+static int
+conf_split(char *line, char **name, char **value, const char **why)
+{
+    char *p = trim(line);
+    *name = NULL;
+    if (*p == '\0')
+        return 0;
+    char *eq = strchr(p, '=');
+    if (eq == NULL) {
+        *why = "缺少“=”";
+        return -1;
+    }
+    *eq = '\0';
+    *name = trim(p);
+    char *v = eq + 1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    if (*v != '"') {
+        for (char *c = v; *c != '\0'; c++)
+            if (*c == '#' && (c == v || c[-1] == ' ' || c[-1] == '\t')) {
+                *c = '\0';
+                break;
+            }
+        *value = trim(v);
+        return 0;
+    }
+    char *out = v, *in = v + 1;
+    for (; *in != '"'; in++) {
+        if (*in == '\0') {
+            *why = "引号未闭合";
+            return -1;
+        }
+        if (*in == '\\' && (in[1] == '"' || in[1] == '\\'))
+            in++;
+        *out++ = *in;
+    }
+    *out = '\0';
+    for (in++; *in == ' ' || *in == '\t' || *in == '\r'; in++)
+        ;
+    if (*in != '\0' && *in != '#') {
+        *why = "右引号之后只能有注释";
+        return -1;
+    }
+    *value = v;
+    return 0;
+}
+
+static int
+conf_line_error(struct bz_error *e, const char *path, long lineno, const char *why)
+{
+    bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "配置文件第 %ld 行%s", lineno, why);
+    bz_error_at(e, path, lineno);
+    return e->status;
+}
+
 int
 settings_load_file(struct settings *s, const char *path, int optional, struct bz_error *e)
 {
@@ -187,27 +288,33 @@ settings_load_file(struct settings *s, const char *path, int optional, struct bz
             bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "无法打开配置文件“%s”", path);
         return bz_error_detail(e, "%s", strerror(err));
     }
-    char line[2048];
+    char line[CONF_LINE_MAX];
     long lineno = 0;
     int rc = 0;
-    while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
-        lineno++;
-        char *hash = strchr(line, '#');
-        if (hash != NULL)
-            *hash = '\0';
-        char *p = trim(line);
-        if (*p == '\0')
-            continue;
-        char *eq = strchr(p, '=');
-        if (eq == NULL) {
-            rc = bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "配置文件第 %ld 行缺少“=”", lineno);
-            bz_error_at(e, path, lineno);
+    while (rc == 0) {
+        enum conf_line got = conf_read_line(f, line, sizeof(line));
+        if (got == CONF_EOF)
             break;
-        }
-        *eq = '\0';
-        rc = settings_set(s, trim(p), trim(eq + 1), e);
-        if (rc < 0)
+        lineno++;
+        char *name, *value;
+        const char *why = NULL;
+        if (got == CONF_READ_ERROR) {
+            rc = bz_error_set(e, BZ_EIO, "E_IO_READ", "读取配置文件“%s”失败", path);
             bz_error_at(e, path, lineno);
+        } else if (got == CONF_TOO_LONG) {
+            char why_long[96];
+            snprintf(why_long, sizeof(why_long), "过长（设置行最多 %d 字节，注释行不限）",
+                     CONF_LINE_MAX - 1);
+            rc = conf_line_error(e, path, lineno, why_long);
+        } else if (got == CONF_NUL) {
+            rc = conf_line_error(e, path, lineno, "含有 NUL 字节");
+        } else if (conf_split(line, &name, &value, &why) < 0) {
+            rc = conf_line_error(e, path, lineno, why);
+        } else if (name != NULL) {
+            rc = settings_set(s, name, value, e);
+            if (rc < 0)
+                bz_error_at(e, path, lineno);
+        }
     }
     fclose(f);
     return rc;
@@ -233,15 +340,167 @@ settings_resolve(struct settings *s)
         resolve(paths[i], BZ_PATH_MAX, s->home);
 }
 
+/* Appends text[0..n) to out at *len, keeping out NUL-terminated and
+ * dropping what does not fit. */
+static void
+put_span(char *out, size_t cap, size_t *len, const char *text, size_t n)
+{
+    if (*len + n >= cap)
+        n = cap - 1 - *len;
+    memcpy(out + *len, text, n);
+    *len += n;
+    out[*len] = '\0';
+}
+
+static int
+is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* The URI form (postgresql://user:secret@host/db?password=secret): the
+ * password after "user:" and a password= parameter become ***. */
+static void
+mask_uri(const char *in, char *out, size_t cap)
+{
+    size_t len = 0;
+    const char *auth = strstr(in, "://") + 3;
+    const char *end = auth + strcspn(auth, "@/");
+    const char *colon = memchr(auth, ':', (size_t)(end - auth));
+    const char *p = in;
+    out[0] = '\0';
+    if (*end == '@' && colon != NULL) {
+        put_span(out, cap, &len, p, (size_t)(colon + 1 - p));
+        put_span(out, cap, &len, "***", 3);
+        p = end;
+    }
+    const char *query = strchr(p, '?');
+    if (query == NULL) {
+        put_span(out, cap, &len, p, strlen(p));
+        return;
+    }
+    put_span(out, cap, &len, p, (size_t)(query + 1 - p));
+    for (p = query + 1; *p != '\0';) {
+        size_t n = strcspn(p, "&");
+        const char *eq = memchr(p, '=', n);
+        if (eq != NULL && eq - p == 8 && strncmp(p, "password", 8) == 0) {
+            put_span(out, cap, &len, p, 9);
+            put_span(out, cap, &len, "***", 3);
+        } else {
+            put_span(out, cap, &len, p, n);
+        }
+        p += n;
+        if (*p == '&')
+            put_span(out, cap, &len, p++, 1);
+    }
+}
+
+/*
+ * Writes the conninfo into out with every password shown as ***, parsed as
+ * libpq parses it: key = value pairs, a value bare up to a blank or in
+ * single quotes, backslash escaping the next character; or a URI. Text
+ * that does not parse is hidden whole.
+ */
+static void
+mask_conninfo(const char *in, char *out, size_t cap)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    if (strncmp(in, "postgresql://", 13) == 0 || strncmp(in, "postgres://", 11) == 0) {
+        mask_uri(in, out, cap);
+        return;
+    }
+    const char *p = in;
+    while (*p != '\0') {
+        const char *key = p;
+        while (is_space(*p))
+            p++;
+        const char *name = p;
+        while (*p != '\0' && *p != '=' && !is_space(*p))
+            p++;
+        size_t name_len = (size_t)(p - name);
+        while (is_space(*p))
+            p++;
+        if (name_len == 0 && *p == '\0') {
+            put_span(out, cap, &len, key, (size_t)(p - key));
+            break;
+        }
+        if (*p != '=' || name_len == 0)
+            goto hide;
+        for (p++; is_space(*p); p++)
+            ;
+        const char *value = p;
+        int quoted = *p == '\'';
+        for (p += quoted; *p != '\0' && (quoted || !is_space(*p)); p++) {
+            if (*p == '\\' && p[1] != '\0')
+                p++;
+            else if (quoted && *p == '\'')
+                break;
+        }
+        if (quoted && *p++ != '\'')
+            goto hide;
+        put_span(out, cap, &len, key, (size_t)(value - key));
+        if (name_len == 8 && strncmp(name, "password", 8) == 0)
+            put_span(out, cap, &len, "***", 3);
+        else
+            put_span(out, cap, &len, value, (size_t)(p - value));
+    }
+    return;
+hide:
+    snprintf(out, cap, "***");
+}
+
+/* A value `bizenv.conf` would read back differently unless quoted: one
+ * with a comment-like " #", a leading quote or '#', or blanks at an end. */
+static int
+needs_quotes(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0)
+        return 0;
+    if (v[0] == '"' || v[0] == '#' || is_space(v[0]) || is_space(v[n - 1]))
+        return 1;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] == '#' && (v[i - 1] == ' ' || v[i - 1] == '\t'))
+            return 1;
+    return 0;
+}
+
+/* The value as `bizenv config` shows it: quoted when needed, the db
+ * setting's password masked. */
+static void
+display_value(const struct row *r, const char *v, char *out, size_t cap)
+{
+    char masked[BZ_PATH_MAX + 64];
+    size_t len = 0;
+    if (strcmp(r->name, "db") == 0) {
+        mask_conninfo(v, masked, sizeof(masked));
+        v = masked;
+    }
+    out[0] = '\0';
+    if (!needs_quotes(v)) {
+        put_span(out, cap, &len, v, strlen(v));
+        return;
+    }
+    put_span(out, cap, &len, "\"", 1);
+    for (const char *c = v; *c != '\0'; c++) {
+        if (*c == '"' || *c == '\\')
+            put_span(out, cap, &len, "\\", 1);
+        put_span(out, cap, &len, c, 1);
+    }
+    put_span(out, cap, &len, "\"", 1);
+}
+
 void
 settings_print(const struct settings *s, FILE *out)
 {
     const char *base = (const char *)s;
+    char shown[2 * BZ_PATH_MAX + 128];
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         const struct row *r = &rows[i];
         if (r->kind == K_STR) {
-            fprintf(out, "%-22s = %-32s # %s (default \"%s\")\n", r->name, base + r->offset, r->doc,
-                    r->def);
+            display_value(r, base + r->offset, shown, sizeof(shown));
+            fprintf(out, "%-22s = %-32s # %s (default \"%s\")\n", r->name, shown, r->doc, r->def);
         } else {
             long long v;
             memcpy(&v, base + r->offset, sizeof(v));

@@ -70,16 +70,26 @@ void settings_defaults(struct settings *s, const char *home);
 int settings_set(struct settings *s, const char *name, const char *value, struct bz_error *e);
 
 /*
- * Reads `key = value` lines from path ('#' starts a comment). A missing
- * file is not an error when `optional` is set. Returns 0 or BZ_ECONFIG/BZ_EIO
- * with e naming the file and line.
+ * Reads `key = value` lines from path. A missing file is not an error when
+ * `optional` is set. Returns 0 or BZ_ECONFIG/BZ_EIO with e naming the file
+ * and line; settings read before a bad line stay set.
+ *
+ * '#' starts a comment at the start of a line or after a blank (space or
+ * tab); anywhere else it belongs to the value (`password=a#b`). A value in
+ * double quotes is taken as written, '#' and blanks included; inside them
+ * \" is a quote and \\ a backslash, and only a comment may follow. A
+ * comment line may be of any length; a setting line longer than 4,095
+ * bytes is refused (E_CONFIG), never read in part, and so is a line
+ * holding a NUL byte.
  */
 int settings_load_file(struct settings *s, const char *path, int optional, struct bz_error *e);
 
 /* Resolves the relative paths against home. Call once, after loading. */
 void settings_resolve(struct settings *s);
 
-/* Prints the table: name, current value, default, meaning. */
+/* Prints the table: name, current value, default, meaning. A value is
+ * quoted when bizenv.conf would read it back otherwise; the password of
+ * the `db` conninfo (password=..., or a URI's user:password@) shows as ***. */
 void settings_print(const struct settings *s, FILE *out);
 
 #endif

@@ -234,9 +234,9 @@ write_files(struct job *j)
     return rc;
 }
 
-int
-export_run(PGconn *conn, const struct settings *s, const char *period, const char *as_of,
-           const char *out_dir, struct export_result *r, struct bz_error *e)
+static int
+export_one(PGconn *conn, const struct settings *s, const char *period, const char *as_of,
+           long long run_id, const char *out_dir, struct export_result *r, struct bz_error *e)
 {
     struct job j;
     const char *dir = out_dir != NULL ? out_dir : s->exports;
@@ -253,7 +253,7 @@ export_run(PGconn *conn, const struct settings *s, const char *period, const cha
     rc = pgutil_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ", "开始导出事务", e);
     if (rc < 0)
         return rc;
-    rc = export_data_fetch(conn, s, period, as_of, &j.d, e);
+    rc = export_data_fetch(conn, s, period, as_of, run_id, &j.d, e);
     if (rc < 0)
         goto out;
     r->townships = PQntuples(j.d.ranking);
@@ -275,4 +275,21 @@ out:
     }
     export_data_free(&j.d);
     return rc;
+}
+
+int
+export_run(PGconn *conn, const struct settings *s, const char *period, const char *as_of,
+           const char *out_dir, struct export_result *r, struct bz_error *e)
+{
+    return export_one(conn, s, period, as_of, 0, out_dir, r, e);
+}
+
+int
+export_run_stored(PGconn *conn, const struct settings *s, const char *period, const char *as_of,
+                  long long run_id, const char *out_dir, struct export_result *r,
+                  struct bz_error *e)
+{
+    if (run_id <= 0)
+        return bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "没有指定已保存的排名记录");
+    return export_one(conn, s, period, as_of, run_id, out_dir, r, e);
 }

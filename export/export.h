@@ -4,7 +4,8 @@
  * <county>_<period>_<as-of>.{xlsx,csv,adx.xml}, and its record.
  *
  * Everything is read in one REPEATABLE READ transaction that also stores
- * the ranking (report.refresh_ranking) and records the export
+ * the ranking (report.refresh_ranking; or takes a stored one, see
+ * export_run_stored) and records the export
  * (meta.record_export: period, as-of, weights, SHA-256 of each file). The
  * ADX is validated against export/adx-1.xsd before it is written. Files are
  * written under temporary names and renamed into place just before the
@@ -53,5 +54,15 @@ struct export_result {
  */
 int export_run(PGconn *conn, const struct settings *s, const char *period, const char *as_of,
                const char *out_dir, struct export_result *r, struct bz_error *e);
+
+/*
+ * The same for a ranking already stored (facts.ranking_run run_id, of
+ * `period` as of `as_of`): the export records that run instead of storing
+ * another. The nightly exports the runs it has just stored this way. Also
+ * BZ_EFAIL (E_INTERNAL) when run_id is not of that period and date.
+ */
+int export_run_stored(PGconn *conn, const struct settings *s, const char *period, const char *as_of,
+                      long long run_id, const char *out_dir, struct export_result *r,
+                      struct bz_error *e);
 
 #endif

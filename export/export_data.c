@@ -52,8 +52,15 @@ static const char groups_sql[] =
     " WHERE sp.first_day <= $2::date"
     " ORDER BY sp.months, sp.first_day, r.code";
 
-static const char refresh_sql[] = "SELECT report.refresh_ranking($1, $2::date),"
-                                  "       to_char(now(), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')";
+static const char refresh_sql[] = "SELECT report.refresh_ranking($1, $2::date) AS run_id,"
+                                  "       to_char(now(), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') AS at";
+
+/* A ranking run stored before (by the nightly), checked to be of this
+ * period and as-of date. */
+static const char stored_sql[] =
+    "SELECT r.id AS run_id, to_char(now(), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') AS at"
+    "  FROM facts.ranking_run r"
+    " WHERE r.id = $3::bigint AND r.period = $1 AND r.as_of = $2::date";
 
 /* The county of the active townships, and how many counties they span. */
 static const char county_sql[] =
@@ -66,14 +73,15 @@ export_data_cell(const PGresult *res, int row, int col)
     return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-/* Runs one query; a bad period (SQLSTATE 22023 from report.period_bounds)
- * is the user's mistake. */
+/* Runs one query with $1 period and $2 as-of (none when period is NULL),
+ * and $3 run when given; a bad period (SQLSTATE 22023 from
+ * report.period_bounds) is the user's mistake. */
 static int
-query(PGconn *conn, const char *sql, const char *period, const char *as_of, int ncols,
-      const char *what, PGresult **out, struct bz_error *e)
+query_run(PGconn *conn, const char *sql, const char *period, const char *as_of, const char *run,
+          int ncols, const char *what, PGresult **out, struct bz_error *e)
 {
-    const char *v[] = {period, as_of};
-    int n = period == NULL ? 0 : 2;
+    const char *v[] = {period, as_of, run};
+    int n = period == NULL ? 0 : run == NULL ? 2 : 3;
     PGresult *res = PQexecParams(conn, sql, n, NULL, v, NULL, NULL, 0);
     if (PQresultStatus(res) == PGRES_TUPLES_OK && (ncols == 0 || PQnfields(res) == ncols)) {
         *out = res;
@@ -89,6 +97,42 @@ query(PGconn *conn, const char *sql, const char *period, const char *as_of, int 
     }
     PQclear(res);
     return rc;
+}
+
+static int
+query(PGconn *conn, const char *sql, const char *period, const char *as_of, int ncols,
+      const char *what, PGresult **out, struct bz_error *e)
+{
+    return query_run(conn, sql, period, as_of, NULL, ncols, what, out, e);
+}
+
+/* The ranking run the export records: a new one stored now (run_id 0), or
+ * the stored run_id, which must be of this period and as-of date. */
+static int
+ranking_run(PGconn *conn, long long run_id, struct export_data *d, struct bz_error *e)
+{
+    PGresult *res = NULL;
+    char run[32];
+    int rc;
+    if (run_id == 0) {
+        rc = query(conn, refresh_sql, d->period, d->as_of, 2, "保存排名", &res, e);
+    } else {
+        snprintf(run, sizeof(run), "%lld", run_id);
+        rc = query_run(conn, stored_sql, d->period, d->as_of, run, 2, "读取已保存的排名", &res, e);
+        if (rc == 0 && PQntuples(res) != 1) {
+            PQclear(res);
+            return bz_error_set(e, BZ_EFAIL, "E_INTERNAL",
+                                "排名记录 #%lld 不是 %s（截至 %s）的排名", run_id, d->period,
+                                d->as_of);
+        }
+    }
+    if (rc < 0)
+        return rc;
+    d->run_id = strtoll(PQgetvalue(res, 0, PQfnumber(res, "run_id")), NULL, 10);
+    snprintf(d->exported_at, sizeof(d->exported_at), "%s",
+             PQgetvalue(res, 0, PQfnumber(res, "at")));
+    PQclear(res);
+    return 0;
 }
 
 static int
@@ -126,20 +170,16 @@ county_identity(PGconn *conn, const struct settings *s, struct export_data *d, s
 
 int
 export_data_fetch(PGconn *conn, const struct settings *s, const char *period, const char *as_of,
-                  struct export_data *d, struct bz_error *e)
+                  long long run_id, struct export_data *d, struct bz_error *e)
 {
-    PGresult *res = NULL;
     memset(d, 0, sizeof(*d));
     snprintf(d->period, sizeof(d->period), "%s", period);
     snprintf(d->as_of, sizeof(d->as_of), "%s", as_of);
     int rc = county_identity(conn, s, d, e);
     if (rc == 0)
-        rc = query(conn, refresh_sql, period, as_of, 2, "保存排名", &res, e);
+        rc = ranking_run(conn, run_id, d, e);
     if (rc < 0)
         goto out;
-    d->run_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    snprintf(d->exported_at, sizeof(d->exported_at), "%s", PQgetvalue(res, 0, 1));
-    PQclear(res);
     rc = query(conn, ranking_sql, period, as_of, RK_NCOLS, "读取排名", &d->ranking, e);
     if (rc == 0)
         rc = query(conn, summary_sql, period, as_of, SU_NCOLS, "读取全县汇总", &d->summary, e);

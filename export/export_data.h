@@ -3,8 +3,9 @@
  * the ranking of the period (report.ranking), the county summary
  * (report.county_summary), and for the ADX roll-up the counts of every
  * month, quarter, half and year the period covers (report.sub_periods x
- * report.ranking). It also stores the ranking (report.refresh_ranking), so
- * the export record points at the exact rows and weights it published.
+ * report.ranking). It also stores the ranking (report.refresh_ranking), or
+ * takes one stored before for this period and as-of date, so the export
+ * record points at the exact rows and weights it published.
  *
  * Every figure, rank and rounding comes from SQL: the writers only format
  * these results. The caller runs it inside a REPEATABLE READ transaction
@@ -121,13 +122,16 @@ struct export_data {
 };
 
 /*
- * Reads everything for `period` as of `as_of` (YYYY-MM-DD). Returns 0, or
- * BZ_EINPUT (E_USAGE: the period is not valid), BZ_ECONFIG (no county code
- * can be found), BZ_EDB/BZ_ETIMEOUT with e filled. On failure *d holds
- * nothing to free; on success the caller calls export_data_free.
+ * Reads everything for `period` as of `as_of` (YYYY-MM-DD), with the
+ * ranking run run_id (facts.ranking_run), or a new one stored now when
+ * run_id is 0. Returns 0, or BZ_EINPUT (E_USAGE: the period is not valid),
+ * BZ_ECONFIG (no county code can be found), BZ_EFAIL (E_INTERNAL: run_id
+ * is not of this period and as-of date), BZ_EDB/BZ_ETIMEOUT with e filled.
+ * On failure *d holds nothing to free; on success the caller calls
+ * export_data_free.
  */
 int export_data_fetch(PGconn *conn, const struct settings *s, const char *period, const char *as_of,
-                      struct export_data *d, struct bz_error *e);
+                      long long run_id, struct export_data *d, struct bz_error *e);
 
 /* Frees the results; *d is empty afterwards. */
 void export_data_free(struct export_data *d);

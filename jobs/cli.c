@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "../common/esc.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -99,15 +101,20 @@ cli_exit_status(int status)
 int
 cli_report(const struct bz_error *e)
 {
-    fprintf(stderr, "bizenv: 错误 [%s] %s", e->code[0] ? e->code : "E_INTERNAL", e->message);
+    /* messages quote file names and server text: shown escaped, on fixed
+     * buffers, so reporting even E_NOMEM cannot fail */
+    char shown[4 * sizeof(e->message)];
+    fprintf(stderr, "bizenv: 错误 [%s] %s", e->code[0] ? e->code : "E_INTERNAL",
+            esc_text(shown, sizeof(shown), e->message));
     if (e->file[0] != '\0') {
+        esc_text(shown, sizeof(shown), e->file);
         if (e->line > 0)
-            fprintf(stderr, "（%s 第 %ld 行）", e->file, e->line);
+            fprintf(stderr, "（%s 第 %ld 行）", shown, e->line);
         else
-            fprintf(stderr, "（%s）", e->file);
+            fprintf(stderr, "（%s）", shown);
     }
     if (e->detail[0] != '\0')
-        fprintf(stderr, "\n  原因：%s", e->detail);
+        fprintf(stderr, "\n  原因：%s", esc_text(shown, sizeof(shown), e->detail));
     fputc('\n', stderr);
     return cli_exit_status(e->status);
 }

@@ -42,7 +42,8 @@ int cli_take_flag(int *argc, char **argv, const char *name);
 int cli_no_more_options(int argc, char **argv, const char *command);
 
 /* Prints e in Chinese with its code ("错误 [E_CODE] message（原因：detail）")
- * to stderr and returns the sysexits status for e->status. */
+ * to stderr, untrusted characters escaped (common/esc.h), and returns the
+ * sysexits status for e->status. */
 int cli_report(const struct bz_error *e);
 
 /* The sysexits status for a bz_status. */

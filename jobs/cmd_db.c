@@ -47,7 +47,8 @@ db_start(struct cli *cli)
     if (t != DB_TARGET_EMBEDDED)
         return refuse_external(t, "启动");
     bz_error_clear(&e);
-    if (cluster_start(&cli->settings, &e) < 0 || cluster_status(&cli->settings, &st, &e) < 0)
+    if (cluster_start(&cli->settings, CLUSTER_CREATE_NEW_HOME, &e) < 0 ||
+        cluster_status(&cli->settings, &st, &e) < 0)
         return cli_report(&e);
     printf("内置数据库已启动（%s）\n", st.socket_dir);
     return EX_OK;
@@ -133,7 +134,7 @@ db_psql(struct cli *cli, int argc, char **argv)
 
     bz_error_clear(&e);
     if (t == DB_TARGET_EMBEDDED) {
-        if (cluster_start(&cli->settings, &e) < 0)
+        if (cluster_start(&cli->settings, CLUSTER_CREATE_NEW_HOME, &e) < 0)
             return cli_report(&e);
         if (cluster_conninfo(&cli->settings, conninfo, sizeof(conninfo)) < 0) {
             bz_error_set(&e, BZ_EDB, "E_DB_CONNECT", "内置数据库目录“%s”路径过长",

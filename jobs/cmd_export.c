@@ -13,6 +13,7 @@
  */
 #include "commands.h"
 
+#include "../common/esc.h"
 #include "../export/export.h"
 #include "../export/rollup.h"
 #include "session.h"
@@ -76,7 +77,9 @@ cmd_export(struct cli *cli, int argc, char **argv)
     int rc = export_run(conn, &cli->settings, argv[1], as_of, out, &r, &e);
     PQfinish(conn);
     if (rc == BZ_EINPUT) {
-        fprintf(stderr, "bizenv export: 错误 [%s] %s\n", e.code, e.message);
+        char shown[4 * sizeof(e.message)];
+        fprintf(stderr, "bizenv export: 错误 [%s] %s\n", e.code,
+                esc_text(shown, sizeof(shown), e.message));
         fputs(usage_text, stderr);
         return EX_USAGE;
     }

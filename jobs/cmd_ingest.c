@@ -3,6 +3,7 @@
  */
 #include "commands.h"
 
+#include "../common/esc.h"
 #include "pipeline.h"
 #include "runlock.h"
 #include "session.h"
@@ -29,11 +30,12 @@ state_label(enum pipeline_file_state s)
 static void
 show_file(const struct pipeline_file *f, size_t done, size_t total, void *arg)
 {
+    char name[4 * BZ_PATH_MAX], codes[4 * sizeof(f->codes)];
     (void)arg;
-    printf("[%zu/%zu] %s：%s（报表 %zu 份", done, total, f->name, state_label(f->state),
-           f->submissions);
+    printf("[%zu/%zu] %s：%s（报表 %zu 份", done, total, esc_text(name, sizeof(name), f->name),
+           state_label(f->state), f->submissions);
     if (f->rejected > 0)
-        printf("，退回 %zu 份：%s", f->rejected, f->codes);
+        printf("，退回 %zu 份：%s", f->rejected, esc_text(codes, sizeof(codes), f->codes));
     printf("）\n");
     fflush(stdout);
 }
@@ -59,7 +61,7 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
     }
     if (session_folders(&cli->settings, &e) < 0 || runlock_file(&lock, &cli->settings, &e) < 0)
         return cli_report(&e);
-    PGconn *conn = session_open(cli, &e);
+    PGconn *conn = session_open_home(cli, &e);
     if (conn == NULL || runlock_db(conn, &e) < 0) {
         PQfinish(conn);
         runlock_release(&lock);

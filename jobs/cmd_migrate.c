@@ -5,14 +5,14 @@
  * do.
  *
  * Output: one line per step done, then the count of migrations. Quiet when
- * nothing was pending (cron-friendly: every database command migrates
+ * nothing was pending (cron-friendly: every command that writes migrates
  * anyway), except that --verbose says "数据库结构已是最新". --list prints
  * the pending steps and changes nothing.
  */
 #include "commands.h"
 
-#include "../load/db.h"
 #include "../load/migrate.h"
+#include "session.h"
 
 #include <sysexits.h>
 
@@ -57,6 +57,8 @@ apply(struct cli *cli, PGconn *conn, struct bz_error *e)
         printf("共执行 %zu 个数据库升级\n", done.npending);
     else if (rc == 0 && !done.rebase && done.definitions == 0 && cli->verbose)
         printf("数据库结构已是最新\n");
+    if (rc == 0)
+        rc = session_claim(cli, conn, e);
     return rc < 0 ? cli_report(e) : EX_OK;
 }
 
@@ -74,7 +76,7 @@ cmd_migrate(struct cli *cli, int argc, char **argv)
         return EX_USAGE;
     }
     bz_error_clear(&e);
-    PGconn *conn = db_connect(&cli->settings, &e);
+    PGconn *conn = session_connect(cli, list ? SESSION_INSPECT : SESSION_MIGRATE, 0, &e);
     if (conn == NULL)
         return cli_report(&e);
     rc = list ? list_pending(conn, &e) : apply(cli, conn, &e);

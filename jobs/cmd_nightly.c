@@ -10,6 +10,7 @@
  */
 #include "commands.h"
 
+#include "../common/esc.h"
 #include "nightly.h"
 
 #include <stdlib.h>
@@ -35,8 +36,10 @@ show_progress(const struct pipeline_file *f, size_t done, size_t total, void *ar
             fputc('\n', stderr);
         fflush(stderr);
     } else if (p->verbose) {
-        printf("[%zu/%zu] %s：报表 %zu 份，接收 %zu，重复 %zu，退回 %zu\n", done, total, f->name,
-               f->submissions, f->accepted, f->duplicates, f->rejected);
+        char name[4 * BZ_PATH_MAX];
+        printf("[%zu/%zu] %s：报表 %zu 份，接收 %zu，重复 %zu，退回 %zu\n", done, total,
+               esc_text(name, sizeof(name), f->name), f->submissions, f->accepted, f->duplicates,
+               f->rejected);
         fflush(stdout);
     }
 }

@@ -5,16 +5,22 @@
  * Every figure, rank and rounding comes from report.ranking (sql/report/): this
  * file only formats what the query returns and never recomputes a figure.
  * The period is checked by report.period_bounds; its SQLSTATE 22023 becomes
- * a usage error. Pending migrations are applied first, so a fresh database
- * ranks without a separate `bizenv migrate`.
+ * a usage error. It only reads: nothing is migrated or created, and a
+ * database whose schema is not this binary's is refused (E_DB_SCHEMA), so
+ * an analyst's read-only role can use it.
  *
- * table: Chinese headers, aligned by display width (CJK = 2 columns).
- * csv:   the fixed header below, RFC 4180 quoting, LF line ends.
+ * table: Chinese headers, aligned by display width (CJK = 2 columns),
+ *        control characters in names shown escaped.
+ * csv:   the fixed header below, LF line ends, each field as the export
+ *        CSV writes it (csvout_field: RFC 4180 quoting and the formula
+ *        guard).
  */
 #include "commands.h"
 
+#include "../common/esc.h"
+#include "../export/csvout.h"
 #include "../load/db.h"
-#include "../load/migrate.h"
+#include "session.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -51,6 +57,12 @@ enum rank_col {
     COL_COVERAGE1,
     COL_COUNT
 };
+
+/* One escaped table cell: a township name of up to 255 bytes, escaped. */
+#define TABLE_CELL_MAX 1024
+/* One CSV row: twelve short fields and a name; a name of 60,000 bytes
+ * would be a registry error. */
+#define CSV_ROW_LIMIT (64u << 10)
 
 static const char CSV_HEADER[] =
     "rank,code,name,service_rate,completion_rate,walk_coverage,composite,"
@@ -143,11 +155,14 @@ put_padded(const char *s, int width, int right, int last)
             putchar(' ');
 }
 
-/* NULL (no rank, no figure) shows as "-" in the table. */
+/* NULL (no rank, no figure) shows as "-" in the table; a name's control
+ * and line-breaking characters show escaped, so a row stays one line. */
 static const char *
-table_cell(const PGresult *res, int row, int col)
+table_cell(const PGresult *res, int row, int col, char buf[TABLE_CELL_MAX])
 {
-    return PQgetisnull(res, row, col) ? "-" : PQgetvalue(res, row, col);
+    if (PQgetisnull(res, row, col))
+        return "-";
+    return esc_text(buf, TABLE_CELL_MAX, PQgetvalue(res, row, col));
 }
 
 static void
@@ -155,11 +170,12 @@ print_table(const PGresult *res, const char *period, const char *as_of)
 {
     int width[TABLE_NCOLS];
     int rows = PQntuples(res);
+    char buf[TABLE_CELL_MAX];
 
     for (size_t c = 0; c < TABLE_NCOLS; c++) {
         width[c] = display_width(TABLE_COLS[c].title);
         for (int r = 0; r < rows; r++) {
-            int w = display_width(table_cell(res, r, TABLE_COLS[c].col));
+            int w = display_width(table_cell(res, r, TABLE_COLS[c].col, buf));
             if (w > width[c])
                 width[c] = w;
         }
@@ -175,43 +191,38 @@ print_table(const PGresult *res, const char *period, const char *as_of)
         for (size_t c = 0; c < TABLE_NCOLS; c++) {
             if (c > 0)
                 fputs("  ", stdout);
-            put_padded(table_cell(res, r, TABLE_COLS[c].col), width[c], TABLE_COLS[c].right,
+            put_padded(table_cell(res, r, TABLE_COLS[c].col, buf), width[c], TABLE_COLS[c].right,
                        c + 1 == TABLE_NCOLS);
         }
         putchar('\n');
     }
 }
 
-/* RFC 4180: quote a field holding a comma, quote, CR or LF; double quotes. */
-static void
-put_csv_field(const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s != '\0'; s++) {
-        if (*s == '"')
-            putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
-}
-
-static void
+/* Each field as the export CSV writes it (export/csvout.c: RFC 4180
+ * quoting, a leading ' before what a spreadsheet would take for a formula),
+ * one row at a time. Returns 0, or the dbuf error for a row past its limit. */
+static int
 print_csv(const PGresult *res)
 {
+    struct dbuf row;
+    int rc = 0;
+    dbuf_init(&row, CSV_ROW_LIMIT);
     puts(CSV_HEADER);
-    for (int r = 0; r < PQntuples(res); r++) {
-        for (size_t c = 0; c < sizeof(CSV_COLS) / sizeof(CSV_COLS[0]); c++) {
+    for (int r = 0; rc == 0 && r < PQntuples(res); r++) {
+        dbuf_reset(&row);
+        for (size_t c = 0; rc == 0 && c < sizeof(CSV_COLS) / sizeof(CSV_COLS[0]); c++) {
             if (c > 0)
-                putchar(',');
-            if (!PQgetisnull(res, r, CSV_COLS[c]))
-                put_csv_field(PQgetvalue(res, r, CSV_COLS[c]));
+                rc = dbuf_adds(&row, ",");
+            if (rc == 0 && !PQgetisnull(res, r, CSV_COLS[c]))
+                rc = csvout_field(&row, PQgetvalue(res, r, CSV_COLS[c]));
         }
-        putchar('\n');
+        if (rc == 0)
+            rc = dbuf_adds(&row, "\n");
+        if (rc == 0)
+            fputs(row.data, stdout);
     }
+    dbuf_free(&row);
+    return rc;
 }
 
 /* A bad period is the user's mistake (report.period_bounds raises 22023). */
@@ -275,7 +286,6 @@ cmd_rank(struct cli *cli, int argc, char **argv)
     const char *period = NULL;
     char as_of[16];
     int csv = 0, rc;
-    struct migrate_plan migrated;
     PGconn *conn = NULL;
     PGresult *res = NULL;
 
@@ -283,15 +293,10 @@ cmd_rank(struct cli *cli, int argc, char **argv)
     if (rc != 0)
         return rc;
     bz_error_clear(&e);
-    conn = db_connect(&cli->settings, &e);
+    /* only reads: an analyst's role may not migrate, nor should it */
+    conn = session_open_read(cli, &e);
     if (conn == NULL)
         return cli_report(&e);
-    if (migrate_apply(conn, &migrated, &e) < 0) {
-        rc = cli_report(&e);
-        goto out;
-    }
-    if (migrated.npending > 0 && cli->verbose)
-        fprintf(stderr, "bizenv rank: 已执行 %zu 个数据库升级\n", migrated.npending);
 
     const char *params[2] = {period, as_of};
     res = PQexecParams(conn, RANK_QUERY, 2, NULL, params, NULL, NULL, 0);
@@ -299,9 +304,12 @@ cmd_rank(struct cli *cli, int argc, char **argv)
         rc = report_query_error(conn, res, &e);
         goto out;
     }
-    if (csv)
-        print_csv(res);
-    else
+    if (csv && print_csv(res) < 0) {
+        bz_error_set(&e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法写出排名");
+        rc = cli_report(&e);
+        goto out;
+    }
+    if (!csv)
         print_table(res, period, as_of);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         bz_error_set(&e, BZ_EIO, "E_IO_WRITE", "无法写出排名");

@@ -3,11 +3,16 @@
  */
 #include "commands.h"
 
+#include "../common/esc.h"
 #include "../load/db.h"
 #include "session.h"
 
 #include <stdlib.h>
 #include <sysexits.h>
+
+/* A field escaped: the list of townships not reported at a province
+ * (1,500 codes) with room to spare. */
+#define RUNS_FIELD_LIMIT (1u << 20)
 
 static const char runs_sql[] =
     "SELECT id, kind, to_char(started_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'), "
@@ -16,6 +21,17 @@ static const char runs_sql[] =
     "ELSE '中断' END, files_taken, accepted, duplicates, rejected, warnings, "
     "array_to_string(missing_townships, ' '), coalesce(error_code || ' ' || error_text, '') "
     "FROM meta.run ORDER BY id DESC LIMIT $1::int";
+
+/* Prints s with its control and line-breaking characters escaped. */
+static void
+put_escaped(const char *s)
+{
+    struct dbuf b;
+    dbuf_init(&b, RUNS_FIELD_LIMIT);
+    if (esc_dbuf(&b, s) == 0 && b.data != NULL)
+        fputs(b.data, stdout);
+    dbuf_free(&b);
+}
 
 int
 cmd_runs(struct cli *cli, int argc, char **argv)
@@ -34,7 +50,7 @@ cmd_runs(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "用法：bizenv runs [--last N]\n");
         return EX_USAGE;
     }
-    PGconn *conn = session_open(cli, &e);
+    PGconn *conn = session_open_read(cli, &e);
     if (conn == NULL)
         return cli_report(&e);
     const char *v[] = {last};
@@ -47,12 +63,16 @@ cmd_runs(struct cli *cli, int argc, char **argv)
     }
     printf("编号  类型     开始时间             结束      状态  收件  接收  重复  退回  警告  "
            "未报送乡镇  错误\n");
-    for (int i = 0; i < PQntuples(res); i++)
-        printf("%-5s %-8s %-20s %-9s %-4s %5s %5s %5s %5s %5s  %s  %s\n", PQgetvalue(res, i, 0),
+    for (int i = 0; i < PQntuples(res); i++) {
+        printf("%-5s %-8s %-20s %-9s %-4s %5s %5s %5s %5s %5s  ", PQgetvalue(res, i, 0),
                PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
                PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6),
-               PQgetvalue(res, i, 7), PQgetvalue(res, i, 8), PQgetvalue(res, i, 9),
-               PQgetvalue(res, i, 10), PQgetvalue(res, i, 11));
+               PQgetvalue(res, i, 7), PQgetvalue(res, i, 8), PQgetvalue(res, i, 9));
+        put_escaped(PQgetvalue(res, i, 10));
+        fputs("  ", stdout);
+        put_escaped(PQgetvalue(res, i, 11)); /* the error quotes file names */
+        putchar('\n');
+    }
     PQclear(res);
     PQfinish(conn);
     return EX_OK;

@@ -10,6 +10,7 @@
 #include "commands.h"
 
 #include "../common/dbuf.h"
+#include "../common/esc.h"
 #include "../common/receipt.h"
 #include "../ingest/unpack.h"
 #include "../load/regcsv.h"
@@ -93,7 +94,9 @@ print_receipt(struct validate_run *v, const struct receipt *r)
         if (!v->json)
             fputc('\n', stdout);
     } else {
-        fprintf(stderr, "bizenv: 错误 [E_NOMEM] 回执过长，无法显示（%s）\n", r->file);
+        char name[4 * BZ_PATH_MAX];
+        fprintf(stderr, "bizenv: 错误 [E_NOMEM] 回执过长，无法显示（%s）\n",
+                esc_text(name, sizeof(name), r->file));
     }
     dbuf_free(&b);
     fflush(stdout);
@@ -164,7 +167,9 @@ validate_one(struct validate_run *v, const char *path)
     struct stat st;
 
     if (lstat(path, &st) < 0 && errno == ENOENT) {
-        fprintf(stderr, "bizenv validate: 错误 [E_NOINPUT] 找不到文件“%s”\n", path);
+        char name[4 * BZ_PATH_MAX];
+        fprintf(stderr, "bizenv validate: 错误 [E_NOINPUT] 找不到文件“%s”\n",
+                esc_text(name, sizeof(name), path));
         return EX_NOINPUT;
     }
     v->file = path;

@@ -1,5 +1,6 @@
 #include "nightly.h"
 
+#include "../common/esc.h"
 #include "../export/export.h"
 #include "../ingest/inbox.h"
 #include "../load/db.h"
@@ -19,14 +20,18 @@ static const char run_begin_sql[] = "SELECT meta.run_begin($1, $2::date, $3, $4:
 static const char run_end_sql[] =
     "SELECT meta.run_end($1::bigint, $2, $3::int, $4::int, $5::int, $6::int, $7::int, "
     "$8::text[], $9, $10, $11)";
-static const char refresh_sql[] =
-    "SELECT period, refreshed FROM report.refresh_rankings_if_changed($1::text[], $2::date)";
+static const char refresh_sql[] = "SELECT period, run_id, refreshed "
+                                  "FROM report.refresh_rankings_if_changed($1::text[], $2::date)";
 /* The last ended month's ranking, from its stored run (computed only when
  * its inputs changed), so a quiet night does not rank all history again. */
+static const char last_month_run_sql[] =
+    "SELECT run_id FROM report.refresh_ranking_if_changed($1, $2::date)";
+/* Its figures, in a statement of their own: a statement does not see rows
+ * stored by a function it calls (its stable functions read its snapshot),
+ * so joined to the refresh above they missed a run stored that night. */
 static const char unreported_sql[] =
     "SELECT s.code, s.name, s.status, s.months_reported, s.months_on_time "
-    "FROM report.refresh_ranking_if_changed($1, $2::date) r "
-    "CROSS JOIN LATERAL report.stored_figures(r.run_id) s ORDER BY s.code";
+    "FROM report.stored_figures($1::bigint) s ORDER BY s.code";
 
 struct night {
     struct cli *cli;
@@ -146,29 +151,35 @@ refresh_rankings(struct night *n, struct bz_error *e)
     int rc = exec_params(n, refresh_sql, 2, v, "刷新排名", &res, e);
     if (rc < 0)
         return rc;
+    int c_period = PQfnumber(res, "period"), c_run = PQfnumber(res, "run_id"),
+        c_refreshed = PQfnumber(res, "refreshed");
     size_t kept = 0;
     for (int i = 0; i < PQntuples(res) && kept < r->nrefreshed; i++) {
-        int changed = strcmp(PQgetvalue(res, i, 1), "t") == 0;
-        runlog_printf(&n->log, "ranking %s as of %s: %s", PQgetvalue(res, i, 0), n->as_of,
+        int changed = strcmp(PQgetvalue(res, i, c_refreshed), "t") == 0;
+        runlog_printf(&n->log, "ranking %s as of %s: %s", PQgetvalue(res, i, c_period), n->as_of,
                       changed ? "refreshed" : "unchanged, kept");
-        if (changed)
-            snprintf(r->refreshed[kept++], sizeof(r->refreshed[0]), "%s", PQgetvalue(res, i, 0));
+        if (!changed)
+            continue;
+        snprintf(r->refreshed[kept], sizeof(r->refreshed[0]), "%s", PQgetvalue(res, i, c_period));
+        r->refreshed_run[kept++] = strtoll(PQgetvalue(res, i, c_run), NULL, 10);
     }
     PQclear(res);
     r->nrefreshed = kept;
     return 0;
 }
 
-/* Step 4: exports of every refreshed period. Without a county code (no
- * registry yet, or a prefecture) there is nothing to export: logged, not
- * a failure. A change to published figures goes into the summary. */
+/* Step 4: exports of every refreshed period, each recording the run step 3
+ * stored (not storing another). Without a county code (no registry yet, or
+ * a prefecture) there is nothing to export: logged, not a failure. A
+ * change to published figures goes into the summary. */
 static int
 export_periods(struct night *n, struct bz_error *e)
 {
     struct nightly_report *r = n->r;
     struct export_result res;
     for (size_t i = 0; i < r->nrefreshed; i++) {
-        int rc = export_run(n->conn, &n->cli->settings, r->refreshed[i], n->as_of, NULL, &res, e);
+        int rc = export_run_stored(n->conn, &n->cli->settings, r->refreshed[i], n->as_of,
+                                   r->refreshed_run[i], NULL, &res, e);
         if (rc == BZ_ECONFIG) {
             runlog_printf(&n->log, "exports skipped: %s", e->message);
             bz_error_clear(e);
@@ -189,6 +200,17 @@ export_periods(struct night *n, struct bz_error *e)
     return 0;
 }
 
+/* "、name（code）" of row i: registry text, escaped like any other. */
+static void
+summary_township(struct dbuf *b, const char *sep, const PGresult *res, int i)
+{
+    dbuf_adds(b, sep);
+    esc_dbuf(b, PQgetvalue(res, i, 1));
+    dbuf_adds(b, "（");
+    esc_dbuf(b, PQgetvalue(res, i, 0));
+    dbuf_adds(b, "）");
+}
+
 /* Appends the townships that have not reported, or reported late, for the
  * last month ended by as_of. */
 static int
@@ -197,7 +219,14 @@ summarize_reporting(struct night *n, struct bz_error *e)
     PGresult *res;
     const char *v[] = {n->last_month, n->as_of};
     struct dbuf *b = &n->r->summary;
-    int rc = exec_params(n, unreported_sql, 2, v, "查询报送情况", &res, e);
+    int rc = exec_params(n, last_month_run_sql, 2, v, "刷新上月排名", &res, e);
+    if (rc < 0)
+        return rc;
+    char run[32];
+    snprintf(run, sizeof(run), "%s", PQgetvalue(res, 0, PQfnumber(res, "run_id")));
+    PQclear(res);
+    const char *r1[] = {run};
+    rc = exec_params(n, unreported_sql, 1, r1, "查询报送情况", &res, e);
     if (rc < 0)
         return rc;
     int missing = 0, late = 0;
@@ -206,8 +235,7 @@ summarize_reporting(struct night *n, struct bz_error *e)
     for (int i = 0; i < PQntuples(res); i++) {
         if (strcmp(PQgetvalue(res, i, 2), "未报送") != 0)
             continue;
-        dbuf_printf(b, "%s%s（%s）", missing ? "、" : "", PQgetvalue(res, i, 1),
-                    PQgetvalue(res, i, 0));
+        summary_township(b, missing ? "、" : "", res, i);
         dbuf_printf(&n->missing, "%s%s", missing ? "," : "", PQgetvalue(res, i, 0));
         missing++;
     }
@@ -218,8 +246,7 @@ summarize_reporting(struct night *n, struct bz_error *e)
         if (atoi(PQgetvalue(res, i, 3)) == 0 ||
             atoi(PQgetvalue(res, i, 4)) >= atoi(PQgetvalue(res, i, 3)))
             continue;
-        dbuf_printf(b, "%s%s（%s）", late ? "、" : "", PQgetvalue(res, i, 1),
-                    PQgetvalue(res, i, 0));
+        summary_township(b, late ? "、" : "", res, i);
         late++;
     }
     dbuf_adds(b, late ? "\n" : "无\n");
@@ -241,9 +268,15 @@ summarize_files(struct nightly_report *r)
     if (r->nrejected == 0)
         return;
     dbuf_adds(b, "退回的文件：\n");
-    for (size_t i = 0; i < r->nrejected; i++)
-        dbuf_printf(b, "  %s：退回 %zu 份 [%s] %s\n", r->rejected[i].name, r->rejected[i].rejected,
-                    r->rejected[i].codes, r->rejected[i].first_error);
+    for (size_t i = 0; i < r->nrejected; i++) {
+        dbuf_adds(b, "  ");
+        esc_dbuf(b, r->rejected[i].name);
+        dbuf_printf(b, "：退回 %zu 份 [", r->rejected[i].rejected);
+        esc_dbuf(b, r->rejected[i].codes);
+        dbuf_adds(b, "] ");
+        esc_dbuf(b, r->rejected[i].first_error);
+        dbuf_adds(b, "\n");
+    }
     if (st->rejected > r->nrejected)
         dbuf_printf(b, "  （其余未列出，见 quarantine/ 目录）\n");
 }
@@ -295,6 +328,19 @@ end_run(struct night *n, int rc, const struct bz_error *e)
     exec_params(n, run_end_sql, 11, p, "结束运行记录", NULL, &ignored);
 }
 
+/* The failure line; its message may quote a file name. */
+static void
+summary_failure(struct dbuf *b, const struct bz_error *e)
+{
+    dbuf_printf(b, "任务失败：[%s] ", e->code);
+    esc_dbuf(b, e->message);
+    if (e->detail[0] != '\0') {
+        dbuf_adds(b, "；原因：");
+        esc_dbuf(b, e->detail);
+    }
+    dbuf_adds(b, "\n");
+}
+
 static void
 begin_summary(struct night *n)
 {
@@ -338,7 +384,7 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     runlog_printf(&n.log, "nightly start, as of %s", n.as_of);
 
     /* 1. pending migrations (and the connection) */
-    n.conn = session_open(cli, e);
+    n.conn = session_open_home(cli, e);
     rc = n.conn == NULL ? e->status : runlock_db(n.conn, e);
     if (rc == 0)
         rc = begin_run(&n, e);
@@ -360,8 +406,7 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     if (rc == 0)
         rc = summarize_reporting(&n, e);
     if (rc < 0)
-        dbuf_printf(&r->summary, "任务失败：[%s] %s%s%s\n", e->code, e->message,
-                    e->detail[0] ? "；原因：" : "", e->detail);
+        summary_failure(&r->summary, e);
     write_summary(&n);
     end_run(&n, rc, e);
     runlog_printf(&n.log, "nightly end: %s%s%s", rc < 0 ? "failed " : "ok", rc < 0 ? e->code : "",

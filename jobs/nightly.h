@@ -24,7 +24,8 @@ struct nightly_report {
     struct pipeline_file rejected[NIGHTLY_MAX_LISTED]; /* name pointers are copied below */
     char rejected_names[NIGHTLY_MAX_LISTED][256];
     size_t nrejected;
-    char refreshed[32][10]; /* periods whose ranking changed and was stored anew */
+    char refreshed[32][10];      /* periods whose ranking changed and was stored anew */
+    long long refreshed_run[32]; /* their facts.ranking_run ids, which the exports record */
     size_t nrefreshed;
     size_t nexported;       /* periods exported (step 4) */
     size_t nexport_changed; /* of those, exports that changed published figures */

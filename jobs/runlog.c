@@ -1,5 +1,7 @@
 #include "runlog.h"
 
+#include "../common/esc.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -30,22 +32,25 @@ runlog_open(struct runlog *l, const struct settings *s)
 void
 runlog_printf(struct runlog *l, const char *fmt, ...)
 {
-    char msg[1024], stamp[32];
+    char msg[1024], line[4 * sizeof(msg)], stamp[32];
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* the arguments carry file names and messages that quote them: a
+     * newline in one must not start a line of its own */
+    esc_text(line, sizeof(line), msg);
     if (l->f != NULL) {
         time_t now = time(NULL);
         struct tm tm;
         localtime_r(&now, &tm);
         strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S%z", &tm);
-        fprintf(l->f, "%s [run %lld] %s\n", stamp, l->run_id, msg);
+        fprintf(l->f, "%s [run %lld] %s\n", stamp, l->run_id, line);
         fflush(l->f);
     }
     if (l->syslog)
-        syslog(LOG_INFO, "[run %lld] %s", l->run_id, msg);
+        syslog(LOG_INFO, "[run %lld] %s", l->run_id, line);
 }
 
 void

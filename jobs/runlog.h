@@ -21,7 +21,9 @@ struct runlog {
 /* Opens (and rotates when too big) the log. Cannot fail. */
 void runlog_open(struct runlog *l, const struct settings *s);
 
-/* Writes one line: timestamp, run id, the formatted text. */
+/* Writes one line: timestamp, run id, the formatted text (at most 1 KB),
+ * its control characters and other line-breaking or reordering
+ * characters shown escaped (common/esc.h), so it stays one line. */
 void runlog_printf(struct runlog *l, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

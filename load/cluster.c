@@ -1,5 +1,8 @@
 #include "cluster.h"
 
+#include "instance.h"
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -508,6 +511,47 @@ ensure_include(const struct paths *p, struct bz_error *e)
     return 0;
 }
 
+/*
+ * initdb takes only a missing or empty folder. Anything else is refused
+ * here, before bizenv creates or hands over anything: the folder is
+ * someone's, and chown-ing it to the server user first (as a root run
+ * would) leaves it changed behind a failed initdb.
+ */
+static int
+check_new_pgdata(const struct paths *p, struct bz_error *e)
+{
+    struct stat st;
+    if (lstat(p->pgdata, &st) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        cluster_fail(e, "无法访问内置数据库目录“%s”", p->pgdata);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    int empty = 0;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(p->pgdata);
+        if (d == NULL) {
+            cluster_fail(e, "无法读取内置数据库目录“%s”", p->pgdata);
+            return bz_error_detail(e, "%s", strerror(errno));
+        }
+        const struct dirent *de;
+        empty = 1;
+        while (empty && (de = readdir(d)) != NULL)
+            empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+        closedir(d);
+    }
+    if (empty)
+        return 0;
+    bz_error_set(e, BZ_ECONFIG, "E_DB_CLUSTER",
+                 "内置数据库目录“%s”已存在，但%s，也不是 PostgreSQL 数据目录；bizenv "
+                 "没有改动它。请把设置项 pgdata 指向一个不存在的或空的目录",
+                 p->pgdata,
+                 S_ISDIR(st.st_mode)   ? "不是空目录"
+                 : S_ISLNK(st.st_mode) ? "是符号链接（请直接指向目录）"
+                                       : "不是目录");
+    return e->status;
+}
+
 static int
 initdb(const struct settings *s, const struct paths *p, const struct runas *ra, struct bz_error *e)
 {
@@ -516,6 +560,8 @@ initdb(const struct settings *s, const struct paths *p, const struct runas *ra, 
     char *argv[] = {prog, "-D",   (char *)p->pgdata,  "-U", "bizenv", "--auth=trust",
                     "-E", "UTF8", "--locale=C.UTF-8", NULL};
 
+    if (check_new_pgdata(p, e) < 0)
+        return e->status;
     if (mkdir_p(p->pgdata, 0700) != 0) {
         cluster_fail(e, "无法创建内置数据库目录“%s”", p->pgdata);
         return bz_error_detail(e, "%s", strerror(errno));
@@ -705,8 +751,36 @@ start_locked(const struct settings *s, const struct paths *p, const struct runas
     return ensure_database(p, e);
 }
 
+/* Whether a missing cluster may be created (enum cluster_create). */
+static int
+may_create(const struct settings *s, const struct paths *p, enum cluster_create create,
+           struct bz_error *e)
+{
+    struct instance_home h;
+    if (create == CLUSTER_CREATE_ANY)
+        return 0;
+    int rc = instance_home_read(s, &h, e);
+    if (rc < 0)
+        return rc;
+    if (create == CLUSTER_CREATE_NEW_HOME && !h.history)
+        return 0;
+    if (h.history) {
+        bz_error_set(e, BZ_ECONFIG, "E_DB_MISSING",
+                     "内置数据库“%s”不存在，而本目录已有历史记录；bizenv 不会新建空数据库代替它。"
+                     "请从备份恢复该目录，或把设置项 pgdata 指向原来的数据库目录",
+                     p->pgdata);
+        return bz_error_detail(e, "history found in %s; no PG_VERSION in %s", h.evidence,
+                               p->pgdata);
+    }
+    bz_error_set(e, BZ_ECONFIG, "E_DB_MISSING",
+                 "内置数据库“%s”尚未建立，只读命令不会建立它；请先运行 bizenv migrate 或 "
+                 "bizenv nightly",
+                 p->pgdata);
+    return e->status;
+}
+
 int
-cluster_start(const struct settings *s, struct bz_error *e)
+cluster_start(const struct settings *s, enum cluster_create create, struct bz_error *e)
 {
     struct paths p;
     struct runas ra;
@@ -716,6 +790,11 @@ cluster_start(const struct settings *s, struct bz_error *e)
     int rc = make_paths(s, &p, e);
     if (rc == 0)
         rc = resolve_runas(s, &ra, e);
+    /* a refusal creates nothing, not even the lock file */
+    if (rc == 0)
+        rc = status_of(&p, &st, e);
+    if (rc == 0 && !st.exists)
+        rc = may_create(s, &p, create, e);
     if (rc < 0)
         return rc;
     lockfd = lock_cluster(&p, e);
@@ -724,7 +803,10 @@ cluster_start(const struct settings *s, struct bz_error *e)
     rc = status_of(&p, &st, e);
     if (rc < 0 || st.running)
         goto out;
-    rc = start_locked(s, &p, &ra, st.exists, e);
+    if (!st.exists)
+        rc = may_create(s, &p, create, e);
+    if (rc == 0)
+        rc = start_locked(s, &p, &ra, st.exists, e);
 out:
     close(lockfd); /* releases the flock */
     return rc;

@@ -20,7 +20,9 @@
  * a pure function of the pgdata path, and is also written in bizenv.conf.
  *
  * The cluster is created on first start (initdb -U bizenv --auth=trust -E
- * UTF8 --locale=C.UTF-8, then database bizenv). PostgreSQL refuses to run
+ * UTF8 --locale=C.UTF-8, then database bizenv), when pgdata is missing or
+ * an empty folder, and only for a home without history unless the caller
+ * says otherwise (enum cluster_create). PostgreSQL refuses to run
  * as root: when bizenv runs as root, initdb and pg_ctl run as the OS user
  * settings.pg_user, forked and exec'd directly (never through a shell).
  * Their output is collected into a capped buffer and reported in the error
@@ -42,12 +44,27 @@ struct cluster_status {
 };
 
 /*
- * Creates the cluster if needed and starts it if it is not running (a
- * running cluster makes this a no-op). Waits until it accepts connections
- * (at most 60 s). Returns 0, or E_DB_CLUSTER (BZ_EDB; BZ_ECONFIG when
- * settings.pg_user is unusable) with the programs' output in the detail.
+ * When a missing cluster may be created. A home with history (see
+ * load/instance.h) whose cluster is gone must not silently get an empty
+ * one: run numbers would start again at 1 and every ranking would be lost.
  */
-int cluster_start(const struct settings *s, struct bz_error *e);
+enum cluster_create {
+    CLUSTER_CREATE_NEW_HOME, /* only for a home without history (every command that writes) */
+    CLUSTER_CREATE_NEVER,    /* never (read-only commands) */
+    CLUSTER_CREATE_ANY       /* even for a home with history: for a future `bizenv rebuild`
+                                or `bizenv restore`, which must ask for it explicitly */
+};
+
+/*
+ * Creates the cluster if needed and `create` allows it, and starts it if
+ * it is not running (a running cluster makes this a no-op). Waits until
+ * it accepts connections (at most 60 s). Returns 0; E_DB_MISSING
+ * (BZ_ECONFIG) when the cluster is missing and may not be created,
+ * nothing created; E_DB_CLUSTER (BZ_EDB; BZ_ECONFIG when settings.pg_user
+ * is unusable or pgdata is a folder that is not empty) with the programs'
+ * output in the detail.
+ */
+int cluster_start(const struct settings *s, enum cluster_create create, struct bz_error *e);
 
 /*
  * Stops the cluster (fast shutdown, waiting at most 60 s). Stopping a

@@ -109,6 +109,12 @@ ignore_notice(void *arg, const char *message)
 PGconn *
 db_connect(const struct settings *s, struct bz_error *e)
 {
+    return db_connect_create(s, CLUSTER_CREATE_NEW_HOME, e);
+}
+
+PGconn *
+db_connect_create(const struct settings *s, enum cluster_create create, struct bz_error *e)
+{
     enum db_target t = db_target(s);
     char conninfo[BZ_PATH_MAX * 2 + 128], sockdir[BZ_PATH_MAX];
     const char *dbname = "";
@@ -117,7 +123,7 @@ db_connect(const struct settings *s, struct bz_error *e)
     if (t == DB_TARGET_CONNINFO) {
         dbname = s->db;
     } else if (t == DB_TARGET_EMBEDDED) {
-        if (cluster_start(s, e) < 0)
+        if (cluster_start(s, create, e) < 0)
             return NULL;
         if (cluster_socket_dir(s, sockdir, sizeof(sockdir)) < 0 ||
             cluster_conninfo(s, conninfo, sizeof(conninfo)) < 0) {

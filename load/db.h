@@ -15,6 +15,7 @@
 
 #include "../common/error.h"
 #include "../common/settings.h"
+#include "cluster.h"
 
 #include <libpq-fe.h>
 
@@ -25,12 +26,17 @@ enum db_target { DB_TARGET_CONNINFO, DB_TARGET_ENVIRONMENT, DB_TARGET_EMBEDDED }
 enum db_target db_target(const struct settings *s);
 
 /*
- * Connects (starting the embedded cluster first when that is the target),
+ * Connects (starting the embedded cluster first when that is the target,
+ * creating it only for a home without history),
  * sets client_encoding UTF8, TimeZone Asia/Shanghai, application_name
  * bizenv, and the loader timeouts from settings. Returns the connection,
  * owned by the caller (PQfinish), or NULL with e filled.
  */
 PGconn *db_connect(const struct settings *s, struct bz_error *e);
+
+/* db_connect, with what may happen to a missing embedded cluster said
+ * explicitly (cluster.h); db_connect is CLUSTER_CREATE_NEW_HOME. */
+PGconn *db_connect_create(const struct settings *s, enum cluster_create create, struct bz_error *e);
 
 /*
  * Fills e from a failed PGresult (or the connection's last error when res

@@ -95,6 +95,18 @@ static const char sql_has_tables[] = "SELECT to_regclass('meta.migration') IS NO
 static const char sql_recorded_migrations[] =
     "SELECT 'migration', version::text, sha256 FROM meta.migration";
 
+/* For migrate_check: which of the runner's tables exist and whether this
+ * role may read them, asked of the catalogs so that a role without rights
+ * on meta gets an answer instead of an error. */
+static const char sql_can_read[] =
+    "SELECT m.oid IS NOT NULL, d.oid IS NOT NULL,"
+    " coalesce(has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(m.oid, 'SELECT')"
+    " AND (d.oid IS NULL OR has_table_privilege(d.oid, 'SELECT')), false)"
+    " FROM (SELECT 1) AS one"
+    " LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = 'meta'"
+    " LEFT JOIN pg_catalog.pg_class m ON m.relnamespace = n.oid AND m.relname = 'migration'"
+    " LEFT JOIN pg_catalog.pg_class d ON d.relnamespace = n.oid AND d.relname = 'definition_file'";
+
 static const char sql_record_migration[] =
     "INSERT INTO meta.migration (version, name, sha256) VALUES ($1::int, $2, $3)";
 static const char sql_record_definition[] =
@@ -289,12 +301,13 @@ find_version(const struct migrate_item *items, size_t n, int version)
 /*
  * Compares the recorded migrations with the binary's and the previous
  * release's. Fills plan->rebase and plan->pending; refuses a changed
- * checksum, a version this binary does not know, and records below the
- * baseline that are not exactly the previous release's.
+ * checksum, a version this binary does not know (ahead_code: the database
+ * is newer than the binary), and records below the baseline that are not
+ * exactly the previous release's.
  */
 static int
 plan_migrations(const PGresult *rows, const struct binary *b, struct migrate_plan *plan,
-                struct bz_error *e)
+                const char *ahead_code, struct bz_error *e)
 {
     const struct migrate_item *baseline = &b->mig[0];
     char applied[MIGRATE_MAX];
@@ -316,9 +329,10 @@ plan_migrations(const PGresult *rows, const struct binary *b, struct migrate_pla
         }
         const struct migrate_item *k = find_version(b->mig, b->nmig, version);
         if (k == NULL)
-            return bz_error_set(
-                e, BZ_ECONFLICT, "E_DB_MIGRATE",
-                "数据库结构版本 %03d 不为本程序所知，数据库可能由更新版本的 bizenv 建立", version);
+            return bz_error_set(e, BZ_ECONFLICT, ahead_code,
+                                "数据库结构版本 %03d 不为本程序所知，数据库可能由更新版本的 bizenv "
+                                "建立；请安装与之相符的 bizenv 版本",
+                                version);
         if (strcmp(k->sha256, sha) != 0) {
             bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE",
                          "已执行的数据库升级脚本 %03d_%s 内容已被修改", version, k->name);
@@ -348,11 +362,14 @@ plan_migrations(const PGresult *rows, const struct binary *b, struct migrate_pla
 }
 
 /* The definition files are up to date when the recorded set is exactly the
- * binary's, path and checksum. */
+ * binary's, path and checksum. When they are not and why is given, it names
+ * the first difference (for migrate_check's message). */
 static int
-definitions_current(const PGresult *rows, const struct binary *b)
+definitions_current(const PGresult *rows, const struct binary *b, char *why, size_t whylen)
 {
+    char seen[MIGRATE_DEFINITIONS_MAX];
     size_t n = 0;
+    memset(seen, 0, sizeof(seen));
     for (int i = 0; i < PQntuples(rows); i++) {
         if (strcmp(PQgetvalue(rows, i, 0), "definition") != 0)
             continue;
@@ -361,20 +378,33 @@ definitions_current(const PGresult *rows, const struct binary *b)
         size_t k = 0;
         while (k < b->ndef && strcmp(b->def[k].name, path) != 0)
             k++;
-        if (k == b->ndef || strcmp(b->def[k].sha256, sha) != 0)
+        if (k == b->ndef || strcmp(b->def[k].sha256, sha) != 0) {
+            if (why != NULL)
+                snprintf(why, whylen,
+                         k == b->ndef ? "数据库定义文件 %s 不为本程序所知"
+                                      : "数据库定义文件 %s 的内容不同",
+                         path);
             return 0;
+        }
+        seen[k] = 1;
         n++;
     }
-    return n == b->ndef;
+    for (size_t k = 0; n != b->ndef && k < b->ndef; k++)
+        if (!seen[k]) {
+            if (why != NULL)
+                snprintf(why, whylen, "数据库定义文件 %s 未执行", b->def[k].name);
+            return 0;
+        }
+    return 1;
 }
 
 static int
 plan_from(const PGresult *rows, const struct binary *b, struct migrate_plan *plan,
-          struct bz_error *e)
+          const char *ahead_code, struct bz_error *e)
 {
     memset(plan, 0, sizeof(*plan));
-    int rc = plan_migrations(rows, b, plan, e);
-    if (rc == 0 && (plan->rebase || plan->npending > 0 || !definitions_current(rows, b)))
+    int rc = plan_migrations(rows, b, plan, ahead_code, e);
+    if (rc == 0 && (plan->rebase || plan->npending > 0 || !definitions_current(rows, b, NULL, 0)))
         plan->definitions = (int)b->ndef;
     return rc;
 }
@@ -410,7 +440,7 @@ migrate_plan(PGconn *conn, struct migrate_plan *plan, struct bz_error *e)
             rc = db_error(e, conn, res, "读取数据库结构版本");
             goto out;
         }
-        rc = plan_from(res, &b, plan, e);
+        rc = plan_from(res, &b, plan, "E_DB_MIGRATE", e);
     } else {
         for (size_t i = 0; i < b.nmig; i++)
             plan->pending[plan->npending++] = b.mig[i];
@@ -546,7 +576,7 @@ up_to_date(PGconn *conn, const struct binary *b, int *rc, struct bz_error *e)
     int done = 0;
     *rc = 0;
     if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-        *rc = plan_from(res, b, &plan, e);
+        *rc = plan_from(res, b, &plan, "E_DB_MIGRATE", e);
         done = *rc < 0 || nothing_to_do(&plan);
     } else {
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -574,7 +604,7 @@ apply_locked(PGconn *conn, const struct binary *b, struct migrate_plan *done, st
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         rc = db_error(e, conn, res, "读取数据库结构版本");
     else
-        rc = plan_from(res, b, &plan, e);
+        rc = plan_from(res, b, &plan, "E_DB_MIGRATE", e);
     PQclear(res);
     if (rc == 0 && plan.rebase) {
         rc = rebase(conn, &plan.baseline, e);
@@ -613,5 +643,72 @@ migrate_apply(PGconn *conn, struct migrate_plan *done, struct bz_error *e)
     struct bz_error ignored;
     bz_error_clear(&ignored);
     pgutil_exec(conn, MIGRATE_UNLOCK_SQL, "释放数据库升级锁", &ignored);
+    return rc;
+}
+
+/* The schema is behind the binary: read-only commands do not migrate. */
+static int
+schema_behind(struct bz_error *e, const char *why)
+{
+    bz_error_set(e, BZ_ECONFLICT, "E_DB_SCHEMA",
+                 "数据库结构版本早于本程序（%s）；只读命令不升级数据库，请由数据库属主运行 "
+                 "bizenv migrate，或使用与数据库相符的 bizenv 版本",
+                 why);
+    return e->status;
+}
+
+int
+migrate_check(PGconn *conn, struct bz_error *e)
+{
+    struct binary b;
+    struct migrate_plan plan;
+    char why[160];
+
+    int rc = load_binary(&b, e);
+    if (rc < 0)
+        return rc;
+    PGresult *res = PQexec(conn, sql_can_read);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        rc = db_error(e, conn, res, "读取数据库结构版本");
+        PQclear(res);
+        return rc;
+    }
+    int has_migration = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    int has_definition = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+    int readable = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+    PQclear(res);
+    if (!has_migration)
+        return schema_behind(e, "数据库尚未建立任何结构");
+    if (!readable) {
+        bz_error_set(e, BZ_ECONFLICT, "E_DB_SCHEMA",
+                     "无法读取数据库结构版本（meta.migration、meta.definition_file）：数据库早于"
+                     "本程序，或当前用户（%s）无权读取；请由数据库属主运行 bizenv migrate，或以 "
+                     "bizenv_analyst 的成员连接",
+                     PQuser(conn));
+        return e->status;
+    }
+    /* a database v0.1.0 set up has no meta.definition_file: it plans a rebase */
+    res = PQexec(conn, has_definition ? sql_recorded : sql_recorded_migrations);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        rc = db_error(e, conn, res, "读取数据库结构版本");
+    else
+        rc = plan_from(res, &b, &plan, "E_DB_SCHEMA", e);
+    if (rc == 0 && plan.rebase) {
+        rc = schema_behind(e, "由上一版本（v0.1.0）建立，尚未升级");
+    } else if (rc == 0 && plan.npending > 0) {
+        snprintf(why, sizeof(why), "缺少升级 %03d_%s", plan.pending[0].version,
+                 plan.pending[0].name);
+        rc = schema_behind(e, why);
+    } else if (rc == 0 && plan.definitions > 0) {
+        /* no migration tells which side is newer: the files differ */
+        definitions_current(res, &b, why, sizeof(why));
+        bz_error_set(e, BZ_ECONFLICT, "E_DB_SCHEMA",
+                     "数据库中的函数与视图不是本程序的版本（%s）；只读命令不改动数据库：数据库较旧"
+                     "时请由数据库属主运行 bizenv migrate，由其他版本的 bizenv 升级过时请使用与之"
+                     "相符的版本",
+                     why);
+        rc = e->status;
+    }
+    PQclear(res);
     return rc;
 }

@@ -92,6 +92,22 @@ int migrate_apply(PGconn *conn, struct migrate_plan *done, struct bz_error *e);
 int migrate_plan(PGconn *conn, struct migrate_plan *plan, struct bz_error *e);
 
 /*
+ * For commands that only read: checks, changing nothing and taking no
+ * lock, that the database is exactly what migrate_apply would leave:
+ * every known migration recorded, none unknown, and the definition files
+ * recorded with this binary's checksums. Returns 0; E_DB_SCHEMA
+ * (BZ_ECONFLICT) when it is behind (nothing set up, the previous release
+ * not yet rebased, a migration missing, or meta.migration or
+ * meta.definition_file not readable by this role; bizenv_analyst may read
+ * both), ahead (a version this binary does not know), or its definitions
+ * differ (a file changed, added or removed: older or newer, the records
+ * cannot tell); E_DB_MIGRATE when an applied migration changed or the
+ * records below the baseline are not the previous release's; or the
+ * database error.
+ */
+int migrate_check(PGconn *conn, struct bz_error *e);
+
+/*
  * The migrations compiled into this binary, in version order. Returns 0, or
  * BZ_ECONFLICT (E_DB_MIGRATE) when an embedded migration is misnamed or two
  * share a version, or there are more than cap.

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define ONLY_THESE "只接受 UTF-8 或 GB18030/GBK/GB2312"
+#define ONLY_THESE "只接受 UTF-8、GB18030/GBK/GB2312，或以 BOM 开头的 UTF-16"
 
 static long
 line_at(const unsigned char *s, size_t off)
@@ -109,6 +109,33 @@ is_gb(const char *name)
 }
 
 static int
+is_utf16(const char *name)
+{
+    return strncasecmp(name, "UTF-16", 6) == 0;
+}
+
+/* Whether data starts with a UTF-32 byte order mark (LE's starts like
+ * UTF-16LE's). */
+static int
+utf32_bom(const unsigned char *data, size_t len)
+{
+    return len >= 4 &&
+           (memcmp(data, "\xFF\xFE\0\0", 4) == 0 || memcmp(data, "\0\0\xFE\xFF", 4) == 0);
+}
+
+/* The UTF-16 byte order mark at the start of data: "UTF-16LE", "UTF-16BE",
+ * or NULL for none. */
+static const char *
+utf16_bom(const unsigned char *data, size_t len)
+{
+    if (len >= 2 && data[0] == 0xFF && data[1] == 0xFE)
+        return "UTF-16LE";
+    if (len >= 2 && data[0] == 0xFE && data[1] == 0xFF)
+        return "UTF-16BE";
+    return NULL;
+}
+
+static int
 transcode_gb(const unsigned char *data, size_t len, struct encoding_result *r)
 {
     /* a GB18030 character of 2 bytes becomes at most 3 UTF-8 bytes, of 4 at most 4 */
@@ -135,6 +162,54 @@ transcode_gb(const unsigned char *data, size_t len, struct encoding_result *r)
     return rc;
 }
 
+/* UTF-16 after its BOM (charset: "UTF-16LE" or "UTF-16BE") to UTF-8, with
+ * the rules of UTF-8 documents: no NUL, and a declaration, if any, naming
+ * UTF-16 (or exactly charset) and nothing else. */
+static int
+transcode_utf16(const unsigned char *data, size_t len, const char *charset,
+                struct encoding_result *r)
+{
+    char name[64], msg[512];
+    /* a 2-byte unit becomes at most 3 UTF-8 bytes, a 4-byte pair 4 */
+    size_t cap = len / 2 * 3 + 16;
+    r->owned = malloc(cap);
+    if (r->owned == NULL)
+        return BZ_ENOMEM;
+    iconv_t cd = iconv_open("UTF-8", charset);
+    if (cd == (iconv_t)-1)
+        return refuse(r, 0, "无法转换 UTF-16 编码（系统缺少 iconv 转换表）");
+    char *in = (char *)data, *out = (char *)r->owned;
+    size_t inleft = len, outleft = cap;
+    size_t bad = iconv(cd, &in, &inleft, &out, &outleft);
+    int err = errno;
+    iconv_close(cd);
+    r->data = r->owned;
+    r->len = cap - outleft;
+    r->transcoded = 1;
+    if (bad == (size_t)-1) {
+        /* lines counted in what was converted: a UTF-16 newline is two bytes */
+        long line = line_at(r->data, r->len);
+        snprintf(msg, sizeof(msg), "第 %ld 行含有不是 UTF-16 编码的字节（文档以 %s BOM 开头）",
+                 line, charset);
+        return err == E2BIG ? BZ_ENOMEM : refuse(r, line, msg);
+    }
+    const unsigned char *nul = memchr(r->data, 0, r->len);
+    if (nul != NULL) {
+        long line = line_at(r->data, (size_t)(nul - r->data));
+        snprintf(msg, sizeof(msg), "第 %ld 行含有 NUL 字符", line);
+        return refuse(r, line, msg);
+    }
+    if (r->len >= 3 && memcmp(r->data, "\xEF\xBB\xBF", 3) == 0)
+        return refuse(r, 1, "文档开头有两个 BOM");
+    declared_encoding(r->data, r->len, name, sizeof(name));
+    if (name[0] != '\0' && strcasecmp(name, "UTF-16") != 0 && strcasecmp(name, charset) != 0) {
+        snprintf(msg, sizeof(msg), "声明的编码“%s”与文档开头的 %s BOM 矛盾；" ONLY_THESE, name,
+                 charset);
+        return refuse(r, 1, msg);
+    }
+    return 0;
+}
+
 static int
 check_utf8(const unsigned char *data, size_t len, struct encoding_result *r)
 {
@@ -154,17 +229,20 @@ check_utf8(const unsigned char *data, size_t len, struct encoding_result *r)
 int
 encoding_prepare(const unsigned char *data, size_t len, struct encoding_result *r)
 {
-    char name[64], msg[200];
+    char name[64], msg[512];
     int bom = len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF;
 
     memset(r, 0, sizeof(*r));
-    if (len >= 2 && ((data[0] == 0xFF && data[1] == 0xFE) || (data[0] == 0xFE && data[1] == 0xFF)))
-        return refuse(r, 1, "文档是 UTF-16 编码；" ONLY_THESE);
+    if (utf32_bom(data, len))
+        return refuse(r, 1, "文档是 UTF-32 编码；" ONLY_THESE);
+    const char *utf16 = utf16_bom(data, len);
+    if (utf16 != NULL)
+        return transcode_utf16(data + 2, len - 2, utf16, r);
     const unsigned char *nul = memchr(data, 0, len);
     if (nul != NULL) {
         long line = line_at(data, (size_t)(nul - data));
-        snprintf(msg, sizeof(msg), "第 %ld 行含有 NUL 字节（可能是 UTF-16 编码）；" ONLY_THESE,
-                 line);
+        snprintf(msg, sizeof(msg),
+                 "第 %ld 行含有 NUL 字节（可能是没有 BOM 的 UTF-16）；" ONLY_THESE, line);
         return refuse(r, line, msg);
     }
     if (bom) {
@@ -176,8 +254,12 @@ encoding_prepare(const unsigned char *data, size_t len, struct encoding_result *
         return check_utf8(data, len, r);
     if (is_gb(name) && !bom)
         return transcode_gb(data, len, r);
-    snprintf(msg, sizeof(msg), "声明的编码“%s”不受支持%s；" ONLY_THESE, name,
-             bom ? "（且与 UTF-8 BOM 矛盾）" : "");
+    if (is_utf16(name))
+        snprintf(msg, sizeof(msg), "声明的编码“%s”，但文档开头%s；" ONLY_THESE, name,
+                 bom ? "是 UTF-8 BOM" : "没有 UTF-16 BOM");
+    else
+        snprintf(msg, sizeof(msg), "声明的编码“%s”不受支持%s；" ONLY_THESE, name,
+                 bom ? "（且与 UTF-8 BOM 矛盾）" : "");
     return refuse(r, 1, msg);
 }
 

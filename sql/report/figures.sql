@@ -9,7 +9,9 @@
 --                               completeness, unranked (report.figure);
 --   report.county_figures       the same for a prefecture's counties, from
 --                               the pooled counts of their ADX roll-ups;
---   report.rank_figures         the composite score, the ranks, the
+--   report.composite            the composite score of one unit, exact,
+--                               from its counts and the weights;
+--   report.rank_figures         the composite of each unit, the ranks, the
 --                               reporting and on-time rates, the order
 --                               (report.ranking_row).
 --
@@ -341,10 +343,64 @@ AS $$
 $$;
 COMMENT ON FUNCTION report.weights() IS '现行权重（服务率、整改完成率、走流程覆盖率；未设置的按 1）';
 
--- The composite score (the weighted mean of the three figures a unit has,
--- 0–100, two decimals), competition ranks on the values rounded as shown,
--- the reporting and on-time rates, and the display order. Every unit's
--- ranks compare it with the others: this is the only step that does.
+-- The composite score of metrics.md: the weighted mean, as a percentage,
+-- of the figures evaluated/handled, done/due and walked/listed whose
+-- denominator is positive (the others are NULL and carry no weight);
+-- rounded half up to 2 decimals; NULL when no present figure has weight.
+-- One row, always. metrics.md: stored values are exact; only the composite
+-- is rounded, and only once. The rates themselves are numeric quotients
+-- rounded to about 20 digits: with weights 1 : 1 : 3, service 5/8, no
+-- completion and coverage 2/6 the exact value is (62.5 + 3 * 100/3) / 4 =
+-- 40.625, which rounds half up to 40.63, while a mean of the rates gives
+-- 40.62499999999999999975 and so 40.62. Hence computed from the counts,
+-- with no quotient taken before the one rounding.
+--
+-- An absent figure counts as n = 0, d = 1, w = 0. Over D = d1 d2 d3 the
+-- weighted sum is num / D with num = w1 n1 d2 d3 + w2 n2 d1 d3 + w3 n3 d1 d2,
+-- and the composite 100 num / (D wsum). The weights' decimals are scaled
+-- away by 10^k (k = their largest scale), so num and wsum are integers;
+-- the hundredths rounded half up are floor((20000 num + D wsum) / (2 D
+-- wsum)), and div() truncating is the floor: counts and weights are
+-- non-negative and weights finite (the tables check it; migration 089).
+--
+-- A set-returning SQL function so that the planner inlines it into the
+-- query that joins it laterally (a plpgsql call per township took 20 us,
+-- this takes 2, the rounded rates combined took 0.7): hence not SECURITY
+-- DEFINER and no SET, as report.township_figures_of. It reads no table;
+-- its callers fix the search path.
+CREATE FUNCTION report.composite(evaluated numeric, handled numeric,
+                                 done numeric, due numeric,
+                                 walked numeric, listed numeric,
+                                 ws numeric, wc numeric, wv numeric)
+RETURNS SETOF numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+ROWS 1
+AS $$
+SELECT CASE WHEN z.wsum > 0 THEN pg_catalog.div(20000 * z.num + z.den * z.wsum, 2 * z.den * z.wsum) * 0.01 END
+FROM (SELECT (y.w1 * y.n1 * y.d2 * y.d3 + y.w2 * y.n2 * y.d1 * y.d3 + y.w3 * y.n3 * y.d1 * y.d2) * y.f AS num,
+             y.d1 * y.d2 * y.d3 AS den,
+             (y.w1 + y.w2 + y.w3) * y.f AS wsum
+      FROM (SELECT CASE WHEN $2 > 0 THEN $1 ELSE 0 END AS n1,
+                   CASE WHEN $2 > 0 THEN $2 ELSE 1 END AS d1,
+                   CASE WHEN $2 > 0 THEN $7 ELSE 0 END AS w1,
+                   CASE WHEN $4 > 0 THEN $3 ELSE 0 END AS n2,
+                   CASE WHEN $4 > 0 THEN $4 ELSE 1 END AS d2,
+                   CASE WHEN $4 > 0 THEN $8 ELSE 0 END AS w2,
+                   CASE WHEN $6 > 0 THEN $5 ELSE 0 END AS n3,
+                   CASE WHEN $6 > 0 THEN $6 ELSE 1 END AS d3,
+                   CASE WHEN $6 > 0 THEN $9 ELSE 0 END AS w3,
+                   10::numeric ^ greatest(pg_catalog.scale($7), pg_catalog.scale($8),
+                                          pg_catalog.scale($9)) AS f) y
+      OFFSET 0) z   -- computed once: flattened, each use of den and wsum recomputed them
+$$;
+COMMENT ON FUNCTION report.composite(numeric, numeric, numeric, numeric, numeric, numeric,
+                                     numeric, numeric, numeric) IS
+    '综合得分（一行）：服务率（评价/办件）、整改完成率（完成/应整改）、走流程覆盖率（走过/所列）中分母大于零者按权重加权平均的百分数，由计数精确计算，最后一次四舍五入到两位小数；无可计项或其权重和为零时为 NULL';
+
+-- The composite score of each unit (report.composite), competition ranks
+-- on the values rounded as shown, the reporting and on-time rates, and the
+-- display order. Every unit's ranks compare it with the others: this is
+-- the only step that does.
 CREATE FUNCTION report.rank_figures(f report.figure[], ws numeric, wc numeric, wv numeric)
 RETURNS SETOF report.ranking_row
 LANGUAGE sql IMMUTABLE SECURITY DEFINER   -- reads no table; definer like every report function
@@ -352,19 +408,13 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 WITH
 scored AS (     -- the rounded values the ranks compare, computed once
-    SELECT u.*,
-           CASE WHEN x.wsum > 0 THEN round(100 * x.wnum / x.wsum, 2) END AS composite,
+    SELECT u.*, c.composite,
            round(u.service_rate * 100, 2) AS k_service,
            round(u.completion_rate * 100, 2) AS k_completion,
            round(u.walk_coverage * 100, 2) AS k_coverage
     FROM unnest($1) u
-    CROSS JOIN LATERAL (
-        SELECT coalesce($2 * u.service_rate, 0) + coalesce($3 * u.completion_rate, 0)
-                   + coalesce($4 * u.walk_coverage, 0) AS wnum,
-               CASE WHEN u.service_rate IS NULL THEN 0 ELSE $2 END
-                   + CASE WHEN u.completion_rate IS NULL THEN 0 ELSE $3 END
-                   + CASE WHEN u.walk_coverage IS NULL THEN 0 ELSE $4 END AS wsum
-    ) x
+    CROSS JOIN LATERAL report.composite(u.evaluated, u.handled, u.done, u.due,
+                                        u.windows_walked, u.windows_listed, $2, $3, $4) AS c(composite)
 ),
 ranked AS (
     SELECT sc.*,
@@ -394,17 +444,21 @@ FROM ranked r
 ORDER BY r.r_composite NULLS LAST, r.code
 $$;
 COMMENT ON FUNCTION report.rank_figures(report.figure[], numeric, numeric, numeric) IS
-    '由各单位数字和权重计算综合得分、各项排名（竞争排名，按四舍五入到两位的百分数）、报送率与按时率，按综合排名、代码排序';
+    '由各单位数字和权重计算综合得分（由计数精确计算，report.composite）、各项排名（竞争排名，按四舍五入到两位的百分数）、报送率与按时率，按综合排名、代码排序';
 
 REVOKE ALL ON FUNCTION report.current_submission(date),
     report.township_figures_of(date, date, date[], timestamptz, date, text[]),
     report.township_figures(text, date, text[]), report.township_figures_for(text[], date, text[]),
     report.county_figures(text, date), report.is_prefecture(), report.figures(text, date),
-    report.weights(), report.rank_figures(report.figure[], numeric, numeric, numeric)
+    report.weights(), report.composite(numeric, numeric, numeric, numeric, numeric, numeric,
+                                       numeric, numeric, numeric),
+    report.rank_figures(report.figure[], numeric, numeric, numeric)
     FROM PUBLIC;
 -- The figures query alone is not granted: it runs only inside the functions above.
 GRANT EXECUTE ON FUNCTION report.current_submission(date),
     report.township_figures(text, date, text[]), report.township_figures_for(text[], date, text[]),
     report.county_figures(text, date), report.is_prefecture(), report.figures(text, date),
-    report.weights(), report.rank_figures(report.figure[], numeric, numeric, numeric)
+    report.weights(), report.composite(numeric, numeric, numeric, numeric, numeric, numeric,
+                                       numeric, numeric, numeric),
+    report.rank_figures(report.figure[], numeric, numeric, numeric)
     TO bizenv_analyst;

@@ -27,9 +27,11 @@ COMMENT ON FUNCTION report.rejected_count(text, date) IS
 -- at least one month of P ended by D; reported = with at least one month
 -- present (not 未报送); complete = every expected month present; on time =
 -- every expected month's first revision by its deadline. County figures
--- pool the townships' counts (sum over sum). Best/worst compare the figure
--- rounded to 2 decimals as a percentage, as the ranks do; ties go to the
--- lowest code; NULL figures are skipped.
+-- pool the townships' counts (sum over sum), and so does the composite
+-- (report.composite, with the weights in force: those report.ranking used,
+-- read in the same snapshot). Best/worst compare the figure rounded to 2
+-- decimals as a percentage, as the ranks do; ties go to the lowest code;
+-- NULL figures are skipped.
 CREATE FUNCTION report.county_summary(period text, as_of date DEFAULT report.today())
 RETURNS TABLE (
     first_day date, last_day date,
@@ -63,10 +65,10 @@ tot AS (
            count(*) FILTER (WHERE r.months_expected > 0 AND r.months_on_time = r.months_expected)::int AS on_time,
            sum(r.handled)::bigint AS handled, sum(r.evaluated)::bigint AS evaluated,
            sum(r.due)::bigint AS due, sum(r.done)::bigint AS done,
-           sum(r.windows_walked)::bigint AS walked, sum(r.windows_listed)::bigint AS wlisted,
-           max(r.w_service) AS ws, max(r.w_completion) AS wc, max(r.w_coverage) AS wv
+           sum(r.windows_walked)::bigint AS walked, sum(r.windows_listed)::bigint AS wlisted
     FROM r
 ),
+wt AS (SELECT w.* FROM report.weights() w),
 rates AS (
     SELECT t.*,
            CASE WHEN t.handled > 0 THEN t.evaluated::numeric / t.handled END AS sr,
@@ -86,22 +88,19 @@ SELECT p.first_day, p.last_day,
        coalesce(ra.handled, 0), coalesce(ra.evaluated, 0), ra.sr,
        coalesce(ra.due, 0), coalesce(ra.done, 0), ra.cr,
        coalesce(ra.walked, 0), coalesce(ra.wlisted, 0), ra.vr,
-       CASE WHEN x.wsum > 0 THEN round(100 * x.wnum / x.wsum, 2) END,
+       c.composite,
        bs.code, bs.name, ws.code, ws.name,
        bc.code, bc.name, wc.code, wc.name,
        bv.code, bv.name, wv.code, wv.name,
        bx.code, bx.name, wx.code, wx.name,
        report.rejected_count($1, (SELECT d.as_of FROM d)),
        (SELECT warn.n FROM warn),
-       coalesce(ra.ws, wt.w_service), coalesce(ra.wc, wt.w_completion), coalesce(ra.wv, wt.w_coverage)
+       wt.w_service, wt.w_completion, wt.w_coverage
 FROM p
 CROSS JOIN rates ra
-CROSS JOIN report.weights() wt   -- when no township is listed
-CROSS JOIN LATERAL (
-    SELECT coalesce(ra.ws * ra.sr, 0) + coalesce(ra.wc * ra.cr, 0) + coalesce(ra.wv * ra.vr, 0) AS wnum,
-           CASE WHEN ra.sr IS NULL THEN 0 ELSE ra.ws END + CASE WHEN ra.cr IS NULL THEN 0 ELSE ra.wc END
-               + CASE WHEN ra.vr IS NULL THEN 0 ELSE ra.wv END AS wsum
-) x
+CROSS JOIN wt
+CROSS JOIN LATERAL report.composite(ra.evaluated, ra.handled, ra.done, ra.due, ra.walked, ra.wlisted,
+                                    wt.w_service, wt.w_completion, wt.w_coverage) AS c(composite)
 LEFT JOIN LATERAL (SELECT r.code, r.name FROM r WHERE r.service_rate IS NOT NULL
                    ORDER BY round(r.service_rate * 100, 2) DESC, r.code LIMIT 1) bs ON true
 LEFT JOIN LATERAL (SELECT r.code, r.name FROM r WHERE r.service_rate IS NOT NULL
@@ -120,7 +119,7 @@ LEFT JOIN LATERAL (SELECT r.code, r.name FROM r WHERE r.composite IS NOT NULL
                    ORDER BY r.composite, r.code LIMIT 1) wx ON true
 $$;
 COMMENT ON FUNCTION report.county_summary(text, date) IS
-    '全县汇总：应报/已报/报齐/按时乡镇数，全县服务率、整改完成率、走流程覆盖率（合计后相除），各项最好与最差乡镇（并列取代码最小者），拒收报送数与现行版本警告数';
+    '全县汇总：应报/已报/报齐/按时乡镇数，全县服务率、整改完成率、走流程覆盖率（合计后相除）及由合计计数精确计算的综合得分，各项最好与最差乡镇（并列取代码最小者），拒收报送数与现行版本警告数';
 
 REVOKE ALL ON FUNCTION report.rejected_count(text, date), report.county_summary(text, date)
     FROM PUBLIC;

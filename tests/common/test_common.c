@@ -8,6 +8,7 @@
 
 #include "../../common/codes.h"
 #include "../../common/dbuf.h"
+#include "../../common/esc.h"
 #include "../../common/diag.h"
 #include "../../common/receipt.h"
 #include "../../common/settings.h"
@@ -69,6 +70,135 @@ settings_file_names_the_bad_line(void **state)
     assert_int_equal(settings_load_file(&s, path, 1, &e), 0);
 }
 
+/* Writes text to a fresh temporary config file; the caller unlinks it. */
+static void
+write_conf(char *path, const char *text, size_t len)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+}
+
+static void
+settings_file_keeps_hash_inside_values_and_reads_quotes(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/bizenv-conf-XXXXXX";
+    const char text[] = "county_name = 甲#1县   # the county\n"
+                        "db=host=/tmp password=pa#ss\n"
+                        "  # an indented comment = not a setting\n"
+                        "county_code = \"539901\"  # quoted\n"
+                        "syslog_ident = \"a #b \\\"c\\\" \\\\\"\n"
+                        "max_entries = 12# not a comment: no blank before it\n";
+    write_conf(path, text, sizeof(text) - 1);
+    struct settings s;
+    struct bz_error e;
+    settings_defaults(&s, "/h");
+    assert_int_equal(settings_load_file(&s, path, 0, &e), BZ_ECONFIG);
+    assert_int_equal(e.line, 6);
+    assert_string_equal(s.county_name, "甲#1县");
+    assert_string_equal(s.db, "host=/tmp password=pa#ss");
+    assert_string_equal(s.county_code, "539901");
+    assert_string_equal(s.syslog_ident, "a #b \"c\" \\");
+    unlink(path);
+
+    const char unterminated[] = "county_name = \"甲县\n";
+    char path2[] = "/tmp/bizenv-conf-XXXXXX";
+    write_conf(path2, unterminated, sizeof(unterminated) - 1);
+    assert_int_equal(settings_load_file(&s, path2, 0, &e), BZ_ECONFIG);
+    assert_int_equal(e.line, 1);
+    assert_non_null(strstr(e.message, "引号未闭合"));
+    unlink(path2);
+}
+
+/* A comment line of 3,000 bytes whose tail, past byte 2,047, reads like a
+ * setting: it stays a comment. A setting line past the limit is refused
+ * as a whole. */
+static void
+settings_file_reads_long_comments_whole_and_refuses_long_lines(void **state)
+{
+    (void)state;
+    char text[8192];
+    size_t n = 0;
+    text[n++] = '#';
+    text[n++] = ' ';
+    while (n < 2047)
+        text[n++] = 'x';
+    n += (size_t)snprintf(text + n, sizeof(text) - n, "max_entries = 7");
+    while (n < 2999)
+        text[n++] = ' ';
+    text[n++] = '\n';
+    n += (size_t)snprintf(text + n, sizeof(text) - n, "max_ratio = 9\n");
+    char path[] = "/tmp/bizenv-conf-XXXXXX";
+    write_conf(path, text, n);
+    struct settings s;
+    struct bz_error e;
+    settings_defaults(&s, "/h");
+    assert_int_equal(settings_load_file(&s, path, 0, &e), 0);
+    assert_int_equal(s.max_entries, 2000);
+    assert_int_equal(s.max_ratio, 9);
+    unlink(path);
+
+    n = (size_t)snprintf(text, sizeof(text), "max_ratio = 8\ncounty_name = ");
+    while (n < 5000)
+        text[n++] = 'y';
+    text[n++] = '\n';
+    char path2[] = "/tmp/bizenv-conf-XXXXXX";
+    write_conf(path2, text, n);
+    settings_defaults(&s, "/h");
+    assert_int_equal(settings_load_file(&s, path2, 0, &e), BZ_ECONFIG);
+    assert_string_equal(e.code, "E_CONFIG");
+    assert_int_equal(e.line, 2);
+    assert_non_null(strstr(e.message, "过长"));
+    assert_string_equal(s.county_name, "");
+    unlink(path2);
+}
+
+/* What `bizenv config` prints for s, in a malloc'd string. */
+static char *
+printed(const struct settings *s)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    settings_print(s, f);
+    fclose(f);
+    return text;
+}
+
+static void
+settings_print_masks_passwords_and_quotes_values(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"host=db.example password=s3cr#t dbname=biz", "host=db.example password=*** dbname=biz"},
+        {"password = 'a b\\'c' user=u", "password = *** user=u"},
+        {"postgresql://bz:s3cret@db.example:5432/biz?sslmode=require",
+         "postgresql://bz:***@db.example:5432/biz?sslmode=require"},
+        {"postgres://db.example/biz?user=bz&password=s3cret",
+         "postgres://db.example/biz?user=bz&password=***"},
+        {"host=x password='unterminated", "***"},
+    };
+    struct settings s;
+    struct bz_error e;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        settings_defaults(&s, "/h");
+        assert_int_equal(settings_set(&s, "db", cases[i][0], &e), 0);
+        char *out = printed(&s);
+        assert_null(strstr(out, "s3cr"));
+        assert_null(strstr(out, "a b"));
+        assert_non_null(strstr(out, cases[i][1]));
+        free(out);
+    }
+    settings_defaults(&s, "/h");
+    assert_int_equal(settings_set(&s, "county_name", " 甲 #1 \"县\"", &e), 0);
+    char *out = printed(&s);
+    assert_non_null(strstr(out, "county_name            = \" 甲 #1 \\\"县\\\"\" "));
+    free(out);
+}
+
 static void
 dbuf_stops_at_its_limit(void **state)
 {
@@ -92,6 +222,27 @@ json_strings_are_escaped(void **state)
     assert_int_equal(dbuf_add_json(&b, "a\"b\\c\n\t\x01 乡\xe2\x80\xa8"), 0);
     assert_string_equal(b.data, "\"a\\\"b\\\\c\\u000a\\u0009\\u0001 乡\\u2028\"");
     dbuf_free(&b);
+}
+
+static void
+esc_shows_what_could_forge_or_reorder_a_line(void **state)
+{
+    (void)state;
+    /* newline, ESC, C1 NEL, U+2028, U+202E (bidi), a stray byte, an
+     * overlong '/', a truncated sequence; Chinese and '\' kept */
+    const char in[] = "a\nb\x1b[2J\xc2\x85\xe2\x80\xa8\xe2\x80\xae乡\\ \xff\xc0\xaf\xe4\xb9";
+    const char want[] = "a\\nb\\x1b[2J<U+0085><U+2028><U+202E>乡\\ \\xff\\xc0\\xaf\\xe4\\xb9";
+    struct dbuf b;
+    dbuf_init(&b, 1024);
+    assert_int_equal(esc_dbuf(&b, in), 0);
+    assert_string_equal(b.data, want);
+    dbuf_free(&b);
+    char out[4 * sizeof(in)];
+    assert_string_equal(esc_text(out, sizeof(out), in), want);
+    /* a short buffer drops whole escapes, never half of one */
+    assert_string_equal(esc_text(out, 4, "ab\ncd"), "ab");
+    assert_string_equal(esc_text(out, 5, "ab\ncd"), "ab\\n");
+    assert_string_equal(esc_text(out, 4, "乡镇"), "乡");
 }
 
 static void
@@ -152,8 +303,12 @@ main(void)
         cmocka_unit_test(codes_are_unique_and_titled),
         cmocka_unit_test(settings_parse_sizes_and_reject_out_of_range),
         cmocka_unit_test(settings_file_names_the_bad_line),
+        cmocka_unit_test(settings_file_keeps_hash_inside_values_and_reads_quotes),
+        cmocka_unit_test(settings_file_reads_long_comments_whole_and_refuses_long_lines),
+        cmocka_unit_test(settings_print_masks_passwords_and_quotes_values),
         cmocka_unit_test(dbuf_stops_at_its_limit),
         cmocka_unit_test(json_strings_are_escaped),
+        cmocka_unit_test(esc_shows_what_could_forge_or_reorder_a_line),
         cmocka_unit_test(diag_list_keeps_a_marker_past_its_limit),
         cmocka_unit_test(receipt_lists_errors_with_line_and_path),
     };

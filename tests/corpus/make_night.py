@@ -156,9 +156,16 @@ def xml_cases():
                                   "E_XML_ENCODING")
     c["xml_utf8_declared_gbk_bytes.xml"] = (report().encode("gbk"), "E_XML_ENCODING")
     c["xml_nodecl_gbk_bytes.xml"] = (report().replace(DECL, "").encode("gbk"), "E_XML_ENCODING")
+    # UTF-16 with a BOM is read (Notepad's "Unicode"); declared UTF-8, or
+    # without a BOM, it is not
     c["xml_utf16_bom.xml"] = (report().encode("utf-16"), "E_XML_ENCODING")
     c["xml_utf16_declared.xml"] = (report().replace('encoding="UTF-8"', 'encoding="UTF-16"')
-                                   .encode("utf-16"), "E_XML_ENCODING")
+                                   .encode("utf-16"), "ok")
+    c["xml_utf16be_declared.xml"] = (("\ufeff" + report().replace('encoding="UTF-8"',
+                                                                   'encoding="UTF-16"'))
+                                     .encode("utf-16-be"), "ok")
+    c["xml_utf16_no_bom.xml"] = (report().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+                                 .encode("utf-16-le"), "E_XML_ENCODING")
     c["xml_latin1_declared.xml"] = (report().replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
                                     .encode("utf-8"), "E_XML_ENCODING")
     c["xml_nul_byte.xml"] = (u(report()).replace("乡党政办".encode(), b"a\x00b"),
@@ -236,8 +243,8 @@ def main():
             expected = "ok"
         cases[name] = (data, expected)
     # XML-level outcomes of transports that are fine as transports:
-    # white space before the XML declaration is a syntax error, and UTF-16
-    # is not an encoding format 1 accepts (UTF-8 and the GB family only)
+    # white space before the XML declaration is a syntax error, and a UTF-16
+    # document declared UTF-8 contradicts its BOM
     cases["bare_bom_ws.xml"] = (cases["bare_bom_ws.xml"][0], "E_XML_SYNTAX")
     cases["bare_utf16.xml"] = (cases["bare_utf16.xml"][0], "E_XML_ENCODING")
     cases.update(xml_cases())

@@ -94,6 +94,37 @@ out=$(db psql -X -At -c 'select x from kept' 2>&1); rc=$?
 is "$rc" 0 "psql starts the stopped cluster"
 is "$out" 42 "data survives stop and start"
 
+# A home with history whose pg/ went away (moved by an accident or an
+# attack) never gets a new, empty cluster: run numbers would restart at 1
+# and every ranking would be gone.
+export BIZENV_TODAY=2026-11-28
+out=$("$BIZENV" --home "$H" nightly 2>&1 </dev/null); rc=$?
+is "$rc" 0 "a night on the embedded cluster runs"
+id=$(cat "$H/bizenv.id" 2>/dev/null)
+like "$id" '^[0-9a-f]{32}$' "the home got an instance id"
+is "$(db psql -X -At -c 'select id from meta.instance' 2>&1)" "$id" "the database holds the same id"
+db stop >/dev/null 2>&1
+mv "$H/pg" "$H/pg.moved"
+runs_before=$(ls "$H/runs" | wc -l)
+out=$("$BIZENV" --home "$H" nightly 2>&1 </dev/null); rc=$?
+is "$rc" 78 "the next night refuses (78)"
+like "$out" "E_DB_MISSING.*$H/pg.*不存在.*已有历史记录.*从备份恢复.*pgdata" \
+    "with E_DB_MISSING, naming the folder and saying what to do"
+ok "$([ ! -e "$H/pg" ]; echo $?)" "no new cluster was created"
+is "$(ls "$H/runs" | wc -l)" "$((runs_before + 1))" "the only trace is the failed night's summary"
+like "$(cat "$H/runs/2026-11-28-run0.txt" 2>&1)" "任务失败：\[E_DB_MISSING\]" "which says why (run 0: no run was recorded)"
+is "$(cat "$H/bizenv.id")" "$id" "the home's id is unchanged"
+out=$(db start 2>&1); rc=$?
+is "$rc:$(ls -d "$H/pg" 2>/dev/null)" "78:" "db start refuses too, creating nothing"
+like "$out" "E_DB_MISSING" "with the same code"
+out=$("$BIZENV" --home "$H" rank 2026-10 2>&1); rc=$?
+is "$rc:$(ls -d "$H/pg" 2>/dev/null)" "78:" "so does rank"
+mv "$H/pg.moved" "$H/pg"
+out=$("$BIZENV" --home "$H" nightly 2>&1 </dev/null); rc=$?
+is "$rc" 0 "with pg/ back, the night runs"
+is "$(db psql -X -At -c 'select max(id) from meta.run' 2>&1)" 2 "and its run number follows the last one"
+is "$(db psql -X -At -c 'select x from kept' 2>&1)" 42 "on the same data"
+
 # Two processes starting the same fresh home at once.
 H2=$(new_home)
 HOMES="$HOMES $H2"
@@ -108,6 +139,15 @@ is "$rc2" 0 "second concurrent start succeeds"
 n=$(ps -eo args= | awk -v d="$H2/pg" '$2 == "-D" && $3 == d' | wc -l)
 is "$n" 1 "concurrent starts leave exactly one server"
 is "$("$BIZENV" --home "$H2" db psql -X -At -c 'select 1' 2>&1)" 1 "the concurrently started cluster answers"
+"$BIZENV" --home "$H2" db stop >/dev/null 2>&1
+
+# Another home's cluster is not this home's: H (with an id) pointed at
+# H2's data folder is refused, and H2's database is left as it was.
+out=$("$BIZENV" --home "$H" --set "pgdata=$H2/pg" nightly 2>&1 </dev/null); rc=$?
+is "$rc" 78 "a home pointed at another home's cluster refuses (78)"
+like "$out" "E_DB_IDENTITY.*不是本目录原来的数据库.*从备份恢复.*pgdata" "with E_DB_IDENTITY and what to do"
+is "$("$BIZENV" --home "$H2" db psql -X -At -c "select to_regnamespace('meta') is null" 2>&1)" t \
+    "nothing was created in that database"
 "$BIZENV" --home "$H2" db stop >/dev/null 2>&1
 
 # A data folder whose socket path would pass the 107-byte limit gets a
@@ -127,6 +167,19 @@ is "$("$BIZENV" --home "$H3" --set "pgdata=$long/pg" db psql -X -At -c 'select 1
 "$BIZENV" --home "$H3" --set "pgdata=$long/pg" db stop >/dev/null 2>&1
 # cleanup() only knows $H3/pg; stop the long one here
 ok "$([ ! -e "$long/pg/postmaster.pid" ]; echo $?)" "the long-path cluster stopped"
+
+# pgdata set to an existing folder that holds something: refused before
+# anything is created or handed to the server user.
+H5=$(new_home)
+mkdir -m 750 "$H5/data" && echo keep >"$H5/data/notes.txt"
+before=$(stat -c '%U:%G %a' "$H5/data" "$H5/data/notes.txt")
+out=$("$BIZENV" --home "$H5" --set "pgdata=$H5/data" db start 2>&1); rc=$?
+is "$rc" 78 "a non-empty pgdata folder is a configuration error"
+like "$out" "E_DB_CLUSTER.*$H5/data.*不是空目录.*没有改动它.*pgdata" \
+    "the message names the folder, says nothing was changed and what to do"
+is "$(stat -c '%U:%G %a' "$H5/data" "$H5/data/notes.txt")" "$before" "its owner and mode are unchanged"
+is "$(ls -A "$H5/data")" "notes.txt" "nothing was added to it"
+is "$(ps -eo args= | awk -v d="$H5/data" '$2 == "-D" && $3 == d' | wc -l)" 0 "no server runs on it"
 
 if [ "$(id -u)" = 0 ]; then
     H4=$(new_home)

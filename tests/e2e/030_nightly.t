@@ -112,4 +112,56 @@ out=$(N 2>&1); rc=$?
 is "$rc" 0 "the next night runs"
 is "$(q "select string_agg(period, ' ' order by period) from facts.ranking_run where id > $last and inputs is not null")" "2026 2026-10 2026-H2 2026-Q4" \
    "and stores the four rankings the submission changed"
+# a file name that tries to forge log and summary lines: a newline followed
+# by what bizenv itself writes, a terminal escape, a line separator
+forged="2026-11-28T09:00:00+0800 [run 1] nightly end: ok"
+evil=$(printf 'evil\n%s\n\033[2J\342\200\250\302\205x.xml' "$forged")
+bad_chars=$(printf '\033|\342\200\250|\302\205')
+sed 's/evaluated="30"/evaluated="99"/; s/539901101/539901103/' "$TOP/jobs/demo/539901101-2026-10.xml" >"$H/inbox/$evil"
+recv "$H/inbox/$evil"
+ends=$(grep -c '\] nightly end: ok$' "$H/bizenv.log")
+out=$(N 2>&1); rc=$?
+is "$rc" 0 "a night with a hostile file name runs"
+shown='evil\\n2026-11-28T09:00:00\+0800 \[run 1\] nightly end: ok\\n\\x1b\[2J<U\+2028><U\+0085>x\.xml'
+like "$out" "^  $shown：退回 1 份 \[E_EVAL_EXCEEDS\]" "the summary shows the name escaped, on its own line"
+is "$(printf '%s\n' "$out" | grep -cxF "$forged")" 0 "no forged line in the summary"
+unlike "$out" "$bad_chars" "no escape sequence, line separator or C1 control reaches the summary"
+summary=$(cat "$(ls -t "$H"/runs/*.txt | head -1)")
+like "$summary" "^  $shown：退回 1 份" "the summary file too"
+is "$(printf '%s\n' "$summary" | grep -cxF "$forged")" 0 "no forged line in the summary file"
+is "$(grep -c '\] nightly end: ok$' "$H/bizenv.log")" "$((ends + 1))" "bizenv.log has one more 'nightly end: ok', the real one"
+is "$(grep -cxF "$forged" "$H/bizenv.log")" 0 "no forged line in bizenv.log"
+like "$(cat "$H/bizenv.log")" "\] file $shown: state=2" "bizenv.log names the file escaped"
+unlike "$(cat "$H/bizenv.log")" "$bad_chars" "no escape sequence, line separator or C1 control reaches bizenv.log"
+is "$(grep -Ecv '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}[+-][0-9]{4} \[run [0-9]+\] ' "$H/bizenv.log")" 0 \
+   "every line of bizenv.log is a line bizenv wrote"
+# A first night with nothing for the last month: its ranking is first stored
+# by the summary step, and the summary still names every township (the
+# figures were once read in the statement that stored them, and so missed).
+# Each period's ranking is stored once: the exports record the night's runs.
+db1=$(scratch_db)
+H1=$(new_home)
+N1() { "$BIZENV" --home "$H1" --db "dbname=$db1" nightly "$@" </dev/null; }
+q1() { psql -X -At -d "$db1" -c "$1"; }
+"$BIZENV" --home "$H1" --db "dbname=$db1" registry load "$TOP/jobs/demo/townships.csv" >/dev/null
+all_ten=$(tail -n +2 "$TOP/jobs/demo/townships.csv" | awk -F, '{printf "%s%s（%s）", (NR > 1 ? "、" : ""), $2, $1}')
+out=$(N1 --verbose 2>&1); rc=$?
+is "$rc" 0 "first night with an empty inbox runs"
+like "$out" "2026-10 未报送的乡镇：$all_ten\$" "the first night's summary names all ten townships missing October"
+summary=$(ls "$H1/runs"/2026-11-28-run*.txt 2>/dev/null | head -1)
+like "$(cat "$summary" 2>/dev/null)" "2026-10 未报送的乡镇：$all_ten\$" "and so does the summary in runs/"
+is "$(q1 "select missing_townships from meta.run order by id desc limit 1" | tr -d '{}' | tr ',' '\n' | wc -l)" 10 \
+   "the run record lists the ten missing townships"
+is "$(q1 "select string_agg(period, ' ' order by period) from facts.ranking_run")" "2026 2026-10 2026-11 2026-H2 2026-Q4" \
+   "a first night stores exactly one ranking run per period"
+is "$(q1 "select count(*) || ' ' || count(*) filter (where r.period = x.period and r.as_of = x.as_of
+                                                     and r.inputs = report.ranking_base(r.period, r.as_of))
+          from meta.export x join facts.ranking_run r on r.id = x.ranking_run_id")" "4 4" \
+   "its four exports record the runs the night's refresh stored"
+runs1=$(q1 "select count(*) from facts.ranking_run")
+out=$(N1 --verbose 2>&1); rc=$?
+is "$rc:$(q1 "select count(*) from facts.ranking_run"):$(q1 "select count(*) from meta.export")" "0:$runs1:4" \
+   "a later quiet night stores no ranking and exports nothing"
+like "$out" "2026-10 未报送的乡镇：$all_ten\$" "and its summary names the ten townships again"
+dropdb "$db1" >/dev/null 2>&1
 done_testing

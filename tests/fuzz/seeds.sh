@@ -1,7 +1,8 @@
 #!/bin/sh
 # Writes the fuzzers' seed corpora into DIR/unpack and DIR/transform:
-# the valid examples (tests/data, the demo inbox), every small file of the
-# hostile corpus (tests/corpus) and the XML documents inside them.
+# the valid examples (tests/data, the demo inbox; the example in UTF-16 too),
+# every small file of the hostile corpus (tests/corpus) and the XML
+# documents inside them.
 # Nothing is committed: the seeds are generated each time.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -43,5 +44,10 @@ for p in srcs:
         xmls.append(data)
     for x in xmls:
         put("transform", x)
+# the example as Windows Notepad saves "Unicode" (UTF-16LE, BOM), and big-endian
+ex = open(os.path.join(top, "tests/data/539901101-2026-10.xml"), "rb").read().decode()
+ex = ex.replace('encoding="UTF-8"', 'encoding="UTF-16"')
+put("transform", b"\xff\xfe" + ex.encode("utf-16-le"))
+put("transform", b"\xfe\xff" + ex.encode("utf-16-be"))
 PY
 rm -rf "$out/gen"

@@ -371,8 +371,11 @@ record_previous_release(PGconn *c, int except_version)
     size_t n;
     const struct migrate_item *prev = migrate_previous_release(&n);
     char sql[256];
+    /* what 088, 089 and 090 made */
     scratch_exec(c, "DELETE FROM meta.migration; DELETE FROM meta.definition_file;"
-                    " DROP TYPE IF EXISTS report.ranking_row CASCADE");
+                    " DROP TYPE IF EXISTS report.ranking_row CASCADE;"
+                    " ALTER TABLE ref.weight DROP CONSTRAINT IF EXISTS weight_finite;"
+                    " DROP TABLE IF EXISTS meta.instance");
     for (size_t i = 0; i < n; i++) {
         if (prev[i].version == except_version)
             continue;

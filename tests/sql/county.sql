@@ -1,7 +1,7 @@
 -- report.county_summary and report.refresh_ranking.
 BEGIN;
 \ir lib/fixture.psql
-SELECT plan(13);
+SELECT plan(16);
 
 SELECT test.town('539901101', '示例乡'), test.town('539901102', '东山镇'),
        test.town('539901103', '西河乡'), test.town('539901104', '南坪镇');
@@ -81,6 +81,44 @@ UPDATE ref.weight SET weight = 1 WHERE figure = 'service';
 SELECT isnt((SELECT composite FROM report.ranking('2026-10', '2026-11-30') WHERE code = '539901102'),
     (SELECT composite FROM report.ranking_snapshot WHERE code = '539901102'),
     'a stored ranking keeps the figures computed with its own weights');
+
+-- The composite is exact at the county level too (issue 13): two townships
+-- pooling to service 5/8, no problem due and coverage 2/6, weights 1:1:3:
+-- 40.625 exactly, rounded half up to 40.63 (the rounded rates gave 40.62).
+SELECT test.town('539901105', '北岭乡'), test.town('539901106', '上坝镇');
+SELECT test.sub('539901105', '2027-01', 4, 3, ARRAY['market', 'agri', 'forest'], ARRAY['L01'],
+                ARRAY['L01@W01']);
+SELECT test.sub('539901106', '2027-01', 4, 2, ARRAY['market', 'agri', 'forest'], ARRAY['L01'],
+                ARRAY['L01@W02']);
+UPDATE ref.weight SET weight = 3 WHERE figure = 'coverage';
+SELECT results_eq(
+    $$SELECT handled, evaluated, due, windows_walked, windows_listed, composite::text
+      FROM report.county_summary('2027-01', '2027-02-28')$$,
+    $$VALUES (8::bigint, 5::bigint, 0::bigint, 2::bigint, 6::bigint, '40.63')$$,
+    'county composite from the pooled counts 5/8, -, 2/6 with weights 1:1:3: 40.625 rounds to 40.63');
+
+-- ... and at a prefecture, whose ranking of counties pools each county's
+-- roll-up counts the same way.
+INSERT INTO ref.county (code, name) VALUES ('539901', '示例县'), ('539902', '邻县');
+INSERT INTO raw.file (sha256, size, original_name, received_at, archive_path)
+VALUES (repeat('c', 64), 1, '539901.adx.xml', '2026-11-06', 'c');
+INSERT INTO facts.rollup (county_code, county_name_given, period, as_of, exported_at, doc_sha256,
+                          file_sha256, received_at)
+VALUES ('539901', '示例县', '2026-10', '2026-11-06', '2026-11-06 10:00+08', repeat('d', 64),
+        repeat('c', 64), '2026-11-06 10:00+08');
+INSERT INTO facts.rollup_group
+SELECT r.id, g.code, g.name, '2026-10-01', 1, g.handled, g.evaluated, 0, 0, 3, g.walked, 1, 1, 1, 1, 1
+FROM facts.rollup r,
+     (VALUES ('539901105', '北岭乡', 4, 3, 1), ('539901106', '上坝镇', 4, 2, 1)) AS g(code, name, handled, evaluated, walked);
+SELECT results_eq(
+    $$SELECT code, handled, evaluated, windows_walked, windows_listed, composite::text, composite_rank
+      FROM report.ranking('2026-10', '2026-11-30')$$,
+    $$VALUES ('539901', 8::bigint, 5::bigint, 2::bigint, 6::bigint, '40.63', 1),
+             ('539902', 0::bigint, 0::bigint, 0::bigint, 0::bigint, NULL, NULL)$$,
+    'prefecture: the county pooled to 5/8, -, 2/6 scores 40.63');
+SELECT is((SELECT composite::text FROM report.county_summary('2026-10', '2026-11-30')), '40.63',
+    'prefecture summary: the pooled counts of its counties, 40.63');
+UPDATE ref.weight SET weight = 1;
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,7 +1,7 @@
 -- report.ranking: the three figures, the composite and the ranks (metrics.md).
 BEGIN;
 \ir lib/fixture.psql
-SELECT plan(27);
+SELECT plan(34);
 
 -- The worked example -------------------------------------------------------
 SELECT test.town('539901101', '示例乡');
@@ -156,6 +156,34 @@ SELECT results_eq(
       FROM report.ranking('2026-10', '2026-11-30') WHERE code = '539901202'$$,
     $$VALUES (NULL::int, NULL::int, NULL::int, NULL::int, NULL::numeric, NULL::numeric)$$,
     '未报送: no figures and no ranks');
+
+-- The composite is exact (issue 13) ------------------------------------------
+-- Weights 1:1:3, service 5/8, no problem due, coverage 2/6:
+-- (62.5 + 3 * 100/3) / 4 = 40.625 exactly, which rounds half up to 40.63; a
+-- rate rounded before combining (1/3 to 20 digits) gave 40.62.
+SELECT test.town('539901301', '半分乡');
+SELECT test.sub('539901301', '2026-10', 8, 5,
+                ARRAY['market', 'agri', 'forest', 'medins', 'social', 'veteran'], ARRAY['L01'],
+                ARRAY['L01@W01', 'L01@W02']);
+UPDATE ref.weight SET weight = 3 WHERE figure = 'coverage';
+SELECT is((SELECT composite::text FROM report.ranking('2026-10', '2026-11-30') WHERE code = '539901301'),
+    '40.63', 'weights 1:1:3, service 5/8, no completion, coverage 2/6: 40.625 exactly, rounded half up to 40.63');
+SELECT is((SELECT composite_rank FROM report.ranking('2026-10', '2026-11-30') WHERE code = '539901301'),
+    2, 'ranked on the rounded composite: 40.63 after 100.00');
+CREATE TEMP TABLE stored AS SELECT report.refresh_ranking('2026-10', '2026-11-30') AS run_id;
+SELECT is((SELECT s.composite::text FROM stored x, report.stored_ranking(x.run_id) s
+           WHERE s.code = '539901301'),
+    '40.63', 'a stored ranking reads back with the exact composite');
+UPDATE ref.weight SET weight = CASE figure WHEN 'coverage' THEN 0.75 ELSE 0.25 END;
+SELECT is((SELECT composite::text FROM report.ranking('2026-10', '2026-11-30') WHERE code = '539901301'),
+    '40.63', 'decimal weights 0.25:0.25:0.75 give the same exact 40.63');
+UPDATE ref.weight SET weight = 1;
+SELECT is((SELECT c FROM report.composite(1, 3, 0, 0, 1, 6, 1, 1, 0.5) c), 27.78,
+    'report.composite: (100/3 + 0.5 * 100/6) / 1.5 = 27.777... rounds to 27.78');
+SELECT throws_ok($$UPDATE ref.weight SET weight = 'Infinity' WHERE figure = 'service'$$, '23514', NULL,
+    'an infinite weight is refused');
+SELECT throws_ok($$UPDATE ref.weight SET weight = 'NaN' WHERE figure = 'service'$$, '23514', NULL,
+    'NaN is refused as a weight');
 
 SELECT * FROM finish();
 ROLLBACK;
