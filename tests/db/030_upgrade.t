@@ -3,8 +3,9 @@
 # its migrations 001–086 read from git history, upgrades to exactly the
 # catalog an empty database gets from the baseline and the definition files
 # (pg_dump --schema-only of both, compared whole), keeps its data and reads
-# its stored rankings the same. A database short of that release is refused
-# with nothing changed.
+# its stored rankings the same. Until then read-only commands refuse it. A
+# database short of that release is refused with nothing changed, and one
+# holding a weight the exact composite cannot use stops at 089.
 #
 # Only pg_dump's \restrict key, random per run, is pinned (--restrict-key);
 # nothing else is normalised.
@@ -89,11 +90,20 @@ seed "$old"; ok $? "the release's functions store rankings and an export in it"
 before=$(reads "$old")
 like "$before" "已报送" "it ranks"
 
+# A read-only command does not upgrade it: behind, refused, nothing made.
+out=$("$BIZENV" --home "$(new_home)" --db "dbname=$old" rank 2026-10 --as-of 2026-11-30 2>&1); rc=$?
+is "$rc" 70 "before the upgrade, bizenv rank refuses it (exit 70)"
+like "$out" "E_DB_SCHEMA.*由上一版本（v0.1.0）建立，尚未升级.*bizenv migrate" "with E_DB_SCHEMA: set up by v0.1.0, not upgraded"
+is "$(q "$old" "SELECT count(*) || ' ' || max(version) || ' ' || (to_regclass('meta.definition_file') IS NULL)
+                FROM meta.migration")" "14 86 true" "and changes nothing"
+
 out=$(migrate "$old"); rc=$?
 is "$rc" 0 "bizenv migrate upgrades it"
 like "$out" "已将上一版本（v0.1.0）的升级记录 001–086 记为 087_baseline" "it records the release's migrations as the baseline"
 unlike "$out" "已执行数据库升级 087_baseline" "without running the baseline"
 like "$out" "已执行数据库升级 088_ranking_row" "it applies the later migrations"
+like "$out" "已执行数据库升级 089_weight_finite" "(089)"
+like "$out" "已执行数据库升级 090_instance" "(090)"
 like "$out" "已重建数据库函数与视图" "and the definition files"
 
 schema "$fresh" >"$T/fresh.sql"
@@ -116,6 +126,8 @@ is "$(q "$old" "SELECT refreshed FROM report.refresh_ranking_if_changed('2026-10
    "a night after the upgrade keeps the stored October ranking"
 out=$(migrate "$old"); rc=$?
 is "$rc:$out" "0:" "a second migrate has nothing to do"
+out=$("$BIZENV" --home "$(new_home)" --db "dbname=$old" rank 2026-10 --as-of 2026-11-30 --format csv 2>&1); rc=$?
+like "$rc:$out" "^0:rank,code," "bizenv rank reads the upgraded database"
 
 # One migration short of the release: not that release, refused.
 at_release "$short" 85; ok $? "a third database stops at the release's 085"
@@ -131,7 +143,23 @@ is "$(q "$short" "SELECT count(*) FROM meta.definition_file")" 0 "no definition 
 is "$(q "$short" "SELECT to_regtype('report.ranking_row') IS NULL")" t "and no later migration ran"
 is "$(q "$short" "$functions")" "$nfunctions" "and its functions are the ones it had"
 
+# A weight v0.1.0 accepted but the exact composite cannot use (NaN):
+# migration 089 stops, naming it; corrected, the upgrade completes.
+nan=$(scratch_db) || { echo "Bail out! createdb failed"; exit 1; }
+at_release "$nan" && q "$nan" "UPDATE ref.weight SET weight = 'NaN' WHERE figure = 'coverage'" >/dev/null
+ok $? "a fourth database at the release, with a NaN weight"
+out=$(migrate "$nan"); rc=$?
+ok "$([ "$rc" -ne 0 ]; echo $?)" "bizenv migrate refuses it"
+like "$out" "E_DB_MIGRATE.*089_weight_finite" "at 089, with E_DB_MIGRATE"
+like "$out" "权重必须是有限的非负数.*coverage = NaN" "naming the weight"
+is "$(q "$nan" "SELECT weight FROM ref.weight WHERE figure = 'coverage'")" NaN "the weight is left as it was"
+is "$(q "$nan" "SELECT count(*) FROM meta.migration WHERE version >= 89")" 0 "089 is not recorded"
+q "$nan" "UPDATE ref.weight SET weight = 2 WHERE figure = 'coverage'" >/dev/null
+out=$(migrate "$nan"); rc=$?
+like "$rc:$out" "^0:.*已执行数据库升级 089_weight_finite" "corrected, the upgrade completes"
+
 dropdb "$fresh" >/dev/null 2>&1
 dropdb "$old" >/dev/null 2>&1
 dropdb "$short" >/dev/null 2>&1
+dropdb "$nan" >/dev/null 2>&1
 done_testing

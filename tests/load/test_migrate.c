@@ -439,6 +439,65 @@ refuses_incomplete_previous_release_records(void **state)
     scratch_drop(&s);
 }
 
+/* migrate_check, for commands that only read: 0 only for a database
+ * migrate_apply would leave as it is; E_DB_SCHEMA otherwise, and nothing
+ * changed. */
+static void
+check_accepts_only_what_apply_would_leave(void **state)
+{
+    (void)state;
+    struct scratch s;
+    struct bz_error e;
+    const char *stale = "SELECT count(*) FROM meta.definition_file WHERE sha256 = repeat('0', 64)";
+
+    scratch_create_empty(&s);
+    bz_error_clear(&e);
+    assert_int_equal(migrate_check(s.conn, &e), BZ_ECONFLICT);
+    assert_string_equal(e.code, "E_DB_SCHEMA");
+    assert_int_equal(
+        scratch_long(s.conn, "SELECT count(*) FROM pg_namespace WHERE nspname = 'meta'"), 0);
+    scratch_drop(&s);
+
+    scratch_create(&s);
+    bz_error_clear(&e);
+    assert_int_equal(migrate_check(s.conn, &e), 0);
+
+    /* a definition file applied with other bytes (older or newer) */
+    make_definitions_stale(s.conn);
+    assert_int_equal(migrate_check(s.conn, &e), BZ_ECONFLICT);
+    assert_string_equal(e.code, "E_DB_SCHEMA");
+    assert_non_null(strstr(e.message, "sql/report/figures.sql"));
+    assert_int_equal(scratch_long(s.conn, stale), 1);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
+    assert_int_equal(migrate_check(s.conn, &e), 0);
+
+    /* the last migration not recorded */
+    scratch_exec(s.conn, "CREATE TEMP TABLE kept AS SELECT * FROM meta.migration"
+                         " WHERE version = (SELECT max(version) FROM meta.migration);"
+                         " DELETE FROM meta.migration WHERE version IN (SELECT version FROM kept)");
+    assert_int_equal(migrate_check(s.conn, &e), BZ_ECONFLICT);
+    assert_string_equal(e.code, "E_DB_SCHEMA");
+    assert_non_null(strstr(e.message, "缺少升级"));
+    scratch_exec(s.conn, "INSERT INTO meta.migration SELECT * FROM kept");
+    assert_int_equal(migrate_check(s.conn, &e), 0);
+
+    /* a version this binary does not know */
+    scratch_exec(s.conn, "INSERT INTO meta.migration (version, name, sha256)"
+                         " VALUES (999, 'later', repeat('0', 64))");
+    assert_int_equal(migrate_check(s.conn, &e), BZ_ECONFLICT);
+    assert_string_equal(e.code, "E_DB_SCHEMA");
+    assert_non_null(strstr(e.message, "999"));
+
+    /* the previous release's records, not rebased yet */
+    record_previous_release(s.conn, 0);
+    assert_int_equal(migrate_check(s.conn, &e), BZ_ECONFLICT);
+    assert_string_equal(e.code, "E_DB_SCHEMA");
+    assert_non_null(strstr(e.message, "v0.1.0"));
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration WHERE version < 87"),
+                     14);
+    scratch_drop(&s);
+}
+
 int
 main(void)
 {
@@ -455,6 +514,7 @@ main(void)
         cmocka_unit_test(failed_later_migration_keeps_the_earlier_ones),
         cmocka_unit_test(rebases_the_previous_release_records),
         cmocka_unit_test(refuses_incomplete_previous_release_records),
+        cmocka_unit_test(check_accepts_only_what_apply_would_leave),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,6 +104,37 @@ is "$rc" 70 "a database ahead of the binary: rank refuses (70)"
 like "$out" "E_DB_SCHEMA.*999.*更新版本" "with E_DB_SCHEMA"
 psql -X -q -d "$db" -c "DELETE FROM meta.migration WHERE version = 999" >/dev/null
 
+# The SQL definitions count too (meta.definition_file, load/migrate.c): a
+# database whose functions and views were applied from other files than
+# this binary's is refused, whichever side is newer, and left as it was.
+defs="SELECT string_agg(path || ' ' || sha256 || ' ' || applied_at, ',' ORDER BY path) FROM meta.definition_file"
+oids="SELECT string_agg(p.oid::text, ',' ORDER BY p.oid) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'report'"
+defs_before=$(psql -X -At -d "$db" -c "$defs"); oids_before=$(psql -X -At -d "$db" -c "$oids")
+out=$("$BIZENV" --home "$home" --db "dbname=$db" rank 2026-10 --as-of 2026-11-30 --format csv 2>&1); rc=$?
+is "$rc" 0 "an up-to-date database: rank reads it, as its owner"
+is "$(psql -X -At -d "$db" -c "$defs"):$(psql -X -At -d "$db" -c "$oids")" "$defs_before:$oids_before" \
+    "and re-creates nothing (the definition records and the functions are the same)"
+psql -X -q -d "$db" -c "UPDATE meta.definition_file SET sha256 = repeat('0', 64) WHERE path = 'sql/report/figures.sql'" >/dev/null
+changed=$(psql -X -At -d "$db" -c "$defs")
+out=$("$BIZENV" --home "$home" --db "dbname=$db" rank 2026-10 2>&1); rc=$?
+is "$rc" 70 "a definition file applied with other content: rank refuses (70), even as its owner"
+like "$out" "E_DB_SCHEMA.*函数与视图不是本程序的版本.*sql/report/figures.sql 的内容不同.*bizenv migrate" \
+    "with E_DB_SCHEMA, the file and what to do"
+is "$(psql -X -At -d "$db" -c "$defs"):$(psql -X -At -d "$db" -c "$oids")" "$changed:$oids_before" \
+    "and re-applies nothing"
+out=$("$BIZENV" --home "$home" --db "dbname=$db user=$role" runs 2>&1); rc=$?
+like "$rc:$out" "^70:.*E_DB_SCHEMA" "bizenv runs as the analyst refuses it the same way"
+psql -X -q -d "$db" -c "DELETE FROM meta.definition_file WHERE path = 'sql/report/figures.sql'" >/dev/null
+out=$("$BIZENV" --home "$home" --db "dbname=$db user=$role" rank 2026-10 2>&1); rc=$?
+like "$rc:$out" "^70:.*E_DB_SCHEMA.*sql/report/figures.sql 未执行" "a definition file not recorded: refused"
+psql -X -q -d "$db" -c "INSERT INTO meta.definition_file (path, sha256) VALUES ('sql/report/later.sql', repeat('0', 64))" >/dev/null
+out=$("$BIZENV" --home "$home" --db "dbname=$db user=$role" rank 2026-10 2>&1); rc=$?
+like "$rc:$out" "^70:.*E_DB_SCHEMA.*sql/report/later.sql 不为本程序所知" "a definition file this binary does not have: refused"
+"$BIZENV" --home "$home" --db "dbname=$db" migrate >"$T/remigrate.log" 2>&1
+like "$?:$(cat "$T/remigrate.log")" "^0:已重建数据库函数与视图" "bizenv migrate re-applies the definitions"
+out=$("$BIZENV" --home "$home" --db "dbname=$db user=$role" rank 2026-10 --as-of 2026-11-30 --format csv 2>&1); rc=$?
+like "$rc:$(printf '%s\n' "$out" | grep 539901104)" '^0:1,539901104,南坪镇,' "after which the analyst reads the ranking again"
+
 dropdb "$db" >/dev/null 2>&1
 psql -X -q -d postgres -c "DROP ROLE IF EXISTS $role" >/dev/null 2>&1
 done_testing
