@@ -13,6 +13,12 @@ PKGS := gcc make pkg-config perl python3 libc6-dev \
         libtap-parser-sourcehandler-pgtap-perl valgrind \
         clang-14 libclang-rt-14-dev time
 
+# The version is the top entry of debian/changelog (one place for it and the
+# package); BIZENV_HOME_DEFAULT is where bizenv works when neither --home nor
+# BIZENV_HOME says (the Debian package builds with /var/lib/bizenv).
+VERSION := $(shell awk 'NR == 1 { gsub(/[()]/, "", $$2); print $$2 }' debian/changelog)
+BIZENV_HOME_DEFAULT ?= var
+
 LIBS_PC := libpq libarchive libxml-2.0 zlib nettle xlsxwriter
 
 CC ?= cc
@@ -40,7 +46,7 @@ endif
 STAGES := common ingest transform load export jobs
 LIB_SRC := $(filter-out jobs/main.c,$(foreach d,$(STAGES),$(wildcard $(d)/*.c)))
 EMBED_SRC := $(sort $(wildcard sql/*.sql transform/*.xsd export/*.xsd))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded_data.o
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded_data.o $(BUILD)/gen/buildinfo_data.o
 MAIN_OBJ := $(BUILD)/jobs/main.o
 UNIT_SRC := $(wildcard tests/*/test_*.c)
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
@@ -64,7 +70,7 @@ build: $(BUILD)/bizenv
 	@ln -sf $(BUILD)/bizenv bizenv
 
 $(BUILD)/bizenv: $(MAIN_OBJ) $(BUILD)/libbizenv.a
-	$(CC) $(OPT) $(LDOPT) -o $@ $^ $(LDLIBS_ALL) -lm
+	$(CC) $(OPT) $(CFLAGS) $(LDOPT) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) -lm
 
 $(BUILD)/libbizenv.a: $(LIB_OBJ)
 	@rm -f $@
@@ -78,11 +84,21 @@ $(BUILD)/gen:
 	@mkdir -p $@
 
 $(BUILD)/gen/embedded_data.o: $(BUILD)/gen/embedded_data.c
-	$(CC) $(WARN) $(OPT) -Icommon -c -o $@ $<
+	$(CC) $(WARN) $(OPT) $(CFLAGS) -Icommon -c -o $@ $<
+
+# Version, build (git describe, or common/build-id in a tarball) and default
+# home, baked in (common/buildinfo.h). Rewritten only when they change.
+$(BUILD)/gen/buildinfo_data.c: FORCE | $(BUILD)/gen
+	@sh common/buildinfo.sh $@ "$(VERSION)" "$(BIZENV_HOME_DEFAULT)"
+
+$(BUILD)/gen/buildinfo_data.o: $(BUILD)/gen/buildinfo_data.c common/buildinfo.h
+	$(CC) $(WARN) $(OPT) $(CFLAGS) -Icommon -c -o $@ $<
+
+FORCE:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(OPT) $(CPPFLAGS_ALL) -MMD -MP -c -o $@ $<
+	$(CC) $(WARN) $(OPT) $(CFLAGS) $(CPPFLAGS_ALL) $(CPPFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libbizenv.a
 	@mkdir -p $(dir $@)
