@@ -1,17 +1,19 @@
 #!/bin/sh
 # Writes the generated C file behind common/buildinfo.h:
 #   buildinfo.sh OUT.c VERSION DEFAULT_HOME
+#   buildinfo.sh --print          (prints the build only)
 # The build is `git describe --tags --always --dirty` at the top of a git
 # checkout; in a tarball made by `git archive` (no .git), the line that
 # export-subst wrote into common/build-id ("<describe>|<abbreviated hash>",
 # the describe part empty when there is no tag); "unknown" otherwise.
 # OUT.c is replaced only when its text changes, so make relinks only then.
+# (safe.directory: `sudo make install` in a tree another user owns)
 set -eu
-out=$1 version=$2 home=$3
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=
 if [ -e "$top/.git" ]; then
-    build=$(git -C "$top" describe --tags --always --dirty 2>/dev/null) || build=
+    build=$(git -c safe.directory='*' -C "$top" describe --tags --always --dirty 2>/dev/null) ||
+        build=
 fi
 if [ -z "$build" ] && [ -r "$top/common/build-id" ]; then
     IFS= read -r line <"$top/common/build-id" || line=
@@ -22,6 +24,11 @@ if [ -z "$build" ] && [ -r "$top/common/build-id" ]; then
     esac
 fi
 [ -n "$build" ] || build=unknown
+if [ "$1" = --print ]; then
+    echo "$build"
+    exit 0
+fi
+out=$1 version=$2 home=$3
 # the values become C string literals: refuse anything that would need escaping
 for v in "$version" "$build" "$home"; do
     case "$v" in
