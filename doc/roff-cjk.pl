@@ -8,7 +8,8 @@
 # when that starts with one too, or after Chinese punctuation, instead of
 # the newline becoming a space in the middle of a sentence.
 # Hyphenation stays off after .TH. Requests (lines starting with . or ')
-# are left alone.
+# and the NAME section (read by lexgrog, to which \: is a colon) are left
+# alone.
 use strict;
 use warnings;
 use utf8;
@@ -18,11 +19,13 @@ my $wide = qr/[\x{2E80}-\x{9FFF}\x{F900}-\x{FAFF}\x{FE30}-\x{FE4F}\x{FF00}-\x{FF
 my $no_start = qr/[，。、；：？！）》」』】〉”’．,.;:?!)\]]/;
 my $no_end = qr/[（《「『【〈“‘(\[]/;
 my @lines = <STDIN>;
+my $name = 0; # in the NAME section, which whatis(1) reads as it is
 for my $i (0 .. $#lines) {
     my $line = $lines[$i];
     # the man macros' .TH turns hyphenation back on: "ar-chive/ab/cd"
     $lines[$i] .= ".nh\n" if $line =~ /^\.TH /;
-    next if $line =~ /^[.']/;
+    $name = $1 =~ /^"?(名称|NAME)"?$/ if $line =~ /^\.SH\s+(.*?)\s*$/;
+    next if $line =~ /^[.']/ || $name;
     # between two characters of which at least one is wide
     $line =~ s/(?<=$wide)(?=[^\s\\])(?!$no_start)(?<!$no_end)|(?<=[^\s\\])(?<!\\.)(?=$wide)(?!$no_start)(?<!$no_end)/\\:/g;
     # a newline after Chinese punctuation, or between two Chinese
