@@ -166,6 +166,7 @@ install: build man completion units
 # copy gets this tree's build in common/build-id, as a tarball would.
 DEB_DIR ?= build/deb
 DEB_SRC = $(DEB_DIR)/src/bizenv-$(VERSION)
+DEB_LINT ?= lintian --fail-on error
 deb: deps
 	rm -rf $(DEB_DIR)/src && mkdir -p $(DEB_SRC)
 	if [ -e .git ]; then \
@@ -180,7 +181,7 @@ deb: deps
 	mv $(DEB_DIR)/src/*.deb $(DEB_DIR)/src/*.changes $(DEB_DIR)/src/*.buildinfo $(DEB_DIR)/
 	@ls $(DEB_DIR)/src/*.ddeb >/dev/null 2>&1 && mv $(DEB_DIR)/src/*.ddeb $(DEB_DIR)/ || true
 	rm -rf $(DEB_DIR)/src
-	lintian --fail-on error $(DEB_DIR)/bizenv_$(VERSION)_*.changes
+	$(DEB_LINT) $(DEB_DIR)/bizenv_$(VERSION)_*.changes
 	@ls $(DEB_DIR)/bizenv_$(VERSION)_*.deb
 
 dist:
