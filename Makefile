@@ -185,6 +185,7 @@ deb: deps
 	@ls $(DEB_DIR)/bizenv_$(VERSION)_*.deb
 
 dist:
+	@mkdir -p build
 	git archive --format=tar.gz --prefix=bizenv-$(VERSION)/ -o build/bizenv-$(VERSION).tar.gz HEAD
 	@echo build/bizenv-$(VERSION).tar.gz
 

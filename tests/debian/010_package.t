@@ -22,6 +22,7 @@ done
 [ -e "$TOP/.git" ] || skip_all "not a git checkout: the upgrade is built from git archive"
 HOME_DIR=/var/lib/bizenv
 UNIT=/lib/systemd/system/bizenv-nightly.service
+mkdir -p /run/lock
 exec 9>/run/lock/bizenv-package-test.lock
 flock -w 900 9 || skip_all "another package test holds /run/lock/bizenv-package-test.lock"
 case "$(dpkg-query -W -f='${Status}' bizenv 2>/dev/null)" in
