@@ -508,3 +508,15 @@ settings_print(const struct settings *s, FILE *out)
         }
     }
 }
+
+int
+settings_count(void)
+{
+    return (int)(sizeof(rows) / sizeof(rows[0]));
+}
+
+const char *
+settings_name(int i)
+{
+    return i >= 0 && i < settings_count() ? rows[i].name : NULL;
+}

@@ -92,4 +92,9 @@ void settings_resolve(struct settings *s);
  * the `db` conninfo (password=..., or a URI's user:password@) shows as ***. */
 void settings_print(const struct settings *s, FILE *out);
 
+/* Number of settings, and the name of row i (NULL out of range), for the
+ * bash completion of --set. */
+int settings_count(void);
+const char *settings_name(int i);
+
 #endif

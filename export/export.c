@@ -1,5 +1,6 @@
 #include "export.h"
 
+#include "../common/buildinfo.h"
 #include "../common/dbuf.h"
 #include "../common/hash.h"
 #include "../ingest/inbox.h"
@@ -30,7 +31,7 @@ static const char record_sql[] =
     "SELECT x.id, x.reproduces_id, x.reproduces_exactly, x.changes_id,"
     "       (SELECT y.as_of::text FROM meta.export y WHERE y.id = x.changes_id)"
     "  FROM meta.record_export($1, $2::date, $3, $4::bigint, $5::text[], $6::text[],"
-    "                          $7::text[], $8::bigint[]) AS x";
+    "                          $7::text[], $8::bigint[], $9) AS x";
 
 struct job {
     PGconn *conn;
@@ -174,9 +175,9 @@ record(struct job *j)
         goto out;
     }
     snprintf(run, sizeof(run), "%lld", j->d.run_id);
-    const char *v[] = {j->d.period, j->d.as_of,  j->d.county_code, run,
-                       lit[0].data, lit[1].data, lit[2].data,      lit[3].data};
-    res = PQexecParams(j->conn, record_sql, 8, NULL, v, NULL, NULL, 0);
+    const char *v[] = {j->d.period, j->d.as_of,  j->d.county_code, run, lit[0].data, lit[1].data,
+                       lit[2].data, lit[3].data, buildinfo_label()};
+    res = PQexecParams(j->conn, record_sql, 9, NULL, v, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         rc = db_error(j->e, j->conn, res, "登记导出");
         goto out;

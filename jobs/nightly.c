@@ -1,5 +1,6 @@
 #include "nightly.h"
 
+#include "../common/buildinfo.h"
 #include "../common/esc.h"
 #include "../export/export.h"
 #include "../ingest/inbox.h"
@@ -16,7 +17,7 @@
 /* The summary is a page or two; 1 MB leaves room for a long rejected list. */
 #define SUMMARY_LIMIT (1u << 20)
 
-static const char run_begin_sql[] = "SELECT meta.run_begin($1, $2::date, $3, $4::int)";
+static const char run_begin_sql[] = "SELECT meta.run_begin($1, $2::date, $3, $4::int, $5)";
 static const char run_end_sql[] =
     "SELECT meta.run_end($1::bigint, $2, $3::int, $4::int, $5::int, $6::int, $7::int, "
     "$8::text[], $9, $10, $11)";
@@ -89,8 +90,8 @@ begin_run(struct night *n, struct bz_error *e)
     PGresult *res;
     gethostname(host, sizeof(host) - 1);
     snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-    const char *v[] = {"nightly", n->as_of, host, pid};
-    int rc = exec_params(n, run_begin_sql, 4, v, "登记运行记录", &res, e);
+    const char *v[] = {"nightly", n->as_of, host, pid, buildinfo_label()};
+    int rc = exec_params(n, run_begin_sql, 5, v, "登记运行记录", &res, e);
     if (rc < 0)
         return rc;
     n->r->run_id = atoll(PQgetvalue(res, 0, 0));
@@ -344,7 +345,8 @@ summary_failure(struct dbuf *b, const struct bz_error *e)
 static void
 begin_summary(struct night *n)
 {
-    dbuf_printf(&n->r->summary, "bizenv 夜间任务（截至 %s）\n", n->as_of);
+    dbuf_printf(&n->r->summary, "bizenv 夜间任务（截至 %s；bizenv %s）\n", n->as_of,
+                buildinfo_label());
 }
 
 int
@@ -381,7 +383,7 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     if (rc < 0)
         goto out_nolog;
     runlog_open(&n.log, &cli->settings);
-    runlog_printf(&n.log, "nightly start, as of %s", n.as_of);
+    runlog_printf(&n.log, "nightly start, as of %s, bizenv %s", n.as_of, buildinfo_label());
 
     /* 1. pending migrations (and the connection) */
     n.conn = session_open_home(cli, e);
