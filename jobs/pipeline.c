@@ -7,6 +7,7 @@
 #include "../ingest/unpack.h"
 #include "../load/loader.h"
 #include "../transform/transform.h"
+#include "../transform/workbook.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,21 +391,27 @@ on_document(const struct unpack_doc *doc, void *arg)
     size_t slot = NO_SLOT;
     int oom = 0;
 
+    char sha256[65]; /* the document's identity: its bytes, or a workbook's content */
+
     fr->ndocs++;
-    if (adx_detect(doc->data, doc->len)) {
+    if (!doc->workbook && adx_detect(doc->data, doc->len)) {
         /* a roll-up is stored directly: what came before it goes first */
         int frc = flush(b, fr->e);
         return frc < 0 ? frc : on_rollup(fr, doc);
     }
     submission_init(&sub, transform_arena_limit(doc->len));
     diag_list_init(&diags, (size_t)fr->s->max_diagnostics);
-    int rc = transform_document(doc->data, doc->len, fr->s, &fr->tctx, &sub, &diags, fr->e);
+    memcpy(sha256, doc->sha256, sizeof(sha256));
+    int rc =
+        doc->workbook
+            ? workbook_transform(doc->data, doc->len, fr->s, &fr->tctx, &sub, &diags, sha256, fr->e)
+            : transform_document(doc->data, doc->len, fr->s, &fr->tctx, &sub, &diags, fr->e);
     if (rc < 0)
         goto out;
     if (!diag_has_errors(&diags)) {
         sub.attachments = (struct subm_attachment *)doc->attachments;
         sub.nattachments = doc->nattachments;
-        memcpy(sub.doc_sha256, doc->sha256, sizeof(sub.doc_sha256));
+        memcpy(sub.doc_sha256, sha256, sizeof(sub.doc_sha256));
         sub.member = doc->member;
         struct loader_meta meta = {fr->sha256, fr->f->mtime.tv_sec, doc->member};
         /* more load ids than reserved: the server must be free to give them */
@@ -427,7 +434,7 @@ on_document(const struct unpack_doc *doc, void *arg)
     snprintf(p->township_code, sizeof(p->township_code), "%s",
              r.township_code ? r.township_code : "");
     snprintf(p->period, sizeof(p->period), "%s", r.period ? r.period : "");
-    memcpy(p->sha256, doc->sha256, sizeof(p->sha256));
+    memcpy(p->sha256, sha256, sizeof(p->sha256));
     p->revision = r.revision;
     p->year = sub.year;
     p->month = sub.month;
