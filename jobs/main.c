@@ -40,6 +40,8 @@ static const struct command commands[] = {
      "export PERIOD [--as-of DATE] [--out DIR]  导出排名（Excel、CSV、ADX 汇总）供州里使用"},
     {"counties", cmd_counties,
      "counties load FILE                      州级：载入县名录（CSV：code,name）"},
+    {"template", cmd_template,
+     "template PERIOD [--township CODE] [--revise] [--out DIR]  生成乡镇月报填报表（.xlsx）"},
 };
 
 /* libxml2 could not get memory (transform_set_oom_hook): say so and exit
