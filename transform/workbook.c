@@ -285,7 +285,8 @@ cell_at(const struct conv *c, const struct loc *l)
 enum got { GOT_EMPTY, GOT_OK, GOT_BAD };
 
 /* The cell, or GOT_EMPTY/GOT_BAD; unreadable cells and empty required ones
- * are reported here. */
+ * are reported here (required: 0 no, 1 yes, 2 yes and 0 is the answer
+ * for none). */
 static enum got
 fetch(struct conv *c, const struct loc *l, int required, const struct xlsx_cell **out)
 {
@@ -293,7 +294,7 @@ fetch(struct conv *c, const struct loc *l, int required, const struct xlsx_cell 
     *out = x;
     if (x == NULL) {
         if (required)
-            cell_diag(c, "E_WB_REQUIRED", l, "“%s”未填写", col_label(l->sheet, l->col, l->row));
+            cell_diag(c, "E_WB_REQUIRED", l, "%s", required == 2 ? "未填写；没有请填 0" : "未填写");
         return required ? GOT_BAD : GOT_EMPTY;
     }
     if (x->type == XLSX_BAD) {
@@ -332,23 +333,21 @@ read_count(struct conv *c, const struct loc *l, int required, int approx_ok, lon
 {
     const struct xlsx_cell *x;
     char buf[128], v[64];
-    const char *label = col_label(l->sheet, l->col, l->row);
-    enum got g = fetch(c, l, required, &x);
+    enum got g = fetch(c, l, required ? 2 : 0, &x);
     *approx = 0;
     if (g != GOT_OK)
         return g;
     if (x->type == XLSX_NUMBER) {
         if (x->num < 0 || x->num != floor(x->num) || x->num > 999999999.0) {
             number_text(x->num, v, sizeof(v));
-            cell_diag(c, "E_COUNT_FORMAT", l, "“%s”的值 %s 不是 0 到 999999999 之间的整数", label,
-                      v);
+            cell_diag(c, "E_COUNT_FORMAT", l, "值 %s 不是 0 到 999999999 之间的整数", v);
             return GOT_BAD;
         }
         *value = (long long)x->num;
         return GOT_OK;
     }
     if (x->type != XLSX_STRING) {
-        cell_diag(c, "E_COUNT_FORMAT", l, "“%s”应填整数", label);
+        cell_diag(c, "E_COUNT_FORMAT", l, "应填整数");
         return GOT_BAD;
     }
     normalize(x->text, buf, sizeof(buf));
@@ -384,15 +383,13 @@ read_count(struct conv *c, const struct loc *l, int required, int approx_ok, lon
     char quoted[64];
     shown(x->text, quoted, sizeof(quoted));
     if (grouped < 0 || !digits_only(v, o) || o > 9) {
-        cell_diag(c, "E_COUNT_FORMAT", l, "“%s”的值“%s”不是 0 到 999999999 之间的整数", label,
-                  quoted);
+        cell_diag(c, "E_COUNT_FORMAT", l, "值“%s”不是 0 到 999999999 之间的整数", quoted);
         return GOT_BAD;
     }
     if (yu && !approx_ok) {
-        cell_diag(
-            c, "E_COUNT_FORMAT", l,
-            "“%s”的值“%s”是约数；约数（“余”）只能用于政策咨询人数和用工信息数，这里应填准确的整数",
-            label, quoted);
+        cell_diag(c, "E_COUNT_FORMAT", l,
+                  "“%s”是约数；约数（“余”）只能用于政策咨询人数和用工信息数，这里应填准确的整数",
+                  quoted);
         return GOT_BAD;
     }
     *value = strtoll(v, NULL, 10);
@@ -514,7 +511,6 @@ read_when(struct conv *c, const struct loc *l, int required, int32_t *ymd, int *
 {
     const struct xlsx_cell *x;
     char v[64];
-    const char *label = col_label(l->sheet, l->col, l->row);
     enum got g = fetch(c, l, required, &x);
     offset[0] = '\0';
     *secs = -1;
@@ -530,25 +526,24 @@ read_when(struct conv *c, const struct loc *l, int required, int32_t *ymd, int *
                 return GOT_OK;
         }
         if (x->fmt != XLSX_FMT_DATE) {
-            cell_diag(c, "E_DATE_INVALID", l, "“%s”的值是数字 %s，不是日期（%s）", label, v,
-                      date_forms);
+            cell_diag(c, "E_DATE_INVALID", l, "值是数字 %s，不是日期（%s）", v, date_forms);
             return GOT_BAD;
         }
         if (xlsx_serial_date(x->num, c->book.date1904, ymd, secs) < 0) {
-            cell_diag(c, "E_DATE_INVALID", l, "“%s”的日期序号 %s 不对应实际存在的日期%s", label, v,
+            cell_diag(c, "E_DATE_INVALID", l, "日期序号 %s 不对应实际存在的日期%s", v,
                       !c->book.date1904 && floor(x->num) == 60 ? "（1900-02-29 不存在）" : "");
             return GOT_BAD;
         }
         return GOT_OK;
     }
     if (x->type != XLSX_STRING) {
-        cell_diag(c, "E_DATE_INVALID", l, "“%s”应填日期（%s）", label, date_forms);
+        cell_diag(c, "E_DATE_INVALID", l, "应填日期（%s）", date_forms);
         return GOT_BAD;
     }
     int rc = parse_date_text(x->text, ymd, secs, offset, cap);
     if (rc < 0) {
         shown(x->text, v, sizeof(v));
-        cell_diag(c, "E_DATE_INVALID", l, "“%s”的值“%s”%s（%s）", label, v,
+        cell_diag(c, "E_DATE_INVALID", l, "值“%s”%s（%s）", v,
                   rc == -2 ? "不是实际存在的日期" : "不是日期", date_forms);
         return GOT_BAD;
     }
@@ -611,12 +606,11 @@ read_rate(struct conv *c, const struct loc *l, int required, char out[40])
         v = ok ? strtod(buf, &end) : 0;
         if (!ok || *end != '\0' || !isfinite(v)) {
             shown(x->text, buf, sizeof(buf));
-            cell_diag(c, "E_WB_CELL", l, "“%s”的值“%s”不是数字",
-                      col_label(l->sheet, l->col, l->row), buf);
+            cell_diag(c, "E_WB_CELL", l, "值“%s”不是数字", buf);
             return GOT_BAD;
         }
     } else {
-        cell_diag(c, "E_WB_CELL", l, "“%s”应填数字", col_label(l->sheet, l->col, l->row));
+        cell_diag(c, "E_WB_CELL", l, "应填数字");
         return GOT_BAD;
     }
     /* six decimals: 0.968 * 100 is 96.80000000000001 in binary */
@@ -664,8 +658,7 @@ read_choice(struct conv *c, const struct loc *l, int required, enum wb_kind kind
     }
     char quoted[64];
     shown(x->type == XLSX_STRING ? x->text : buf, quoted, sizeof(quoted));
-    cell_diag(c, "E_WB_CHOICE", l, "“%s”的值“%s”不是可选项（%s）",
-              col_label(l->sheet, l->col, l->row), quoted, list);
+    cell_diag(c, "E_WB_CHOICE", l, "值“%s”不是可选项（%s）", quoted, list);
     return GOT_BAD;
 }
 
