@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """A township clerk, for the tests: fills a monthly workbook (填报表).
 
-usage: workbook.py fill TEMPLATE.xlsx REPORT.xml OUT.xlsx
+usage: workbook.py fill TEMPLATE.xlsx REPORT.xml OUT.xlsx [--plain]
        workbook.py build REPORT.xml OUT.xlsx [--date1904] [--plain]
+       workbook.py edit IN.xlsx OUT.xlsx OP...     (see edit())
+       workbook.py get IN.xlsx SHEET!B7...         (one value per line)
 
 fill   puts the content of a format-1 report into a workbook made by
        `bizenv template`: it finds every form item by its label (column A)
@@ -481,6 +483,76 @@ def build(report, date1904=False, plain=False):
     return book.bytes()
 
 
+# ---- edits, for tests of one cell ------------------------------------------------
+
+def edit(data, ops):
+    """ops: "SHEET!B7=n:31" (number), "=s:text" (string), "=d:2026-10-09" (date
+    serial, date style), "=v:60" (a raw serial, date style), "=b:1", "=e:#N/A"
+    (error value), "=f:" (formula without a cached value), "=x:" (blank);
+    "rename:OLD=NEW" renames a sheet, "drop:NAME" removes it from the book,
+    "meta:ROW=TEXT" sets a value of the hidden sheet."""
+    book = Book(data)
+    wbxml = None
+    for op in ops:
+        if op.startswith("rename:") or op.startswith("drop:"):
+            wbxml = ET.fromstring(book.parts["xl/workbook.xml"]) if wbxml is None else wbxml
+            sheets = wbxml.find("{%s}sheets" % NS)
+            if op.startswith("rename:"):
+                old, new = op[7:].split("=", 1)
+                for sh in sheets:
+                    if sh.get("name") == old:
+                        sh.set("name", new)
+            else:
+                for sh in list(sheets):
+                    if sh.get("name") == op[5:]:
+                        sheets.remove(sh)
+            continue
+        if op.startswith("meta:"):
+            row, v = op[5:].split("=", 1)
+            book.sheet("bizenv").put(int(row), 2, v)
+            continue
+        target, v = op.split("=", 1)
+        sheet, ref = target.split("!")
+        kind, v = v.split(":", 1)
+        row, col = int(re.search(r"\d+", ref).group(0)), ref_col(ref)
+        sh = book.sheet(sheet)
+        if kind == "n":
+            sh.put(row, col, float(v) if "." in v else int(v))
+        elif kind == "s":
+            sh.put(row, col, v)
+        elif kind == "d":
+            sh.put(row, col, serial(parse_date(v), 0, book.date1904), book.date_style)
+        elif kind == "v":
+            sh.put(row, col, float(v) if "." in v else int(v), book.date_style)
+        elif kind == "x":
+            sh.put(row, col, None)
+        else:
+            c = sh.cell(row, col)
+            for ch in list(c):
+                c.remove(ch)
+            c.set("t", {"b": "b", "e": "e", "f": "str"}[kind])
+            if kind == "f":
+                ET.SubElement(c, "{%s}f" % NS).text = "A1*2"
+            else:
+                ET.SubElement(c, "{%s}v" % NS).text = v
+    if wbxml is not None:
+        out = io.BytesIO()
+        ET.ElementTree(wbxml).write(out, encoding="UTF-8", xml_declaration=True)
+        book.parts["xl/workbook.xml"] = out.getvalue()
+    return book.bytes()
+
+
+def get(data, refs):
+    book = Book(data)
+    out = []
+    for target in refs:
+        sheet, ref = target.split("!")
+        row, col = int(re.search(r"\d+", ref).group(0)), ref_col(ref)
+        v = book.sheet(sheet).value(row, col)
+        out.append("" if v is None else v)
+    return out
+
+
 def main(argv):
     if len(argv) >= 4 and argv[0] == "fill":
         data = fill(open(argv[1], "rb").read(), open(argv[2], "rb").read(), "--plain" in argv)
@@ -489,6 +561,14 @@ def main(argv):
     if len(argv) >= 3 and argv[0] == "build":
         data = build(open(argv[1], "rb").read(), "--date1904" in argv, "--plain" in argv)
         open(argv[2], "wb").write(data)
+        return 0
+    if len(argv) >= 3 and argv[0] == "edit":
+        data = edit(open(argv[1], "rb").read(), argv[3:])
+        open(argv[2], "wb").write(data)
+        return 0
+    if len(argv) >= 3 and argv[0] == "get":
+        for v in get(open(argv[1], "rb").read(), argv[2:]):
+            print(v)
         return 0
     sys.stderr.write(__doc__)
     return 2
