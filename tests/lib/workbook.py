@@ -2,6 +2,7 @@
 """A township clerk, for the tests: fills a monthly workbook (填报表).
 
 usage: workbook.py fill TEMPLATE.xlsx REPORT.xml OUT.xlsx [--plain]
+       workbook.py fill-many LIST.tsv       (TEMPLATE, REPORT, OUT[, REVISION] a line)
        workbook.py build REPORT.xml OUT.xlsx [--date1904] [--plain]
        workbook.py edit IN.xlsx OUT.xlsx OP...     (see edit())
        workbook.py get IN.xlsx SHEET!B7...         (one value per line)
@@ -392,9 +393,15 @@ def fill_book(book, rep, plain=False):
         sh.put(2 + i, col["内容"], text)
 
 
-def fill(template, report, plain=False):
+def fill(template, report, plain=False, revision=None):
+    """revision: also set the revision (the identity sheet and 基本情况),
+    as a correction template made by the county would carry it."""
     book = Book(template)
     fill_book(book, parse_report(report), plain)
+    if revision is not None:
+        book.sheet("bizenv").put(5, 2, str(revision))
+        sh = book.sheet("基本情况")
+        sh.put(sh.find_label("版本号"), 2, str(revision))
     return book.bytes()
 
 
@@ -561,6 +568,14 @@ def main(argv):
     if len(argv) >= 3 and argv[0] == "build":
         data = build(open(argv[1], "rb").read(), "--date1904" in argv, "--plain" in argv)
         open(argv[2], "wb").write(data)
+        return 0
+    if len(argv) == 2 and argv[0] == "fill-many":
+        # lines: TEMPLATE<TAB>REPORT<TAB>OUT[<TAB>REVISION]; one process for many
+        for line in open(argv[1], encoding="utf-8"):
+            f = line.rstrip("\n").split("\t")
+            data = fill(open(f[0], "rb").read(), open(f[1], "rb").read(),
+                        revision=f[3] if len(f) > 3 and f[3] else None)
+            open(f[2], "wb").write(data)
         return 0
     if len(argv) >= 3 and argv[0] == "edit":
         data = edit(open(argv[1], "rb").read(), argv[3:])
