@@ -1352,7 +1352,7 @@ parse_number(const char *s, double *out)
 struct sheet_rd {
     struct rd *rd;
     struct xr x;
-    const char *sheet; /* its tab name */
+    const char *sheet; /* 工作表“NAME”, for diagnostics */
     unsigned max_col;
     struct xlsx_cell *cells;
     size_t n, cap;
@@ -1639,9 +1639,11 @@ read_sheet(struct rd *rd, const struct part *p, const struct xlsx_want *w, struc
 {
     struct sheet_rd sr;
     int t, rc = 0;
+    char where[256];
     memset(&sr, 0, sizeof(sr));
+    snprintf(where, sizeof(where), "工作表“%s”", w->name);
     sr.rd = rd;
-    sr.sheet = w->name;
+    sr.sheet = where;
     sr.max_col = w->max_col;
     if (xr_open(&sr.x, rd, p) < 0)
         return -1;
@@ -1672,7 +1674,7 @@ read_sheet(struct rd *rd, const struct part *p, const struct xlsx_want *w, struc
                 for (unsigned j = 0; j < k; j++)
                     col[j] = tmp[k - 1 - j];
                 col[k] = '\0';
-                reject(rd, "E_WB_CELL", w->name, "单元格 %s%u 出现两次", col,
+                reject(rd, "E_WB_CELL", where, "单元格 %s%u 出现两次", col,
                        (unsigned)sr.cells[i].row);
                 rc = -1;
                 break;
