@@ -1616,7 +1616,8 @@ cmp_wdiag(const void *pa, const void *pb)
 static void
 flush_diags(struct conv *c, struct diag_list *diags)
 {
-    qsort(c->diags, c->ndiags, sizeof(*c->diags), cmp_wdiag);
+    if (c->ndiags > 1)
+        qsort(c->diags, c->ndiags, sizeof(*c->diags), cmp_wdiag);
     for (size_t i = 0; i < c->ndiags; i++) {
         const struct wdiag *d = &c->diags[i];
         int dup = 0;
