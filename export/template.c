@@ -372,8 +372,8 @@ guide_sheet(struct job *j, const struct town *t, lxw_worksheet *ws)
              j->month);
     worksheet_write_string(ws, (lxw_row_t)r++, 0, line, j->f[F_TITLE]);
     snprintf(line, sizeof(line),
-             "乡镇代码 %s，报送月份 %04d-%02d，版本号 %ld。请于 %s 前报送县营商办。", t->code,
-             j->year, j->month, t->revision, t->deadline);
+             "乡镇代码 %s，报送月份 %04d-%02d，版本号 %ld。报送截止：%s 当天 24 时前报送县营商办。",
+             t->code, j->year, j->month, t->revision, t->deadline);
     worksheet_write_string(ws, (lxw_row_t)r++, 0, line, j->f[F_GUIDE]);
     r++;
     static const char *const rules[] = {

@@ -94,6 +94,7 @@ struct pending {
     char sha256[65];
     long revision;
     int year, month;
+    int workbook;           /* read from a workbook: paths are cells */
     struct diag_list diags; /* owned */
 };
 
@@ -206,12 +207,20 @@ out:
     return rc;
 }
 
+/* A format-1 path as the receipt shows it: the cell, for a workbook. */
+static const char *
+shown_path(int workbook, const char *path, char *buf, size_t cap)
+{
+    return workbook && workbook_cell_of_path(path, buf, cap) ? buf : path;
+}
+
 /* Turns the loader's verdict into the receipt outcome, adding the reason
  * of a refusal to the diagnostics. */
 static enum receipt_outcome
-judge(const struct loader_outcome *lo, long revision, struct diag_list *diags)
+judge(const struct loader_outcome *lo, long revision, int workbook, struct diag_list *diags)
 {
-    char msg[512];
+    char msg[512], cell[256];
+    const char *rev = shown_path(workbook, "/submission/revision", cell, sizeof(cell));
     loader_result_message(lo, revision, msg, sizeof(msg));
     switch (lo->result) {
     case LOADER_ACCEPTED:
@@ -219,16 +228,34 @@ judge(const struct loader_outcome *lo, long revision, struct diag_list *diags)
     case LOADER_DUPLICATE:
         return RECEIPT_DUPLICATE;
     case LOADER_CONFLICT:
-        diag_add(diags, "E_REVISION_CONFLICT", 0, "/submission/revision", "%s", msg);
+        diag_add(diags, "E_REVISION_CONFLICT", 0, rev, "%s", msg);
         break;
     case LOADER_STALE:
-        diag_add(diags, "E_REVISION_STALE", 0, "/submission/revision", "%s", msg);
+        diag_add(diags, "E_REVISION_STALE", 0, rev, "%s", msg);
         break;
     case LOADER_UNKNOWN_TOWNSHIP:
-        diag_add(diags, "E_TOWNSHIP_UNKNOWN", 0, "/submission/township/@code", "%s", msg);
+        diag_add(diags, "E_TOWNSHIP_UNKNOWN", 0,
+                 shown_path(workbook, "/submission/township/@code", cell, sizeof(cell)), "%s", msg);
         break;
     }
     return RECEIPT_REJECTED;
+}
+
+/* The merge's own warnings, at their cells for a workbook. */
+static void
+show_cells(struct diag_list *diags, size_t from)
+{
+    char cell[256];
+    for (size_t i = from; i < diags->n; i++) {
+        struct diag *d = &diags->items[i];
+        if (!workbook_cell_of_path(d->path, cell, sizeof(cell)))
+            continue;
+        char *p = strdup(cell);
+        if (p == NULL)
+            continue; /* the format-1 path stays: still true, only less friendly */
+        free(d->path);
+        d->path = p;
+    }
 }
 
 static void
@@ -330,8 +357,11 @@ issue_pending(struct batch *b, struct bz_error *e)
         char note[512] = "";
         if (p->slot != NO_SLOT) {
             struct loader_outcome *lo = loader_stage_outcome(b->stage, p->slot);
+            size_t before = p->diags.n;
             diag_list_append(&p->diags, &lo->warnings);
-            outcome = judge(lo, p->revision, &p->diags);
+            if (p->workbook)
+                show_cells(&p->diags, before);
+            outcome = judge(lo, p->revision, p->workbook, &p->diags);
             if (outcome == RECEIPT_DUPLICATE)
                 loader_result_message(lo, p->revision, note, sizeof(note));
         }
@@ -438,6 +468,7 @@ on_document(const struct unpack_doc *doc, void *arg)
     p->revision = r.revision;
     p->year = sub.year;
     p->month = sub.month;
+    p->workbook = doc->workbook;
     p->diags = diags;
     diag_list_init(&diags, 2); /* moved into the pending entry */
     b->npending++;

@@ -1664,6 +1664,27 @@ workbook_canonical(const unsigned char *data, size_t len, const struct settings 
     return rc;
 }
 
+int
+workbook_cell_of_path(const char *xml_path, char *buf, size_t cap)
+{
+    static const struct {
+        const char *path;
+        struct loc loc;
+    } known[] = {
+        {"/submission/revision", {WB_BASIC, 5, 2}},
+        {"/submission/township/@code", {WB_BASIC, 2, 2}},
+        {"/submission/period", {WB_BASIC, 4, 2}},
+        {"/submission/problems", {WB_PROBLEMS, 0, 0}},
+    };
+    for (size_t i = 0; xml_path != NULL && i < sizeof(known) / sizeof(known[0]); i++) {
+        if (strcmp(xml_path, known[i].path) == 0) {
+            loc_text(&known[i].loc, buf, cap);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The identity the receipt can show when the document was never made. */
 static void
 identity_only(const struct conv *c, struct submission *out)

@@ -55,6 +55,15 @@ int workbook_transform(const unsigned char *data, size_t len, const struct setti
                        struct diag_list *diags, char doc_sha256[65], struct bz_error *e);
 
 /*
+ * The cell a format-1 path names when the document came from a workbook,
+ * for diagnostics found after the reading (the revision rules, the
+ * problem ledger): "/submission/revision" is 工作表“基本情况”第 5 行 B 列
+ * “版本号”. Writes it into buf and returns 1, or returns 0 when the path
+ * has no one cell (buf is then untouched).
+ */
+int workbook_cell_of_path(const char *xml_path, char *buf, size_t cap);
+
+/*
  * The canonical document alone (for tests and tools): appends it to xml.
  * Returns 0 with the document written (diags may hold cell-level errors
  * the document carries as empty values), BZ_EINPUT when the workbook was

@@ -80,7 +80,7 @@ WB edit "$T/ex.xlsx" "$T/conflict.xlsx" '好差评!B3=n:29'
 cp "$T/conflict.xlsx" "$H/inbox/conflict.xlsx"
 B ingest >/dev/null 2>&1
 r=$(cat "$H/quarantine"/*/conflict.xlsx.回执.txt 2>/dev/null)
-like "$r" "\[E_REVISION_CONFLICT\]" "the same revision with other content is a conflict"
+like "$r" "\[E_REVISION_CONFLICT\] 工作表“基本情况”第 5 行 B 列“版本号”" "the same revision with other content is a conflict, at the revision's cell"
 is "$(q "select count(*) from facts.submission")" 1 "nothing more was loaded"
 
 # --- corrections ----------------------------------------------------------
