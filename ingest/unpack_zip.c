@@ -647,6 +647,14 @@ zip_entry(struct zip_level *z, struct archive_entry *ent, int hdr_rc)
     if (top && !z->nested && z->prefix[0] == '\0' &&
         (strcasecmp(name, "[Content_Types].xml") == 0 || strcmp(name, "mimetype") == 0))
         z->ntop_office++;
+    else if (z->ntop_office > 0) {
+        /* a workbook: its parts' bytes are read and checked, under the
+         * same limits, by transform/xlsx.c; inflating them here too would
+         * double the cost of reading every workbook ([Content_Types].xml
+         * comes first in every Office writer's zips, so this is the rule) */
+        z->nother++;
+        goto out;
+    }
     if (type == AE_IFDIR)
         z->nother++;
     else if (top && unpack_has_ext(name, ".zip")) {

@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 static const char usage_text[] =
     "用法：bizenv template 月份 [--township 乡镇代码] [--revise] [--out 目录]\n"
@@ -67,6 +70,14 @@ cmd_template(struct cli *cli, int argc, char **argv)
     }
     o.period = argv[1];
     sh.verbose = cli->verbose || o.township != NULL;
+#if defined(__GLIBC__)
+    /* libxlsxwriter allocates and frees some hundred KB of column tables
+     * per worksheet; glibc would give that back to the kernel and ask for
+     * it again for every sheet of every workbook (a brk call each, most of
+     * the command's time for a county's templates) */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_TOP_PAD, 16 << 20);
+#endif
     bz_error_clear(&e);
     PGconn *conn = session_open(cli, &e);
     if (conn == NULL)

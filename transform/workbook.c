@@ -1493,7 +1493,7 @@ convert(struct conv *c, const unsigned char *data, size_t len, struct diag_list 
         want[s].name = wblayout_sheet_name((enum wb_sheet)s);
         want[s].max_col = n ? (unsigned)n : 2;
     }
-    want[WB_GUIDE].max_col = 0;
+    want[WB_GUIDE].name = NULL; /* text for the township, never read */
     int rc = xlsx_read(data, len, c->s, want, WB_NSHEETS, &c->book, diags, e);
     if (rc < 0)
         return rc;
@@ -1715,10 +1715,10 @@ workbook_transform(const unsigned char *data, size_t len, const struct settings 
     c.xml = &xml;
     dbuf_init(&xml, (size_t)s->max_xml_bytes);
     diag_list_init(&td, (size_t)s->max_diagnostics);
-    hash_sha256_hex(data, len, doc_sha256);
 
     int rc = convert(&c, data, len, diags, e);
     if (rc == BZ_EINPUT) {
+        hash_sha256_hex(data, len, doc_sha256);
         identity_only(&c, out);
         flush_diags(&c, diags);
         rc = 0;

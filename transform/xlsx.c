@@ -29,7 +29,8 @@
 /* NOENT, DTDLOAD, DTDATTR, DTDVALID, XINCLUDE, HUGE and RECOVER are never
  * set (untrusted-input.md); the entity loader refuses everything
  * (transform_init). */
-static const int part_options = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES;
+static const int part_options =
+    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT;
 
 /* More formats, cell styles, relationships or sheets than any real
  * workbook has; past them a part is refused rather than scanned. */
@@ -98,7 +99,8 @@ struct rd {
     size_t nxf, capxf;
     struct sst_item *sst;
     size_t nsst, capsst;
-    long long cells_seen; /* <c> elements of every sheet read */
+    long long cells_seen;    /* <c> elements of every sheet read */
+    xmlTextReaderPtr reader; /* reused for every part */
 };
 
 /* ---- diagnostics and failures ---------------------------------------- */
@@ -262,33 +264,37 @@ xmlish(const char *key)
     return ends_with(key, ".xml") || ends_with(key, ".rels") || ends_with(key, ".vml");
 }
 
+/* Whether the ASCII word w starts at p (n bytes left), one byte a
+ * character (UTF-8) or two with a zero byte between them (UTF-16 of
+ * either byte order: "<\0!\0D..." is what follows the '<' in both). */
 static int
-contains(const unsigned char *p, size_t n, const char *w, size_t k)
+word_at(const unsigned char *p, size_t n, const char *w, size_t step)
 {
-    for (size_t i = 0; k <= n && i <= n - k; i++)
-        if (p[i] == (unsigned char)w[0] && memcmp(p + i, w, k) == 0)
-            return 1;
-    return 0;
+    size_t k = strlen(w);
+    if (n < (k - 1) * step + 1)
+        return 0;
+    for (size_t i = 0; i < k; i++) {
+        if (p[i * step] != (unsigned char)w[i])
+            return 0;
+        if (step == 2 && i + 1 < k && p[i * step + 1] != 0)
+            return 0;
+    }
+    return 1;
 }
 
-/* "<!DOCTYPE" or "<!ENTITY" in UTF-8 or UTF-16 (either byte order). */
+/* "<!DOCTYPE" or "<!ENTITY" in UTF-8 or UTF-16: one pass over the '<'s. */
 static int
 has_doctype(const unsigned char *p, size_t n)
 {
-    static const char *const words[] = {"<!DOCTYPE", "<!ENTITY"};
-    for (size_t w = 0; w < 2; w++) {
-        char wide[2][32];
-        size_t k = strlen(words[w]);
-        if (contains(p, n, words[w], k))
-            return 1;
-        for (size_t i = 0; i < k; i++) {
-            wide[0][2 * i] = words[w][i];
-            wide[0][2 * i + 1] = 0;
-            wide[1][2 * i] = 0;
-            wide[1][2 * i + 1] = words[w][i];
-        }
-        if (contains(p, n, wide[0], 2 * k) || contains(p, n, wide[1], 2 * k))
-            return 1;
+    const unsigned char *end = p + n;
+    for (const unsigned char *q = p; q < end && (q = memchr(q, '<', (size_t)(end - q))) != NULL;
+         q++) {
+        size_t left = (size_t)(end - q);
+        if (left < 3 || (q[1] != '!' && (q[1] != 0 || q[2] != '!')))
+            continue; /* an ordinary tag: the common case */
+        for (size_t step = 1; step <= 2; step++)
+            if (word_at(q, left, "<!DOCTYPE", step) || word_at(q, left, "<!ENTITY", step))
+                return 1;
     }
     return 0;
 }
@@ -618,10 +624,16 @@ xr_open(struct xr *x, struct rd *rd, const struct part *p)
         return -1;
     }
     xmlSetStructuredErrorFunc(x, xr_on_error);
-    x->r = xmlReaderForMemory(p->len ? (const char *)p->data : "", (int)p->len, NULL, NULL,
-                              part_options);
-    if (x->r == NULL)
+    const char *buf = p->len ? (const char *)p->data : "";
+    /* one reader for every part of the workbook, reset for each: a new
+     * one per part costs its allocations again */
+    if (rd->reader == NULL)
+        rd->reader = xmlReaderForMemory(buf, (int)p->len, NULL, NULL, part_options);
+    else if (xmlReaderNewMemory(rd->reader, buf, (int)p->len, NULL, NULL, part_options) != 0)
+        return fail(rd, BZ_ENOMEM, "xmlReaderNewMemory");
+    if (rd->reader == NULL)
         return fail(rd, BZ_ENOMEM, "xmlReaderForMemory");
+    x->r = rd->reader;
     xmlTextReaderSetStructuredErrorHandler(x->r, xr_on_error, x);
     return 0;
 }
@@ -629,9 +641,7 @@ xr_open(struct xr *x, struct rd *rd, const struct part *p)
 static void
 xr_close(struct xr *x)
 {
-    if (x->r != NULL)
-        xmlFreeTextReader(x->r);
-    x->r = NULL;
+    x->r = NULL; /* the reader is the workbook's (rd_free) */
     free(x->text.p);
     x->text.p = NULL;
     reader_silence();
@@ -1364,6 +1374,7 @@ struct sheet_rd {
     char c_type[12];
     unsigned long c_style;
     int in_c, in_v, in_is, in_t, in_rph, has_v, has_f, has_is, keep;
+    int done; /* </sheetData> was read */
 };
 
 static void bad_cell(struct sheet_rd *sr, struct xlsx_cell *c, const char *code, const char *fmt,
@@ -1497,8 +1508,21 @@ static int
 start_cell(struct sheet_rd *sr)
 {
     struct rd *rd = sr->rd;
-    const char *ref = xr_attr(&sr->x, "r", NULL), *t = xr_attr(&sr->x, "t", NULL);
-    const char *s = xr_attr(&sr->x, "s", NULL);
+    const char *ref = NULL, *t = NULL, *s = NULL;
+    /* one pass over the attributes: this runs for every cell */
+    for (int k = xmlTextReaderMoveToFirstAttribute(sr->x.r); k == 1;
+         k = xmlTextReaderMoveToNextAttribute(sr->x.r)) {
+        const char *n = (const char *)xmlTextReaderConstLocalName(sr->x.r);
+        const char **slot = n == NULL || n[1] != '\0' || xmlTextReaderConstNamespaceUri(sr->x.r)
+                                ? NULL
+                            : n[0] == 'r' ? &ref
+                            : n[0] == 't' ? &t
+                            : n[0] == 's' ? &s
+                                          : NULL;
+        if (slot != NULL)
+            *slot = (const char *)xmlTextReaderConstValue(sr->x.r);
+    }
+    xmlTextReaderMoveToElement(sr->x.r);
     if (++rd->cells_seen > rd->s->max_sheet_cells) {
         reject(rd, "E_WB_LIMIT", sr->sheet, "单元格超过 %lld 个的上限", rd->s->max_sheet_cells);
         return -1;
@@ -1569,6 +1593,8 @@ sheet_element(struct sheet_rd *sr)
 {
     struct xr *x = &sr->x;
     if (!sr->in_c) {
+        if (xr_is(x, "sheetData") && xr_empty(x))
+            sr->done = 1;
         if (xr_is(x, "row"))
             return start_row(sr);
         if (xr_is(x, "c"))
@@ -1597,8 +1623,10 @@ static int
 sheet_end(struct sheet_rd *sr)
 {
     struct xr *x = &sr->x;
-    if (!sr->in_c)
+    if (!sr->in_c) {
+        sr->done = xr_is(x, "sheetData");
         return 0;
+    }
     if (xr_is(x, "c")) {
         sr->in_c = 0;
         return sr->keep ? push_cell(sr) : 0;
@@ -1638,7 +1666,7 @@ read_sheet(struct rd *rd, const struct part *p, const struct xlsx_want *w, struc
            struct xlsx_cell **store)
 {
     struct sheet_rd sr;
-    int t, rc = 0;
+    int t = 0, rc = 0;
     char where[256];
     memset(&sr, 0, sizeof(sr));
     snprintf(where, sizeof(where), "工作表“%s”", w->name);
@@ -1648,7 +1676,11 @@ read_sheet(struct rd *rd, const struct part *p, const struct xlsx_want *w, struc
     if (xr_open(&sr.x, rd, p) < 0)
         return -1;
     sr.x.part = p->name;
-    while (rc == 0 && (t = xr_next(&sr.x)) > 0) {
+    /* every cell is inside <sheetData>; what follows it (protection, data
+     * validation, hyperlinks, page set-up) is never needed, so reading
+     * stops there: a DOCTYPE can only come before the root, and the byte
+     * scan of the zip pass has seen the whole part */
+    while (rc == 0 && !sr.done && (t = xr_next(&sr.x)) > 0) {
         if (t == XML_READER_TYPE_ELEMENT)
             rc = sheet_element(&sr);
         else if (t == XML_READER_TYPE_END_ELEMENT)
@@ -1749,6 +1781,8 @@ read_parts(struct rd *rd, const struct xlsx_want *want, size_t nwant)
         return -1;
     for (size_t i = 0; i < nwant; i++) {
         const struct book_sheet *b = NULL;
+        if (want[i].name == NULL)
+            continue;
         for (size_t k = 0; k < rd->nbsheets && b == NULL; k++)
             if (strcmp(rd->bsheets[k].name, want[i].name) == 0)
                 b = &rd->bsheets[k];
@@ -1772,6 +1806,8 @@ read_parts(struct rd *rd, const struct xlsx_want *want, size_t nwant)
 static void
 rd_free(struct rd *rd)
 {
+    if (rd->reader != NULL)
+        xmlFreeTextReader(rd->reader);
     for (size_t i = 0; i < rd->nparts; i++) {
         free(rd->parts[i].name);
         free(rd->parts[i].key);
@@ -1831,16 +1867,17 @@ xlsx_read(const unsigned char *data, size_t len, const struct settings *s,
     arena_init(&book->store->arena, (size_t)s->max_xml_bytes * 3 + (1u << 20));
 
     /* libarchive converts entry names to the thread's locale charset;
-     * C.UTF-8 for this thread makes that independent of the caller */
-    locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-    locale_t old = utf8 != (locale_t)0 ? uselocale(utf8) : (locale_t)0;
+     * C.UTF-8 for this thread makes that independent of the caller. It is
+     * made once: newlocale reads the locale's files every time. */
+    static locale_t utf8;
     if (utf8 == (locale_t)0)
+        utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    if (utf8 == (locale_t)0) {
         fail(&rd, BZ_ENOMEM, "newlocale C.UTF-8");
-    else
+    } else {
+        locale_t old = uselocale(utf8);
         zip_pass(&rd, data, len);
-    if (utf8 != (locale_t)0) {
         uselocale(old);
-        freelocale(utf8);
     }
     if (!stopped(&rd))
         read_parts(&rd, want, nwant);

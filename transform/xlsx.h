@@ -58,8 +58,9 @@ struct xlsx_cell {
     const char *code; /* XLSX_BAD: a code of codes.h (static) */
 };
 
-/* A sheet to read, by its tab name, and the columns 1..max_col of it to
- * keep (cells further right are counted, not kept). */
+/* A sheet to read, by its tab name (NULL: none, a place left empty), and
+ * the columns 1..max_col of it to keep (cells further right are counted,
+ * not kept). */
 struct xlsx_want {
     const char *name;
     unsigned max_col;

@@ -273,6 +273,8 @@ def run_workbooks(a, size, db, home):
         shutil.rmtree(thome, ignore_errors=True)
     size.add("read_ratio", size.res["read_xlsx_cpu"][-1] / size.res["read_xml_cpu"][-1])
     size.add("ingest_ratio", size.res["ingest_xlsx_wall"][-1] / size.res["ingest_xml_wall"][-1])
+    size.add("ingest_cpu_ratio",
+             size.res["ingest_xlsx_cpu"][-1] / size.res["ingest_xml_cpu"][-1])
 
 
 def one_run(a, size, r):
@@ -386,6 +388,7 @@ def report(a, sizes):
     row("ingest month XML s", "%.2f", lambda s: s.med("ingest_xml_wall"))
     row("ingest month xlsx s", "%.2f", lambda s: s.med("ingest_xlsx_wall"))
     row("ingest xlsx / XML", "%.2f", lambda s: s.med("ingest_ratio"))
+    row("ingest client CPU xlsx/XML", "%.2f", lambda s: s.med("ingest_cpu_ratio"))
     row("ingest xlsx peak RSS MB", "%.1f", lambda s: s.med("ingest_xlsx_rss"))
     print()
     print("targets (largest size %d x 12 against %d x 12):" % (big.towns, small.towns))

@@ -147,11 +147,12 @@ def excel_escape(s):
 class Sheet:
     """One worksheet's XML, edited in place."""
 
-    def __init__(self, xml, sst):
+    def __init__(self, xml, book):
         self.tree = ET.ElementTree(ET.fromstring(xml))
         self.root = self.tree.getroot()
         self.data = self.root.find("{%s}sheetData" % NS)
-        self.sst = sst
+        self.book = book
+        self.sst = book.sst
         self.col_style = {}
         cols = self.root.find("{%s}cols" % NS)
         if cols is not None:
@@ -209,11 +210,18 @@ class Sheet:
         if v is None:
             return
         if isinstance(v, str):
-            c.set("t", "inlineStr")
-            is_ = ET.SubElement(c, "{%s}is" % NS)
-            t = ET.SubElement(is_, "{%s}t" % NS)
-            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-            t.text = excel_escape(v)
+            # as Excel writes them, shared; now and then inline, as other
+            # writers do, so that both are read
+            self.book.nstrings += 1
+            if self.book.nstrings % 7 == 3:
+                c.set("t", "inlineStr")
+                is_ = ET.SubElement(c, "{%s}is" % NS)
+                t = ET.SubElement(is_, "{%s}t" % NS)
+                t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                t.text = excel_escape(v)
+            else:
+                c.set("t", "s")
+                ET.SubElement(c, "{%s}v" % NS).text = str(self.book.shared(v))
         else:
             ET.SubElement(c, "{%s}v" % NS).text = repr(float(v)) if isinstance(v, float) else str(v)
 
@@ -244,15 +252,21 @@ class Book:
     def __init__(self, data):
         self.z = zipfile.ZipFile(io.BytesIO(data))
         self.parts = {i.filename: self.z.read(i) for i in self.z.infolist()}
+        self.order = [i.filename for i in self.z.infolist()]
         wb = ET.fromstring(self.parts["xl/workbook.xml"])
         rels = ET.fromstring(self.parts["xl/_rels/workbook.xml.rels"])
         target = {r.get("Id"): r.get("Target") for r in rels}
         pr = wb.find("{%s}workbookPr" % NS)
         self.date1904 = pr is not None and pr.get("date1904") in ("1", "true")
         self.sst = []
+        self.nstrings = 0
+        self.sst_added = False
         if "xl/sharedStrings.xml" in self.parts:
             for si in ET.fromstring(self.parts["xl/sharedStrings.xml"]):
                 self.sst.append("".join(t.text or "" for t in si.iter("{%s}t" % NS)))
+        self.sst_index = {}
+        for i, v in enumerate(self.sst):
+            self.sst_index.setdefault(v, i)
         self.sheet_part = {}
         for s in wb.find("{%s}sheets" % NS):
             t = target[s.get("{%s}id" % RNS)].lstrip("/")
@@ -274,18 +288,50 @@ class Book:
 
     def sheet(self, name):
         if name not in self.sheets:
-            self.sheets[name] = Sheet(self.parts[self.sheet_part[name]], self.sst)
+            self.sheets[name] = Sheet(self.parts[self.sheet_part[name]], self)
         return self.sheets[name]
+
+    def shared(self, v):
+        """The index of string v in the shared strings, added when new."""
+        if v not in self.sst_index:
+            self.sst_index[v] = len(self.sst)
+            self.sst.append(v)
+            self.sst_added = True
+        return self.sst_index[v]
+
+    def _write_sst(self):
+        root = ET.Element("{%s}sst" % NS, {"count": str(len(self.sst)),
+                                            "uniqueCount": str(len(self.sst))})
+        for v in self.sst:
+            t = ET.SubElement(ET.SubElement(root, "{%s}si" % NS), "{%s}t" % NS)
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            t.text = excel_escape(v)
+        out = io.BytesIO()
+        ET.ElementTree(root).write(out, encoding="UTF-8", xml_declaration=True)
+        if "xl/sharedStrings.xml" not in self.parts:
+            self.order.append("xl/sharedStrings.xml")
+            rels = self.parts["xl/_rels/workbook.xml.rels"]
+            self.parts["xl/_rels/workbook.xml.rels"] = rels.replace(
+                b"</Relationships>", b'<Relationship Id="rIdSST" Type="%s/sharedStrings" '
+                b'Target="sharedStrings.xml"/></Relationships>' % RNS.encode())
+            ct = self.parts["[Content_Types].xml"]
+            self.parts["[Content_Types].xml"] = ct.replace(
+                b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
+                b'application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"'
+                b'/></Types>')
+        self.parts["xl/sharedStrings.xml"] = out.getvalue()
 
     def bytes(self):
         for name, sh in self.sheets.items():
             self.parts[self.sheet_part[name]] = sh.xml()
+        if self.sst_added:
+            self._write_sst()
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-            for info in self.z.infolist():
-                zi = zipfile.ZipInfo(info.filename, (2026, 1, 1, 0, 0, 0))
+            for name in self.order:
+                zi = zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0))
                 zi.compress_type = zipfile.ZIP_DEFLATED
-                z.writestr(zi, self.parts[info.filename])
+                z.writestr(zi, self.parts[name])
         return out.getvalue()
 
 
