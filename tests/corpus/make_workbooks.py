@@ -177,7 +177,8 @@ def cases():
                                             % ("长" * 400000)), "E_XML_LIMIT")
     deep = "<x>" * 200 + "</x>" * 200
     c["wb_deep_nesting.xlsx"] = (in_sheet(base(), "走流程", lambda s: s.replace(
-        "</sheetData>", "</sheetData><extLst>%s</extLst>" % deep)), "E_XML_LIMIT")
+        "</sheetData>", '<row r="900"><c r="A900" t="inlineStr"><is>%s</is></c></row>'
+        "</sheetData>" % deep)), "E_XML_LIMIT")
     c["wb_bad_sheet_xml.xlsx"] = (in_sheet(base(), "走流程", lambda s: s[: len(s) // 2]),
                                   "E_XML_SYNTAX")
     c["wb_feb29_1900.xlsx"] = (cell_xml(base(), "走流程", "A2", '<c r="A2" s="1"><v>60</v></c>'),
@@ -235,17 +236,11 @@ def cases():
 
 
 def with_sst(data, sst):
+    """The workbook with its shared strings replaced by sst."""
     items = entries(data)
-    out = []
-    for n, d in items:
-        if n == "xl/_rels/workbook.xml.rels":
-            d = d.replace(b"</Relationships>",
-                          b'<Relationship Id="rIdSST" Type="http://schemas.openxmlformats.org/'
-                          b'officeDocument/2006/relationships/sharedStrings" '
-                          b'Target="sharedStrings.xml"/></Relationships>')
-        out.append((n, d))
-    out.append(("xl/sharedStrings.xml", sst))
-    return rezip(out)
+    if "xl/sharedStrings.xml" not in dict(items):
+        raise SystemExit("make_workbooks.py: the base workbook has no shared strings")
+    return rezip([(n, sst if n == "xl/sharedStrings.xml" else d) for n, d in items])
 
 
 def keys_of(data):
