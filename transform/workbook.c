@@ -9,6 +9,7 @@
  */
 #include "workbook.h"
 
+#include "../common/codes.h"
 #include "../common/hash.h"
 #include "fields.h"
 #include "wblayout.h"
@@ -67,6 +68,7 @@ struct conv {
     size_t nlines, caplines;
     struct wdiag *diags;
     size_t ndiags, capdiags, seq;
+    size_t lost_errors, lost_warnings; /* not kept: past 2 x max_diagnostics */
     int oom;
     int too_big; /* the document would pass max_xml_bytes */
     int year, month;
@@ -138,6 +140,15 @@ add_diag(struct conv *c, const char *code, const struct loc *l, int from_rules, 
          const char *msg)
 {
     char where[256];
+    /* a hostile workbook can have a bad value in each of 200,000 cells:
+     * twice the receipt's own limit is kept (the rest only counted) */
+    if ((long long)c->ndiags >= 2 * c->s->max_diagnostics) {
+        if (codes_class(code) == BZ_CLASS_WARN)
+            c->lost_warnings++;
+        else
+            c->lost_errors++;
+        return;
+    }
     if (c->ndiags == c->capdiags) {
         size_t cap = c->capdiags ? c->capdiags * 2 : 32;
         struct wdiag *v = realloc(c->diags, cap * sizeof(*v));
@@ -1627,6 +1638,9 @@ flush_diags(struct conv *c, struct diag_list *diags)
         if (!dup)
             diag_add(diags, d->code, 0, d->path, "%s", d->message);
     }
+    diags->nerrors += c->lost_errors;
+    diags->nwarnings += c->lost_warnings;
+    diags->dropped += c->lost_errors + c->lost_warnings;
 }
 
 /* What transform could not keep of its own list is still counted. */
