@@ -1111,7 +1111,7 @@ read_styles(struct rd *rd, const struct part *p)
     while (rc == 0 && (t = xr_next(&x)) > 0) {
         int depth = xmlTextReaderDepth(x.r);
         if (t == XML_READER_TYPE_END_ELEMENT && xr_is(&x, "cellXfs"))
-            xfs_depth = -1;
+            break; /* cell styles, differential formats, colours: not needed */
         if (t != XML_READER_TYPE_ELEMENT)
             continue;
         if (xr_is(&x, "cellXfs") && !xr_empty(&x)) {

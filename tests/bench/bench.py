@@ -389,6 +389,7 @@ def report(a, sizes):
     row("ingest month xlsx s", "%.2f", lambda s: s.med("ingest_xlsx_wall"))
     row("ingest xlsx / XML", "%.2f", lambda s: s.med("ingest_ratio"))
     row("ingest client CPU xlsx/XML", "%.2f", lambda s: s.med("ingest_cpu_ratio"))
+    row("ingest XML peak RSS MB", "%.1f", lambda s: s.med("ingest_xml_rss"))
     row("ingest xlsx peak RSS MB", "%.1f", lambda s: s.med("ingest_xlsx_rss"))
     print()
     print("targets (largest size %d x 12 against %d x 12):" % (big.towns, small.towns))
