@@ -4,8 +4,9 @@
 # inbox, the hostile night's accepted files, a benchmark sample) goes in as
 # XML into one database and, through its township's template filled by
 # tests/lib/workbook.py, as a workbook into another: both hold the same
-# normalized submissions (every column of every fact, warnings by code) and
-# rank the same (report.ranking, month to year). Then the same workbooks
+# normalized submissions (every column of every fact, warnings by code),
+# rank the same (report.ranking, month to year) and `bizenv nightly` stores
+# the same rankings for both. Then the same workbooks
 # re-saved by LibreOffice (when installed) are duplicates of what is stored
 # and, loaded into a third database, rank the same again.
 . "$(dirname "$0")/../lib/tap.sh"
@@ -137,6 +138,22 @@ ranks "$dbw" >"$T/ranks.w"
 diff "$T/ranks.x" "$T/ranks.w" >"$T/ranks.diff"; rc=$?
 is "$rc" 0 "and rank the same ($(grep -c '^==' "$T/ranks.x") rankings, month, quarter and year)"
 [ $rc = 0 ] || head -20 "$T/ranks.diff" | sed 's/^/# /'
+# the night ranks them the same: its stored rankings, run for run
+stored() {
+    psql -X -At -d "$1" -c "select r.period, r.as_of, s.code, s.name, s.service_rate, s.completion_rate,
+        s.walk_coverage, s.leader_participation, s.composite, s.composite_rank, s.service_rank,
+        s.completion_rank, s.coverage_rank, s.status, s.missing_months, s.reporting_rate,
+        s.on_time_rate from report.ranking_run r join report.ranking_snapshot s on s.run_id = r.id
+        order by 1, 2, 3"
+}
+B "$HX" "$dbx" nightly --as-of "$AS_OF" >/dev/null 2>&1
+B "$HW" "$dbw" nightly --as-of "$AS_OF" >/dev/null 2>&1
+stored "$dbx" >"$T/night.x"
+stored "$dbw" >"$T/night.w"
+[ -s "$T/night.x" ]; ok $? "the XML night stored its rankings ($(cut -d'|' -f1 "$T/night.x" | sort -u | tr '\n' ' '))"
+diff "$T/night.x" "$T/night.w" >"$T/night.diff"; rc=$?
+is "$rc" 0 "bizenv nightly ranks the workbooks exactly as it ranks the XML"
+[ $rc = 0 ] || head -20 "$T/night.diff" | sed 's/^/# /'
 rej_x=$(grep -o '退回 [0-9]*' "$T/x.out" | tail -1)
 diag "XML: $rej_x; workbooks: $(grep -o '退回 [0-9]*' "$T/w1.out" | tail -1) and $(grep -o '退回 [0-9]*' "$T/w2.out" 2>/dev/null | tail -1)"
 
