@@ -21,7 +21,7 @@
  * first '<' comes after this much whitespace is not worth accepting. */
 #define SNIFF_BYTES 4096
 
-enum sniffed { SNIFF_XML, SNIFF_GZIP, SNIFF_ZIP, SNIFF_ZIP_EMPTY, SNIFF_UNKNOWN };
+enum sniffed { SNIFF_XML, SNIFF_GZIP, SNIFF_ZIP, SNIFF_ZIP_EMPTY, SNIFF_OLE, SNIFF_UNKNOWN };
 
 /* Diagnostic paths are entry names an attacker chose: the receipt shows
  * them without control characters and cut to a readable length. */
@@ -85,13 +85,14 @@ unpack_check_time(struct unpack_run *r)
     return 0;
 }
 
-int
-unpack_deliver(struct unpack_run *r, const char *member, const unsigned char *data, size_t len,
-               const struct subm_attachment *atts, size_t natts)
+static int
+deliver(struct unpack_run *r, int workbook, const char *member, const unsigned char *data,
+        size_t len, const struct subm_attachment *atts, size_t natts)
 {
     struct unpack_doc doc;
 
     memset(&doc, 0, sizeof(doc));
+    doc.workbook = workbook;
     doc.member = member;
     doc.data = data;
     doc.len = len;
@@ -110,6 +111,20 @@ unpack_deliver(struct unpack_run *r, const char *member, const unsigned char *da
         }
     }
     return 0;
+}
+
+int
+unpack_deliver(struct unpack_run *r, const char *member, const unsigned char *data, size_t len,
+               const struct subm_attachment *atts, size_t natts)
+{
+    return deliver(r, 0, member, data, len, atts, natts);
+}
+
+int
+unpack_deliver_workbook(struct unpack_run *r, const char *member, const unsigned char *data,
+                        size_t len, const struct subm_attachment *atts, size_t natts)
+{
+    return deliver(r, 1, member, data, len, atts, natts);
 }
 
 int
@@ -142,6 +157,9 @@ sniff(const unsigned char *b, size_t n)
         return SNIFF_ZIP;
     if (n >= 4 && memcmp(b, "PK\x05\x06", 4) == 0)
         return SNIFF_ZIP_EMPTY;
+    /* OLE2: an old Excel .xls or a WPS .et, named here only to say so */
+    if (n >= 8 && memcmp(b, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+        return SNIFF_OLE;
     if (n >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF)))
         return SNIFF_XML;
     if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
@@ -208,9 +226,9 @@ rewind_file(struct unpack_run *r)
     return 0;
 }
 
-/* Pass 2 of a bare XML: the file's bytes are the document. */
+/* Pass 2 of a bare XML or workbook: the file's bytes are the document. */
 static void
-deliver_bare_xml(struct unpack_run *r)
+deliver_bare(struct unpack_run *r, int workbook)
 {
     size_t len = (size_t)r->file_size, got = 0;
     unsigned char *doc = malloc(len);
@@ -237,7 +255,7 @@ deliver_bare_xml(struct unpack_run *r)
         unpack_fail(r, BZ_EIO, "E_IO_READ", "file shrank while being read");
         goto out;
     }
-    unpack_deliver(r, "", doc, len, NULL, 0);
+    deliver(r, workbook, "", doc, len, NULL, 0);
 out:
     free(doc);
 }
@@ -276,10 +294,18 @@ check_pass(struct unpack_run *r, enum sniffed kind)
         r->kind = UNPACK_PACKAGE;
         if (rewind_file(r) == 0)
             unpack_zip_read(r);
+        if (r->kind == UNPACK_WORKBOOK && r->file_size > s->max_workbook_bytes)
+            unpack_reject(r, "E_LIMIT_ENTRY_SIZE", NULL, "工作簿 %lld 字节，上限 %lld 字节",
+                          r->file_size, s->max_workbook_bytes);
         return;
     case SNIFF_ZIP_EMPTY:
         r->kind = UNPACK_PACKAGE;
         unpack_reject(r, "E_ZIP_EMPTY", NULL, "压缩包中没有任何条目");
+        return;
+    case SNIFF_OLE:
+        unpack_reject(r, "E_FILE_TYPE", NULL,
+                      "这是旧版 Excel（.xls）或 WPS（.et）文件；请用县里下发的填报表，"
+                      "在 Excel 或 WPS 中另存为 .xlsx 工作簿后报送");
         return;
     case SNIFF_UNKNOWN:
         break;
@@ -295,7 +321,10 @@ deliver_pass(struct unpack_run *r)
         return;
     switch (r->kind) {
     case UNPACK_XML:
-        deliver_bare_xml(r);
+        deliver_bare(r, 0);
+        break;
+    case UNPACK_WORKBOOK:
+        deliver_bare(r, 1);
         break;
     case UNPACK_GZIP:
         unpack_gz_read(r);

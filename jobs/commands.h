@@ -59,5 +59,6 @@ int cmd_registry(struct cli *cli, int argc, char **argv);
 int cmd_rank(struct cli *cli, int argc, char **argv);
 int cmd_export(struct cli *cli, int argc, char **argv);
 int cmd_counties(struct cli *cli, int argc, char **argv);
+int cmd_template(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
 #include "../ingest/unpack.h"
 #include "../load/loader.h"
 #include "../transform/transform.h"
+#include "../transform/workbook.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,7 @@ struct pending {
     char sha256[65];
     long revision;
     int year, month;
+    int workbook;           /* read from a workbook: paths are cells */
     struct diag_list diags; /* owned */
 };
 
@@ -205,12 +207,20 @@ out:
     return rc;
 }
 
+/* A format-1 path as the receipt shows it: the cell, for a workbook. */
+static const char *
+shown_path(int workbook, const char *path, char *buf, size_t cap)
+{
+    return workbook && workbook_cell_of_path(path, buf, cap) ? buf : path;
+}
+
 /* Turns the loader's verdict into the receipt outcome, adding the reason
  * of a refusal to the diagnostics. */
 static enum receipt_outcome
-judge(const struct loader_outcome *lo, long revision, struct diag_list *diags)
+judge(const struct loader_outcome *lo, long revision, int workbook, struct diag_list *diags)
 {
-    char msg[512];
+    char msg[512], cell[256];
+    const char *rev = shown_path(workbook, "/submission/revision", cell, sizeof(cell));
     loader_result_message(lo, revision, msg, sizeof(msg));
     switch (lo->result) {
     case LOADER_ACCEPTED:
@@ -218,16 +228,34 @@ judge(const struct loader_outcome *lo, long revision, struct diag_list *diags)
     case LOADER_DUPLICATE:
         return RECEIPT_DUPLICATE;
     case LOADER_CONFLICT:
-        diag_add(diags, "E_REVISION_CONFLICT", 0, "/submission/revision", "%s", msg);
+        diag_add(diags, "E_REVISION_CONFLICT", 0, rev, "%s", msg);
         break;
     case LOADER_STALE:
-        diag_add(diags, "E_REVISION_STALE", 0, "/submission/revision", "%s", msg);
+        diag_add(diags, "E_REVISION_STALE", 0, rev, "%s", msg);
         break;
     case LOADER_UNKNOWN_TOWNSHIP:
-        diag_add(diags, "E_TOWNSHIP_UNKNOWN", 0, "/submission/township/@code", "%s", msg);
+        diag_add(diags, "E_TOWNSHIP_UNKNOWN", 0,
+                 shown_path(workbook, "/submission/township/@code", cell, sizeof(cell)), "%s", msg);
         break;
     }
     return RECEIPT_REJECTED;
+}
+
+/* The merge's own warnings, at their cells for a workbook. */
+static void
+show_cells(struct diag_list *diags, size_t from)
+{
+    char cell[256];
+    for (size_t i = from; i < diags->n; i++) {
+        struct diag *d = &diags->items[i];
+        if (!workbook_cell_of_path(d->path, cell, sizeof(cell)))
+            continue;
+        char *p = strdup(cell);
+        if (p == NULL)
+            continue; /* the format-1 path stays: still true, only less friendly */
+        free(d->path);
+        d->path = p;
+    }
 }
 
 static void
@@ -329,8 +357,11 @@ issue_pending(struct batch *b, struct bz_error *e)
         char note[512] = "";
         if (p->slot != NO_SLOT) {
             struct loader_outcome *lo = loader_stage_outcome(b->stage, p->slot);
+            size_t before = p->diags.n;
             diag_list_append(&p->diags, &lo->warnings);
-            outcome = judge(lo, p->revision, &p->diags);
+            if (p->workbook)
+                show_cells(&p->diags, before);
+            outcome = judge(lo, p->revision, p->workbook, &p->diags);
             if (outcome == RECEIPT_DUPLICATE)
                 loader_result_message(lo, p->revision, note, sizeof(note));
         }
@@ -390,21 +421,27 @@ on_document(const struct unpack_doc *doc, void *arg)
     size_t slot = NO_SLOT;
     int oom = 0;
 
+    char sha256[65]; /* the document's identity: its bytes, or a workbook's content */
+
     fr->ndocs++;
-    if (adx_detect(doc->data, doc->len)) {
+    if (!doc->workbook && adx_detect(doc->data, doc->len)) {
         /* a roll-up is stored directly: what came before it goes first */
         int frc = flush(b, fr->e);
         return frc < 0 ? frc : on_rollup(fr, doc);
     }
     submission_init(&sub, transform_arena_limit(doc->len));
     diag_list_init(&diags, (size_t)fr->s->max_diagnostics);
-    int rc = transform_document(doc->data, doc->len, fr->s, &fr->tctx, &sub, &diags, fr->e);
+    memcpy(sha256, doc->sha256, sizeof(sha256));
+    int rc =
+        doc->workbook
+            ? workbook_transform(doc->data, doc->len, fr->s, &fr->tctx, &sub, &diags, sha256, fr->e)
+            : transform_document(doc->data, doc->len, fr->s, &fr->tctx, &sub, &diags, fr->e);
     if (rc < 0)
         goto out;
     if (!diag_has_errors(&diags)) {
         sub.attachments = (struct subm_attachment *)doc->attachments;
         sub.nattachments = doc->nattachments;
-        memcpy(sub.doc_sha256, doc->sha256, sizeof(sub.doc_sha256));
+        memcpy(sub.doc_sha256, sha256, sizeof(sub.doc_sha256));
         sub.member = doc->member;
         struct loader_meta meta = {fr->sha256, fr->f->mtime.tv_sec, doc->member};
         /* more load ids than reserved: the server must be free to give them */
@@ -427,10 +464,11 @@ on_document(const struct unpack_doc *doc, void *arg)
     snprintf(p->township_code, sizeof(p->township_code), "%s",
              r.township_code ? r.township_code : "");
     snprintf(p->period, sizeof(p->period), "%s", r.period ? r.period : "");
-    memcpy(p->sha256, doc->sha256, sizeof(p->sha256));
+    memcpy(p->sha256, sha256, sizeof(p->sha256));
     p->revision = r.revision;
     p->year = sub.year;
     p->month = sub.month;
+    p->workbook = doc->workbook;
     p->diags = diags;
     diag_list_init(&diags, 2); /* moved into the pending entry */
     b->npending++;
