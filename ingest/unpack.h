@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 enum unpack_kind { UNPACK_XML, UNPACK_GZIP, UNPACK_PACKAGE, UNPACK_BATCH };
 
@@ -72,5 +73,16 @@ struct unpack_result {
  */
 int unpack_file(const char *path, const struct settings *s, unpack_cb cb, void *ctx,
                 struct unpack_result *res, struct diag_list *diags, struct bz_error *e);
+
+/*
+ * The same for a file already open: `fd` is read from offset 0 and never
+ * closed (the ingest reads bizenv's own archive copy this way, so what is
+ * loaded is what the archive holds); `name` is for messages. `deadline`
+ * (CLOCK_MONOTONIC) caps the reading; NULL = parse_timeout_s from now.
+ * Returns as unpack_file (never BZ_ENOTFOUND).
+ */
+int unpack_fd(int fd, const char *name, const struct settings *s, const struct timespec *deadline,
+              unpack_cb cb, void *ctx, struct unpack_result *res, struct diag_list *diags,
+              struct bz_error *e);
 
 #endif
