@@ -6,6 +6,8 @@
 #   dotdot   .bizenv a symlink to ..
 #   elsewhere .bizenv a symlink to a folder outside the home
 #   file     .bizenv a plain file
+#   folder   a folder of the uploader's (a night not run as root may not
+#            move it: it stays in the inbox, the night goes on)
 #   long     a 255-byte name (83 Chinese characters), taken before others
 #   same     r.xml from two townships and two rejected bad.xml on one day
 #   rewrite  a file rewritten through a descriptor the uploader kept open,
@@ -131,6 +133,25 @@ attack_file() {
     is "$(q "select count(*) from facts.submission")" 1 "$who .bizenv a plain file: the good file loaded"
 }
 
+attack_folder() {
+    setup
+    up mkdir "$I/a_folder"
+    up sh -c "echo x >'$I/a_folder/inside.xml'"
+    up cp "$S/good.xml" "$I/"
+    touch -d "2026-11-27 08:00" "$I/a_folder" # taken first
+    before=$(outside)
+    out=$(night -- --verbose nightly 2>&1); rc=$?
+    if [ "$own" = root ]; then
+        after "$who" "a folder in the inbox" 0 ""
+        like "$(cat "$H/quarantine/$DAY/a_folder.回执.txt" 2>/dev/null)" "\[E_FILE_NOT_REGULAR\]" \
+            "$who folder: quarantined with E_FILE_NOT_REGULAR"
+    else
+        after "$who" "a folder in the inbox" 0 "a_folder "
+        like "$out" "未完成 1" "$who folder: another user's folder is left in the inbox, counted as not finished"
+    fi
+    is "$(q "select count(*) from facts.submission")" 1 "$who folder: the file after it is loaded"
+}
+
 attack_long() {
     setup
     up cp "$S/long.xml" "$I/$LONG"
@@ -225,6 +246,7 @@ round() {
     attack_dotdot
     attack_elsewhere
     attack_file
+    attack_folder
     attack_long
     attack_same
     if [ $shim = 1 ]; then
