@@ -141,7 +141,7 @@ attack_folder() {
     touch -d "2026-11-27 08:00" "$I/a_folder" # taken first
     before=$(outside)
     out=$(night -- --verbose nightly 2>&1); rc=$?
-    if [ "$own" = root ]; then
+    if [ "$own" = root ] || [ -z "$up_as" ]; then # root, or the folder's owner
         after "$who" "a folder in the inbox" 0 ""
         like "$(cat "$H/quarantine/$DAY/a_folder.回执.txt" 2>/dev/null)" "\[E_FILE_NOT_REGULAR\]" \
             "$who folder: quarantined with E_FILE_NOT_REGULAR"
