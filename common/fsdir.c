@@ -189,20 +189,74 @@ create_tmp(int dir, char *tmp, size_t cap, const char *shown, int *fd, struct bz
     return e->status;
 }
 
+/* Writes and (when durable) fsyncs fd; closes it. Returns 0 or the failure. */
+static int
+fill(int fd, const void *data, size_t len, unsigned flags, const char *shown, struct bz_error *e)
+{
+    int rc = 0;
+    if (write_fd(fd, data, len) < 0 || ((flags & FSDIR_DURABLE) && fsync(fd) < 0))
+        rc = fsdir_io_error(e, "写入", shown);
+    if (close(fd) < 0 && rc == 0)
+        rc = fsdir_io_error(e, "写入", shown);
+    return rc;
+}
+
+#ifdef __linux__
+/*
+ * A new file that never replaces: written unnamed (O_TMPFILE), then given
+ * its name with linkat, which fails on an existing name. A run killed
+ * meanwhile leaves nothing behind. Returns 0, BZ_ECONFLICT, BZ_EIO, or 1
+ * when the filesystem or /proc cannot do it (the caller falls back).
+ */
+static int
+write_unnamed(int dir, const char *name, const char *shown, const void *data, size_t len,
+              unsigned flags, struct bz_error *e)
+{
+    char proc[64];
+    int fd = openat(dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL
+                   ? 1
+                   : fsdir_io_error(e, "写入", shown);
+    if (write_fd(fd, data, len) < 0 || ((flags & FSDIR_DURABLE) && fsync(fd) < 0)) {
+        int rc = fsdir_io_error(e, "写入", shown);
+        close(fd);
+        return rc;
+    }
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    int r = linkat(AT_FDCWD, proc, dir, name, AT_SYMLINK_FOLLOW);
+    int err = errno;
+    close(fd);
+    if (r == 0)
+        return 0;
+    if (err == EEXIST)
+        return bz_error_set(e, BZ_ECONFLICT, "E_IO_WRITE", "文件“%s”已存在", shown);
+    if (err == ENOENT || err == EPERM || err == EOPNOTSUPP)
+        return 1; /* no /proc, or no hard links here */
+    errno = err;
+    return fsdir_io_error(e, "写入", shown);
+}
+#endif
+
 int
 fsdir_write(int dir, const char *name, const char *shown, const void *data, size_t len,
             unsigned flags, struct bz_error *e)
 {
     char tmp[64];
-    int fd;
-    int rc = create_tmp(dir, tmp, sizeof(tmp), shown, &fd, e);
-    if (rc < 0)
-        return rc;
-    int bad = write_fd(fd, data, len) < 0 || ((flags & FSDIR_DURABLE) && fsync(fd) < 0);
-    if (bad)
-        rc = fsdir_io_error(e, "写入", shown);
-    if (close(fd) < 0 && rc == 0)
-        rc = fsdir_io_error(e, "写入", shown);
+    int fd, rc;
+#ifdef __linux__
+    if (flags & FSDIR_EXCL) {
+        rc = write_unnamed(dir, name, shown, data, len, flags, e);
+        if (rc <= 0) {
+            if (rc == 0 && (flags & FSDIR_DURABLE) && fsync(dir) < 0)
+                return fsdir_io_error(e, "写入", shown);
+            return rc;
+        }
+    }
+#endif
+    rc = create_tmp(dir, tmp, sizeof(tmp), shown, &fd, e);
+    if (rc == 0)
+        rc = fill(fd, data, len, flags, shown, e);
     if (rc == 0) {
         int r = (flags & FSDIR_EXCL) ? fsdir_rename_noreplace(dir, tmp, dir, name)
                                      : renameat(dir, tmp, dir, name);

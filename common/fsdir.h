@@ -56,8 +56,10 @@ int fsdir_create(int dir, const char *name, const char *shown, mode_t mode, int 
 /*
  * Writes `len` bytes as the file `name` in dir, whole or not at all: into a
  * new temporary file first, then renamed. With FSDIR_EXCL an existing name
- * is never replaced (BZ_ECONFLICT, nothing written); with FSDIR_DURABLE the
- * file and the folder are fsynced. Returns 0, BZ_ECONFLICT, BZ_EIO.
+ * is never replaced (BZ_ECONFLICT, nothing written), and on Linux the file
+ * is written unnamed (O_TMPFILE) and then linked, so a process killed
+ * meanwhile leaves nothing behind; with FSDIR_DURABLE the file and the
+ * folder are fsynced. Returns 0, BZ_ECONFLICT, BZ_EIO.
  */
 int fsdir_write(int dir, const char *name, const char *shown, const void *data, size_t len,
                 unsigned flags, struct bz_error *e);
