@@ -96,6 +96,7 @@
     /* operational failures (not the file's fault) */                                              \
     X(E_USAGE, OP, "命令用法错误")                                                                 \
     X(E_CONFIG, OP, "配置错误")                                                                    \
+    X(E_HOME_UNSAFE, OP, "bizenv 的目录不安全（不属于运行用户、他人可写或是符号链接）")            \
     X(E_NOINPUT, OP, "找不到输入文件")                                                             \
     X(E_REGISTRY_FORMAT, OP, "乡镇名录文件格式错误")                                               \
     X(E_IO_READ, OP, "读取文件失败")                                                               \

@@ -391,16 +391,59 @@ run_init(struct unpack_run *r, const char *path, const struct settings *s, unpac
     r->deadline.tv_sec += (time_t)s->parse_timeout_s;
 }
 
+/* Both passes over r->fd, which is open. */
+static void
+read_passes(struct unpack_run *r, struct unpack_result *res, struct diag_list *scratch,
+            size_t errors_before)
+{
+    unsigned char head[SNIFF_BYTES];
+    size_t nhead = 0;
+    struct diag_list *diags = r->diags;
+    struct bz_error *e = r->e;
+
+    if (hash_file(r, res, head, &nhead) < 0)
+        return;
+    check_pass(r, sniff(head, nhead));
+    res->kind = r->kind;
+    res->ndocs = r->ndocs;
+    if (r->status != 0 || diags->nerrors > errors_before || diags->oom)
+        return;
+
+    /* Pass 2 re-runs every check while delivering. Anything it finds that
+     * pass 1 did not means the file changed under us: an I/O failure, not
+     * a rejection, since some documents may already have been delivered. */
+    r->pass = 2;
+    r->diags = scratch;
+    r->ndocs = 0;
+    r->total_out = 0;
+    r->nentries = 0;
+    deliver_pass(r);
+    if (r->status == 0 && (diag_has_errors(scratch) || r->ndocs != res->ndocs)) {
+        unpack_fail(r, BZ_EIO, "E_IO_READ", "file changed between the check and the delivery");
+        if (scratch->n > 0)
+            bz_error_detail(e, "file changed between the check and the delivery (%s)",
+                            scratch->items[0].code);
+    }
+    r->diags = diags;
+}
+
+static int
+verdict(struct unpack_run *r, struct diag_list *diags, size_t errors_before)
+{
+    if (r->status != 0)
+        return r->status;
+    if (diags->nerrors > errors_before || diags->oom)
+        return BZ_EINPUT;
+    return 0;
+}
+
 int
 unpack_file(const char *path, const struct settings *s, unpack_cb cb, void *ctx,
             struct unpack_result *res, struct diag_list *diags, struct bz_error *e)
 {
     struct unpack_run r;
     struct diag_list scratch;
-    unsigned char head[SNIFF_BYTES];
-    size_t nhead = 0;
     size_t errors_before = diags->nerrors;
-    int rc = 0;
 
     memset(res, 0, sizeof(*res));
     bz_error_clear(e);
@@ -408,39 +451,39 @@ unpack_file(const char *path, const struct settings *s, unpack_cb cb, void *ctx,
     run_init(&r, path, s, cb, ctx, diags, e);
 
     r.fd = open_regular(&r, path);
-    if (r.fd < 0)
-        goto verdict;
-    if (hash_file(&r, res, head, &nhead) < 0)
-        goto verdict;
-    check_pass(&r, sniff(head, nhead));
-    res->kind = r.kind;
-    res->ndocs = r.ndocs;
-    if (r.status != 0 || diags->nerrors > errors_before || diags->oom)
-        goto verdict;
-
-    /* Pass 2 re-runs every check while delivering. Anything it finds that
-     * pass 1 did not means the file changed under us: an I/O failure, not
-     * a rejection, since some documents may already have been delivered. */
-    r.pass = 2;
-    r.diags = &scratch;
-    r.ndocs = 0;
-    r.total_out = 0;
-    r.nentries = 0;
-    deliver_pass(&r);
-    if (r.status == 0 && (diag_has_errors(&scratch) || r.ndocs != res->ndocs)) {
-        unpack_fail(&r, BZ_EIO, "E_IO_READ", "file changed between the check and the delivery");
-        if (scratch.n > 0)
-            bz_error_detail(e, "file changed between the check and the delivery (%s)",
-                            scratch.items[0].code);
-    }
-
-verdict:
-    if (r.status != 0)
-        rc = r.status;
-    else if (diags->nerrors > errors_before || diags->oom)
-        rc = BZ_EINPUT;
+    if (r.fd >= 0)
+        read_passes(&r, res, &scratch, errors_before);
+    int rc = verdict(&r, diags, errors_before);
     if (r.fd >= 0)
         close(r.fd);
+    diag_list_free(&scratch);
+    return rc;
+}
+
+int
+unpack_fd(int fd, const char *name, const struct settings *s, const struct timespec *deadline,
+          unpack_cb cb, void *ctx, struct unpack_result *res, struct diag_list *diags,
+          struct bz_error *e)
+{
+    struct unpack_run r;
+    struct diag_list scratch;
+    struct stat st;
+    size_t errors_before = diags->nerrors;
+
+    memset(res, 0, sizeof(*res));
+    bz_error_clear(e);
+    diag_list_init(&scratch, 16);
+    run_init(&r, name, s, cb, ctx, diags, e);
+    if (deadline != NULL)
+        r.deadline = *deadline;
+    r.fd = fd;
+    if (fstat(fd, &st) < 0)
+        io_fail(&r, errno);
+    else if (!S_ISREG(st.st_mode))
+        unpack_reject(&r, "E_FILE_NOT_REGULAR", NULL, "不是普通文件（目录、管道、设备或链接）");
+    else if (rewind_file(&r) == 0)
+        read_passes(&r, res, &scratch, errors_before);
+    int rc = verdict(&r, diags, errors_before);
     diag_list_free(&scratch);
     return rc;
 }

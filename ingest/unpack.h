@@ -30,6 +30,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* UNPACK_WORKBOOK: the file is itself an Office zip (a bare .xlsx 填报表,
  * recognised by its top-level [Content_Types].xml, or an OpenDocument
@@ -80,5 +81,16 @@ struct unpack_result {
  */
 int unpack_file(const char *path, const struct settings *s, unpack_cb cb, void *ctx,
                 struct unpack_result *res, struct diag_list *diags, struct bz_error *e);
+
+/*
+ * The same for a file already open: `fd` is read from offset 0 and never
+ * closed (the ingest reads bizenv's own archive copy this way, so what is
+ * loaded is what the archive holds); `name` is for messages. `deadline`
+ * (CLOCK_MONOTONIC) caps the reading; NULL = parse_timeout_s from now.
+ * Returns as unpack_file (never BZ_ENOTFOUND).
+ */
+int unpack_fd(int fd, const char *name, const struct settings *s, const struct timespec *deadline,
+              unpack_cb cb, void *ctx, struct unpack_result *res, struct diag_list *diags,
+              struct bz_error *e);
 
 #endif

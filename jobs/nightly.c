@@ -2,6 +2,7 @@
 
 #include "../common/buildinfo.h"
 #include "../common/esc.h"
+#include "../common/fsdir.h"
 #include "../export/export.h"
 #include "../ingest/inbox.h"
 #include "../load/db.h"
@@ -287,18 +288,18 @@ write_summary(struct night *n)
 {
     struct nightly_report *r = n->r;
     struct bz_error ignored;
-    if (inbox_mkdirs(n->cli->settings.runs, &ignored) < 0)
-        return;
-    snprintf(r->summary_path, sizeof(r->summary_path), "%s/%s-run%lld.txt", n->cli->settings.runs,
-             n->as_of, r->run_id);
-    FILE *f = fopen(r->summary_path, "w");
-    if (f == NULL) {
+    char name[64];
+    int dir;
+    snprintf(name, sizeof(name), "%s-run%lld.txt", n->as_of, r->run_id);
+    snprintf(r->summary_path, sizeof(r->summary_path), "%s/%s", n->cli->settings.runs, name);
+    if (fsdir_open(n->cli->settings.runs, FSDIR_CREATE | FSDIR_OWN, &dir, &ignored) < 0) {
         r->summary_path[0] = '\0';
         return;
     }
-    fwrite(r->summary.data ? r->summary.data : "", 1, r->summary.len, f);
-    if (fclose(f) != 0)
+    if (fsdir_write(dir, name, r->summary_path, r->summary.data ? r->summary.data : "",
+                    r->summary.len, 0, &ignored) < 0)
         r->summary_path[0] = '\0';
+    close(dir);
 }
 
 static void
