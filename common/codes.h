@@ -65,6 +65,21 @@
     X(E_PROBLEM_RECTIFIED_FORBIDDEN, ERR, "未整改问题不应填写整改日期")                            \
     X(E_PROBLEM_RECTIFIED_DATE, ERR, "整改日期不在发现日期与报送月份最后一天之间")                 \
     X(E_TOO_MANY_DIAGNOSTICS, ERR, "错误过多，其余未列出")                                         \
+    /* monthly workbooks (.xlsx 填报表, transform/xlsx.c and workbook.c) */                     \
+    X(E_WB_NOT_TEMPLATE, ERR, "不是县营商办下发的填报表，请使用县里下发的本乡镇填报表")            \
+    X(E_WB_VERSION, ERR, "填报表模板版本不受支持，请使用县里最新下发的填报表")                     \
+    X(E_WB_FORMAT, ERR, "工作簿不是 .xlsx 格式，请在 Excel 或 WPS 中另存为 .xlsx 工作簿")          \
+    X(E_WB_MACRO, ERR, "填报表含宏（VBA 或宏表），不予接收")                                       \
+    X(E_WB_STRUCTURE, ERR, "填报表结构损坏（缺少或无法读取工作簿部件）")                           \
+    X(E_WB_SHEET, ERR, "填报表缺少工作表（工作表被删除或改名）")                                   \
+    X(E_WB_HEADER, ERR, "工作表的表头或项目名称被改动")                                            \
+    X(E_WB_MISMATCH, ERR, "填报表的乡镇、月份或版本号与模板标识不一致")                            \
+    X(E_WB_LIMIT, ERR, "填报表超过行数、单元格数、共享字符串数或区域大小上限")                     \
+    X(E_WB_SHARED_STRING, ERR, "单元格引用的共享字符串编号超出范围")                               \
+    X(E_WB_CELL, ERR, "单元格内容无法读取（错误值、非法数字、控制字符或单元格位置）")              \
+    X(E_WB_FORMULA, ERR, "公式单元格没有计算结果（请在 Excel 中重新计算后保存）")                  \
+    X(E_WB_REQUIRED, ERR, "必填单元格为空")                                                        \
+    X(E_WB_CHOICE, ERR, "不是下拉列表中的选项")                                                    \
     X(W_RATE_MISMATCH, WARN, "自报评价率与评价件数/办件量相差超过 1 个百分点")                     \
     X(W_APPROX_COUNT, WARN, "数量为约数")                                                          \
     X(W_WINDOW_UNKNOWN, WARN, "窗口名称不在全县窗口目录中，归入“其他”")                            \
@@ -81,6 +96,7 @@
     /* operational failures (not the file's fault) */                                              \
     X(E_USAGE, OP, "命令用法错误")                                                                 \
     X(E_CONFIG, OP, "配置错误")                                                                    \
+    X(E_HOME_UNSAFE, OP, "bizenv 的目录不安全（不属于运行用户、他人可写或是符号链接）")            \
     X(E_NOINPUT, OP, "找不到输入文件")                                                             \
     X(E_REGISTRY_FORMAT, OP, "乡镇名录文件格式错误")                                               \
     X(E_IO_READ, OP, "读取文件失败")                                                               \
@@ -96,6 +112,8 @@
     X(E_BUSY, OP, "另一个任务正在运行")                                                            \
     X(E_TIMEOUT, OP, "操作超时")                                                                   \
     X(E_EXPORT, OP, "导出失败")                                                                    \
+    X(E_TEMPLATE_EXISTS, OP, "该乡镇本月已有已接收的报表，更正请用 template --revise")             \
+    X(E_TEMPLATE_NO_REVISION, OP, "该乡镇本月还没有已接收的报表，无从更正")                        \
     X(E_INTERNAL, OP, "内部错误")
 
 enum bz_code_class { BZ_CLASS_ERR, BZ_CLASS_WARN, BZ_CLASS_OP };

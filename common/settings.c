@@ -61,6 +61,13 @@ static const struct row rows[] = {
      * parser's bounded state; 1G leaves room and stops a runaway first */
     BYTES(max_memory_bytes, "1G", 0, 1LL << 40,
           "memory cap (RLIMIT_DATA) of one bizenv run, 0 = none"),
+    /* a filled 填报表 is some tens of KB; the sheet caps sit far above a
+     * township's month (a few hundred walks) and far below what would
+     * make reading one workbook slow or large */
+    BYTES(max_workbook_bytes, "16M", 1024, 1LL << 31, "one .xlsx workbook (zip bytes)"),
+    INT(max_sheet_rows, "10000", 10, 1048576, "last row of one worksheet read from a workbook"),
+    INT(max_sheet_cells, "200000", 100, 10000000, "cells of the worksheets read from a workbook"),
+    INT(max_shared_strings, "100000", 10, 10000000, "shared strings of one workbook"),
     STR(home, "", "BIZENV_HOME: all folders below are relative to it"),
     STR(inbox, "inbox", "where townships' files arrive"),
     STR(archive, "archive", "raw bytes of every file taken, by SHA-256"),
@@ -68,6 +75,7 @@ static const struct row rows[] = {
     STR(receipts, "receipts", "one receipt per submission"),
     STR(exports, "exports", "Excel, CSV and roll-up files for the prefecture"),
     STR(runs, "runs", "one summary per nightly run"),
+    STR(templates, "templates", "monthly workbooks (填报表) made by `bizenv template`"),
     STR(pgdata, "pg", "data folder of the embedded PostgreSQL"),
     STR(registry, "townships.csv", "township registry used by `validate` without a database"),
     STR(db, "", "libpq conninfo; empty = PG* environment, else the embedded cluster"),
@@ -334,8 +342,8 @@ resolve(char *p, size_t cap, const char *home)
 void
 settings_resolve(struct settings *s)
 {
-    char *paths[] = {s->inbox,   s->archive, s->quarantine, s->receipts,
-                     s->exports, s->runs,    s->pgdata,     s->registry};
+    char *paths[] = {s->inbox, s->archive, s->quarantine, s->receipts, s->exports,
+                     s->runs,  s->pgdata,  s->registry,   s->templates};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
         resolve(paths[i], BZ_PATH_MAX, s->home);
 }
@@ -507,4 +515,16 @@ settings_print(const struct settings *s, FILE *out)
             fprintf(out, "%-22s = %-32lld # %s (default %s)\n", r->name, v, r->doc, r->def);
         }
     }
+}
+
+int
+settings_count(void)
+{
+    return (int)(sizeof(rows) / sizeof(rows[0]));
+}
+
+const char *
+settings_name(int i)
+{
+    return i >= 0 && i < settings_count() ? rows[i].name : NULL;
 }

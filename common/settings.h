@@ -40,6 +40,10 @@ struct settings {
     long long batch_size;           /* files or submissions per load transaction */
     long long log_max_bytes;        /* bizenv.log is rotated to bizenv.log.1 past this */
     long long max_memory_bytes;     /* RLIMIT_DATA of the bizenv process (0 = none) */
+    long long max_workbook_bytes;   /* one .xlsx workbook (its zip bytes), bare or in a package */
+    long long max_sheet_rows;       /* last row of one worksheet read from a workbook */
+    long long max_sheet_cells;      /* cells of all worksheets read from one workbook */
+    long long max_shared_strings;   /* shared strings of one workbook */
 
     /* paths; relative paths are taken relative to `home` */
     char home[BZ_PATH_MAX]; /* BIZENV_HOME: everything below lives here */
@@ -49,6 +53,7 @@ struct settings {
     char receipts[BZ_PATH_MAX];
     char exports[BZ_PATH_MAX];
     char runs[BZ_PATH_MAX];
+    char templates[BZ_PATH_MAX]; /* `bizenv template` writes the monthly workbooks here */
     char pgdata[BZ_PATH_MAX];    /* the embedded cluster's data folder */
     char registry[BZ_PATH_MAX];  /* townships.csv used by `validate` when no database is used */
     char db[BZ_PATH_MAX];        /* libpq conninfo; empty = PG* environment or embedded */
@@ -91,5 +96,10 @@ void settings_resolve(struct settings *s);
  * quoted when bizenv.conf would read it back otherwise; the password of
  * the `db` conninfo (password=..., or a URI's user:password@) shows as ***. */
 void settings_print(const struct settings *s, FILE *out);
+
+/* Number of settings, and the name of row i (NULL out of range), for the
+ * bash completion of --set. */
+int settings_count(void);
+const char *settings_name(int i);
 
 #endif

@@ -1,8 +1,9 @@
 #include "export.h"
 
+#include "../common/buildinfo.h"
 #include "../common/dbuf.h"
+#include "../common/fsdir.h"
 #include "../common/hash.h"
-#include "../ingest/inbox.h"
 #include "../load/db.h"
 #include "../load/pgutil.h"
 #include "adx.h"
@@ -30,66 +31,83 @@ static const char record_sql[] =
     "SELECT x.id, x.reproduces_id, x.reproduces_exactly, x.changes_id,"
     "       (SELECT y.as_of::text FROM meta.export y WHERE y.id = x.changes_id)"
     "  FROM meta.record_export($1, $2::date, $3, $4::bigint, $5::text[], $6::text[],"
-    "                          $7::text[], $8::bigint[]) AS x";
+    "                          $7::text[], $8::bigint[], $9) AS x";
 
 struct job {
     PGconn *conn;
     struct export_data d;
     struct export_result *r;
-    char tmp[EXPORT_NKINDS][BZ_PATH_MAX + 128]; /* temporary names, "" once renamed */
+    int dir;                                    /* the output folder, opened once */
+    const char *dir_path;                       /* its path, for messages */
+    char tmp[EXPORT_NKINDS][BZ_PATH_MAX + 128]; /* temporary names in dir, "" once renamed */
+    int fd[EXPORT_NKINDS]; /* the temporary files, made with O_EXCL; -1 when closed */
     struct bz_error *e;
 };
 
 static int
-write_all(const char *path, const void *data, size_t len, struct bz_error *e)
+write_fail(struct job *j, enum export_kind k)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        goto fail;
+    bz_error_set(j->e, BZ_EIO, "E_IO_WRITE", "无法写入导出文件“%s”", j->r->files[k].path);
+    return bz_error_detail(j->e, "%s", strerror(errno));
+}
+
+static int
+write_all(struct job *j, enum export_kind k, const void *data, size_t len)
+{
     for (size_t off = 0; off < len;) {
-        ssize_t n = write(fd, (const char *)data + off, len - off);
+        ssize_t n = write(j->fd[k], (const char *)data + off, len - off);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0) {
-            close(fd);
-            goto fail;
-        }
+        if (n <= 0)
+            return write_fail(j, k);
         off += (size_t)n;
     }
-    if (fsync(fd) != 0) {
-        close(fd);
-        goto fail;
-    }
-    if (close(fd) == 0)
-        return 0;
-fail:
-    bz_error_set(e, BZ_EIO, "E_IO_WRITE", "无法写入导出文件“%s”", path);
-    return bz_error_detail(e, "%s", strerror(errno));
+    return 0;
+}
+
+/* Makes the temporary file of kind k, never through a name someone else
+ * put there: a leftover of a killed export is removed and made anew. */
+static int
+open_tmp(struct job *j, enum export_kind k)
+{
+    int rc = fsdir_create(j->dir, j->tmp[k], j->tmp[k], 0644, &j->fd[k], j->e);
+    if (rc == BZ_ECONFLICT && unlinkat(j->dir, j->tmp[k], 0) == 0)
+        rc = fsdir_create(j->dir, j->tmp[k], j->tmp[k], 0644, &j->fd[k], j->e);
+    return rc;
+}
+
+/* Durable, then closed. */
+static int
+close_tmp(struct job *j, enum export_kind k)
+{
+    int bad = fsync(j->fd[k]) != 0;
+    bad |= close(j->fd[k]) != 0;
+    j->fd[k] = -1;
+    return bad ? write_fail(j, k) : 0;
 }
 
 /* SHA-256 and size of a written file (the workbook is written by libxlsxwriter). */
 static int
-hash_file(const char *path, struct export_file *f, struct bz_error *e)
+hash_file(struct job *j, enum export_kind k)
 {
+    struct export_file *f = &j->r->files[k];
     struct hash_ctx h;
     unsigned char buf[65536];
-    FILE *in = fopen(path, "rb");
-    if (in == NULL) {
-        bz_error_set(e, BZ_EIO, "E_IO_READ", "无法读取导出文件“%s”", path);
-        return bz_error_detail(e, "%s", strerror(errno));
-    }
     hash_init(&h);
     f->size = 0;
-    size_t n;
-    do {
-        n = fread(buf, 1, sizeof(buf), in);
-        hash_update(&h, buf, n);
+    for (;;) {
+        ssize_t n = pread(j->fd[k], buf, sizeof(buf), (off_t)f->size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            bz_error_set(j->e, BZ_EIO, "E_IO_READ", "无法读取导出文件“%s”", f->path);
+            return bz_error_detail(j->e, "%s", strerror(errno));
+        }
+        if (n == 0)
+            break;
+        hash_update(&h, buf, (size_t)n);
         f->size += (long long)n;
-    } while (n == sizeof(buf));
-    int bad = ferror(in);
-    fclose(in);
-    if (bad)
-        return bz_error_set(e, BZ_EIO, "E_IO_READ", "无法读取导出文件“%s”", path);
+    }
     hash_final_hex(&h, f->sha256);
     return 0;
 }
@@ -97,7 +115,11 @@ hash_file(const char *path, struct export_file *f, struct bz_error *e)
 static int
 write_text(struct job *j, enum export_kind k, const struct dbuf *b)
 {
-    int rc = write_all(j->tmp[k], b->data ? b->data : "", b->len, j->e);
+    int rc = open_tmp(j, k);
+    if (rc == 0)
+        rc = write_all(j, k, b->data ? b->data : "", b->len);
+    if (rc == 0)
+        rc = close_tmp(j, k);
     if (rc == 0)
         hash_sha256_hex(b->data ? b->data : "", b->len, j->r->files[k].sha256);
     j->r->files[k].size = (long long)b->len;
@@ -174,9 +196,9 @@ record(struct job *j)
         goto out;
     }
     snprintf(run, sizeof(run), "%lld", j->d.run_id);
-    const char *v[] = {j->d.period, j->d.as_of,  j->d.county_code, run,
-                       lit[0].data, lit[1].data, lit[2].data,      lit[3].data};
-    res = PQexecParams(j->conn, record_sql, 8, NULL, v, NULL, NULL, 0);
+    const char *v[] = {j->d.period, j->d.as_of,  j->d.county_code, run, lit[0].data, lit[1].data,
+                       lit[2].data, lit[3].data, buildinfo_label()};
+    res = PQexecParams(j->conn, record_sql, 9, NULL, v, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         rc = db_error(j->e, j->conn, res, "登记导出");
         goto out;
@@ -200,7 +222,7 @@ set_paths(struct job *j, const char *dir)
         struct export_file *f = &j->r->files[k];
         int n = snprintf(f->path, sizeof(f->path), "%s/%s_%s_%s%s", dir, j->d.county_code,
                          j->d.period, j->d.as_of, kind_ext[k]);
-        int m = snprintf(j->tmp[k], sizeof(j->tmp[k]), "%s/.%s_%s_%s%s.tmp", dir, j->d.county_code,
+        int m = snprintf(j->tmp[k], sizeof(j->tmp[k]), ".%s_%s_%s%s.tmp", j->d.county_code,
                          j->d.period, j->d.as_of, kind_ext[k]);
         if (n < 0 || (size_t)n >= sizeof(f->path) || m < 0 || (size_t)m >= sizeof(j->tmp[k]))
             return bz_error_set(j->e, BZ_ECONFIG, "E_CONFIG", "导出目录路径过长：%s", dir);
@@ -212,7 +234,8 @@ static int
 publish(struct job *j)
 {
     for (int k = 0; k < EXPORT_NKINDS; k++) {
-        if (rename(j->tmp[k], j->r->files[k].path) != 0) {
+        const char *slash = strrchr(j->r->files[k].path, '/');
+        if (renameat(j->dir, j->tmp[k], j->dir, slash + 1) != 0) {
             bz_error_set(j->e, BZ_EIO, "E_IO_WRITE", "无法写入导出文件“%s”", j->r->files[k].path);
             return bz_error_detail(j->e, "%s", strerror(errno));
         }
@@ -221,14 +244,40 @@ publish(struct job *j)
     return 0;
 }
 
+/* libxlsxwriter writes to a path: on Linux the temporary file's own
+ * descriptor is given as one (/proc/self/fd/N), so the workbook lands in
+ * the file made above whatever happens to names in the folder. */
+static int
+write_xlsx(struct job *j)
+{
+    char path[BZ_PATH_MAX * 2 + 160];
+    int rc = open_tmp(j, EXPORT_XLSX);
+    if (rc < 0)
+        return rc;
+#ifdef __linux__
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", j->fd[EXPORT_XLSX]);
+#else
+    snprintf(path, sizeof(path), "%s/%s", j->dir_path, j->tmp[EXPORT_XLSX]);
+#endif
+    rc = xlsxout_write(&j->d, path, j->e);
+    if (rc < 0) {
+        char detail[sizeof(j->e->detail)];
+        memcpy(detail, j->e->detail, sizeof(detail));
+        bz_error_set(j->e, rc, j->e->code, "写入工作簿“%s”失败", j->r->files[EXPORT_XLSX].path);
+        return bz_error_detail(j->e, "%s", detail);
+    }
+    rc = hash_file(j, EXPORT_XLSX);
+    if (rc == 0)
+        rc = close_tmp(j, EXPORT_XLSX);
+    return rc;
+}
+
 static int
 write_files(struct job *j)
 {
     int rc = write_csv(j);
     if (rc == 0)
-        rc = xlsxout_write(&j->d, j->tmp[EXPORT_XLSX], j->e);
-    if (rc == 0)
-        rc = hash_file(j->tmp[EXPORT_XLSX], &j->r->files[EXPORT_XLSX], j->e);
+        rc = write_xlsx(j);
     if (rc == 0)
         rc = write_adx(j);
     return rc;
@@ -247,12 +296,18 @@ export_one(PGconn *conn, const struct settings *s, const char *period, const cha
     j.conn = conn;
     j.r = r;
     j.e = e;
-    rc = inbox_mkdirs(dir, e);
+    for (int k = 0; k < EXPORT_NKINDS; k++)
+        j.fd[k] = -1;
+    j.dir_path = dir;
+    /* the county's exports folder is bizenv's own; --out names the user's */
+    rc = fsdir_open(dir, FSDIR_CREATE | (out_dir == NULL ? FSDIR_OWN : 0), &j.dir, e);
     if (rc < 0)
         return rc;
     rc = pgutil_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ", "开始导出事务", e);
-    if (rc < 0)
+    if (rc < 0) {
+        close(j.dir);
         return rc;
+    }
     rc = export_data_fetch(conn, s, period, as_of, run_id, &j.d, e);
     if (rc < 0)
         goto out;
@@ -269,10 +324,14 @@ export_one(PGconn *conn, const struct settings *s, const char *period, const cha
 out:
     if (rc < 0) {
         pgutil_rollback(conn);
-        for (int k = 0; k < EXPORT_NKINDS; k++)
+        for (int k = 0; k < EXPORT_NKINDS; k++) {
+            if (j.fd[k] >= 0)
+                close(j.fd[k]);
             if (j.tmp[k][0] != '\0')
-                unlink(j.tmp[k]);
+                unlinkat(j.dir, j.tmp[k], 0);
+        }
     }
+    close(j.dir);
     export_data_free(&j.d);
     return rc;
 }

@@ -1,5 +1,6 @@
 #include "xlsxout.h"
 
+#include "../common/buildinfo.h"
 #include "csvout.h"
 
 #include <stdio.h>
@@ -309,7 +310,7 @@ int
 xlsxout_write(const struct export_data *d, const char *path, struct bz_error *e)
 {
     struct book b;
-    char title[256];
+    char title[256], made_by[160];
     memset(&b, 0, sizeof(b));
     b.wb = workbook_new(path);
     if (b.wb == NULL)
@@ -320,6 +321,9 @@ xlsxout_write(const struct export_data *d, const char *path, struct bz_error *e)
     memset(&props, 0, sizeof(props));
     props.title = title;
     props.author = "bizenv";
+    /* the build that made the workbook, visible in its properties */
+    snprintf(made_by, sizeof(made_by), "bizenv %s", buildinfo_label());
+    props.comments = made_by;
     props.created = as_of_time(d->as_of);
     workbook_set_properties(b.wb, &props);
     make_formats(&b);

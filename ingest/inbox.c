@@ -4,6 +4,7 @@
 #endif
 #include "inbox.h"
 
+#include "../common/fsdir.h"
 #include "../common/hash.h"
 
 #include <dirent.h>
@@ -19,47 +20,27 @@
  * file is a few thousand reads, small enough to live on the stack. */
 #define COPY_CHUNK 65536
 
-static int
-io_error(struct bz_error *e, const char *what, const char *path)
-{
-    int err = errno;
-    if (err == ENOMEM) /* opendir, fopen: the kernel or libc had no memory */
-        bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "%s“%s”失败", what, path);
-    else
-        bz_error_set(e, BZ_EIO, err == ENOSPC ? "E_IO_WRITE" : "E_IO_READ", "%s“%s”失败", what,
-                     path);
-    return bz_error_detail(e, "%s", strerror(err));
-}
+/* Room kept after a receipt or quarantine name for what follows it: ".N"
+ * (a batch's N-th submission, 20 digits at most), "~K" (the K-th file of
+ * that name on that day) and ".回执.txt". Names up to 255 - 40 bytes are
+ * kept whole. */
+#define TAIL_ROOM 40
+/* Files of one name in one day's receipts or quarantine. */
+#define MAX_SAME_NAME 9999
 
-static int
-join(char *buf, size_t cap, const char *a, const char *b, struct bz_error *e)
-{
-    int n = snprintf(buf, cap, "%s/%s", a, b);
-    if (n < 0 || (size_t)n >= cap)
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "路径过长：%s/%s", a, b);
-    return 0;
-}
+static const char receipt_ext[] = ".回执.txt";
+
+#ifdef __linux__
+/* syncfs makes a batch's files durable at once (inbox_sync) */
+#define SYNC_EACH_FILE 0
+#else
+#define SYNC_EACH_FILE 1
+#endif
 
 int
 inbox_mkdirs(const char *path, struct bz_error *e)
 {
-    char tmp[BZ_PATH_MAX];
-    if (bz_strlcpy_utf8(tmp, path, sizeof(tmp)) != strlen(path))
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "路径过长：%s", path);
-    /* usually the folder is there already: one call instead of one per level */
-    if (mkdir(tmp, 0750) == 0 || errno == EEXIST)
-        return 0;
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0750) < 0 && errno != EEXIST)
-            return io_error(e, "创建目录", tmp);
-        *p = '/';
-    }
-    if (mkdir(tmp, 0750) < 0 && errno != EEXIST)
-        return io_error(e, "创建目录", tmp);
-    return 0;
+    return fsdir_mkdirs(path, 0750, e);
 }
 
 static int
@@ -76,46 +57,148 @@ skipped_name(const char *name)
     return name[0] == '.' || ends_with(name, ".part") || ends_with(name, ".tmp");
 }
 
-static int
-fsync_dir(const char *dir)
+static void
+close_fd(int *fd)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+void
+inbox_close(struct inbox_dirs *d)
+{
+    close_fd(&d->inbox);
+    close_fd(&d->claim);
+    close_fd(&d->archive);
+    close_fd(&d->quarantine);
+    close_fd(&d->receipts);
+    close_fd(&d->quarantine_day);
+    close_fd(&d->receipts_day);
+}
+
+/* 1 when `path` names a place below `dir` (text only: a configured folder
+ * inside the inbox would be reached through names uploaders control). */
+static int
+below(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* No folder of bizenv's may be the inbox or lie inside it. */
+static int
+outside_inbox(const struct inbox_dirs *d, int fd, const char *path, struct bz_error *e)
+{
+    struct stat in;
+    if (fstat(d->inbox, &in) < 0)
+        return fsdir_io_error(e, "检查目录", d->inbox_path);
+    if (below(path, d->inbox_path) || fsdir_inside(fd, in.st_dev, in.st_ino))
+        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG",
+                            "目录“%s”位于收件箱“%s”之内，上传者可以改动它，拒绝使用", path,
+                            d->inbox_path);
+    return 0;
+}
+
+/* The claim rename is atomic only within one filesystem. */
+static int
+same_filesystem(const struct inbox_dirs *d, const char *claim_path, struct bz_error *e)
+{
+    struct stat a, b;
+    if (fstat(d->inbox, &a) < 0 || fstat(d->claim, &b) < 0)
+        return fsdir_io_error(e, "检查目录", d->inbox_path);
+    if (a.st_dev != b.st_dev)
+        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG",
+                            "收件箱“%s”与领取目录“%s”不在同一文件系统，无法原子地领取文件",
+                            d->inbox_path, claim_path);
+    return 0;
+}
+
+static int
+open_own(struct inbox_dirs *d, const char *path, int *fd, struct bz_error *e)
+{
+    int rc = fsdir_open(path, FSDIR_CREATE | FSDIR_OWN, fd, e);
+    return rc < 0 ? rc : outside_inbox(d, *fd, path, e);
 }
 
 int
-inbox_recover(const char *inbox, struct bz_error *e)
+inbox_open(const struct settings *s, const char *inbox, const char *day, struct inbox_dirs *d,
+           struct bz_error *e)
 {
-    char claim[BZ_PATH_MAX];
-    if (join(claim, sizeof(claim), inbox, INBOX_CLAIM_DIR, e) < 0)
-        return e->status;
-    DIR *d = opendir(claim);
-    if (d == NULL)
-        return errno == ENOENT ? 0 : io_error(e, "读取目录", claim);
+    char claim_path[BZ_PATH_MAX + 16];
+    const char *home = s->home[0] ? s->home : ".";
+    int home_fd = -1;
+
+    memset(d, 0, sizeof(*d));
+    d->inbox = d->claim = d->archive = d->quarantine = d->receipts = -1;
+    d->quarantine_day = d->receipts_day = -1;
+    d->s = s;
+    d->inbox_path = inbox;
+    snprintf(d->day, sizeof(d->day), "%s", day);
+    snprintf(claim_path, sizeof(claim_path), "%s/%s", home, INBOX_CLAIM_DIR);
+
+    int rc = fsdir_open(inbox, 0, &d->inbox, e);
+    if (rc == BZ_ENOTFOUND)
+        bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "收件箱目录“%s”不存在", inbox);
+    if (rc == 0)
+        rc = fsdir_open(home, FSDIR_CREATE | FSDIR_OWN, &home_fd, e);
+    if (rc == 0)
+        rc =
+            fsdir_sub(home_fd, INBOX_CLAIM_DIR, claim_path, FSDIR_CREATE | FSDIR_OWN, &d->claim, e);
+    if (rc == 0)
+        rc = outside_inbox(d, d->claim, claim_path, e);
+    if (rc == 0)
+        rc = same_filesystem(d, claim_path, e);
+    if (rc == 0)
+        rc = open_own(d, s->archive, &d->archive, e);
+    if (rc == 0)
+        rc = open_own(d, s->quarantine, &d->quarantine, e);
+    if (rc == 0)
+        rc = open_own(d, s->receipts, &d->receipts, e);
+    close_fd(&home_fd);
+    if (rc < 0)
+        inbox_close(d);
+    return rc;
+}
+
+/* A second descriptor on the same folder for readdir (its own position). */
+static DIR *
+open_listing(int dir)
+{
+    int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    DIR *dp = fdopendir(fd);
+    if (dp == NULL)
+        close(fd);
+    return dp;
+}
+
+static int
+dot_or_dotdot(const char *name)
+{
+    return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+int
+inbox_recover(struct inbox_dirs *d, struct bz_error *e)
+{
+    DIR *dp = open_listing(d->claim);
+    if (dp == NULL)
+        return fsdir_io_error(e, "读取目录", INBOX_CLAIM_DIR);
     int rc = 0;
     struct dirent *de;
-    while (rc == 0 && (de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+    while (rc == 0 && (de = readdir(dp)) != NULL) {
+        if (dot_or_dotdot(de->d_name))
             continue;
-        char from[BZ_PATH_MAX], to[BZ_PATH_MAX];
-        if (join(from, sizeof(from), claim, de->d_name, e) < 0 ||
-            join(to, sizeof(to), inbox, de->d_name, e) < 0) {
-            rc = e->status;
-            break;
-        }
-        /* renameat2(RENAME_NOREPLACE) is not in C11/POSIX: link-free check
-         * is enough because the caller holds the run lock. */
-        struct stat st;
-        if (lstat(to, &st) == 0)
-            continue;
-        if (rename(from, to) < 0)
-            rc = io_error(e, "移回收件箱", from);
+        /* a new upload of the same name keeps it claimed: listed by inbox_scan */
+        if (fsdir_rename_noreplace(d->claim, de->d_name, d->inbox, de->d_name) < 0 &&
+            errno != EEXIST && errno != ENOENT)
+            rc = fsdir_io_error(e, "移回收件箱", de->d_name);
     }
-    closedir(d);
+    closedir(dp);
     return rc;
 }
 
@@ -132,25 +215,18 @@ by_mtime_then_name(const void *a, const void *b)
 
 /* Appends the takeable entries of one folder to the list. */
 static int
-scan_dir(const char *dir, int claimed, size_t max, struct inbox_file **files, size_t *n,
+scan_dir(int dir, const char *shown, int claimed, size_t max, struct inbox_file **files, size_t *n,
          size_t *cap, struct bz_error *e)
 {
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        if (errno == ENOENT && claimed)
-            return 0;
-        if (errno == ENOENT) {
-            bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "收件箱目录“%s”不存在", dir);
-            return e->status;
-        }
-        return io_error(e, "读取目录", dir);
-    }
+    DIR *dp = open_listing(dir);
+    if (dp == NULL)
+        return fsdir_io_error(e, "读取目录", shown);
     int rc = 0;
     struct dirent *de;
-    while (rc == 0 && (de = readdir(d)) != NULL) {
+    while (rc == 0 && (de = readdir(dp)) != NULL) {
         if (!claimed && skipped_name(de->d_name))
             continue;
-        if (claimed && (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0))
+        if (claimed && dot_or_dotdot(de->d_name))
             continue;
         if (strlen(de->d_name) > INBOX_NAME_MAX || *n >= max)
             continue; /* left for a later run (or, for an over-long name, for a person) */
@@ -165,44 +241,35 @@ scan_dir(const char *dir, int claimed, size_t max, struct inbox_file **files, si
             *cap = ncap;
         }
         struct inbox_file *f = &(*files)[*n];
-        char path[BZ_PATH_MAX];
-        memset(f, 0, sizeof(*f));
-        if (join(path, sizeof(path), dir, de->d_name, e) < 0) {
-            rc = e->status;
-            break;
-        }
         struct stat st;
-        if (lstat(path, &st) < 0)
+        memset(f, 0, sizeof(*f));
+        if (fstatat(dir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
             continue; /* vanished meanwhile */
         f->name = strdup(de->d_name);
-        f->path = strdup(path);
-        if (f->name == NULL || f->path == NULL) {
-            free(f->name);
-            free(f->path);
+        if (f->name == NULL) {
             rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
             break;
         }
+        f->claimed = claimed;
         f->mtime = st.st_mtim;
         f->regular = S_ISREG(st.st_mode);
         f->size = f->regular ? (int64_t)st.st_size : 0;
         (*n)++;
     }
-    closedir(d);
+    closedir(dp);
     return rc;
 }
 
 int
-inbox_scan(const char *inbox, size_t max, struct inbox_file **files, size_t *n, struct bz_error *e)
+inbox_scan(struct inbox_dirs *d, size_t max, struct inbox_file **files, size_t *n,
+           struct bz_error *e)
 {
-    char claim[BZ_PATH_MAX];
     size_t cap = 0;
     *files = NULL;
     *n = 0;
-    int rc = join(claim, sizeof(claim), inbox, INBOX_CLAIM_DIR, e);
+    int rc = scan_dir(d->claim, INBOX_CLAIM_DIR, 1, max, files, n, &cap, e);
     if (rc == 0)
-        rc = scan_dir(claim, 1, max, files, n, &cap, e);
-    if (rc == 0)
-        rc = scan_dir(inbox, 0, max, files, n, &cap, e);
+        rc = scan_dir(d->inbox, d->inbox_path, 0, max, files, n, &cap, e);
     if (rc < 0) {
         inbox_files_free(*files, *n);
         *files = NULL;
@@ -217,104 +284,147 @@ inbox_scan(const char *inbox, size_t max, struct inbox_file **files, size_t *n, 
 void
 inbox_files_free(struct inbox_file *files, size_t n)
 {
-    for (size_t i = 0; files != NULL && i < n; i++) {
+    for (size_t i = 0; files != NULL && i < n; i++)
         free(files[i].name);
-        free(files[i].path);
-    }
     free(files);
 }
 
-/* Renames f to `to` and records its new place; the copy is made first, so
- * running out of memory leaves the file where it was. */
-static int
-move_to(struct inbox_file *f, const char *to, const char *what, struct bz_error *e)
+int
+inbox_claim(struct inbox_dirs *d, struct inbox_file *f, struct bz_error *e)
 {
-    char *np = strdup(to);
-    if (np == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
-    if (rename(f->path, np) < 0) {
-        int saved = errno;
-        free(np);
-        errno = saved;
-        if (errno == ENOENT && what == NULL)
-            return bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "文件“%s”已被取走", f->name);
-        return io_error(e, what != NULL ? what : "领取文件", f->path);
+    if (f->claimed)
+        return 0; /* left claimed by a killed run */
+    if (fsdir_rename_noreplace(d->inbox, f->name, d->claim, f->name) == 0) {
+        f->claimed = 1;
+        return 0;
     }
-    free(f->path);
-    f->path = np;
+    switch (errno) {
+    case ENOENT:
+        return bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "文件“%s”已被取走", f->name);
+    case EEXIST:
+        return bz_error_set(e, BZ_EBUSY, "E_IO_WRITE", "领取目录中已有同名文件“%s”", f->name);
+    case EXDEV:
+        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG",
+                            "收件箱“%s”与领取目录不在同一挂载点，无法原子地领取文件",
+                            d->inbox_path);
+    case EACCES:
+    case EPERM:
+        /* moving a folder to another parent needs write access to it */
+        if (!f->regular)
+            return bz_error_set(e, BZ_EBUSY, "E_IO_WRITE", "无权移动“%s”", f->name);
+        break;
+    }
+    return fsdir_io_error(e, "领取文件", f->name);
+}
+
+static int
+not_regular(struct bz_error *e, const struct inbox_file *f, const char *what)
+{
+    return bz_error_set(e, BZ_EINPUT, "E_FILE_NOT_REGULAR", "“%s”不是普通文件（%s）", f->name,
+                        what);
+}
+
+/* Opens the claimed entry for reading if it is a regular file of one name:
+ * whatever it was when listed, what counts is what was renamed. */
+static int
+open_claimed(struct inbox_dirs *d, struct inbox_file *f, int *in, struct bz_error *e)
+{
+    struct stat st;
+    *in = openat(d->claim, f->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (*in < 0) {
+        f->regular = 0;
+        if (errno == ELOOP)
+            return not_regular(e, f, "符号链接");
+        if (errno == ENXIO || errno == EISDIR || errno == ENODEV)
+            return not_regular(e, f, "目录、管道或设备");
+        return fsdir_io_error(e, "读取文件", f->name);
+    }
+    if (fstat(*in, &st) < 0) {
+        close_fd(in);
+        return fsdir_io_error(e, "读取文件", f->name);
+    }
+    f->regular = S_ISREG(st.st_mode) && st.st_nlink == 1;
+    if (!f->regular) {
+        close_fd(in);
+        /* a hard link would make bizenv read (as root) a file named
+         * elsewhere, outside the inbox */
+        return not_regular(e, f, S_ISREG(st.st_mode) ? "硬链接" : "目录、管道或设备");
+    }
     return 0;
 }
 
-int
-inbox_claim(const char *inbox, struct inbox_file *f, struct bz_error *e)
+static int
+past(const struct timespec *deadline)
 {
-    char claim[BZ_PATH_MAX], to[BZ_PATH_MAX];
-    if (join(claim, sizeof(claim), inbox, INBOX_CLAIM_DIR, e) < 0 ||
-        join(to, sizeof(to), claim, f->name, e) < 0)
-        return e->status;
-    if (strcmp(f->path, to) == 0)
-        return 0; /* left claimed by a killed run */
-    if (mkdir(claim, 0750) < 0 && errno != EEXIST)
-        return io_error(e, "创建目录", claim);
-    struct stat st;
-    if (lstat(to, &st) == 0)
-        return bz_error_set(e, BZ_ECONFLICT, "E_IO_WRITE", "待处理目录中已有同名文件“%s”", f->name);
-    return move_to(f, to, NULL, e);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > deadline->tv_sec ||
+           (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
 }
 
-/* Copies fd to a new file `tmp` while hashing; fsyncs it when durable. */
 static int
-copy_hashing(int in, const char *tmp, char sha256[65], int durable, struct bz_error *e)
+write_all(int fd, const unsigned char *buf, size_t len)
+{
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, buf + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        off += (size_t)w;
+    }
+    return 0;
+}
+
+/*
+ * Copies `in` to `out` while hashing, at most max_file_bytes and until the
+ * deadline. The inbox file is read here and only here: a file that grows,
+ * shrinks or is rewritten meanwhile is judged on the bytes copied.
+ */
+static int
+copy_hashing(struct inbox_dirs *d, struct inbox_file *f, int in, int out,
+             const struct timespec *deadline, char sha256[65], struct bz_error *e)
 {
     unsigned char buf[COPY_CHUNK];
     struct hash_ctx h;
-    int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (out < 0)
-        return io_error(e, "写入归档", tmp);
+    long long total = 0, limit = d->s->max_file_bytes;
     hash_init(&h);
-    int rc = 0;
     for (;;) {
+        if (past(deadline))
+            return bz_error_set(e, BZ_EINPUT, "E_LIMIT_TIME", "读取超过 %lld 秒上限",
+                                d->s->parse_timeout_s);
         ssize_t r = read(in, buf, sizeof(buf));
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0) {
-            rc = io_error(e, "读取文件", tmp);
-            break;
-        }
+        if (r < 0)
+            return fsdir_io_error(e, "读取文件", f->name);
         if (r == 0)
             break;
-        hash_update(&h, buf, (size_t)r);
-        for (ssize_t off = 0; off < r;) {
-            ssize_t w = write(out, buf + off, (size_t)(r - off));
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w < 0) {
-                rc = io_error(e, "写入归档", tmp);
-                goto out;
-            }
-            off += w;
+        total += r;
+        if (total > limit) {
+            f->cut = 1;
+            return bz_error_set(e, BZ_EINPUT, "E_LIMIT_FILE_SIZE",
+                                "文件超过 %lld 字节上限（读到第 %lld 字节时停止）", limit, total);
         }
+        hash_update(&h, buf, (size_t)r);
+        if (write_all(out, buf, (size_t)r) < 0)
+            return fsdir_io_error(e, "写入归档", d->s->archive);
     }
-    if (rc == 0 && durable && fsync(out) < 0)
-        rc = io_error(e, "写入归档", tmp);
-out:
-    if (close(out) < 0 && rc == 0)
-        rc = io_error(e, "写入归档", tmp);
-    if (rc == 0)
-        hash_final_hex(&h, sha256);
-    return rc;
+    f->size = total;
+    hash_final_hex(&h, sha256);
+    return 0;
 }
 
-/* 1 when the file at path has exactly the bytes of sha256. An archive
- * entry written by a deferred run that lost power before its sync may be
- * empty or torn; such an entry is replaced, never trusted. */
+/* 1 when the file `name` in dir has exactly the bytes of sha256. An
+ * archive entry written by a deferred run that lost power before its sync
+ * may be empty or torn; such an entry is replaced, never trusted. */
 static int
-intact(const char *path, const char *sha256)
+intact(int dir, const char *name, const char *sha256)
 {
     unsigned char buf[COPY_CHUNK];
     struct hash_ctx h;
     char got[65];
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return 0;
     hash_init(&h);
@@ -329,255 +439,272 @@ intact(const char *path, const char *sha256)
     return strcmp(got, sha256) == 0;
 }
 
+/* Puts the finished copy `tmp` in place as ab/cd/<sha256>, keeping an
+ * intact entry already there. */
 static int
-archive(const struct settings *s, const struct inbox_file *f, char sha256[65], char *archive_path,
-        size_t cap, int durable, struct bz_error *e)
+file_copy(struct inbox_dirs *d, const char *tmp, int out, const char *sha256, int durable,
+          char *archive_path, size_t cap, struct bz_error *e)
 {
-    char tmp[BZ_PATH_MAX], dir[BZ_PATH_MAX];
-    int rc, in;
+    char level[3] = {sha256[0], sha256[1], '\0'}, shown[BZ_PATH_MAX + 80];
+    int ab = -1, cd = -1;
 
-    if (!f->regular) {
-        bz_error_set(e, BZ_EINPUT, "E_FILE_NOT_REGULAR", "“%s”不是普通文件（目录、管道或链接）",
-                     f->name);
-        return e->status;
+    if (snprintf(archive_path, cap, "%s/%.2s/%.2s/%s", d->s->archive, sha256, sha256 + 2, sha256) >=
+        (int)cap)
+        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "归档路径过长");
+    snprintf(shown, sizeof(shown), "%s/%.2s", d->s->archive, sha256);
+    int rc = fsdir_sub(d->archive, level, shown, FSDIR_CREATE | FSDIR_OWN, &ab, e);
+    if (rc == 0) {
+        level[0] = sha256[2];
+        level[1] = sha256[3];
+        snprintf(shown, sizeof(shown), "%s/%.2s/%.2s", d->s->archive, sha256, sha256 + 2);
+        rc = fsdir_sub(ab, level, shown, FSDIR_CREATE | FSDIR_OWN, &cd, e);
     }
-    in = open(f->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (in < 0)
-        return io_error(e, "读取文件", f->path);
-    rc = inbox_mkdirs(s->archive, e);
-    if (rc == 0 && snprintf(tmp, sizeof(tmp), "%s/.incoming-%ld", s->archive, (long)getpid()) >=
-                       (int)sizeof(tmp))
-        rc = bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "归档路径过长");
+    if (rc == 0 && !intact(cd, sha256, sha256)) {
+        if ((durable || SYNC_EACH_FILE) && fsync(out) < 0)
+            rc = fsdir_io_error(e, "写入归档", archive_path);
+        else if (renameat(d->archive, tmp, cd, sha256) < 0)
+            rc = fsdir_io_error(e, "写入归档", archive_path);
+        else if ((durable || SYNC_EACH_FILE) && fsync(cd) < 0)
+            rc = fsdir_io_error(e, "写入归档", archive_path);
+    }
+    close_fd(&ab);
+    close_fd(&cd);
+    return rc;
+}
+
+/* A new, exclusive temporary file in archive/ for this process's copy; a
+ * stale one of a killed run with the same pid is removed first. */
+static int
+create_incoming(struct inbox_dirs *d, char tmp[64], int *out, struct bz_error *e)
+{
+    snprintf(tmp, 64, ".incoming-%ld", (long)getpid());
+    int rc = fsdir_create(d->archive, tmp, d->s->archive, 0640, out, e);
+    if (rc == BZ_ECONFLICT) {
+        unlinkat(d->archive, tmp, 0);
+        rc = fsdir_create(d->archive, tmp, d->s->archive, 0640, out, e);
+    }
+    return rc;
+}
+
+int
+inbox_archive(struct inbox_dirs *d, struct inbox_file *f, const struct timespec *deadline,
+              int durable, char sha256[65], char *archive_path, size_t cap, int *copy,
+              struct bz_error *e)
+{
+    char tmp[64];
+    int in = -1, out = -1;
+
+    *copy = -1;
+    sha256[0] = '\0';
+    int rc = open_claimed(d, f, &in, e);
+    if (rc < 0)
+        return rc;
+    rc = create_incoming(d, tmp, &out, e);
     if (rc == 0)
-        rc = copy_hashing(in, tmp, sha256, durable, e);
-    close(in);
-    if (rc < 0)
-        goto out;
-    if (snprintf(dir, sizeof(dir), "%s/%.2s/%.2s", s->archive, sha256, sha256 + 2) >=
-            (int)sizeof(dir) ||
-        snprintf(archive_path, cap, "%s/%s", dir, sha256) >= (int)cap) {
-        rc = bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "归档路径过长");
-        goto out;
+        rc = copy_hashing(d, f, in, out, deadline, sha256, e);
+    if (rc == 0)
+        rc = file_copy(d, tmp, out, sha256, durable, archive_path, cap, e);
+    if (rc == 0 && lseek(out, 0, SEEK_SET) < 0)
+        rc = fsdir_io_error(e, "读取归档", archive_path);
+    close_fd(&in);
+    if (out >= 0)
+        unlinkat(d->archive, tmp, 0); /* still there when the entry was kept or on failure */
+    if (rc < 0) {
+        sha256[0] = '\0';
+        close_fd(&out);
+        return rc;
     }
-    rc = inbox_mkdirs(dir, e);
-    if (rc < 0)
-        goto out;
-    struct stat st;
-    if (stat(archive_path, &st) == 0 && intact(archive_path, sha256)) {
-        goto out; /* the same bytes are already archived */
-    }
-    if (rename(tmp, archive_path) < 0) {
-        rc = io_error(e, "写入归档", archive_path);
-        goto out;
-    }
-    if (durable && fsync_dir(dir) < 0)
-        rc = io_error(e, "写入归档", dir);
-out:
-    unlink(tmp);
-    return rc;
+    *copy = out;
+    return 0;
 }
 
 int
-inbox_archive(const struct settings *s, const struct inbox_file *f, char sha256[65],
-              char *archive_path, size_t cap, struct bz_error *e)
-{
-    return archive(s, f, sha256, archive_path, cap, 1, e);
-}
-
-int
-inbox_archive_deferred(const struct settings *s, const struct inbox_file *f, char sha256[65],
-                       char *archive_path, size_t cap, struct bz_error *e)
-{
-    return archive(s, f, sha256, archive_path, cap, 0, e);
-}
-
-static int
-sync_path(const char *path, struct bz_error *e)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return io_error(e, "同步磁盘", path);
-    int rc = fsync(fd) < 0 ? io_error(e, "同步磁盘", path) : 0;
-    close(fd);
-    return rc;
-}
-
-/* The filesystems a sync_all has already synced (Linux: one syncfs each). */
-struct synced {
-    dev_t dev[16];
-    size_t n;
-};
-
-/* Makes what was written in folder `dir` durable: on Linux one syncfs(2)
- * of its filesystem, unless already done — it writes back and commits
- * everything written there (data, inodes, directory entries) and reports
- * a writeback error of any of it; elsewhere an fsync of the folder (its
- * files are fsynced one by one). */
-static int
-sync_folder(const char *dir, struct synced *done, struct bz_error *e)
+inbox_sync(struct inbox_dirs *d, struct bz_error *e)
 {
 #ifdef __linux__
-    int fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        if (fd >= 0)
-            close(fd);
-        return io_error(e, "同步磁盘", dir);
+    const int dirs[] = {d->archive, d->receipts, d->quarantine};
+    const char *shown[] = {d->s->archive, d->s->receipts, d->s->quarantine};
+    dev_t done[3];
+    size_t ndone = 0;
+    for (size_t i = 0; i < 3; i++) {
+        struct stat st;
+        if (dirs[i] < 0)
+            continue;
+        if (fstat(dirs[i], &st) < 0)
+            return fsdir_io_error(e, "同步磁盘", shown[i]);
+        size_t k = 0;
+        while (k < ndone && done[k] != st.st_dev)
+            k++;
+        if (k < ndone)
+            continue;
+        /* writes back and commits everything written on that filesystem
+         * (data, inodes, folder entries) and reports a writeback error */
+        if (syncfs(dirs[i]) < 0)
+            return fsdir_io_error(e, "同步磁盘", shown[i]);
+        done[ndone++] = st.st_dev;
     }
-    size_t k = 0;
-    while (k < done->n && done->dev[k] != st.st_dev)
-        k++;
-    int rc = 0;
-    if (k == done->n) {
-        rc = syncfs(fd) < 0 ? io_error(e, "同步磁盘", dir) : 0;
-        if (done->n < sizeof(done->dev) / sizeof(done->dev[0]))
-            done->dev[done->n++] = st.st_dev;
-    }
-    close(fd);
-    return rc;
 #else
-    (void)done;
-    return sync_path(dir, e);
+    (void)d;
+    (void)e;
 #endif
+    return 0;
 }
 
 int
-inbox_sync_all(const char *list, size_t len, struct bz_error *e)
+inbox_done(struct inbox_dirs *d, const struct inbox_file *f, struct bz_error *e)
 {
-#ifdef __linux__
-    const int each_file = 0; /* syncfs covers the files */
-#else
-    const int each_file = 1;
-#endif
-    struct synced done = {.n = 0};
-    char dir[BZ_PATH_MAX], last[BZ_PATH_MAX] = "";
-    for (size_t off = 0; off < len;) {
-        const char *path = list + off;
-        off += strlen(path) + 1;
-        const char *slash = strrchr(path, '/');
-        int has_dir = slash != NULL && (size_t)(slash - path) < sizeof(dir);
-        /* a path without a folder is not expected (paths are absolute) */
-        int rc = each_file || !has_dir ? sync_path(path, e) : 0;
-        if (rc == 0 && has_dir) {
-            memcpy(dir, path, (size_t)(slash - path));
-            dir[slash - path] = '\0';
-            /* each folder once in a row: a batch's files come grouped */
-            if (strcmp(dir, last) != 0) {
-                rc = sync_folder(dir, &done, e);
-                memcpy(last, dir, sizeof(dir));
-            }
-        }
+    if (unlinkat(d->claim, f->name, 0) < 0 && errno != ENOENT)
+        return fsdir_io_error(e, "删除已归档文件", f->name);
+    return 0;
+}
+
+/* The name `name` is known by in receipts and quarantine: itself when it
+ * fits with TAIL_ROOM to spare, else its first bytes cut on a UTF-8
+ * character boundary and "~" and 8 hex digits of its SHA-256, so two long
+ * names that share their beginning still differ. */
+static void
+out_base(const char *name, char base[INBOX_OUT_NAME_MAX + 1])
+{
+    size_t n = strlen(name);
+    if (n + TAIL_ROOM <= INBOX_OUT_NAME_MAX) {
+        memcpy(base, name, n + 1);
+        return;
+    }
+    char hex[65];
+    hash_sha256_hex(name, n, hex);
+    size_t keep = INBOX_OUT_NAME_MAX - TAIL_ROOM - 9;
+    while (keep > 0 && ((unsigned char)name[keep] & 0xC0) == 0x80)
+        keep--;
+    memcpy(base, name, keep);
+    base[keep] = '~';
+    memcpy(base + keep + 1, hex, 8);
+    base[keep + 9] = '\0';
+}
+
+/* base + ".index" (index > 0) + "~k" (k > 1) + ext; always fits. */
+static void
+out_name(char *out, const char *base, size_t index, int k, const char *ext)
+{
+    char idx[32] = "", same[16] = "";
+    if (index > 0)
+        snprintf(idx, sizeof(idx), ".%zu", index);
+    if (k > 1)
+        snprintf(same, sizeof(same), "~%d", k);
+    /* base left TAIL_ROOM bytes: the rest always fits */
+    if (snprintf(out, INBOX_OUT_NAME_MAX + 1, "%s%s%s%s", base, idx, same, ext) >
+        INBOX_OUT_NAME_MAX)
+        out[INBOX_OUT_NAME_MAX] = '\0';
+}
+
+/* Opens <top>/<day>/ once per run. */
+static int
+day_dir(struct inbox_dirs *d, int top, const char *top_path, int *fd, struct bz_error *e)
+{
+    char shown[BZ_PATH_MAX + 32];
+    if (*fd >= 0)
+        return 0;
+    snprintf(shown, sizeof(shown), "%s/%s", top_path, d->day);
+    return fsdir_sub(top, d->day, shown, FSDIR_CREATE | FSDIR_OWN, fd, e);
+}
+
+/* Writes what quarantine keeps of a file cut for its size: its head, read
+ * from the claimed file (never loaded, only for a person to look at). */
+static int
+quarantine_head(struct inbox_dirs *d, const struct inbox_file *f, const char *qname,
+                struct bz_error *e)
+{
+    unsigned char *head = malloc(INBOX_HEAD_BYTES);
+    int in = -1;
+    ssize_t n = 0;
+    if (head == NULL)
+        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+    int rc = open_claimed(d, (struct inbox_file *)f, &in, e);
+    if (rc == BZ_EINPUT)
+        rc = 0; /* no longer a plain file: nothing of it is kept */
+    while (rc == 0 && in >= 0 && (n = pread(in, head, INBOX_HEAD_BYTES, 0)) < 0 && errno == EINTR)
+        ;
+    if (rc == 0 && n < 0)
+        rc = fsdir_io_error(e, "读取文件", f->name);
+    if (rc == 0)
+        rc = fsdir_write(d->quarantine_day, qname, qname, head, (size_t)n,
+                         FSDIR_EXCL | FSDIR_DURABLE, e);
+    close_fd(&in);
+    free(head);
+    if (rc == 0 && unlinkat(d->claim, f->name, 0) < 0 && errno != ENOENT)
+        rc = fsdir_io_error(e, "删除文件", f->name);
+    return rc;
+}
+
+int
+inbox_quarantine(struct inbox_dirs *d, struct inbox_file *f, const char *receipt,
+                 size_t receipt_len, struct bz_error *e)
+{
+    char base[INBOX_OUT_NAME_MAX + 1], qname[INBOX_OUT_NAME_MAX + 1], rname[INBOX_OUT_NAME_MAX + 1];
+    int rc = day_dir(d, d->quarantine, d->s->quarantine, &d->quarantine_day, e);
+    if (rc < 0)
+        return rc;
+    out_base(f->name, base);
+    for (int k = 1; k <= MAX_SAME_NAME; k++) {
+        struct stat st;
+        out_name(qname, base, 0, k, "");
+        out_name(rname, base, 0, k, receipt_ext);
+        if (fstatat(d->quarantine_day, qname, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            continue;
+        rc = fsdir_write(d->quarantine_day, rname, rname, receipt, receipt_len,
+                         FSDIR_EXCL | FSDIR_DURABLE, e);
+        if (rc == BZ_ECONFLICT)
+            continue;
         if (rc < 0)
             return rc;
-    }
-    return 0;
-}
-
-int
-inbox_done(const struct inbox_file *f, struct bz_error *e)
-{
-    if (unlink(f->path) < 0 && errno != ENOENT)
-        return io_error(e, "删除已归档文件", f->path);
-    return 0;
-}
-
-/* Finds a free name dir/name, dir/name.1, dir/name.2, ... */
-static int
-free_name(char *out, size_t cap, const char *dir, const char *name, struct bz_error *e)
-{
-    struct stat st;
-    for (int i = 0; i < 10000; i++) {
-        int n = i == 0 ? snprintf(out, cap, "%s/%s", dir, name)
-                       : snprintf(out, cap, "%s/%s.%d", dir, name, i);
-        if (n < 0 || (size_t)n >= cap)
-            return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "隔离区路径过长");
-        if (lstat(out, &st) < 0 && errno == ENOENT)
+        if (f->cut)
+            rc = quarantine_head(d, f, qname, e);
+        else if (fsdir_rename_noreplace(d->claim, f->name, d->quarantine_day, qname) < 0)
+            rc = errno == EEXIST ? BZ_ECONFLICT : fsdir_io_error(e, "移入隔离区", f->name);
+        if (rc == 0)
             return 0;
+        unlinkat(d->quarantine_day, rname, 0);
+        if (rc != BZ_ECONFLICT)
+            return rc;
     }
-    return bz_error_set(e, BZ_EIO, "E_IO_WRITE", "隔离区中同名文件过多：%s", name);
-}
-
-static int
-write_file(const char *path, const char *text, size_t len, int durable, struct bz_error *e)
-{
-    char tmp[BZ_PATH_MAX];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "路径过长：%s", path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-        return io_error(e, "写入", tmp);
-    size_t w = fwrite(text, 1, len, f);
-    int bad = w != len || fflush(f) != 0 || (durable && fsync(fileno(f)) != 0);
-    if (fclose(f) != 0)
-        bad = 1;
-    if (bad || rename(tmp, path) < 0) {
-        int rc = io_error(e, "写入", path);
-        unlink(tmp);
-        return rc;
-    }
-    return 0;
+    return bz_error_set(e, BZ_EIO, "E_IO_WRITE", "隔离区中同名文件过多：%s", f->name);
 }
 
 int
-inbox_quarantine(const struct settings *s, struct inbox_file *f, const char *day,
-                 const char *receipt, size_t receipt_len, struct bz_error *e)
+inbox_release(struct inbox_dirs *d, struct inbox_file *f, struct bz_error *e)
 {
-    char dir[BZ_PATH_MAX], to[BZ_PATH_MAX], rpath[BZ_PATH_MAX + 32];
-    int rc = join(dir, sizeof(dir), s->quarantine, day, e);
-    if (rc == 0)
-        rc = inbox_mkdirs(dir, e);
-    if (rc == 0)
-        rc = free_name(to, sizeof(to), dir, f->name, e);
-    if (rc < 0)
-        return rc;
-    snprintf(rpath, sizeof(rpath), "%s.回执.txt", to);
-    rc = write_file(rpath, receipt, receipt_len, 1, e);
-    if (rc < 0)
-        return rc;
-    return move_to(f, to, "移入隔离区", e);
-}
-
-int
-inbox_release(const char *inbox, struct inbox_file *f, struct bz_error *e)
-{
-    char to[BZ_PATH_MAX];
-    struct stat st;
-    if (join(to, sizeof(to), inbox, f->name, e) < 0)
-        return e->status;
-    if (lstat(to, &st) == 0)
+    if (!f->claimed)
+        return 0;
+    if (fsdir_rename_noreplace(d->claim, f->name, d->inbox, f->name) == 0) {
+        f->claimed = 0;
+        return 0;
+    }
+    if (errno == EEXIST)
         return 0; /* a new upload took the name: stay claimed, recovered next run */
-    return move_to(f, to, "移回收件箱", e);
+    return fsdir_io_error(e, "移回收件箱", f->name);
 }
 
-static int
-write_receipt(const struct settings *s, const char *day, const char *name, size_t index,
-              const char *text, size_t len, int durable, char *path, struct bz_error *e)
+int
+inbox_write_receipt(struct inbox_dirs *d, const char *name, size_t index, const char *text,
+                    size_t len, int durable, char written[INBOX_RECEIPT_NAME], struct bz_error *e)
 {
-    char dir[BZ_PATH_MAX];
-    int rc = join(dir, sizeof(dir), s->receipts, day, e);
-    if (rc == 0)
-        rc = inbox_mkdirs(dir, e);
+    char base[INBOX_OUT_NAME_MAX + 1];
+    unsigned flags = FSDIR_EXCL | (durable || SYNC_EACH_FILE ? FSDIR_DURABLE : 0);
+    int rc = day_dir(d, d->receipts, d->s->receipts, &d->receipts_day, e);
     if (rc < 0)
         return rc;
-    int n = index > 0 ? snprintf(path, BZ_PATH_MAX, "%s/%s.%zu.回执.txt", dir, name, index)
-                      : snprintf(path, BZ_PATH_MAX, "%s/%s.回执.txt", dir, name);
-    if (n < 0 || (size_t)n >= BZ_PATH_MAX)
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "回执路径过长");
-    return write_file(path, text, len, durable, e);
+    out_base(name, base);
+    for (int k = 1; k <= MAX_SAME_NAME; k++) {
+        out_name(written, base, index, k, receipt_ext);
+        rc = fsdir_write(d->receipts_day, written, written, text, len, flags, e);
+        if (rc != BZ_ECONFLICT)
+            return rc;
+    }
+    return bz_error_set(e, BZ_EIO, "E_IO_WRITE", "回执目录中同名文件过多：%s", name);
 }
 
-int
-inbox_write_receipt(const struct settings *s, const char *day, const char *name, size_t index,
-                    const char *text, size_t len, struct bz_error *e)
+void
+inbox_remove_receipt(struct inbox_dirs *d, const char *written)
 {
-    char path[BZ_PATH_MAX];
-    return write_receipt(s, day, name, index, text, len, 1, path, e);
-}
-
-int
-inbox_write_receipt_deferred(const struct settings *s, const char *day, const char *name,
-                             size_t index, const char *text, size_t len, char path[BZ_PATH_MAX],
-                             struct bz_error *e)
-{
-    return write_receipt(s, day, name, index, text, len, 0, path, e);
+    if (d->receipts_day >= 0)
+        unlinkat(d->receipts_day, written, 0);
 }

@@ -21,7 +21,7 @@
  * first '<' comes after this much whitespace is not worth accepting. */
 #define SNIFF_BYTES 4096
 
-enum sniffed { SNIFF_XML, SNIFF_GZIP, SNIFF_ZIP, SNIFF_ZIP_EMPTY, SNIFF_UNKNOWN };
+enum sniffed { SNIFF_XML, SNIFF_GZIP, SNIFF_ZIP, SNIFF_ZIP_EMPTY, SNIFF_OLE, SNIFF_UNKNOWN };
 
 /* Diagnostic paths are entry names an attacker chose: the receipt shows
  * them without control characters and cut to a readable length. */
@@ -85,13 +85,14 @@ unpack_check_time(struct unpack_run *r)
     return 0;
 }
 
-int
-unpack_deliver(struct unpack_run *r, const char *member, const unsigned char *data, size_t len,
-               const struct subm_attachment *atts, size_t natts)
+static int
+deliver(struct unpack_run *r, int workbook, const char *member, const unsigned char *data,
+        size_t len, const struct subm_attachment *atts, size_t natts)
 {
     struct unpack_doc doc;
 
     memset(&doc, 0, sizeof(doc));
+    doc.workbook = workbook;
     doc.member = member;
     doc.data = data;
     doc.len = len;
@@ -110,6 +111,20 @@ unpack_deliver(struct unpack_run *r, const char *member, const unsigned char *da
         }
     }
     return 0;
+}
+
+int
+unpack_deliver(struct unpack_run *r, const char *member, const unsigned char *data, size_t len,
+               const struct subm_attachment *atts, size_t natts)
+{
+    return deliver(r, 0, member, data, len, atts, natts);
+}
+
+int
+unpack_deliver_workbook(struct unpack_run *r, const char *member, const unsigned char *data,
+                        size_t len, const struct subm_attachment *atts, size_t natts)
+{
+    return deliver(r, 1, member, data, len, atts, natts);
 }
 
 int
@@ -142,6 +157,9 @@ sniff(const unsigned char *b, size_t n)
         return SNIFF_ZIP;
     if (n >= 4 && memcmp(b, "PK\x05\x06", 4) == 0)
         return SNIFF_ZIP_EMPTY;
+    /* OLE2: an old Excel .xls or a WPS .et, named here only to say so */
+    if (n >= 8 && memcmp(b, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+        return SNIFF_OLE;
     if (n >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF)))
         return SNIFF_XML;
     if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
@@ -208,9 +226,9 @@ rewind_file(struct unpack_run *r)
     return 0;
 }
 
-/* Pass 2 of a bare XML: the file's bytes are the document. */
+/* Pass 2 of a bare XML or workbook: the file's bytes are the document. */
 static void
-deliver_bare_xml(struct unpack_run *r)
+deliver_bare(struct unpack_run *r, int workbook)
 {
     size_t len = (size_t)r->file_size, got = 0;
     unsigned char *doc = malloc(len);
@@ -237,7 +255,7 @@ deliver_bare_xml(struct unpack_run *r)
         unpack_fail(r, BZ_EIO, "E_IO_READ", "file shrank while being read");
         goto out;
     }
-    unpack_deliver(r, "", doc, len, NULL, 0);
+    deliver(r, workbook, "", doc, len, NULL, 0);
 out:
     free(doc);
 }
@@ -276,10 +294,18 @@ check_pass(struct unpack_run *r, enum sniffed kind)
         r->kind = UNPACK_PACKAGE;
         if (rewind_file(r) == 0)
             unpack_zip_read(r);
+        if (r->kind == UNPACK_WORKBOOK && r->file_size > s->max_workbook_bytes)
+            unpack_reject(r, "E_LIMIT_ENTRY_SIZE", NULL, "工作簿 %lld 字节，上限 %lld 字节",
+                          r->file_size, s->max_workbook_bytes);
         return;
     case SNIFF_ZIP_EMPTY:
         r->kind = UNPACK_PACKAGE;
         unpack_reject(r, "E_ZIP_EMPTY", NULL, "压缩包中没有任何条目");
+        return;
+    case SNIFF_OLE:
+        unpack_reject(r, "E_FILE_TYPE", NULL,
+                      "这是旧版 Excel（.xls）或 WPS（.et）文件；请用县里下发的填报表，"
+                      "在 Excel 或 WPS 中另存为 .xlsx 工作簿后报送");
         return;
     case SNIFF_UNKNOWN:
         break;
@@ -295,7 +321,10 @@ deliver_pass(struct unpack_run *r)
         return;
     switch (r->kind) {
     case UNPACK_XML:
-        deliver_bare_xml(r);
+        deliver_bare(r, 0);
+        break;
+    case UNPACK_WORKBOOK:
+        deliver_bare(r, 1);
         break;
     case UNPACK_GZIP:
         unpack_gz_read(r);
@@ -362,16 +391,59 @@ run_init(struct unpack_run *r, const char *path, const struct settings *s, unpac
     r->deadline.tv_sec += (time_t)s->parse_timeout_s;
 }
 
+/* Both passes over r->fd, which is open. */
+static void
+read_passes(struct unpack_run *r, struct unpack_result *res, struct diag_list *scratch,
+            size_t errors_before)
+{
+    unsigned char head[SNIFF_BYTES];
+    size_t nhead = 0;
+    struct diag_list *diags = r->diags;
+    struct bz_error *e = r->e;
+
+    if (hash_file(r, res, head, &nhead) < 0)
+        return;
+    check_pass(r, sniff(head, nhead));
+    res->kind = r->kind;
+    res->ndocs = r->ndocs;
+    if (r->status != 0 || diags->nerrors > errors_before || diags->oom)
+        return;
+
+    /* Pass 2 re-runs every check while delivering. Anything it finds that
+     * pass 1 did not means the file changed under us: an I/O failure, not
+     * a rejection, since some documents may already have been delivered. */
+    r->pass = 2;
+    r->diags = scratch;
+    r->ndocs = 0;
+    r->total_out = 0;
+    r->nentries = 0;
+    deliver_pass(r);
+    if (r->status == 0 && (diag_has_errors(scratch) || r->ndocs != res->ndocs)) {
+        unpack_fail(r, BZ_EIO, "E_IO_READ", "file changed between the check and the delivery");
+        if (scratch->n > 0)
+            bz_error_detail(e, "file changed between the check and the delivery (%s)",
+                            scratch->items[0].code);
+    }
+    r->diags = diags;
+}
+
+static int
+verdict(struct unpack_run *r, struct diag_list *diags, size_t errors_before)
+{
+    if (r->status != 0)
+        return r->status;
+    if (diags->nerrors > errors_before || diags->oom)
+        return BZ_EINPUT;
+    return 0;
+}
+
 int
 unpack_file(const char *path, const struct settings *s, unpack_cb cb, void *ctx,
             struct unpack_result *res, struct diag_list *diags, struct bz_error *e)
 {
     struct unpack_run r;
     struct diag_list scratch;
-    unsigned char head[SNIFF_BYTES];
-    size_t nhead = 0;
     size_t errors_before = diags->nerrors;
-    int rc = 0;
 
     memset(res, 0, sizeof(*res));
     bz_error_clear(e);
@@ -379,39 +451,39 @@ unpack_file(const char *path, const struct settings *s, unpack_cb cb, void *ctx,
     run_init(&r, path, s, cb, ctx, diags, e);
 
     r.fd = open_regular(&r, path);
-    if (r.fd < 0)
-        goto verdict;
-    if (hash_file(&r, res, head, &nhead) < 0)
-        goto verdict;
-    check_pass(&r, sniff(head, nhead));
-    res->kind = r.kind;
-    res->ndocs = r.ndocs;
-    if (r.status != 0 || diags->nerrors > errors_before || diags->oom)
-        goto verdict;
-
-    /* Pass 2 re-runs every check while delivering. Anything it finds that
-     * pass 1 did not means the file changed under us: an I/O failure, not
-     * a rejection, since some documents may already have been delivered. */
-    r.pass = 2;
-    r.diags = &scratch;
-    r.ndocs = 0;
-    r.total_out = 0;
-    r.nentries = 0;
-    deliver_pass(&r);
-    if (r.status == 0 && (diag_has_errors(&scratch) || r.ndocs != res->ndocs)) {
-        unpack_fail(&r, BZ_EIO, "E_IO_READ", "file changed between the check and the delivery");
-        if (scratch.n > 0)
-            bz_error_detail(e, "file changed between the check and the delivery (%s)",
-                            scratch.items[0].code);
-    }
-
-verdict:
-    if (r.status != 0)
-        rc = r.status;
-    else if (diags->nerrors > errors_before || diags->oom)
-        rc = BZ_EINPUT;
+    if (r.fd >= 0)
+        read_passes(&r, res, &scratch, errors_before);
+    int rc = verdict(&r, diags, errors_before);
     if (r.fd >= 0)
         close(r.fd);
+    diag_list_free(&scratch);
+    return rc;
+}
+
+int
+unpack_fd(int fd, const char *name, const struct settings *s, const struct timespec *deadline,
+          unpack_cb cb, void *ctx, struct unpack_result *res, struct diag_list *diags,
+          struct bz_error *e)
+{
+    struct unpack_run r;
+    struct diag_list scratch;
+    struct stat st;
+    size_t errors_before = diags->nerrors;
+
+    memset(res, 0, sizeof(*res));
+    bz_error_clear(e);
+    diag_list_init(&scratch, 16);
+    run_init(&r, name, s, cb, ctx, diags, e);
+    if (deadline != NULL)
+        r.deadline = *deadline;
+    r.fd = fd;
+    if (fstat(fd, &st) < 0)
+        io_fail(&r, errno);
+    else if (!S_ISREG(st.st_mode))
+        unpack_reject(&r, "E_FILE_NOT_REGULAR", NULL, "不是普通文件（目录、管道、设备或链接）");
+    else if (rewind_file(&r) == 0)
+        read_passes(&r, res, &scratch, errors_before);
+    int rc = verdict(&r, diags, errors_before);
     diag_list_free(&scratch);
     return rc;
 }

@@ -3,7 +3,10 @@
  *
  * Transports (submission-format.md): a bare `.xml`, a `.xml.gz`, a `.zip`
  * package (one top-level XML + attachments), or a `.zip` batch of packages
- * and XMLs one level deep. The kind is decided from the bytes (magic), not
+ * and XMLs one level deep. The monthly workbook (`.xlsx`) is a document
+ * like an XML: bare, as a package's one top-level document, or at the top
+ * of a batch; its own zip is read by transform/xlsx.c, under the same
+ * limits. The kind is decided from the bytes (magic), not
  * the file name. Everything is untrusted (untrusted-input.md): entry names
  * and types are checked, decompressed bytes are counted against the limits
  * in settings, CRCs and the gzip trailer are enforced.
@@ -27,8 +30,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
-enum unpack_kind { UNPACK_XML, UNPACK_GZIP, UNPACK_PACKAGE, UNPACK_BATCH };
+/* UNPACK_WORKBOOK: the file is itself an Office zip (a bare .xlsx 填报表,
+ * recognised by its top-level [Content_Types].xml, or an OpenDocument
+ * file by its mimetype entry); its bytes are the one document. */
+enum unpack_kind { UNPACK_XML, UNPACK_GZIP, UNPACK_PACKAGE, UNPACK_BATCH, UNPACK_WORKBOOK };
 
 /* One XML document found in the inbox file. Valid only during the callback. */
 struct unpack_doc {
@@ -41,6 +48,8 @@ struct unpack_doc {
     const struct subm_attachment *attachments; /* the package's other entries */
     size_t nattachments;
     size_t index; /* 0-based position in the file's order */
+    int workbook; /* data is an .xlsx workbook (zip bytes), for transform/workbook.h:
+                     a bare workbook, or a top-level .xlsx of a package or batch */
 };
 
 /* Called once per document, in archive order. A negative return stops the
@@ -72,5 +81,16 @@ struct unpack_result {
  */
 int unpack_file(const char *path, const struct settings *s, unpack_cb cb, void *ctx,
                 struct unpack_result *res, struct diag_list *diags, struct bz_error *e);
+
+/*
+ * The same for a file already open: `fd` is read from offset 0 and never
+ * closed (the ingest reads bizenv's own archive copy this way, so what is
+ * loaded is what the archive holds); `name` is for messages. `deadline`
+ * (CLOCK_MONOTONIC) caps the reading; NULL = parse_timeout_s from now.
+ * Returns as unpack_file (never BZ_ENOTFOUND).
+ */
+int unpack_fd(int fd, const char *name, const struct settings *s, const struct timespec *deadline,
+              unpack_cb cb, void *ctx, struct unpack_result *res, struct diag_list *diags,
+              struct bz_error *e);
 
 #endif

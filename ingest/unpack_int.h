@@ -55,6 +55,10 @@ int unpack_fail(struct unpack_run *r, int status, const char *code, const char *
 int unpack_deliver(struct unpack_run *r, const char *member, const unsigned char *data, size_t len,
                    const struct subm_attachment *atts, size_t natts);
 
+/* unpack_deliver for a workbook (.xlsx bytes). */
+int unpack_deliver_workbook(struct unpack_run *r, const char *member, const unsigned char *data,
+                            size_t len, const struct subm_attachment *atts, size_t natts);
+
 /* Reads fd (from offset 0) as a gzip stream holding one XML document. */
 void unpack_gz_read(struct unpack_run *r);
 

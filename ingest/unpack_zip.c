@@ -12,7 +12,14 @@
  * result other than OK/EOF rejects.
  *
  * Package or batch (submission-format.md leaves the line to us):
+ *   - a zip whose top level holds [Content_Types].xml (an Office Open XML
+ *     file: the .xlsx 填报表) or mimetype (an OpenDocument file) is a
+ *     workbook: every entry is checked as below, then the whole file is
+ *     the one document (UNPACK_WORKBOOK), read by transform/xlsx.c;
  *   - top-level entries are those whose name has no '/';
+ *   - a top-level .xlsx is a document like a top-level .xml (a package's
+ *     one document, or one of a batch); its own zip is checked by
+ *     transform/xlsx.c with the same limits and is no nesting level;
  *   - if any top-level entry ends in ".zip" (ASCII case-insensitive) the zip
  *     is a batch: every top-level entry must be a .zip or .xml file and
  *     nothing may sit in a sub-folder (E_ZIP_BATCH_CONTENT);
@@ -51,6 +58,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 struct zip_name {
@@ -71,11 +79,14 @@ struct zip_level {
     struct zip_name *names; /* for the duplicate check; nnames entries */
     size_t nnames, capnames;
     size_t ntop_xml, ntop_zip, nother; /* nother: dirs, files in folders, other top-level files */
-    size_t nested_docs;                /* pass 1 batch: documents in its nested packages */
+    size_t ntop_xlsx;                  /* top-level .xlsx documents */
+    size_t ntop_office; /* [Content_Types].xml or mimetype at the top: the zip is a workbook */
+    size_t nested_docs; /* pass 1 batch: documents in its nested packages */
     /* pass 2 of a package: its document and attachments, delivered at the end */
     unsigned char *xml;
     size_t xml_len;
     char *xml_member;
+    int xml_workbook; /* the kept document is an .xlsx */
     struct subm_attachment *atts;
     size_t natts, capatts;
 };
@@ -537,6 +548,34 @@ out:
     free(b.p);
 }
 
+/* A top-level .xlsx: a document like a top-level XML, capped by
+ * max_workbook_bytes; its own entries are checked when it is read. */
+static void
+top_workbook(struct zip_level *z, struct archive_entry *ent, const char *path)
+{
+    struct unpack_run *r = z->r;
+    long long cap = r->s->max_workbook_bytes < r->s->max_entry_bytes ? r->s->max_workbook_bytes
+                                                                     : r->s->max_entry_bytes;
+    struct zbuf b = {NULL, 0, 0, (size_t)cap};
+
+    z->ntop_xlsx++;
+    if (read_data(z, ent, path, cap, NULL, r->pass == 2 ? &b : NULL) != 0 || r->pass == 1)
+        goto out;
+    if (z->shape == UNPACK_BATCH) {
+        unpack_deliver_workbook(r, path, b.p ? b.p : (const unsigned char *)"", b.len, NULL, 0);
+    } else if (z->xml == NULL) {
+        z->xml = b.p;
+        z->xml_len = b.len;
+        z->xml_workbook = 1;
+        z->xml_member = strdup(path);
+        b.p = NULL;
+        if (z->xml_member == NULL)
+            unpack_fail(r, BZ_ENOMEM, "E_NOMEM", NULL);
+    }
+out:
+    free(b.p);
+}
+
 static void
 attachment(struct zip_level *z, struct archive_entry *ent, const char *name, const char *path)
 {
@@ -605,6 +644,17 @@ zip_entry(struct zip_level *z, struct archive_entry *ent, int hdr_rc)
     }
     size_t len = strlen(name);
     int top = memchr(name, '/', len) == NULL;
+    if (top && !z->nested && z->prefix[0] == '\0' &&
+        (strcasecmp(name, "[Content_Types].xml") == 0 || strcmp(name, "mimetype") == 0))
+        z->ntop_office++;
+    else if (z->ntop_office > 0) {
+        /* a workbook: its parts' bytes are read and checked, under the
+         * same limits, by transform/xlsx.c; inflating them here too would
+         * double the cost of reading every workbook ([Content_Types].xml
+         * comes first in every Office writer's zips, so this is the rule) */
+        z->nother++;
+        goto out;
+    }
     if (type == AE_IFDIR)
         z->nother++;
     else if (top && unpack_has_ext(name, ".zip")) {
@@ -612,6 +662,8 @@ zip_entry(struct zip_level *z, struct archive_entry *ent, int hdr_rc)
         nested_package(z, ent, path);
     } else if (top && unpack_has_ext(name, ".xml"))
         top_xml(z, ent, path);
+    else if (top && unpack_has_ext(name, ".xlsx"))
+        top_workbook(z, ent, path);
     else {
         z->nother++;
         attachment(z, ent, name, path);
@@ -633,21 +685,27 @@ classify(struct zip_level *z)
         z->shape = UNPACK_PACKAGE;
         return;
     }
-    if (z->ntop_zip > 0 || (!z->nested && z->ntop_xml >= 2 && z->nother == 0)) {
+    if (z->ntop_office > 0) {
+        z->shape = UNPACK_WORKBOOK;
+        return;
+    }
+    size_t ndocs = z->ntop_xml + z->ntop_xlsx;
+    if (z->ntop_zip > 0 || (!z->nested && ndocs >= 2 && z->nother == 0)) {
         z->shape = UNPACK_BATCH;
         if (z->nested)
             return; /* E_LIMIT_NESTING was reported at the entry */
         if (z->nother > 0)
             unpack_reject(r, "E_ZIP_BATCH_CONTENT", where,
-                          "批量包顶层只能有 .zip 报送包和 .xml 报表，不能有文件夹或其他文件");
+                          "批量包顶层只能有 .zip 报送包、.xml 报表和 .xlsx 填报表，"
+                          "不能有文件夹或其他文件");
         return;
     }
     z->shape = UNPACK_PACKAGE;
-    if (z->ntop_xml == 0)
-        unpack_reject(r, "E_ZIP_NO_XML", where, "压缩包顶层没有 .xml 报表");
-    else if (z->ntop_xml > 1)
-        unpack_reject(r, "E_ZIP_MANY_XML", where, "压缩包顶层有 %zu 个 .xml 报表，报送包只能有一个",
-                      z->ntop_xml);
+    if (ndocs == 0)
+        unpack_reject(r, "E_ZIP_NO_XML", where, "压缩包顶层没有 .xml 报表或 .xlsx 填报表");
+    else if (ndocs > 1)
+        unpack_reject(r, "E_ZIP_MANY_XML", where,
+                      "压缩包顶层有 %zu 个报表（.xml 或 .xlsx），报送包只能有一个", ndocs);
 }
 
 static void
@@ -686,8 +744,9 @@ zip_walk(struct zip_level *z)
     if (r->pass == 1)
         classify(z);
     else if (z->shape == UNPACK_PACKAGE && z->xml_member != NULL)
-        unpack_deliver(r, z->xml_member, z->xml ? z->xml : (const unsigned char *)"", z->xml_len,
-                       z->atts, z->natts);
+        (z->xml_workbook ? unpack_deliver_workbook : unpack_deliver)(
+            r, z->xml_member, z->xml ? z->xml : (const unsigned char *)"", z->xml_len, z->atts,
+            z->natts);
 }
 
 void
@@ -719,7 +778,7 @@ unpack_zip_read(struct unpack_run *r)
     }
     if (r->pass == 1) {
         r->kind = z.shape;
-        r->ndocs = z.shape == UNPACK_BATCH ? z.ntop_xml + z.nested_docs : 1;
+        r->ndocs = z.shape == UNPACK_BATCH ? z.ntop_xml + z.ntop_xlsx + z.nested_docs : 1;
     }
     free_level(&z);
     if (utf8 != (locale_t)0) {

@@ -1,9 +1,13 @@
 #include "cli.h"
 
+#include "../common/buildinfo.h"
 #include "../common/esc.h"
+#include "help.h"
 
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,7 +66,7 @@ cli_no_more_options(int argc, char **argv, const char *command)
         if (strcmp(argv[i], "--") == 0)
             return 0;
         if (strncmp(argv[i], "--", 2) == 0) {
-            fprintf(stderr, "bizenv %s: 错误 [E_USAGE] 未知选项 %s\n", command, argv[i]);
+            help_unknown_option(command, argv[i]);
             return EX_USAGE;
         }
     }
@@ -177,6 +181,28 @@ set_home(struct cli *cli, const char *home)
     return 0;
 }
 
+/* As root, a home owned by another user is that user's (the Debian
+ * package's `bizenv`): folders made in it by root would lock the nightly
+ * service out, and the private server, run as pg_user, could not use it. */
+static int
+check_home_owner(const struct cli *cli)
+{
+    struct stat st;
+    struct bz_error e;
+    if (geteuid() != 0 || stat(cli->settings.home, &st) < 0 || st.st_uid == 0)
+        return 0;
+    const struct passwd *pw = getpwuid(st.st_uid);
+    char owner[64];
+    if (pw != NULL)
+        snprintf(owner, sizeof(owner), "%s", pw->pw_name);
+    else
+        snprintf(owner, sizeof(owner), "%ld", (long)st.st_uid);
+    bz_error_set(&e, BZ_ECONFIG, "E_CONFIG", "工作目录“%s”属于用户 %s，不能以 root 身份在其中运行",
+                 cli->settings.home, owner);
+    bz_error_detail(&e, "请以该用户运行，例如：runuser -u %s -- bizenv 命令", owner);
+    return cli_report(&e);
+}
+
 int
 cli_init(struct cli *cli, int *argc, char **argv)
 {
@@ -193,8 +219,10 @@ cli_init(struct cli *cli, int *argc, char **argv)
         return EX_USAGE;
     cli->verbose = cli_take_flag(argc, argv, "--verbose") | cli_take_flag(argc, argv, "-v");
     if (home == NULL || home[0] == '\0')
-        home = "var";
+        home = buildinfo_default_home();
     rc = set_home(cli, home);
+    if (rc == 0)
+        rc = check_home_owner(cli);
     if (rc != 0)
         return rc;
 

@@ -22,8 +22,11 @@ struct cli {
 /*
  * Takes the global options out of argv wherever they appear (--home DIR,
  * --db CONNINFO, --config FILE, --set KEY=VALUE, --verbose), loads the
- * config file and resolves paths. Leaves the command and its arguments in
- * argv, updating *argc. Returns 0 or a sysexits status after printing.
+ * config file and resolves paths. The home is --home, else BIZENV_HOME,
+ * else the build's default (buildinfo_default_home). As root, refuses a
+ * home owned by another user (E_CONFIG). Leaves the command and its
+ * arguments in argv, updating *argc. Returns 0 or a sysexits status after
+ * printing.
  */
 int cli_init(struct cli *cli, int *argc, char **argv);
 
@@ -37,7 +40,8 @@ int cli_take_opt(int *argc, char **argv, const char *name, const char **value);
 /* Removes a flag `--name` from argv; returns 1 when it was present. */
 int cli_take_flag(int *argc, char **argv, const char *name);
 
-/* Fails on any argument still starting with "--" (unknown option).
+/* Fails on any argument still starting with "--" (unknown option), naming
+ * the closest option of `command` in the command table (jobs/help.c).
  * Returns 0 or EX_USAGE after printing. */
 int cli_no_more_options(int argc, char **argv, const char *command);
 

@@ -16,6 +16,7 @@
 #include "../common/esc.h"
 #include "../export/export.h"
 #include "../export/rollup.h"
+#include "regcopy.h"
 #include "session.h"
 
 #include <stdio.h>
@@ -134,5 +135,9 @@ cmd_counties(struct cli *cli, int argc, char **argv)
     if (rc < 0)
         return cli_report(&e);
     printf("县名录已载入：新增 %d，更名 %d，停用 %d\n", st.added, st.renamed, st.inactivated);
+    char copy[BZ_PATH_MAX + 32];
+    snprintf(copy, sizeof(copy), "%s/" REGCOPY_COUNTIES, cli->settings.home);
+    if (regcopy_save(argv[2], copy, &e) < 0)
+        return cli_report(&e);
     return EX_OK;
 }

@@ -2,7 +2,8 @@
  * bizenv registry load FILE — load the county's township registry
  * (townships.csv) into ref.township: new codes added, names updated,
  * missing townships marked inactive (never deleted), returning ones
- * reactivated. Prints a one-line Chinese summary.
+ * reactivated. Prints a one-line Chinese summary, then keeps a copy of the
+ * file at the `registry` setting (jobs/regcopy.h).
  *
  * Exit: 0 loaded; 65 bad file (the line is named); 66 file missing;
  * 69 database unreachable; 64 usage.
@@ -10,6 +11,7 @@
 #include "commands.h"
 
 #include "../load/loader.h"
+#include "regcopy.h"
 #include "session.h"
 
 #include <string.h>
@@ -40,5 +42,8 @@ cmd_registry(struct cli *cli, int argc, char **argv)
         return cli_report(&e);
     printf("乡镇名录已载入：新增 %d，更名 %d，停用 %d，恢复 %d，未变 %d\n", st.added, st.renamed,
            st.inactivated, st.reactivated, st.unchanged);
+    /* for validate, and the sign the nightly service waits for */
+    if (regcopy_save(argv[2], cli->settings.registry, &e) < 0)
+        return cli_report(&e);
     return EX_OK;
 }

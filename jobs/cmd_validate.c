@@ -15,6 +15,7 @@
 #include "../ingest/unpack.h"
 #include "../load/regcsv.h"
 #include "../transform/transform.h"
+#include "../transform/workbook.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -110,15 +111,21 @@ on_document(const struct unpack_doc *doc, void *arg)
     struct diag_list diags;
     char period[16];
 
+    char sha256[65]; /* the document's identity: its bytes, or a workbook's content */
+
     submission_init(&sub, transform_arena_limit(doc->len));
     diag_list_init(&diags, (size_t)v->settings->max_diagnostics);
-    int rc = transform_document(doc->data, doc->len, v->settings, &v->tctx, &sub, &diags, &v->err);
+    memcpy(sha256, doc->sha256, sizeof(sha256));
+    int rc = doc->workbook ? workbook_transform(doc->data, doc->len, v->settings, &v->tctx, &sub,
+                                                &diags, sha256, &v->err)
+                           : transform_document(doc->data, doc->len, v->settings, &v->tctx, &sub,
+                                                &diags, &v->err);
     if (rc == 0) {
         struct receipt r = {0};
         r.file = v->file;
         r.member = doc->member;
         submission_receipt_identity(&sub, &r, period);
-        r.sha256 = doc->sha256;
+        r.sha256 = sha256;
         r.outcome = receipt_outcome_for(&diags, RECEIPT_ACCEPTED);
         r.note = v->tctx.township_known == NULL
                      ? "离线检查，未入库；未核对乡镇名录（未提供名录文件）"

@@ -1,6 +1,8 @@
 #include "nightly.h"
 
+#include "../common/buildinfo.h"
 #include "../common/esc.h"
+#include "../common/fsdir.h"
 #include "../export/export.h"
 #include "../ingest/inbox.h"
 #include "../load/db.h"
@@ -16,7 +18,7 @@
 /* The summary is a page or two; 1 MB leaves room for a long rejected list. */
 #define SUMMARY_LIMIT (1u << 20)
 
-static const char run_begin_sql[] = "SELECT meta.run_begin($1, $2::date, $3, $4::int)";
+static const char run_begin_sql[] = "SELECT meta.run_begin($1, $2::date, $3, $4::int, $5)";
 static const char run_end_sql[] =
     "SELECT meta.run_end($1::bigint, $2, $3::int, $4::int, $5::int, $6::int, $7::int, "
     "$8::text[], $9, $10, $11)";
@@ -89,8 +91,8 @@ begin_run(struct night *n, struct bz_error *e)
     PGresult *res;
     gethostname(host, sizeof(host) - 1);
     snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-    const char *v[] = {"nightly", n->as_of, host, pid};
-    int rc = exec_params(n, run_begin_sql, 4, v, "登记运行记录", &res, e);
+    const char *v[] = {"nightly", n->as_of, host, pid, buildinfo_label()};
+    int rc = exec_params(n, run_begin_sql, 5, v, "登记运行记录", &res, e);
     if (rc < 0)
         return rc;
     n->r->run_id = atoll(PQgetvalue(res, 0, 0));
@@ -286,18 +288,18 @@ write_summary(struct night *n)
 {
     struct nightly_report *r = n->r;
     struct bz_error ignored;
-    if (inbox_mkdirs(n->cli->settings.runs, &ignored) < 0)
-        return;
-    snprintf(r->summary_path, sizeof(r->summary_path), "%s/%s-run%lld.txt", n->cli->settings.runs,
-             n->as_of, r->run_id);
-    FILE *f = fopen(r->summary_path, "w");
-    if (f == NULL) {
+    char name[64];
+    int dir;
+    snprintf(name, sizeof(name), "%s-run%lld.txt", n->as_of, r->run_id);
+    snprintf(r->summary_path, sizeof(r->summary_path), "%s/%s", n->cli->settings.runs, name);
+    if (fsdir_open(n->cli->settings.runs, FSDIR_CREATE | FSDIR_OWN, &dir, &ignored) < 0) {
         r->summary_path[0] = '\0';
         return;
     }
-    fwrite(r->summary.data ? r->summary.data : "", 1, r->summary.len, f);
-    if (fclose(f) != 0)
+    if (fsdir_write(dir, name, r->summary_path, r->summary.data ? r->summary.data : "",
+                    r->summary.len, 0, &ignored) < 0)
         r->summary_path[0] = '\0';
+    close(dir);
 }
 
 static void
@@ -344,7 +346,8 @@ summary_failure(struct dbuf *b, const struct bz_error *e)
 static void
 begin_summary(struct night *n)
 {
-    dbuf_printf(&n->r->summary, "bizenv 夜间任务（截至 %s）\n", n->as_of);
+    dbuf_printf(&n->r->summary, "bizenv 夜间任务（截至 %s；bizenv %s）\n", n->as_of,
+                buildinfo_label());
 }
 
 int
@@ -381,7 +384,7 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     if (rc < 0)
         goto out_nolog;
     runlog_open(&n.log, &cli->settings);
-    runlog_printf(&n.log, "nightly start, as of %s", n.as_of);
+    runlog_printf(&n.log, "nightly start, as of %s, bizenv %s", n.as_of, buildinfo_label());
 
     /* 1. pending migrations (and the connection) */
     n.conn = session_open_home(cli, e);

@@ -7,11 +7,13 @@
 #include "../ingest/unpack.h"
 #include "../load/loader.h"
 #include "../transform/transform.h"
+#include "../transform/workbook.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* A receipt is at most max_diagnostics lines of a few hundred bytes. */
 #define RECEIPT_LIMIT (4u << 20)
@@ -31,7 +33,12 @@ struct file_run {
     const struct pipeline_opts *o;
     struct pipeline_stats *st;
     struct inbox_file *f;
-    char sha256[65]; /* of the inbox file; "" when not archived */
+    struct inbox_dirs *dirs;
+    char sha256[65];          /* of the inbox file; "" when not archived */
+    int copy;                 /* bizenv's archive copy, what unpack reads; -1 when none */
+    struct timespec deadline; /* parse_timeout_s from the start of the copy */
+    char reject_code[32];     /* why the file was not archived (E_FILE_NOT_REGULAR, */
+    char reject_msg[512];     /* E_LIMIT_FILE_SIZE, E_LIMIT_TIME); "" when it was */
     struct pipeline_file res;
     struct dbuf rejected_text; /* receipts that go to quarantine with the file */
     struct transform_ctx tctx;
@@ -93,6 +100,7 @@ struct pending {
     char sha256[65];
     long revision;
     int year, month;
+    int workbook;           /* read from a workbook: paths are cells */
     struct diag_list diags; /* owned */
 };
 
@@ -107,7 +115,8 @@ struct batch {
     struct loader_stage *stage;         /* staged rows, files, receipts */
     struct pending pending[PENDING_MAX];
     size_t npending;
-    struct dbuf synclist; /* files written without fsync, NUL-separated */
+    struct dbuf receipts; /* receipt files written for it (receipts/<day>/), NUL-separated */
+    int unsynced;         /* it wrote files without fsync since its last sync */
     size_t n;
     size_t submissions;
     struct timespec started;
@@ -136,14 +145,17 @@ struct ingest {
     struct batch *b[2];
     struct batch *cur;  /* files being read */
     struct batch *prev; /* shipped, not yet settled; NULL when none */
+    struct inbox_dirs *dirs;
 };
 
-/* Remembers a file (and its folder) for the batch's sync. */
+/* Remembers a receipt written for the batch: removed if the batch is
+ * dropped, so a rolled-back batch leaves no receipt behind. */
 static int
-sync_later(struct batch *b, const char *path, struct bz_error *e)
+receipt_written(struct batch *b, const char *name, struct bz_error *e)
 {
-    if (dbuf_add(&b->synclist, path, strlen(path) + 1) < 0)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法记录待同步的文件");
+    b->unsynced = 1;
+    if (dbuf_add(&b->receipts, name, strlen(name) + 1) < 0)
+        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法记录回执文件");
     return 0;
 }
 
@@ -151,8 +163,9 @@ sync_later(struct batch *b, const char *path, struct bz_error *e)
 static int
 sync_batch(struct batch *b, struct bz_error *e)
 {
-    int rc = inbox_sync_all(b->synclist.data, b->synclist.len, e);
-    dbuf_reset(&b->synclist);
+    int rc = b->unsynced ? inbox_sync(b->in->dirs, e) : 0;
+    if (rc == 0)
+        b->unsynced = 0;
     return rc;
 }
 
@@ -189,11 +202,10 @@ issue_receipt(struct file_run *fr, const struct receipt *r, int year, int month,
             goto out;
     }
     /* made durable by the batch's sync before its COMMIT */
-    char written[BZ_PATH_MAX];
-    rc = inbox_write_receipt_deferred(fr->s, fr->o->day, fr->f->name, index, text.data, text.len,
-                                      written, fr->e);
+    char written[INBOX_RECEIPT_NAME];
+    rc = inbox_write_receipt(fr->dirs, fr->f->name, index, text.data, text.len, 0, written, fr->e);
     if (rc == 0)
-        rc = sync_later(fr->batch, written, fr->e);
+        rc = receipt_written(fr->batch, written, fr->e);
     if (rc == 0 && r->outcome == RECEIPT_REJECTED) {
         if (dbuf_add(&fr->rejected_text, text.data, text.len) < 0 ||
             dbuf_adds(&fr->rejected_text, "\n") < 0)
@@ -205,12 +217,20 @@ out:
     return rc;
 }
 
+/* A format-1 path as the receipt shows it: the cell, for a workbook. */
+static const char *
+shown_path(int workbook, const char *path, char *buf, size_t cap)
+{
+    return workbook && workbook_cell_of_path(path, buf, cap) ? buf : path;
+}
+
 /* Turns the loader's verdict into the receipt outcome, adding the reason
  * of a refusal to the diagnostics. */
 static enum receipt_outcome
-judge(const struct loader_outcome *lo, long revision, struct diag_list *diags)
+judge(const struct loader_outcome *lo, long revision, int workbook, struct diag_list *diags)
 {
-    char msg[512];
+    char msg[512], cell[256];
+    const char *rev = shown_path(workbook, "/submission/revision", cell, sizeof(cell));
     loader_result_message(lo, revision, msg, sizeof(msg));
     switch (lo->result) {
     case LOADER_ACCEPTED:
@@ -218,16 +238,34 @@ judge(const struct loader_outcome *lo, long revision, struct diag_list *diags)
     case LOADER_DUPLICATE:
         return RECEIPT_DUPLICATE;
     case LOADER_CONFLICT:
-        diag_add(diags, "E_REVISION_CONFLICT", 0, "/submission/revision", "%s", msg);
+        diag_add(diags, "E_REVISION_CONFLICT", 0, rev, "%s", msg);
         break;
     case LOADER_STALE:
-        diag_add(diags, "E_REVISION_STALE", 0, "/submission/revision", "%s", msg);
+        diag_add(diags, "E_REVISION_STALE", 0, rev, "%s", msg);
         break;
     case LOADER_UNKNOWN_TOWNSHIP:
-        diag_add(diags, "E_TOWNSHIP_UNKNOWN", 0, "/submission/township/@code", "%s", msg);
+        diag_add(diags, "E_TOWNSHIP_UNKNOWN", 0,
+                 shown_path(workbook, "/submission/township/@code", cell, sizeof(cell)), "%s", msg);
         break;
     }
     return RECEIPT_REJECTED;
+}
+
+/* The merge's own warnings, at their cells for a workbook. */
+static void
+show_cells(struct diag_list *diags, size_t from)
+{
+    char cell[256];
+    for (size_t i = from; i < diags->n; i++) {
+        struct diag *d = &diags->items[i];
+        if (!workbook_cell_of_path(d->path, cell, sizeof(cell)))
+            continue;
+        char *p = strdup(cell);
+        if (p == NULL)
+            continue; /* the format-1 path stays: still true, only less friendly */
+        free(d->path);
+        d->path = p;
+    }
 }
 
 static void
@@ -329,8 +367,11 @@ issue_pending(struct batch *b, struct bz_error *e)
         char note[512] = "";
         if (p->slot != NO_SLOT) {
             struct loader_outcome *lo = loader_stage_outcome(b->stage, p->slot);
+            size_t before = p->diags.n;
             diag_list_append(&p->diags, &lo->warnings);
-            outcome = judge(lo, p->revision, &p->diags);
+            if (p->workbook)
+                show_cells(&p->diags, before);
+            outcome = judge(lo, p->revision, p->workbook, &p->diags);
             if (outcome == RECEIPT_DUPLICATE)
                 loader_result_message(lo, p->revision, note, sizeof(note));
         }
@@ -390,21 +431,27 @@ on_document(const struct unpack_doc *doc, void *arg)
     size_t slot = NO_SLOT;
     int oom = 0;
 
+    char sha256[65]; /* the document's identity: its bytes, or a workbook's content */
+
     fr->ndocs++;
-    if (adx_detect(doc->data, doc->len)) {
+    if (!doc->workbook && adx_detect(doc->data, doc->len)) {
         /* a roll-up is stored directly: what came before it goes first */
         int frc = flush(b, fr->e);
         return frc < 0 ? frc : on_rollup(fr, doc);
     }
     submission_init(&sub, transform_arena_limit(doc->len));
     diag_list_init(&diags, (size_t)fr->s->max_diagnostics);
-    int rc = transform_document(doc->data, doc->len, fr->s, &fr->tctx, &sub, &diags, fr->e);
+    memcpy(sha256, doc->sha256, sizeof(sha256));
+    int rc =
+        doc->workbook
+            ? workbook_transform(doc->data, doc->len, fr->s, &fr->tctx, &sub, &diags, sha256, fr->e)
+            : transform_document(doc->data, doc->len, fr->s, &fr->tctx, &sub, &diags, fr->e);
     if (rc < 0)
         goto out;
     if (!diag_has_errors(&diags)) {
         sub.attachments = (struct subm_attachment *)doc->attachments;
         sub.nattachments = doc->nattachments;
-        memcpy(sub.doc_sha256, doc->sha256, sizeof(sub.doc_sha256));
+        memcpy(sub.doc_sha256, sha256, sizeof(sub.doc_sha256));
         sub.member = doc->member;
         struct loader_meta meta = {fr->sha256, fr->f->mtime.tv_sec, doc->member};
         /* more load ids than reserved: the server must be free to give them */
@@ -427,10 +474,11 @@ on_document(const struct unpack_doc *doc, void *arg)
     snprintf(p->township_code, sizeof(p->township_code), "%s",
              r.township_code ? r.township_code : "");
     snprintf(p->period, sizeof(p->period), "%s", r.period ? r.period : "");
-    memcpy(p->sha256, doc->sha256, sizeof(p->sha256));
+    memcpy(p->sha256, sha256, sizeof(p->sha256));
     p->revision = r.revision;
     p->year = sub.year;
     p->month = sub.month;
+    p->workbook = doc->workbook;
     p->diags = diags;
     diag_list_init(&diags, 2); /* moved into the pending entry */
     b->npending++;
@@ -480,14 +528,16 @@ process(struct file_run *fr)
 
     diag_list_init(&diags, (size_t)fr->s->max_diagnostics);
     memset(&ur, 0, sizeof(ur));
-    if (fr->sha256[0] == '\0') {
-        /* not a regular file: nothing to archive or read */
-        diag_add(&diags, "E_FILE_NOT_REGULAR", 0, NULL, "“%s”不是普通文件（目录、管道或链接）",
-                 fr->f->name);
+    if (fr->copy < 0) {
+        /* not a regular file, or cut while copied: nothing to read */
+        diag_add(&diags, fr->reject_code, 0, NULL, "%s", fr->reject_msg);
         rc = reject_file(fr, &diags);
         goto out;
     }
-    rc = unpack_file(fr->f->path, fr->s, on_document, fr, &ur, &diags, fr->e);
+    /* bizenv's own copy, not the inbox file: the bytes loaded are the
+     * bytes archived under fr->sha256 */
+    rc =
+        unpack_fd(fr->copy, fr->f->name, fr->s, &fr->deadline, on_document, fr, &ur, &diags, fr->e);
     if (rc == BZ_ETIMEOUT) {
         diag_add(&diags, "E_LIMIT_TIME", 0, NULL, "读取超过 %lld 秒上限", fr->s->parse_timeout_s);
         rc = BZ_EINPUT;
@@ -515,9 +565,9 @@ put_away(struct file_run *fr)
 {
     fr->res.state = file_state(&fr->res);
     if (fr->res.state == PIPELINE_FILE_REJECTED)
-        return inbox_quarantine(fr->s, fr->f, fr->o->day, fr->rejected_text.data,
-                                fr->rejected_text.len, fr->e);
-    return inbox_done(fr->f, fr->e);
+        return inbox_quarantine(fr->dirs, fr->f, fr->rejected_text.data, fr->rejected_text.len,
+                                fr->e);
+    return inbox_done(fr->dirs, fr->f, fr->e);
 }
 
 static void
@@ -525,6 +575,8 @@ file_run_free(struct file_run *fr)
 {
     if (fr == NULL)
         return;
+    if (fr->copy >= 0)
+        close(fr->copy);
     dbuf_free(&fr->rejected_text);
     free(fr);
 }
@@ -550,7 +602,7 @@ retry_file(struct file_run *fr, struct pipeline_stats *st)
 {
     struct bz_error ignored;
     fr->res.state = PIPELINE_FILE_RETRY;
-    inbox_release(fr->o->inbox, fr->f, &ignored);
+    inbox_release(fr->dirs, fr->f, &ignored);
     st->files_retry++;
     notify(fr->o, fr, st);
 }
@@ -565,7 +617,9 @@ batch_drop(struct batch *b, struct pipeline_stats *st)
         loader_batch_rollback(b->conn);
     pending_clear(b);
     loader_stage_reset(b->stage);
-    dbuf_reset(&b->synclist);
+    for (size_t off = 0; off < b->receipts.len; off += strlen(b->receipts.data + off) + 1)
+        inbox_remove_receipt(b->in->dirs, b->receipts.data + off);
+    dbuf_reset(&b->receipts);
     for (size_t i = 0; i < b->n; i++) {
         retry_file(b->runs[i], st);
         file_run_free(b->runs[i]);
@@ -587,7 +641,7 @@ abandon(struct ingest *in, struct file_run *cur)
         batch_drop(in->prev, st);
     in->prev = NULL;
     batch_drop(in->cur, st);
-    if (cur != NULL && cur->f->path != NULL && cur->res.name != NULL)
+    if (cur != NULL && cur->res.name != NULL)
         retry_file(cur, st);
 }
 
@@ -636,6 +690,7 @@ settle(struct ingest *in)
         return rc; /* the caller abandons both batches */
     b->open = 0;
     in->prev = NULL;
+    dbuf_reset(&b->receipts); /* committed: they stay */
     for (size_t i = 0; i < b->n; i++) {
         struct file_run *fr = b->runs[i];
         if (rc == 0)
@@ -717,6 +772,8 @@ file_run_new(PGconn *conn, struct batch *b, const struct settings *s, const stru
     fr->o = o;
     fr->st = st;
     fr->f = f;
+    fr->dirs = b->in->dirs;
+    fr->copy = -1;
     fr->e = e;
     fr->tctx.today = o->today;
     fr->tctx.township_known = loader_townships_lookup;
@@ -731,24 +788,30 @@ static int
 take_file(struct file_run *fr)
 {
     char archive_path[BZ_PATH_MAX];
-    int rc = inbox_claim(fr->o->inbox, fr->f, fr->e);
+    int rc = inbox_claim(fr->dirs, fr->f, fr->e);
     if (rc < 0)
         return rc;
     fr->res.name = fr->f->name;
-    rc =
-        inbox_archive_deferred(fr->s, fr->f, fr->sha256, archive_path, sizeof(archive_path), fr->e);
+    /* one time budget for the copy and the reading of it */
+    clock_gettime(CLOCK_MONOTONIC, &fr->deadline);
+    fr->deadline.tv_sec += (time_t)fr->s->parse_timeout_s;
+    rc = inbox_archive(fr->dirs, fr->f, &fr->deadline, 0, fr->sha256, archive_path,
+                       sizeof(archive_path), &fr->copy, fr->e);
     if (rc == BZ_EINPUT) {
-        fr->sha256[0] = '\0';
+        snprintf(fr->reject_code, sizeof(fr->reject_code), "%s", fr->e->code);
+        snprintf(fr->reject_msg, sizeof(fr->reject_msg), "%s", fr->e->message);
+        bz_error_clear(fr->e);
         rc = 0;
     } else if (rc == 0) {
-        rc = sync_later(fr->batch, archive_path, fr->e);
-    }
-    if (rc == 0 && fr->sha256[0] != '\0') {
+        fr->batch->unsynced = 1;
         rc = loader_stage_file(fr->batch->stage, fr->sha256, fr->f->size, fr->f->name,
                                fr->f->mtime.tv_sec, archive_path, fr->e);
     }
     if (rc == 0)
         rc = process(fr);
+    if (fr->copy >= 0)
+        close(fr->copy);
+    fr->copy = -1;
     return rc;
 }
 
@@ -769,7 +832,7 @@ ingest_free(struct ingest *in)
             continue;
         pending_clear(in->b[k]);
         loader_stage_free(in->b[k]->stage);
-        dbuf_free(&in->b[k]->synclist);
+        dbuf_free(&in->b[k]->receipts);
         free(in->b[k]);
     }
     loader_townships_free(in->towns);
@@ -777,12 +840,13 @@ ingest_free(struct ingest *in)
 }
 
 static struct ingest *
-ingest_new(PGconn *conn, struct pipeline_stats *st, struct bz_error *e)
+ingest_new(PGconn *conn, struct inbox_dirs *dirs, struct pipeline_stats *st, struct bz_error *e)
 {
     struct ingest *in = calloc(1, sizeof(*in));
     if (in == NULL)
         return NULL;
     in->conn = conn;
+    in->dirs = dirs;
     in->st = st;
     in->e = e;
     for (int k = 0; k < 2; k++) {
@@ -793,7 +857,7 @@ ingest_new(PGconn *conn, struct pipeline_stats *st, struct bz_error *e)
         }
         b->in = in;
         b->conn = conn;
-        dbuf_init(&b->synclist, 64u << 20);
+        dbuf_init(&b->receipts, 64u << 20);
         if ((b->stage = loader_stage_new()) == NULL) {
             ingest_free(in);
             return NULL;
@@ -809,26 +873,30 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
                 struct pipeline_stats *st, struct bz_error *e)
 {
     struct inbox_file *files = NULL;
+    struct inbox_dirs dirs;
     struct ingest *in = NULL;
     size_t n = 0;
 
     memset(st, 0, sizeof(*st));
-    int rc = inbox_recover(o->inbox, e);
-    if (rc == 0)
-        rc = inbox_scan(o->inbox, MAX_FILES_PER_RUN, &files, &n, e);
+    int rc = inbox_open(s, o->inbox, o->day, &dirs, e);
     if (rc < 0)
         return rc;
+    rc = inbox_recover(&dirs, e);
+    if (rc == 0)
+        rc = inbox_scan(&dirs, MAX_FILES_PER_RUN, &files, &n, e);
     st->files_seen = n;
-    if (n == 0) {
+    if (rc < 0 || n == 0) {
         inbox_files_free(files, n);
-        return 0;
+        inbox_close(&dirs);
+        return rc;
     }
-    if ((in = ingest_new(conn, st, e)) != NULL)
+    if ((in = ingest_new(conn, &dirs, st, e)) != NULL)
         in->batch_size = s->batch_size < 1             ? 1
                          : s->batch_size > BATCH_FILES ? BATCH_FILES
                                                        : (size_t)s->batch_size;
     if (in == NULL) {
         inbox_files_free(files, n);
+        inbox_close(&dirs);
         return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法开始装载");
     }
     /* the first batch's transaction reads the registry, under the loader
@@ -850,6 +918,18 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
         rc = take_file(fr);
         if (rc == BZ_ENOTFOUND && fr->res.name == NULL) {
             rc = 0; /* taken by someone else meanwhile */
+            file_run_free(fr);
+            continue;
+        }
+        if (rc == BZ_EBUSY && fr->res.name == NULL) {
+            /* cannot be claimed now (its name still claimed, another
+             * user's folder): it stays in the inbox, the night goes on */
+            rc = 0;
+            bz_error_clear(e);
+            fr->res.name = fr->f->name;
+            fr->res.state = PIPELINE_FILE_RETRY;
+            st->files_retry++;
+            notify(o, fr, st);
             file_run_free(fr);
             continue;
         }
@@ -875,5 +955,6 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
         abandon(in, NULL);
     ingest_free(in);
     inbox_files_free(files, n);
+    inbox_close(&dirs);
     return rc;
 }

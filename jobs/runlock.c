@@ -1,5 +1,6 @@
 #include "runlock.h"
 
+#include "../common/fsdir.h"
 #include "../load/db.h"
 
 #include <errno.h>
@@ -7,11 +8,39 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The advisory lock key: "bizenv" in ASCII, fixed so every bizenv version
  * and host agrees on it. */
 static const char lock_sql[] = "SELECT pg_try_advisory_lock(108205164555894)";
+
+/* Opens run.lock in the home's descriptor: never through a symlink, and
+ * only a plain file of the run's own user. Returns the fd or -1 with e set. */
+static int
+open_lock(const struct settings *s, const char *path, struct bz_error *e)
+{
+    struct stat st;
+    int home;
+    if (fsdir_open(s->home[0] ? s->home : ".", FSDIR_OWN, &home, e) < 0)
+        return -1;
+    int fd = openat(home, "run.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
+    int err = errno;
+    close(home);
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid())
+        return fd;
+    if (fd >= 0 || err == ELOOP) {
+        if (fd >= 0)
+            close(fd);
+        bz_error_set(e, BZ_ECONFIG, "E_HOME_UNSAFE",
+                     "锁文件“%s”不是运行用户自己的普通文件（符号链接、目录或属于他人），拒绝使用",
+                     path);
+        return -1;
+    }
+    bz_error_set(e, BZ_EIO, "E_IO_WRITE", "无法打开锁文件“%s”", path);
+    bz_error_detail(e, "%s", strerror(err));
+    return -1;
+}
 
 int
 runlock_file(struct runlock *l, const struct settings *s, struct bz_error *e)
@@ -19,11 +48,9 @@ runlock_file(struct runlock *l, const struct settings *s, struct bz_error *e)
     char path[BZ_PATH_MAX + 16];
     l->fd = -1;
     snprintf(path, sizeof(path), "%s/run.lock", s->home);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        bz_error_set(e, BZ_EIO, "E_IO_WRITE", "无法打开锁文件“%s”", path);
-        return bz_error_detail(e, "%s", strerror(errno));
-    }
+    int fd = open_lock(s, path, e);
+    if (fd < 0)
+        return e->status;
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         int busy = errno == EWOULDBLOCK;
         close(fd);

@@ -1,21 +1,61 @@
 #include "session.h"
 
+#include "../common/fsdir.h"
 #include "../ingest/inbox.h"
 #include "../load/db.h"
 #include "../load/instance.h"
 #include "../load/migrate.h"
 
+#include <pwd.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* 1 when path lies below dir (as text). */
+static int
+below(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return n > 0 && strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/*
+ * A home made by root for the private server, which runs as pg_user and
+ * must pass through it to pg/: the home gets that user's group, so the
+ * server can enter it (0750: group r-x, nothing writable by anyone else).
+ * An existing home is left as it is.
+ */
+static int
+make_home(const struct settings *s, struct bz_error *e)
+{
+    struct stat st;
+    if (s->home[0] == '\0' || stat(s->home, &st) == 0)
+        return 0;
+    int rc = fsdir_mkdirs(s->home, 0750, e);
+    if (rc < 0 || geteuid() != 0 || db_target(s) != DB_TARGET_EMBEDDED ||
+        !below(s->pgdata, s->home))
+        return rc;
+    const struct passwd *pw = getpwnam(s->pg_user);
+    if (pw == NULL || pw->pw_uid == 0)
+        return 0; /* the cluster refuses such a user with its own message */
+    int fd;
+    rc = fsdir_open(s->home, 0, &fd, e);
+    if (rc < 0)
+        return rc;
+    if (fchown(fd, (uid_t)-1, pw->pw_gid) < 0 || fchmod(fd, 0750) < 0)
+        rc = fsdir_io_error(e, "设置目录属组", s->home);
+    close(fd);
+    return rc;
+}
+
 int
 session_folders(const struct settings *s, struct bz_error *e)
 {
-    const char *dirs[] = {s->home,     s->inbox,   s->archive, s->quarantine,
-                          s->receipts, s->exports, s->runs};
-    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-        int rc = inbox_mkdirs(dirs[i], e);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+    const char *dirs[] = {s->inbox, s->archive, s->quarantine, s->receipts, s->exports, s->runs};
+    int rc = make_home(s, e);
+    for (size_t i = 0; rc == 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++)
+        rc = inbox_mkdirs(dirs[i], e);
+    return rc;
 }
 
 int

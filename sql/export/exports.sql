@@ -36,9 +36,11 @@ COMMENT ON FUNCTION meta.rankings_differ(bigint, bigint) IS
     'whether two stored rankings differ in a published figure, rank or rate of any township, or in their weights';
 
 -- Records one export and links it to the earlier ones; returns the row.
--- kinds/names/shas/sizes: one element per file.
+-- kinds/names/shas/sizes: one element per file; build_version: the
+-- writing bizenv's --version label.
 CREATE FUNCTION meta.record_export(period text, as_of date, county_code text, run_id bigint,
-                                   kinds text[], names text[], shas text[], sizes bigint[])
+                                   kinds text[], names text[], shas text[], sizes bigint[],
+                                   build_version text DEFAULT NULL)
 RETURNS meta.export
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -55,10 +57,11 @@ BEGIN
     SELECT x.id, x.ranking_run_id INTO prev_id, prev_run
     FROM meta.export x WHERE x.period = $1 AND x.as_of < $2 ORDER BY x.as_of DESC, x.id DESC LIMIT 1;
     INSERT INTO meta.export (period, as_of, county_code, ranking_run_id, reproduces_id,
-                             reproduces_exactly, changes_id)
+                             reproduces_exactly, changes_id, build_version)
     VALUES ($1, $2, $3, $4, first_id,
             CASE WHEN first_id IS NOT NULL THEN NOT meta.rankings_differ(first_run, $4) END,
-            CASE WHEN prev_id IS NOT NULL AND meta.rankings_differ(prev_run, $4) THEN prev_id END)
+            CASE WHEN prev_id IS NOT NULL AND meta.rankings_differ(prev_run, $4) THEN prev_id END,
+            $9)
     RETURNING * INTO rec;
     INSERT INTO meta.export_file (export_id, kind, name, sha256, size)
     SELECT rec.id, f.kind, f.name, f.sha, f.size
@@ -66,7 +69,7 @@ BEGIN
     RETURN rec;
 END
 $$;
-COMMENT ON FUNCTION meta.record_export(text, date, text, bigint, text[], text[], text[], bigint[]) IS
+COMMENT ON FUNCTION meta.record_export(text, date, text, bigint, text[], text[], text[], bigint[], text) IS
     'records one export and its files, linked to the first export of the same period and as-of and to the earlier export whose published figures it changes';
 
 -- What analysts read: each export, its weights and files, and whether a
@@ -78,7 +81,8 @@ SELECT x.id, x.period, x.as_of, x.county_code, x.exported_at,
        (SELECT min(y.id) FROM meta.export y WHERE y.changes_id = x.id) AS changed_by_id,
        EXISTS (SELECT 1 FROM meta.export y WHERE y.changes_id = x.id) AS published_figures_changed,
        (SELECT array_agg(f.kind || ' ' || f.name || ' ' || f.sha256 ORDER BY f.kind)
-        FROM meta.export_file f WHERE f.export_id = x.id) AS files
+        FROM meta.export_file f WHERE f.export_id = x.id) AS files,
+       x.build_version
 FROM meta.export x JOIN facts.ranking_run r ON r.id = x.ranking_run_id;
 COMMENT ON VIEW report.export_log IS
     '导出记录：期间、截至日期、导出时间、所用权重、各文件 SHA-256；published_figures_changed = 之后的导出（更晚的截至日期）显示已发布的数字有变化';
@@ -97,9 +101,10 @@ COMMENT ON COLUMN report.export_log.changes_id IS '本次导出改变了其已�
 COMMENT ON COLUMN report.export_log.changed_by_id IS '显示本导出已发布数字有变化的较晚导出';
 COMMENT ON COLUMN report.export_log.published_figures_changed IS '已发布的数字后来是否有变化';
 COMMENT ON COLUMN report.export_log.files IS '导出文件：类型、文件名、SHA-256';
+COMMENT ON COLUMN report.export_log.build_version IS '生成导出文件的 bizenv 版本与构建（bizenv --version）；升级 091 之前的导出为空';
 
 -- Exports are recorded under the loader role, as the nightly job's other writes.
 GRANT EXECUTE ON FUNCTION meta.rankings_differ(bigint, bigint),
-    meta.record_export(text, date, text, bigint, text[], text[], text[], bigint[])
+    meta.record_export(text, date, text, bigint, text[], text[], text[], bigint[], text)
     TO bizenv_loader;
 GRANT SELECT ON report.export_log TO bizenv_analyst;

@@ -3,15 +3,17 @@
 
 -- Starts a run: marks runs left 'running' by killed processes as aborted
 -- (the caller holds the run lock, so none of them is alive) and returns
--- the new run's id.
-CREATE FUNCTION meta.run_begin(kind text, as_of date, host text, pid int)
+-- the new run's id. build_version is the running bizenv's --version label.
+CREATE FUNCTION meta.run_begin(kind text, as_of date, host text, pid int,
+                               build_version text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE sql
 AS $$
     UPDATE meta.run SET status = 'aborted', finished_at = now(),
            error_text = coalesce(error_text, 'run ended without finishing (killed)')
      WHERE status = 'running';
-    INSERT INTO meta.run (kind, as_of, host, pid) VALUES ($1, $2, $3, $4) RETURNING id;
+    INSERT INTO meta.run (kind, as_of, host, pid, build_version)
+    VALUES ($1, $2, $3, $4, $5) RETURNING id;
 $$;
 
 -- Ends a run: its outcome, its counts, the townships that have not

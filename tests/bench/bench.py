@@ -16,14 +16,23 @@ database and home: registry load, then
   rank      report.ranking for a month, a quarter and the year;
   nights    `bizenv nightly` with an empty inbox (three, median), then
             with one new submission (three nights, each with the next
-            month of another township; median).
+            month of another township; median);
+  workbooks `bizenv template` for the month after the year (every
+            township, pre-filled from the database just loaded); each
+            template filled with that township's report of the month
+            (tests/lib/workbook.py, not timed; done once per size); then
+            `bizenv validate` of the month as XML and as workbooks (client
+            CPU per submission: the cost of reading), and `bizenv ingest`
+            of each into a fresh database (wall, peak RSS).
 
 Each figure is the median over the runs; ratios are computed within a run,
 then their median is taken.
 """
 
 import argparse
+import glob
 import os
+import random
 import re
 import shutil
 import statistics
@@ -37,6 +46,11 @@ TABLES = ["raw.file", "facts.submission", "facts.window", "facts.leader", "facts
           "facts.walk", "facts.text_item", "facts.attachment", "facts.warning", "raw.receipt"]
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLK = os.sysconf("SC_CLK_TCK")
+NEXT = "%d-01" % (YEAR + 1)   # the month the workbooks are for
+sys.path.insert(0, os.path.join(TOP, "tests", "bench"))
+sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+import gen  # noqa: E402
+import workbook  # noqa: E402
 
 
 def sh(args, **kw):
@@ -196,6 +210,73 @@ def ranking_ms(db, period):
     return float(re.search(r"Time: ([0-9.]+) ms", out).group(1)) / 1000
 
 
+def month_reports(size, seed):
+    """Every township's report of NEXT as XML, written once per size."""
+    out = os.path.join(size.data, "month-xml")
+    if os.path.isdir(out):
+        return out
+    os.makedirs(out)
+    rng = random.Random(seed + 1)
+    y, m = int(NEXT[:4]), int(NEXT[5:])
+    for i in range(size.towns):
+        t = gen.Township(rng, i)
+        with open(os.path.join(out, t.code + ".xml"), "wb") as f:
+            f.write(gen.document(rng, t, y, m, 1))
+    return out
+
+
+def run_workbooks(a, size, db, home):
+    """Templates for every township, then reading and loading a month of
+    filled workbooks against the same month as XML."""
+    tpl = os.path.join(a.work, "tpl-%d" % size.towns)
+    shutil.rmtree(tpl, ignore_errors=True)
+    wall, cpu, rss, srv = timed(bz(a, home, db, "template", NEXT, "--out", tpl), a.pgdata,
+                                env=a.env)
+    made = len(glob.glob(os.path.join(tpl, "*.xlsx")))
+    if made != size.towns:
+        sys.exit("bench: %d templates for %d townships" % (made, size.towns))
+    size.add("tpl_wall", wall)
+    size.add("tpl_rss", rss)
+    xml = month_reports(size, a.seed)
+    wb = os.path.join(size.data, "month-xlsx")
+    if not os.path.isdir(wb):
+        os.makedirs(wb)
+        for f in sorted(os.listdir(xml)):
+            code = f[:-4]
+            data = workbook.fill(open(os.path.join(tpl, "%s-%s-填报表.xlsx" % (code, NEXT)), "rb")
+                                 .read(), open(os.path.join(xml, f), "rb").read())
+            with open(os.path.join(wb, code + ".xlsx"), "wb") as o:
+                o.write(data)
+    shutil.rmtree(tpl, ignore_errors=True)
+    reg = os.path.join(size.data, "townships.csv")
+    for kind, folder in (("xml", xml), ("xlsx", wb)):
+        files = sorted(glob.glob(os.path.join(folder, "*." + kind)))
+        wall, cpu, rss, _ = timed([a.bin, "--home", home, "validate", "--registry", reg] + files,
+                                  a.pgdata, env=a.env)
+        size.add("read_%s_cpu" % kind, cpu / len(files))
+        size.add("read_%s_rss" % kind, rss)
+        target = "%s_%s" % (db, kind)
+        thome = os.path.join(a.work, "home-%s-%d" % (kind, size.towns))
+        shutil.rmtree(thome, ignore_errors=True)
+        fresh(a, target, thome)
+        os.makedirs(os.path.join(thome, "inbox"), exist_ok=True)
+        for f in files:
+            shutil.copy(f, os.path.join(thome, "inbox"))
+        wall, cpu, rss, _ = timed(bz(a, thome, target, "ingest"), a.pgdata, env=a.env)
+        got = int(psql(target, "SELECT count(*) FROM facts.submission"))
+        if got != len(files):
+            sys.exit("bench: %d of %d %s reports of %s accepted" % (got, len(files), kind, NEXT))
+        size.add("ingest_%s_wall" % kind, wall)
+        size.add("ingest_%s_cpu" % kind, cpu)
+        size.add("ingest_%s_rss" % kind, rss)
+        sh(["dropdb", target])
+        shutil.rmtree(thome, ignore_errors=True)
+    size.add("read_ratio", size.res["read_xlsx_cpu"][-1] / size.res["read_xml_cpu"][-1])
+    size.add("ingest_ratio", size.res["ingest_xlsx_wall"][-1] / size.res["ingest_xml_wall"][-1])
+    size.add("ingest_cpu_ratio",
+             size.res["ingest_xlsx_cpu"][-1] / size.res["ingest_xml_cpu"][-1])
+
+
 def one_run(a, size, r):
     a.cur = size
     db = "bench_%d_%d" % (size.towns, r)
@@ -230,6 +311,7 @@ def one_run(a, size, r):
     for p in ("%d-%02d" % (YEAR, 6), "%d-Q2" % YEAR, "%d" % YEAR):
         size.add("rank " + p, ranking_ms(db, p))
     size.add("rank_share", size.res["rank %d" % YEAR][-1] / wall)
+    run_workbooks(a, size, db, home)
     night = bz(a, home, db, "nightly", "--as-of", TODAY)
     # The first night after the load computes and stores every ranking (in
     # production that is the night that ingested the files); the quiet night
@@ -255,7 +337,9 @@ def one_run(a, size, r):
     sh(["dropdb", db])
     shutil.rmtree(home, ignore_errors=True)
     print("  run %d, %d townships: ingest %.1f s, copy %.1f s, pgloader %.1f s, "
-          "quiet night %.2f s" % (r + 1, size.towns, wall, copy, pgl, quiet), flush=True)
+          "quiet night %.2f s, templates %.1f s, workbook read / XML read %.2f"
+          % (r + 1, size.towns, wall, copy, pgl, quiet, size.res["tpl_wall"][-1],
+             size.res["read_ratio"][-1]), flush=True)
 
 
 def verdict(ok):
@@ -294,6 +378,19 @@ def report(a, sizes):
     row("quiet night s", "%.3f", lambda s: s.med("quiet"))
     row("night, 1 new subm. s", "%.3f", lambda s: s.med("one_new"))
     row("1 new / quiet", "%.2f", lambda s: s.med("ratio_one"))
+    row("templates (%s) s" % NEXT, "%.2f", lambda s: s.med("tpl_wall"))
+    row("template per township ms", "%.1f", lambda s: 1000 * s.med("tpl_wall") / s.towns)
+    row("template peak RSS MB", "%.1f", lambda s: s.med("tpl_rss"))
+    row("read XML CPU ms/subm.", "%.2f", lambda s: 1000 * s.med("read_xml_cpu"))
+    row("read xlsx CPU ms/subm.", "%.2f", lambda s: 1000 * s.med("read_xlsx_cpu"))
+    row("read xlsx / XML", "%.2f", lambda s: s.med("read_ratio"))
+    row("read xlsx peak RSS MB", "%.1f", lambda s: s.med("read_xlsx_rss"))
+    row("ingest month XML s", "%.2f", lambda s: s.med("ingest_xml_wall"))
+    row("ingest month xlsx s", "%.2f", lambda s: s.med("ingest_xlsx_wall"))
+    row("ingest xlsx / XML", "%.2f", lambda s: s.med("ingest_ratio"))
+    row("ingest client CPU xlsx/XML", "%.2f", lambda s: s.med("ingest_cpu_ratio"))
+    row("ingest XML peak RSS MB", "%.1f", lambda s: s.med("ingest_xml_rss"))
+    row("ingest xlsx peak RSS MB", "%.1f", lambda s: s.med("ingest_xlsx_rss"))
     print()
     print("targets (largest size %d x 12 against %d x 12):" % (big.towns, small.towns))
     checks = [
@@ -308,7 +405,16 @@ def report(a, sizes):
         ("night with 1 new < 2x quiet", "%.2f" % big.med("ratio_one"), big.med("ratio_one") < 2),
         ("ranking a year < 5% of its load", "%.2f%%" % (100 * big.med("rank_share")),
          big.med("rank_share") < 0.05),
+        ("reading a workbook <= 2x its XML", "%.2f" % big.med("read_ratio"),
+         big.med("read_ratio") <= 2.0),
+        ("workbook ingest peak RSS < 64 MB", "%.1f MB" % big.med("ingest_xlsx_rss"),
+         big.med("ingest_xlsx_rss") < 64 and big.med("read_xlsx_rss") < 64),
     ]
+    # the templates' target is for 1,500 townships: a smaller run is scaled
+    # linearly (the work is per township: one query set, one file each)
+    tpl = big.med("tpl_wall") * 1500 / big.towns
+    checks.append(("templates for 1,500 townships < 30 s", "%.1f s%s" % (
+        tpl, "" if big.towns == 1500 else " (x%.0f)" % (1500 / big.towns)), tpl < 30))
     for label, value, ok in checks:
         print("  %-40s %12s  %s" % (label, value, verdict(ok)))
 

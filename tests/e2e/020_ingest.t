@@ -21,7 +21,7 @@ like "$out" "收件 8 个文件：接收 7，重复 0，退回 1" "summary count
 is "$(q 'select count(*) from facts.submission')" 8 "eight submissions stored (two revisions of 白云镇)"
 is "$(ls "$H/inbox" | sort | tr '\n' ' ')" "upload.xml.part " "only the .part file is left in the inbox"
 test -e "$H/inbox/.hidden.xml"; ok $? "dot files are left alone"
-is "$(ls "$H/inbox/.bizenv" | wc -l)" 0 "nothing left claimed"
+is "$(ls -A "$H/claim" | wc -l)" 0 "nothing left claimed"
 ls "$H/quarantine"/*/539901106-2026-10.xml >/dev/null 2>&1; ok $? "rejected file quarantined"
 r=$(cat "$H/quarantine"/*/539901106-2026-10.xml.回执.txt)
 like "$r" "\[E_EVAL_EXCEEDS\] 第 [0-9]+ 行 /submission/evaluation" "quarantine receipt names the error"

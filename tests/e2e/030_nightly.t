@@ -20,6 +20,12 @@ is "$rc" 0 "clean night exits 0"
 is "$out" "" "clean night prints nothing"
 is "$(q "select status, files_taken, accepted from meta.run order by id desc limit 1")" "ok|1|1" "run recorded"
 test -s "$H/bizenv.log"; ok $? "log file written"
+# the build that ran it, as bizenv --version names it: "0.2.0 (v0.1.0-5-gb44802b)"
+label=$("$BIZENV" --version | awk 'NR == 1 { v = $2 } sub(/^构建：/, "") { b = $0 } END { print v " (" b ")" }')
+is "$(q "select build_version from meta.run order by id desc limit 1")" "$label" \
+   "the run records the build that ran it"
+grep -qF "bizenv $label" "$(ls -t "$H"/runs/*.txt | head -1)"
+ok $? "so does the run summary"
 
 # an empty night is clean too
 out=$(N 2>&1); rc=$?

@@ -29,8 +29,8 @@ out=$(timeout 300 "$BIZENV" --home "$H" --db "dbname=$db" ingest 2>&1); rc=$?
 is "$rc" 0 "the night finishes and exits 0"
 like "$out" "收件 $nfiles 个文件" "every inbox entry but the .part file is taken"
 
-is "$(ls -A "$H/inbox" | tr '\n' ' ')" ".bizenv upload.xml.part " "only the upload in progress is left in the inbox"
-is "$(ls -A "$H/inbox/.bizenv" | wc -l)" 0 "nothing left claimed"
+is "$(ls -A "$H/inbox" | tr '\n' ' ')" "upload.xml.part " "only the upload in progress is left in the inbox"
+is "$(ls -A "$H/claim" | wc -l)" 0 "nothing left claimed"
 test -f /etc/passwd && [ ! -L /etc/passwd ]; ok $? "the symlink's target is untouched"
 
 bad=0; nbad=0; nok=0

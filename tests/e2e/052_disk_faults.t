@@ -23,7 +23,7 @@ cp -p "$T/src"/* "$H/inbox/"
 out=$(BZ_FAULT_WRITE_DIR="$H/archive" BZ_FAULT_WRITE_AFTER=3000 LD_PRELOAD=$SO "$BIZENV" --home "$H" --db "dbname=$db" ingest 2>&1); rc=$?
 ok $([ $rc -ne 0 ] && [ $rc -lt 128 ] && echo 0 || echo 1) "archive full: the run stops with an exit status ($rc), not a signal"
 like "$out" "\[E_IO_WRITE\]" "archive full: the message carries E_IO_WRITE"
-left=$(($(ls "$H/inbox" | wc -l) + $(ls -A "$H/inbox/.bizenv" 2>/dev/null | wc -l)))
+left=$(($(ls "$H/inbox" | wc -l) + $(ls -A "$H/claim" 2>/dev/null | wc -l)))
 ok $([ "$left" -ge 1 ] && echo 0 || echo 1) "archive full: the file being archived is not lost ($left files still to take)"
 
 # a failing rename (the second one of the run)
@@ -34,7 +34,7 @@ like "$out" "\[E_[A-Z_]+\]" "rename failing: the message carries a code"
 # the fault is gone: everything ends in exactly one place, loaded once
 out=$(B ingest 2>&1); rc=$?
 is "$rc" 0 "the rerun without faults exits 0"
-is "$(ls "$H/inbox" | wc -l) $(ls -A "$H/inbox/.bizenv" 2>/dev/null | wc -l)" "0 0" "nothing left in the inbox"
+is "$(ls "$H/inbox" | wc -l) $(ls -A "$H/claim" 2>/dev/null | wc -l)" "0 0" "nothing left in the inbox"
 is "$(find "$H/archive" -type f ! -name '.incoming*' | wc -l)" "$nfiles" "every file archived once"
 is "$(find "$H/archive" -name '.incoming*' | wc -l)" 0 "no half-written archive file left"
 is "$(q 'select count(*) from facts.submission')" 8 "the eight good reports loaded once"

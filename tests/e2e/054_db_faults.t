@@ -8,9 +8,10 @@
 #   c) statement_timeout hit (a slow trigger): the same;
 #   d) a read-only inbox (read-only bind mount as root, chmod 555 for a
 #      non-root user): a coded error, nothing lost;
-#   e) the archive folder full (a 64 KB tmpfs as root; otherwise the fault
-#      shim's write budget): E_IO_WRITE, nothing lost, a rerun after it is
-#      fixed loads everything once.
+#   e) the archive folder full (a 64 KB tmpfs as root, mode 0750 as any
+#      folder of bizenv's must be; otherwise the fault shim's write
+#      budget): E_IO_WRITE, nothing lost, a rerun after it is fixed loads
+#      everything once.
 # The server is private to this test (initdb/pg_ctl here), since (a)
 # stops it; tests/lib/with-cluster's server is shared by every test.
 . "$(dirname "$0")/../lib/tap.sh"
@@ -53,7 +54,7 @@ state() {
 # the inbox or loaded (raw.file), and none is both.
 loaded() { q "$1" "select count(*) from raw.file"; }
 places() { # inbox claimed quarantine archive
-    echo "$(ls "$1/inbox" | wc -l) $(ls -A "$1/inbox/.bizenv" 2>/dev/null | wc -l) $(find "$1/quarantine" -type f ! -name '*.回执.txt' 2>/dev/null | wc -l) $(find "$1/archive" -type f ! -name '.incoming*' 2>/dev/null | wc -l)"
+    echo "$(ls "$1/inbox" | wc -l) $(ls -A "$1/claim" 2>/dev/null | wc -l) $(find "$1/quarantine" -type f ! -name '*.回执.txt' 2>/dev/null | wc -l) $(find "$1/archive" -type f ! -name '.incoming*' 2>/dev/null | wc -l)"
 }
 fresh() { # fresh home with the whole inbox, and a database from the template
     _h=$(new_home); mkdir -p "$_h/inbox"; cp -p "$T/gen/inbox"/* "$_h/inbox/"
@@ -141,7 +142,7 @@ is "$rc:$(state d)" "0:$want" "read-only inbox: once writable, a rerun loads the
 fresh HE e
 mkdir -p "$HE/archive"
 SO=$(dirname "$BIZENV")/tests/fault/faultinj.so
-if [ $root = 1 ] && mount -t tmpfs -o size=64k tmpfs "$HE/archive" 2>/dev/null; then
+if [ $root = 1 ] && mount -t tmpfs -o size=64k,mode=0750 tmpfs "$HE/archive" 2>/dev/null; then
     mounts="$HE/archive $mounts"; how="64 KB tmpfs"; pre=""
 elif [ -f "$SO" ] && [ "${BIZENV_VARIANT:-release}" != asan ]; then
     how="fault shim, 64 KB budget"; pre="env BZ_FAULT_WRITE_DIR=$HE/archive BZ_FAULT_WRITE_AFTER=65536 LD_PRELOAD=$SO"

@@ -46,6 +46,12 @@ for k in xlsx csv adx; do
 done
 is "$(psql -X -At -d "$db" -c "select period, as_of, w_service, w_completion, w_coverage, published_figures_changed from report.export_log")" \
    "2026-Q4|2026-12-05|1|1|1|f" "export log: period, as-of, weights"
+label=$("$BIZENV" --version | awk 'NR == 1 { v = $2 } sub(/^构建：/, "") { b = $0 } END { print v " (" b ")" }')
+is "$(psql -X -At -d "$db" -c "select build_version from report.export_log")" "$label" \
+   "export log names the build that wrote the files"
+python3 -c 'import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read("docProps/core.xml").decode())' \
+    "$base.xlsx" | grep -qF "bizenv $label"
+ok $? "so do the workbook's properties"
 
 # --- the workbook -----------------------------------------------------------
 check=$(X check "$base.xlsx" 2>&1)

@@ -15,9 +15,19 @@
  *   BZ_FAULT_WRITE_DIR=DIR   write() to a file opened under DIR fails with
  *   BZ_FAULT_WRITE_AFTER=B   ENOSPC once B bytes were written there in total
  *                            (a full disk where tmpfs cannot be mounted)
- *   BZ_FAULT_RENAME=N        the Nth rename() whose source or destination
+ *   BZ_FAULT_RENAME=N        the Nth rename()/renameat()/renameat2() whose
+ *                            source or destination
  *   BZ_FAULT_RENAME_MATCH=S  contains S (any when unset) fails with
  *   BZ_FAULT_ERRNO=E         errno E (default EIO; numeric)
+ *   BZ_FAULT_REWRITE=NAME    the first time a file whose name ends in NAME
+ *   BZ_FAULT_REWRITE_WITH=F  is read to its end, its bytes are replaced by
+ *                            those of file F through a second descriptor,
+ *                            as an uploader who kept it open would
+ *   BZ_FAULT_GROW=NAME       before each read() of a file whose name ends in
+ *   BZ_FAULT_GROW_MAX=B      NAME, 64 KB of spaces are appended to it, until
+ *                            it has grown by B bytes (an upload still going on)
+ *   BZ_FAULT_LOG=FILE        a line is appended to FILE for each rewrite and
+ *                            growth (so a test knows the fault happened)
  *
  * The allocator is glibc's own (__libc_malloc and friends), so the shim
  * needs no dlsym for it and works under valgrind, which replaces those.
@@ -86,7 +96,9 @@ posix_memalign(void **out, size_t al, size_t n)
 /* ---- disk: write() under a folder fails with ENOSPC past a byte budget ---- */
 
 #define MAX_FD 4096
-static unsigned char watched[MAX_FD]; /* fd was opened under BZ_FAULT_WRITE_DIR */
+static unsigned char watched[MAX_FD];    /* fd was opened under BZ_FAULT_WRITE_DIR */
+static unsigned char rewrite_fd[MAX_FD]; /* fd names the BZ_FAULT_REWRITE file */
+static unsigned char grow_fd[MAX_FD];    /* fd names the BZ_FAULT_GROW file */
 static long long written;
 
 static void *
@@ -95,15 +107,37 @@ real(const char *name)
     return dlsym(RTLD_NEXT, name);
 }
 
+static int
+name_ends(const char *path, const char *env)
+{
+    const char *want = getenv(env);
+    size_t n = strlen(path), m = want ? strlen(want) : 0;
+    return m > 0 && n >= m && strcmp(path + n - m, want) == 0;
+}
+
 static void
 watch(int fd, const char *path, int dirfd)
 {
     const char *dir = getenv("BZ_FAULT_WRITE_DIR");
     if (fd < 0 || fd >= MAX_FD)
         return;
+    rewrite_fd[fd] = name_ends(path, "BZ_FAULT_REWRITE");
+    grow_fd[fd] = name_ends(path, "BZ_FAULT_GROW");
     watched[fd] = 0;
     if (dir == NULL || *dir == '\0')
         return;
+    if (path[0] != '/' && dirfd != AT_FDCWD) {
+        /* relative to a folder descriptor: that folder's path */
+        char link[64], full[4096];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", dirfd);
+        ssize_t n = readlink(link, full, sizeof full - 1);
+        if (n <= 0)
+            return;
+        full[n] = '\0';
+        size_t d = strlen(dir);
+        watched[fd] = strncmp(full, dir, d) == 0 && (full[d] == '/' || full[d] == '\0');
+        return;
+    }
     if (path[0] == '/' || dirfd == AT_FDCWD) {
         char cwd[4096];
         const char *full = path;
@@ -173,24 +207,134 @@ write(int fd, const void *buf, size_t n)
     return f(fd, buf, n);
 }
 
+/* ---- read: the file changes under the reader ---- */
+
+/* A second descriptor on the file behind fd, as another process has. */
+static void
+log_fault(const char *what)
+{
+    const char *path = getenv("BZ_FAULT_LOG");
+    if (path == NULL || *path == '\0')
+        return;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return;
+    if (write(fd, what, strlen(what)) < 0)
+        what = NULL;
+    close(fd);
+}
+
+static int
+reopen(int fd, int flags)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return open(path, flags | O_CLOEXEC);
+}
+
+static void
+rewrite_now(int fd)
+{
+    static int done;
+    const char *with = getenv("BZ_FAULT_REWRITE_WITH");
+    char buf[65536];
+    if (done || with == NULL)
+        return;
+    done = 1;
+    int src = open(with, O_RDONLY | O_CLOEXEC), dst = reopen(fd, O_WRONLY);
+    ssize_t n;
+    off_t off = 0;
+    while (src >= 0 && dst >= 0 && (n = read(src, buf, sizeof buf)) > 0) {
+        if (pwrite(dst, buf, (size_t)n, off) != n)
+            break;
+        off += n;
+    }
+    int done_ok = src >= 0 && dst >= 0 && off > 0 && ftruncate(dst, off) == 0;
+    if (src >= 0)
+        close(src);
+    if (dst >= 0)
+        close(dst);
+    if (done_ok)
+        log_fault("rewritten\n");
+}
+
+static void
+grow_now(int fd)
+{
+    static long long grown;
+    static char spaces[65536];
+    long long max = env_long("BZ_FAULT_GROW_MAX", 0);
+    if (grown >= max)
+        return;
+    int dst = reopen(fd, O_WRONLY | O_APPEND);
+    if (dst < 0)
+        return;
+    memset(spaces, ' ', sizeof spaces);
+    if (write(dst, spaces, sizeof spaces) > 0) {
+        grown += (long long)sizeof spaces;
+        log_fault("grown\n");
+    }
+    close(dst);
+}
+
+ssize_t
+read(int fd, void *buf, size_t n)
+{
+    static ssize_t (*f)(int, void *, size_t);
+    if (f == NULL)
+        f = (ssize_t(*)(int, void *, size_t))real("read");
+    int tracked = fd >= 0 && fd < MAX_FD;
+    if (tracked && grow_fd[fd])
+        grow_now(fd);
+    ssize_t r = f(fd, buf, n);
+    if (tracked && rewrite_fd[fd] && r == 0)
+        rewrite_now(fd);
+    return r;
+}
+
 /* ---- rename: the Nth matching one fails ---- */
 
-int
-rename(const char *from, const char *to)
+/* 1 when this rename is the one to fail (renames of every kind count). */
+static int
+rename_fails(const char *from, const char *to)
 {
-    static int (*f)(const char *, const char *);
     static long seen;
-    if (f == NULL)
-        f = (int (*)(const char *, const char *))real("rename");
     long nth = env_long("BZ_FAULT_RENAME", 0);
     const char *match = getenv("BZ_FAULT_RENAME_MATCH");
     if (nth > 0 && (match == NULL || *match == '\0' || strstr(from, match) || strstr(to, match))) {
         if (++seen == nth) {
             errno = (int)env_long("BZ_FAULT_ERRNO", EIO);
-            return -1;
+            return 1;
         }
     }
-    return f(from, to);
+    return 0;
+}
+
+int
+rename(const char *from, const char *to)
+{
+    static int (*f)(const char *, const char *);
+    if (f == NULL)
+        f = (int (*)(const char *, const char *))real("rename");
+    return rename_fails(from, to) ? -1 : f(from, to);
+}
+
+int
+renameat(int fromdir, const char *from, int todir, const char *to)
+{
+    static int (*f)(int, const char *, int, const char *);
+    if (f == NULL)
+        f = (int (*)(int, const char *, int, const char *))real("renameat");
+    return rename_fails(from, to) ? -1 : f(fromdir, from, todir, to);
+}
+
+int
+renameat2(int fromdir, const char *from, int todir, const char *to, unsigned flags)
+{
+    static int (*f)(int, const char *, int, const char *, unsigned);
+    if (f == NULL)
+        f = (int (*)(int, const char *, int, const char *, unsigned))real("renameat2");
+    return rename_fails(from, to) ? -1 : f(fromdir, from, todir, to, flags);
 }
 
 /* Writes the allocation count at exit (raw calls: stdio would allocate). */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # make fuzz: runs each libFuzzer harness (build/fuzz/tests/fuzz/fuzz_*) for
-# SECONDS, both at once, seeded by tests/fuzz/seeds.sh. New interesting
+# SECONDS, all at once, seeded by tests/fuzz/seeds.sh. New interesting
 # inputs stay in build/fuzz/corpus/<harness> for the next run; a crash is
 # written to build/fuzz/crash-<harness>-* and fails the target. Turn each
 # into a regression input under tests/fuzz/regress/<harness>/.

@@ -1,15 +1,18 @@
 #!/bin/sh
-# Writes the fuzzers' seed corpora into DIR/unpack and DIR/transform:
-# the valid examples (tests/data, the demo inbox; the example in UTF-16 too),
-# every small file of the hostile corpus (tests/corpus) and the XML
-# documents inside them.
+# Writes the fuzzers' seed corpora into DIR/unpack, DIR/transform and
+# DIR/workbook: the valid examples (tests/data, the demo inbox; the example
+# in UTF-16 too), every small file of the hostile corpus (tests/corpus) and
+# the XML documents inside them; workbooks built from the examples
+# (tests/lib/workbook.py, both date systems) and the small files of the
+# hostile-workbook corpus.
 # Nothing is committed: the seeds are generated each time.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$1
-mkdir -p "$out/unpack" "$out/transform" "$out/gen"
+mkdir -p "$out/unpack" "$out/transform" "$out/workbook" "$out/gen"
 python3 "$top/jobs/demo/make_inbox.py" "$out/gen/demo" >/dev/null
 python3 "$top/tests/corpus/make_corpus.py" "$out/gen/corpus" >/dev/null
+python3 "$top/tests/corpus/make_workbooks.py" "$out/gen/workbooks" >/dev/null
 python3 - "$top" "$out" <<'PY'
 import gzip, hashlib, io, os, sys, zipfile
 top, out = sys.argv[1], sys.argv[2]
@@ -49,5 +52,21 @@ ex = open(os.path.join(top, "tests/data/539901101-2026-10.xml"), "rb").read().de
 ex = ex.replace('encoding="UTF-8"', 'encoding="UTF-16"')
 put("transform", b"\xff\xfe" + ex.encode("utf-16-le"))
 put("transform", b"\xfe\xff" + ex.encode("utf-16-be"))
+sys.path.insert(0, os.path.join(top, "tests", "lib"))
+import workbook
+wdir = os.path.join(out, "gen", "workbooks")
+for f in sorted(os.listdir(wdir)):
+    p = os.path.join(wdir, f)
+    if f.endswith(".tsv") or f.endswith(".txt") or os.path.getsize(p) > 256 * 1024:
+        continue
+    data = open(p, "rb").read()
+    put("unpack", data)
+    if data[:2] == b"PK" and f.endswith(".xlsx"):
+        put("workbook", data)
+ex = open(os.path.join(top, "tests/data/539901101-2026-10.xml"), "rb").read()
+for kw in ({}, {"date1904": True}, {"plain": True}):
+    wb = workbook.build(ex, **kw)
+    put("workbook", wb)
+    put("unpack", wb)
 PY
 rm -rf "$out/gen"

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +45,7 @@ struct seen {
     char att_name[MAX_SEEN][128];
     int64_t att_size[MAX_SEEN];
     char att_sha[MAX_SEEN][65];
+    int workbook[MAX_SEEN];
 };
 
 static int
@@ -57,6 +60,7 @@ record(const struct unpack_doc *doc, void *ctx)
         s->len[i] = doc->len;
         memcpy(s->sha[i], doc->sha256, sizeof(s->sha[i]));
         s->natt[i] = doc->nattachments;
+        s->workbook[i] = doc->workbook;
         if (doc->nattachments > 0) {
             snprintf(s->att_name[i], sizeof(s->att_name[i]), "%s", doc->attachments[0].name);
             s->att_size[i] = doc->attachments[0].size;
@@ -135,6 +139,159 @@ remove_corpus(void **state)
     (void)state;
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", corpus);
     return system(cmd) == 0 ? 0 : -1;
+}
+
+/* A zip of (name, bytes, length) triples written to corpus/name; returns
+ * its bytes (the caller frees) and length. */
+struct entry {
+    const char *name;
+    const void *data;
+    size_t len;
+};
+
+static unsigned char *
+write_zip(const char *file, const struct entry *e, size_t n, size_t *len)
+{
+    size_t cap = 1u << 20;
+    unsigned char *buf = malloc(cap);
+    struct archive *a = archive_write_new();
+    char path[512];
+    assert_non_null(buf);
+    assert_int_equal(archive_write_set_format_zip(a), ARCHIVE_OK);
+    assert_int_equal(archive_write_open_memory(a, buf, cap, len), ARCHIVE_OK);
+    for (size_t i = 0; i < n; i++) {
+        struct archive_entry *ent = archive_entry_new();
+        archive_entry_set_pathname(ent, e[i].name);
+        archive_entry_set_size(ent, (la_int64_t)e[i].len);
+        archive_entry_set_filetype(ent, AE_IFREG);
+        archive_entry_set_perm(ent, 0644);
+        assert_int_equal(archive_write_header(a, ent), ARCHIVE_OK);
+        assert_int_equal(archive_write_data(a, e[i].data, e[i].len), (la_ssize_t)e[i].len);
+        archive_entry_free(ent);
+    }
+    assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+    archive_write_free(a);
+    snprintf(path, sizeof(path), "%s/%s", corpus, file);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(buf, 1, *len, f), *len);
+    fclose(f);
+    return buf;
+}
+
+/* The bytes of a small Office zip: unpack looks at names only. */
+static unsigned char *
+workbook_zip(const char *file, size_t *len)
+{
+    static const char ct[] = "<Types/>", wb[] = "<workbook/>";
+    static unsigned char image[4096]; /* incompressible, so the zip is over 4 KB */
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < sizeof(image); i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        image[i] = (unsigned char)x;
+    }
+    const struct entry e[] = {{"[Content_Types].xml", ct, sizeof(ct) - 1},
+                              {"xl/workbook.xml", wb, sizeof(wb) - 1},
+                              {"xl/media/image1.png", image, sizeof(image)}};
+    return write_zip(file, e, 3, len);
+}
+
+static void
+reads_a_bare_workbook_as_one_document(void **state)
+{
+    struct settings s;
+    struct outcome o;
+    size_t len;
+    char sha[65];
+    (void)state;
+    defaults(&s);
+    unsigned char *wb = workbook_zip("bare.xlsx", &len);
+    hash_sha256_hex(wb, len, sha);
+    run_file("bare.xlsx", &s, &o);
+    assert_int_equal(o.rc, 0);
+    assert_int_equal(o.res.kind, UNPACK_WORKBOOK);
+    assert_int_equal(o.seen.calls, 1);
+    assert_true(o.seen.workbook[0]);
+    assert_string_equal(o.seen.member[0], "");
+    assert_int_equal(o.seen.len[0], len); /* the whole zip is the document */
+    assert_string_equal(o.seen.sha[0], sha);
+    diag_list_free(&o.diags);
+    s.max_workbook_bytes = 1024;
+    run_file("bare.xlsx", &s, &o);
+    assert_int_equal(o.rc, BZ_EINPUT);
+    assert_string_equal(first_code(&o), "E_LIMIT_ENTRY_SIZE");
+    assert_int_equal(o.seen.calls, 0);
+    diag_list_free(&o.diags);
+    free(wb);
+}
+
+static void
+reads_workbooks_in_packages_and_batches(void **state)
+{
+    struct settings s;
+    struct outcome o;
+    size_t wlen, plen, blen;
+    static const char xml[] = "<submission/>";
+    (void)state;
+    defaults(&s);
+    unsigned char *wb = workbook_zip("w.xlsx", &wlen);
+    const struct entry pkg[] = {{"report.xlsx", wb, wlen}, {"attachments/a.pdf", "%PDF", 4}};
+    unsigned char *p = write_zip("pkg_wb.zip", pkg, 2, &plen);
+    run_file("pkg_wb.zip", &s, &o);
+    assert_int_equal(o.rc, 0);
+    assert_int_equal(o.res.kind, UNPACK_PACKAGE);
+    assert_int_equal(o.seen.calls, 1);
+    assert_true(o.seen.workbook[0]);
+    assert_string_equal(o.seen.member[0], "report.xlsx");
+    assert_int_equal(o.seen.len[0], wlen);
+    assert_int_equal(o.seen.natt[0], 1);
+    diag_list_free(&o.diags);
+    const struct entry batch[] = {
+        {"a.zip", p, plen}, {"b.xlsx", wb, wlen}, {"c.xml", xml, sizeof(xml) - 1}};
+    unsigned char *b = write_zip("batch_wb.zip", batch, 3, &blen);
+    run_file("batch_wb.zip", &s, &o);
+    assert_int_equal(o.rc, 0);
+    assert_int_equal(o.res.kind, UNPACK_BATCH);
+    assert_int_equal(o.seen.calls, 3);
+    assert_string_equal(o.seen.member[0], "a.zip/report.xlsx");
+    assert_true(o.seen.workbook[0]);
+    assert_string_equal(o.seen.member[1], "b.xlsx");
+    assert_true(o.seen.workbook[1]);
+    assert_string_equal(o.seen.member[2], "c.xml");
+    assert_false(o.seen.workbook[2]);
+    diag_list_free(&o.diags);
+    /* a package with a workbook and an XML has two documents */
+    const struct entry two[] = {
+        {"a.xlsx", wb, wlen}, {"a.xml", xml, sizeof(xml) - 1}, {"attachments/x.pdf", "%PDF", 4}};
+    free(write_zip("pkg_two.zip", two, 3, &blen));
+    run_file("pkg_two.zip", &s, &o);
+    assert_int_equal(o.rc, BZ_EINPUT);
+    assert_string_equal(first_code(&o), "E_ZIP_MANY_XML");
+    diag_list_free(&o.diags);
+    free(wb);
+    free(p);
+    free(b);
+}
+
+static void
+names_an_old_excel_file(void **state)
+{
+    struct settings s;
+    struct outcome o;
+    char path[512];
+    (void)state;
+    defaults(&s);
+    snprintf(path, sizeof(path), "%s/old.xls", corpus);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    static const char ole[] = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 rest of an OLE2 file";
+    fwrite(ole, 1, sizeof(ole) - 1, f);
+    fclose(f);
+    run_path(path, &s, &o);
+    assert_int_equal(o.rc, BZ_EINPUT);
+    assert_string_equal(first_code(&o), "E_FILE_TYPE");
+    assert_non_null(strstr(o.diags.items[0].message, ".xls"));
+    diag_list_free(&o.diags);
 }
 
 /* Every manifest line: the exact first diagnostic, or success with the
@@ -481,6 +638,9 @@ main(void)
         cmocka_unit_test(overlap_bomb_stopped_by_byte_caps),
         cmocka_unit_test(times_out_on_slow_file),
         cmocka_unit_test(callback_failure_stops_and_is_returned),
+        cmocka_unit_test(reads_a_bare_workbook_as_one_document),
+        cmocka_unit_test(reads_workbooks_in_packages_and_batches),
+        cmocka_unit_test(names_an_old_excel_file),
     };
     return cmocka_run_group_tests(tests, make_corpus, remove_corpus);
 }

@@ -371,11 +371,13 @@ record_previous_release(PGconn *c, int except_version)
     size_t n;
     const struct migrate_item *prev = migrate_previous_release(&n);
     char sql[256];
-    /* what 088, 089 and 090 made */
+    /* what 088 to 091 made */
     scratch_exec(c, "DELETE FROM meta.migration; DELETE FROM meta.definition_file;"
                     " DROP TYPE IF EXISTS report.ranking_row CASCADE;"
                     " ALTER TABLE ref.weight DROP CONSTRAINT IF EXISTS weight_finite;"
-                    " DROP TABLE IF EXISTS meta.instance");
+                    " DROP TABLE IF EXISTS meta.instance; DROP VIEW IF EXISTS report.export_log;"
+                    " ALTER TABLE meta.run DROP COLUMN IF EXISTS build_version;"
+                    " ALTER TABLE meta.export DROP COLUMN IF EXISTS build_version");
     for (size_t i = 0; i < n; i++) {
         if (prev[i].version == except_version)
             continue;
