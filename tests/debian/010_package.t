@@ -42,7 +42,12 @@ cleanup() {
         fi
         DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq -o DPkg::Lock::Timeout=300 bizenv \
             >/dev/null 2>&1 || dpkg --purge bizenv >/dev/null 2>&1
-        getent passwd bizenv >/dev/null && userdel bizenv
+        # whatever still runs as the user (a server nobody could stop) goes too
+        if getent passwd bizenv >/dev/null; then
+            pkill -KILL -u bizenv 2>/dev/null
+            for _ in 1 2 3 4 5 6 7 8 9 10; do pgrep -u bizenv >/dev/null || break; sleep 0.5; done
+            userdel bizenv
+        fi
         getent group bizenv >/dev/null && groupdel bizenv
         rm -rf "$HOME_DIR"
         rm -f /etc/systemd/system/timers.target.wants/bizenv-nightly.timer
@@ -89,10 +94,10 @@ v2="$version+pkgtest1"
     printf ' -- bizenv maintainers <bizenv@example.org>  %s\n\n' "$(date -R)"
     cat "$TOP/debian/changelog"
 } >"$T/v2src/debian/changelog"
-last=$(basename "$(ls "$T"/v2src/sql/[0-9][0-9][0-9]_*.sql | sort | tail -1)")
+last=$(basename "$(ls "$T"/v2src/sql/migrations/[0-9][0-9][0-9]_*.sql | sort | tail -1)")
 next=$(printf '%03d' $((10#${last%%_*} + 1)))
 printf -- '-- package test: a migration only the upgrade carries\nCREATE TABLE meta.package_test_probe (id int);\n' \
-    >"$T/v2src/sql/${next}_package_test.sql"
+    >"$T/v2src/sql/migrations/${next}_package_test.sql"
 t0=$(date +%s)
 make -C "$T/v2src" --no-print-directory deb DEB_DIR="$T/v2" DEB_LINT=: >"$T/build2.log" 2>&1
 rc=$?
