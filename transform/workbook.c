@@ -57,6 +57,7 @@ struct wdiag {
 struct member {
     const char *id;   /* in the arena of the conversion */
     const char *name; /* window name or post title */
+    const char *key;  /* name normalized, as the walks' cells are compared with it */
 };
 
 struct conv {
@@ -958,6 +959,18 @@ read_id(struct conv *c, const struct loc *l, const char *prefix, struct member *
     return keep(c, buf);
 }
 
+/* The name of a listed window or leader, and its normalized form: each
+ * walk compares its cells with every member, so the names are normalized
+ * once here rather than once per walk. */
+static void
+member_name(struct conv *c, struct member *m, const char *name)
+{
+    char key[256];
+    normalize(name, key, sizeof(key));
+    m->name = name;
+    m->key = keep(c, key);
+}
+
 /* Ids written in the sheet, first, so that assigned ones avoid them. */
 static void
 explicit_ids(struct conv *c, int sheet, const uint32_t *rows, size_t n, struct member *v)
@@ -999,7 +1012,7 @@ conv_windows(struct conv *c)
         const char *id = read_id(c, &lid, "W", c->windows, n, &next), *name;
         read_text(c, &lname, 1, &name);
         c->windows[i].id = id;
-        c->windows[i].name = name;
+        member_name(c, &c->windows[i], name);
         struct line *ln = line_start(c, WB_WINDOWS, rows[i], 1 + WC_NAME);
         out_raw(c, "<window");
         out_attr(c, ln, "id", id, WB_WINDOWS, rows[i], 1 + WC_ID);
@@ -1041,7 +1054,7 @@ conv_leaders(struct conv *c)
         read_text(c, &lt, 1, &title);
         read_choice(c, &lr, 1, WBK_ROLE, &role);
         c->leaders[i].id = id;
-        c->leaders[i].name = title;
+        member_name(c, &c->leaders[i], title);
         struct line *ln = line_start(c, WB_LEADERS, r, 1 + LC_TITLE);
         out_raw(c, "<leader");
         out_attr(c, ln, "id", id, WB_LEADERS, r, 1 + LC_ID);
@@ -1074,9 +1087,7 @@ resolve_member(struct conv *c, const struct loc *l, const struct member *v, size
     const char *found = NULL;
     int hits = 0;
     for (size_t i = 0; i < n; i++) {
-        char name[256];
-        normalize(v[i].name ? v[i].name : "", name, sizeof(name));
-        if (strcmp(name, buf) == 0) {
+        if (strcmp(v[i].key, buf) == 0) {
             found = v[i].id;
             hits++;
         }

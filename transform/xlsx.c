@@ -879,15 +879,6 @@ rel_of_type(const struct rel *v, size_t n, const char *suffix)
 /* ---- content types, package, workbook ---------------------------------- */
 
 static int
-contains_ci(const char *s, const char *word)
-{
-    char *k = lower_dup(s);
-    int hit = k != NULL && strstr(k, word) != NULL;
-    free(k);
-    return hit;
-}
-
-static int
 read_content_types(struct rd *rd)
 {
     const struct part *p = find_part(rd, "[content_types].xml");
@@ -905,12 +896,20 @@ read_content_types(struct rd *rd)
         const char *ct = xr_attr(&x, "ContentType", NULL);
         if (ct == NULL)
             continue;
-        if (contains_ci(ct, ".binary.")) {
+        char *k = lower_dup(ct);
+        if (k == NULL) {
+            fail(rd, BZ_ENOMEM, NULL);
+            break;
+        }
+        int binary = strstr(k, ".binary.") != NULL;
+        int macro = strstr(k, "macroenabled") != NULL || strstr(k, "vbaproject") != NULL ||
+                    strstr(k, "macrosheet") != NULL;
+        free(k);
+        if (binary) {
             reject(rd, "E_WB_FORMAT", p->name, "工作簿是二进制格式（.xlsb），请另存为 .xlsx");
             break;
         }
-        if (contains_ci(ct, "macroenabled") || contains_ci(ct, "vbaproject") ||
-            contains_ci(ct, "macrosheet")) {
+        if (macro) {
             reject(rd, "E_WB_MACRO", p->name, "工作簿声明了宏内容（%s）", ct);
             break;
         }
