@@ -66,7 +66,7 @@ static const char period_sql[] =
 
 /* Columns as enum export_trend_col. */
 static const char trend_sql[] =
-    "SELECT t.code, t.name, t.month, t.composite::text, t.composite_rank::text"
+    "SELECT t.code, t.name, t.month, t.composite::text, t.month_rank::text"
     "  FROM report.ranking_trend($1, $2::date) AS t";
 
 /* Columns as enum export_problem_col: the labels of the analysts' views. */

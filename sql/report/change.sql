@@ -15,9 +15,10 @@
 
 -- The composite rank and score of each unit in P as of D, those of the
 -- previous period (report.previous_period) as of the same D, and the
--- change between them; in the order of report.ranking.
+-- change between them; in the order of report.ranking. (Not a ranked row:
+-- its columns are not named like report.ranking_row's.)
 CREATE FUNCTION report.ranking_change(period text, as_of date DEFAULT report.today())
-RETURNS TABLE (code text, name text, composite_rank int, composite numeric,
+RETURNS TABLE (code text, name text, current_rank int, composite numeric,
                previous_period text, previous_rank int, previous_composite numeric,
                rank_change int, movement text, composite_change numeric)
 LANGUAGE sql STABLE SECURITY DEFINER
@@ -45,7 +46,7 @@ AS $$
 $$;
 COMMENT ON FUNCTION report.ranking_change(text, date) IS
     '较上期：期间内各单位（乡镇，州级为县）的综合排名和综合得分，与同类上一期间（上月、上季度、上半年、上年，report.previous_period）在同一截至日期的排名和得分比较。'
-    '列：code 代码，name 名称，composite_rank 本期综合排名，composite 本期综合得分，previous_period 上一期间，'
+    '列：code 代码，name 名称，current_rank 本期综合排名，composite 本期综合得分，previous_period 上一期间，'
     'previous_rank 上期综合排名，previous_composite 上期综合得分，rank_change 名次变化（上期排名减本期排名，正数为上升），'
     'movement 较上期（↑2 上升两位，↓1 下降一位，– 不变，新 上期未排名；本期未排名为空），'
     'composite_change 综合得分变化（本期减上期，任一期无得分时为空）；按本期综合排名、代码排序';
@@ -55,7 +56,7 @@ COMMENT ON FUNCTION report.ranking_change(text, date) IS
 -- order of P's ranking, then month. A month in which the unit has no
 -- figure (not listed, 未报送, or not yet reported) has a NULL composite.
 CREATE FUNCTION report.ranking_trend(period text, as_of date DEFAULT report.today())
-RETURNS TABLE (code text, name text, month text, composite numeric, composite_rank int)
+RETURNS TABLE (code text, name text, month text, composite numeric, month_rank int)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET jit = off
@@ -75,7 +76,7 @@ AS $$
 $$;
 COMMENT ON FUNCTION report.ranking_trend(text, date) IS
     '逐月趋势：期间排名中的各单位在期间内截至日期前已开始的每个月的综合得分和综合排名（各月单独排名，截至日期相同）。'
-    '列：code 代码，name 名称，month 月份（YYYY-MM），composite 该月综合得分（无得分为空），composite_rank 该月综合排名；'
+    '列：code 代码，name 名称，month 月份（YYYY-MM），composite 该月综合得分（无得分为空），month_rank 该月综合排名；'
     '按期间综合排名、代码、月份排序';
 
 REVOKE ALL ON FUNCTION report.ranking_change(text, date), report.ranking_trend(text, date)
