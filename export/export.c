@@ -259,7 +259,8 @@ write_xlsx(struct job *j)
 #else
     snprintf(path, sizeof(path), "%s/%s", j->dir_path, j->tmp[EXPORT_XLSX]);
 #endif
-    rc = xlsxout_write(&j->d, path, j->e);
+    /* the CSV is written first: its SHA-256 is the workbook's trace code */
+    rc = xlsxout_write(&j->d, j->r->files[EXPORT_CSV].sha256, path, j->e);
     if (rc < 0) {
         char detail[sizeof(j->e->detail)];
         memcpy(detail, j->e->detail, sizeof(detail));

@@ -29,6 +29,8 @@ static const char *const definition_order[] = {
     "sql/report/stored.sql",  /* stored rankings, read back */
     "sql/report/refresh.sql", /* the nightly's incremental refresh */
     "sql/report/summary.sql", /* the county summary */
+    "sql/report/change.sql",  /* change since the previous period, trend */
+    "sql/report/issues.sql",  /* a township's open problems and warnings */
     "sql/report/views.sql",   /* the analysts' views and grants */
     "sql/export/exports.sql", /* export records */
     "sql/load/merge.sql",     /* the batch merge */
