@@ -35,7 +35,9 @@ static const char *const definition_order[] = {
     "sql/load/registry.sql",  /* township and county registries */
     "sql/load/rollup.sql",    /* a prefecture's roll-ups */
     "sql/load/workbook.sql",  /* what the monthly workbooks are pre-filled with */
-    "sql/facts/walk_summary.sql", "sql/meta/runs.sql",
+    "sql/facts/walk_summary.sql",
+    "sql/meta/runs.sql",
+    "sql/meta/analysts.sql",
 };
 #define NDEFINITIONS (sizeof(definition_order) / sizeof(definition_order[0]))
 
