@@ -61,5 +61,6 @@ int cmd_export(struct cli *cli, int argc, char **argv);
 int cmd_counties(struct cli *cli, int argc, char **argv);
 int cmd_template(struct cli *cli, int argc, char **argv);
 int cmd_analyst(struct cli *cli, int argc, char **argv);
+int cmd_dictionary(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -30,6 +30,8 @@ static const char *const definition_order[] = {
     "sql/report/refresh.sql", /* the nightly's incremental refresh */
     "sql/report/summary.sql", /* the county summary */
     "sql/report/views.sql",   /* the analysts' views and grants */
+    /* the data dictionary's rules, examples and function result columns */
+    "sql/report/dictionary.sql",
     "sql/export/exports.sql", /* export records */
     "sql/load/merge.sql",     /* the batch merge */
     "sql/load/registry.sql",  /* township and county registries */
