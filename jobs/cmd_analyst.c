@@ -53,6 +53,14 @@ usage(const char *fmt, const char *arg)
     return EX_USAGE;
 }
 
+/* A name or password refused: a usage error, reported with its code. */
+static int
+report_usage(const struct bz_error *e)
+{
+    cli_report(e);
+    return EX_USAGE;
+}
+
 /* Reads one line from stdin into buf without echo when it is a terminal.
  * Returns 0, or -1 (message printed). */
 static int
@@ -100,7 +108,7 @@ get_password(const struct opts *o, char *buf, size_t cap)
         return EX_USAGE;
     if (analyst_check_password(buf, &e) < 0) {
         explicit_bzero(buf, cap);
-        return cli_report(&e);
+        return report_usage(&e);
     }
     return 0;
 }
@@ -175,7 +183,7 @@ do_add(struct cli *cli, const char *name, const struct opts *o)
     struct analyst_limits lim;
     char password[ANALYST_PASSWORD_MAX + 2], skipped[128], shown[256];
     if (analyst_check_name(name, &e) < 0)
-        return cli_report(&e);
+        return report_usage(&e);
     int rc = get_password(o, password, sizeof(password));
     if (rc != 0)
         return rc;
