@@ -329,9 +329,11 @@ open_tlsdir(const struct settings *s, struct tlsdir *t, struct bz_error *e)
         tls_fail(e, "无法确定工作目录“%s”的位置", s->home);
         return bz_error_detail(e, "%s", strerror(errno));
     }
-    if (strlen(home) + 4 >= sizeof(t->path))
+    size_t n = strlen(home);
+    if (n + sizeof("/tls") > sizeof(t->path))
         return tls_fail(e, "工作目录“%s”路径过长", s->home);
-    snprintf(t->path, sizeof(t->path), "%s/tls", home);
+    memcpy(t->path, home, n);
+    memcpy(t->path + n, "/tls", sizeof("/tls"));
     int rc = fsdir_open(home, 0, &hfd, e);
     if (rc < 0)
         return rc;
