@@ -410,6 +410,16 @@ static const char connect_text[] =
     "用县里发的账号和 CA 证书（存为 bizenv-ca.crt）经 TLS 连接，务必校验服务器证书"
     "（sslmode=verify-full）；时间按本县时区显示。";
 
+/* What every client needs; JDBC and psycopg take libpq's sslmode. */
+static const char connect_code[] =
+    "-- psql（汉字账号名须以 UTF-8 传给服务器；Windows 上不便时可改用拼音账号名）\n"
+    "-- psql \"host=服务器地址 port=5432 dbname=bizenv user=账号 "
+    "sslmode=verify-full sslrootcert=bizenv-ca.crt\"\n"
+    "-- Python：psycopg.connect(host=..., dbname='bizenv', user=..., "
+    "sslmode='verify-full', sslrootcert='bizenv-ca.crt')\n"
+    "-- DBeaver/JDBC：ssl=true&sslmode=verify-full&sslrootcert=bizenv-ca.crt\n"
+    "SELECT * FROM report.ranking('2026-10');";
+
 static int
 write_intro(const struct writer *w, const struct content *c, struct dbuf *b)
 {
@@ -427,13 +437,7 @@ write_intro(const struct writer *w, const struct content *c, struct dbuf *b)
     if (rc == 0)
         rc = w->para(b, connect_text);
     if (rc == 0)
-        rc = w->code(b, "-- psql（Windows 上先执行 chcp 65001 以便使用中文账号名）\n"
-                        "-- psql \"host=服务器地址 port=5432 dbname=bizenv user=账号 "
-                        "sslmode=verify-full sslrootcert=bizenv-ca.crt\"\n"
-                        "-- Python：psycopg.connect(host=..., dbname='bizenv', user=..., "
-                        "sslmode='verify-full', sslrootcert='bizenv-ca.crt')\n"
-                        "-- DBeaver/JDBC：ssl=true&sslmode=verify-full&sslrootcert=bizenv-ca.crt\n"
-                        "SELECT * FROM report.ranking('2026-10');");
+        rc = w->code(b, connect_code);
     if (rc == 0)
         rc = w->heading(b, 2, "计算规则（简述）");
     if (rc == 0 && PQntuples(c->rules) > 0)

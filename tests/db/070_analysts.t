@@ -129,10 +129,12 @@ like "$(as "$A" "$PW" -c "set temp_file_limit = '100GB'")" "permission denied to
 
 # the limits are the settings' when add or passwd last ran
 printf '%s\n' "$PW" | "$BIZENV" --home "$H" --set analyst_statement_timeout_ms=1000 \
-    --set analyst_connection_limit=1 analyst passwd "$A" --password-stdin >"$T/pw.out" 2>&1
+    analyst passwd "$A" --password-stdin >"$T/pw.out" 2>&1
 is "$?" 0 "passwd with --password-stdin (the same password) sets the current limits"
 like "$(as "$A" "$PW" -c 'select pg_sleep(3)')" "canceling statement due to statement timeout" \
     "a statement past analyst_statement_timeout_ms is cancelled"
+printf '%s\n' "$PW" | "$BIZENV" --home "$H" --set analyst_connection_limit=1 \
+    analyst passwd "$A" --password-stdin >"$T/pw.out" 2>&1
 PGPASSWORD="$PW" psql -X -At "$(conn "$A")" -c 'select pg_sleep(60)' >/dev/null 2>&1 &
 bg=$!
 for _ in $(seq 1 100); do
