@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -401,12 +402,8 @@ make_ca(struct tlsdir *t, struct bz_error *e)
     snprintf(crt, sizeof(crt), "%s/ca.crt", t->fresh);
     if (gethostname(host, sizeof(host)) != 0 || !dns_ok(host))
         snprintf(host, sizeof(host), "localhost");
-    FILE *ur = fopen("/dev/urandom", "rb");
-    if (ur != NULL) {
-        if (fread(rnd, 1, sizeof(rnd), ur) != sizeof(rnd))
-            memset(rnd, 0, sizeof(rnd));
-        fclose(ur);
-    }
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        memset(rnd, 0, sizeof(rnd)); /* only a name: zeros do no harm */
     /* a name of its own, so that two counties' CAs are told apart */
     snprintf(subj, sizeof(subj), "/O=bizenv/CN=bizenv local CA %s %02x%02x%02x%02x", host, rnd[0],
              rnd[1], rnd[2], rnd[3]);
