@@ -18,7 +18,8 @@ PKGS := gcc make pkg-config perl python3 libc6-dev \
         libcmocka-dev postgresql-15 postgresql-contrib postgresql-15-pgtap \
         libtap-parser-sourcehandler-pgtap-perl valgrind \
         clang-14 libclang-rt-14-dev time \
-        scdoc groff-base man-db git debhelper dpkg-dev fakeroot lintian adduser
+        scdoc groff-base man-db git debhelper dpkg-dev fakeroot lintian adduser \
+        openssl
 
 # The version is the top entry of debian/changelog (one place for it and the
 # package); BIZENV_HOME_DEFAULT is where bizenv works when neither --home nor

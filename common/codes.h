@@ -114,6 +114,9 @@
     X(E_EXPORT, OP, "导出失败")                                                                    \
     X(E_TEMPLATE_EXISTS, OP, "该乡镇本月已有已接收的报表，更正请用 template --revise")             \
     X(E_TEMPLATE_NO_REVISION, OP, "该乡镇本月还没有已接收的报表，无从更正")                        \
+    X(E_ANALYST_EXISTS, OP, "已有同名的数据库账号")                                                \
+    X(E_ANALYST_UNKNOWN, OP, "没有这个分析人员账号")                                               \
+    X(E_TLS, OP, "无法准备 TLS 证书")                                                              \
     X(E_INTERNAL, OP, "内部错误")
 
 enum bz_code_class { BZ_CLASS_ERR, BZ_CLASS_WARN, BZ_CLASS_OP };

@@ -68,6 +68,15 @@ static const struct row rows[] = {
     INT(max_sheet_rows, "10000", 10, 1048576, "last row of one worksheet read from a workbook"),
     INT(max_sheet_cells, "200000", 100, 10000000, "cells of the worksheets read from a workbook"),
     INT(max_shared_strings, "100000", 10, 10000000, "shared strings of one workbook"),
+    /* an analyst's query may run minutes, never into the night's hours;
+     * the limits are set on each analyst role by `bizenv analyst` */
+    INT(analyst_connection_limit, "5", 1, 1000, "sessions one analyst login may hold at once"),
+    INT(analyst_statement_timeout_ms, "300000", 1000, 86400000,
+        "statement_timeout of every analyst role"),
+    INT(analyst_idle_in_transaction_ms, "600000", 1000, 86400000,
+        "idle_in_transaction_session_timeout of every analyst role"),
+    BYTES(analyst_temp_file_limit, "2G", 1024 * 1024, 1LL << 40,
+          "temp_file_limit of every analyst role (sorts and hashes spilled to disk)"),
     STR(home, "", "BIZENV_HOME: all folders below are relative to it"),
     STR(inbox, "inbox", "where townships' files arrive"),
     STR(archive, "archive", "raw bytes of every file taken, by SHA-256"),
@@ -84,6 +93,13 @@ static const struct row rows[] = {
     STR(syslog_ident, "", "syslog identity; empty = no syslog"),
     STR(county_code, "", "6-digit county code in exports; empty = from the township codes"),
     STR(county_name, "", "county name in exports; empty = the county code"),
+    STR(listen, "",
+        "HOST[:PORT] the embedded server takes analysts' TLS connections on; empty = none"),
+    STR(tls_names, "",
+        "more names or addresses for the local server certificate (comma separated)"),
+    STR(tls_cert_file, "", "the county's own server certificate; empty = bizenv's local CA"),
+    STR(tls_key_file, "", "private key of tls_cert_file"),
+    STR(tls_ca_file, "", "CA certificate analysts verify tls_cert_file with"),
 };
 
 static const struct row *
@@ -346,6 +362,9 @@ settings_resolve(struct settings *s)
                      s->runs,  s->pgdata,  s->registry,   s->templates};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
         resolve(paths[i], BZ_PATH_MAX, s->home);
+    resolve(s->tls_cert_file, BZ_PATH_MAX, s->home);
+    resolve(s->tls_key_file, BZ_PATH_MAX, s->home);
+    resolve(s->tls_ca_file, BZ_PATH_MAX, s->home);
 }
 
 /* Appends text[0..n) to out at *len, keeping out NUL-terminated and

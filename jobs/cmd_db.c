@@ -1,10 +1,11 @@
 /*
- * bizenv db start|stop|status|psql — look after the embedded cluster and
- * open psql on whichever database bizenv uses.
+ * bizenv db start|stop|restart|status|psql — look after the embedded
+ * cluster and open psql on whichever database bizenv uses.
  */
 #include "../load/cluster.h"
 #include "../load/db.h"
 #include "commands.h"
+#include "netinfo.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@
 
 #define PSQL_PATH "/usr/bin/psql"
 
-static const char usage_text[] = "用法：bizenv db start|stop|status|psql [psql 参数...]";
+static const char usage_text[] = "用法：bizenv db start|stop|restart|status|psql [psql 参数...]";
 
 static const char *
 target_name(enum db_target t)
@@ -69,6 +70,23 @@ db_stop(struct cli *cli)
     return EX_OK;
 }
 
+/* Restarting is what makes a changed `listen` address or port take effect:
+ * it ends every session, so bizenv never does it on its own. */
+static int
+db_restart(struct cli *cli)
+{
+    struct bz_error e;
+    enum db_target t = db_target(&cli->settings);
+
+    if (t != DB_TARGET_EMBEDDED)
+        return refuse_external(t, "重启");
+    bz_error_clear(&e);
+    if (cluster_restart(&cli->settings, &e) < 0)
+        return cli_report(&e);
+    printf("内置数据库已重启\n");
+    return netinfo_print(&cli->settings, stdout) < 0 ? EX_CONFIG : EX_OK;
+}
+
 static int
 status_external(struct cli *cli, enum db_target t)
 {
@@ -103,6 +121,8 @@ status_embedded(struct cli *cli)
     else
         printf("状态：已创建，运行中（进程 %ld）\n", st.pid);
     printf("套接字目录：%s\n", st.socket_dir);
+    if (netinfo_print(&cli->settings, stdout) < 0)
+        return EX_CONFIG;
     if (!st.running)
         return EXIT_NOT_RUNNING;
     if (cluster_conninfo(&cli->settings, conninfo, sizeof(conninfo)) < 0 ||
@@ -190,6 +210,8 @@ cmd_db(struct cli *cli, int argc, char **argv)
         return db_start(cli);
     if (strcmp(sub, "stop") == 0)
         return db_stop(cli);
+    if (strcmp(sub, "restart") == 0)
+        return db_restart(cli);
     if (strcmp(sub, "status") == 0)
         return db_status(cli);
     fprintf(stderr, "bizenv db: 错误 [E_USAGE] 未知子命令“%s”\n%s\n", sub, usage_text);

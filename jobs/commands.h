@@ -60,5 +60,7 @@ int cmd_rank(struct cli *cli, int argc, char **argv);
 int cmd_export(struct cli *cli, int argc, char **argv);
 int cmd_counties(struct cli *cli, int argc, char **argv);
 int cmd_template(struct cli *cli, int argc, char **argv);
+int cmd_analyst(struct cli *cli, int argc, char **argv);
+int cmd_dictionary(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -1,6 +1,10 @@
 #include "cluster.h"
 
+#include "../common/dbuf.h"
+#include "../common/hash.h"
+#include "certs.h"
 #include "instance.h"
+#include "pgnet.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,8 +32,8 @@
 /* pg_ctl's wait for start and stop, in seconds (its -t). */
 #define PGCTL_WAIT "60"
 
-/* The socket file the server makes inside its socket folder. */
-#define SOCKET_NAME "/.s.PGSQL.5432"
+/* The configuration files bizenv writes into pgdata: a few KB each. */
+#define SERVER_FILE_MAX (64u << 10)
 
 /* Marker line that makes postgresql.conf read bizenv.conf (last, so it wins). */
 static const char include_line[] = "include = 'bizenv.conf'\n";
@@ -44,6 +48,7 @@ struct paths {
     char log[BZ_PATH_MAX + 8];  /* <pgdata>.log */
     char parent[BZ_PATH_MAX];
     char sockdir[BZ_PATH_MAX];
+    int port; /* the port the settings ask for */
 };
 
 /* Who runs initdb and pg_ctl: bizenv itself, or settings.pg_user when root. */
@@ -77,12 +82,25 @@ fnv1a64(const char *s)
     return h;
 }
 
+/* The port the settings ask for (a bad `listen` is reported by
+ * cluster_start; until then the default). */
+static int
+settings_port(const struct settings *s)
+{
+    struct pgnet_listen l;
+    struct bz_error e;
+    return pgnet_parse(s->listen, &l, &e) == 0 ? l.port : PGNET_DEFAULT_PORT;
+}
+
 int
 cluster_socket_dir(const struct settings *s, char *buf, size_t cap)
 {
+    char name[32];
     size_t n = strlen(s->pgdata);
     size_t limit = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
-    int fits = n > 0 && n + strlen(SOCKET_NAME) <= limit;
+    /* the socket file the server makes inside the folder */
+    snprintf(name, sizeof(name), "/.s.PGSQL.%d", settings_port(s));
+    int fits = n > 0 && n + strlen(name) <= limit;
     int r;
 
     if (fits && path_is_safe(s->pgdata) && s->pgdata[n - 1] != ' ')
@@ -131,14 +149,16 @@ conninfo_add(char *buf, size_t cap, size_t *len, const char *key, const char *va
 }
 
 static int
-conninfo_for(const char *sockdir, const char *dbname, char *buf, size_t cap)
+conninfo_for(const char *sockdir, int port, const char *dbname, char *buf, size_t cap)
 {
     size_t len = 0;
+    char portstr[16];
     if (cap == 0)
         return -1;
     buf[0] = '\0';
+    snprintf(portstr, sizeof(portstr), "%d", port);
     if (conninfo_add(buf, cap, &len, "host", sockdir) < 0 ||
-        conninfo_add(buf, cap, &len, "port", "5432") < 0 ||
+        conninfo_add(buf, cap, &len, "port", portstr) < 0 ||
         conninfo_add(buf, cap, &len, "dbname", dbname) < 0 ||
         conninfo_add(buf, cap, &len, "user", "bizenv") < 0) {
         buf[0] = '\0';
@@ -147,16 +167,58 @@ conninfo_for(const char *sockdir, const char *dbname, char *buf, size_t cap)
     return 0;
 }
 
+/* What postmaster.pid says about the running server: its port (line 4),
+ * socket folder (line 5) and first listen address (line 6). Returns 0, or
+ * -1 when there is no such file or it is not complete. */
+static int
+read_pid_lines(const char *pgdata, int *port, char *sockdir, size_t sockcap, char *listen,
+               size_t listencap)
+{
+    char path[BZ_PATH_MAX + 24], buf[2 * BZ_PATH_MAX + 256];
+    snprintf(path, sizeof(path), "%s/postmaster.pid", pgdata);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *line[6] = {0};
+    char *p = buf;
+    for (int i = 0; i < 6 && p != NULL; i++) {
+        line[i] = p;
+        p = strchr(p, '\n');
+        if (p != NULL)
+            *p++ = '\0';
+    }
+    if (p == NULL || line[5] == NULL)
+        return -1;
+    char *end;
+    long v = strtol(line[3], &end, 10);
+    if (end == line[3] || *end != '\0' || v < 1 || v > 65535 || line[4][0] == '\0')
+        return -1;
+    *port = (int)v;
+    bz_strlcpy_utf8(sockdir, line[4], sockcap);
+    bz_strlcpy_utf8(listen, line[5], listencap);
+    return 0;
+}
+
 int
 cluster_conninfo(const struct settings *s, char *buf, size_t cap)
 {
-    char dir[BZ_PATH_MAX];
+    char dir[BZ_PATH_MAX], listen[256];
+    int port;
+    /* a running server is where its pid file says, even when the settings
+     * name another port that a restart has not taken up yet */
+    if (read_pid_lines(s->pgdata, &port, dir, sizeof(dir), listen, sizeof(listen)) == 0)
+        return conninfo_for(dir, port, "bizenv", buf, cap);
     if (cluster_socket_dir(s, dir, sizeof(dir)) < 0) {
         if (cap > 0)
             buf[0] = '\0';
         return -1;
     }
-    return conninfo_for(dir, "bizenv", buf, cap);
+    return conninfo_for(dir, settings_port(s), "bizenv", buf, cap);
 }
 
 static int
@@ -194,6 +256,7 @@ make_paths(const struct settings *s, struct paths *p, struct bz_error *e)
     memcpy(trimmed.pgdata, p->pgdata, n + 1);
     if (cluster_socket_dir(&trimmed, p->sockdir, sizeof(p->sockdir)) < 0)
         return cluster_fail(e, "内置数据库目录“%s”路径过长", s->pgdata);
+    p->port = settings_port(s);
     return 0;
 }
 
@@ -459,27 +522,134 @@ write_all(int fd, const char *data, size_t n)
     return 0;
 }
 
-/* Writes pgdata/bizenv.conf: the connection settings, every start, so a
- * moved home or a changed socket folder is picked up. */
-static int
-write_bizenv_conf(const struct paths *p, const struct runas *ra, struct bz_error *e)
+/* The files bizenv keeps in pgdata for the server, as the settings want
+ * them now (load/pgnet.h): the configuration, the authentication file and,
+ * while listening, the certificate and key. */
+struct server_files {
+    struct dbuf conf, hba, cert, key;
+};
+
+static void
+server_files_free(struct server_files *f)
 {
-    char path[BZ_PATH_MAX + 16], text[BZ_PATH_MAX + 512];
-    snprintf(path, sizeof(path), "%s/bizenv.conf", p->pgdata);
-    int n = snprintf(text, sizeof(text),
-                     "# Written by bizenv at every start of the embedded cluster; edits are lost.\n"
-                     "# Unix socket only: the server opens no TCP port at all.\n"
-                     "listen_addresses = ''\n"
-                     "port = 5432\n"
-                     "unix_socket_directories = '%s'\n"
-                     "unix_socket_permissions = 0700\n",
-                     p->sockdir);
-    int fd = open_for_server(path, O_TRUNC, ra);
-    if (fd < 0 || write_all(fd, text, (size_t)n) != 0 || close(fd) != 0) {
+    dbuf_free(&f->conf);
+    dbuf_free(&f->hba);
+    dbuf_free(&f->cert);
+    dbuf_free(&f->key);
+}
+
+/* What the configuration says about the certificate: its names (bizenv's
+ * local CA) or whose it is, and the SHA-256 of certificate and key, so a
+ * new certificate changes bizenv.conf and the server is reloaded. */
+static void
+tls_note(const struct certs *c, const struct server_files *f, char *out, size_t cap)
+{
+    struct hash_ctx h;
+    char hex[HASH_HEX_LEN + 1];
+    hash_init(&h);
+    hash_update(&h, f->cert.data, f->cert.len);
+    hash_update(&h, f->key.data, f->key.len);
+    hash_final_hex(&h, hex);
+    snprintf(out, cap, "%s sha256 %s", c->local ? c->names : "the county's own", hex);
+}
+
+static int
+desired_files(const struct settings *s, const struct paths *p, struct server_files *f,
+              struct bz_error *e)
+{
+    struct pgnet_listen l;
+    struct certs c;
+    char hba[BZ_PATH_MAX + 32], note[sizeof(c.names) + 128] = "";
+    dbuf_init(&f->conf, SERVER_FILE_MAX);
+    dbuf_init(&f->hba, SERVER_FILE_MAX);
+    dbuf_init(&f->cert, CERTS_FILE_MAX);
+    dbuf_init(&f->key, CERTS_FILE_MAX);
+    int rc = pgnet_parse(s->listen, &l, e);
+    if (rc == 0 && l.on) {
+        rc = certs_prepare(s, &l, &c, e);
+        if (rc == 0)
+            rc = certs_read(c.cert, &f->cert, e);
+        if (rc == 0)
+            rc = certs_read(c.key, &f->key, e);
+        if (rc == 0)
+            tls_note(&c, f, note, sizeof(note));
+    }
+    if (rc < 0)
+        return rc;
+    snprintf(hba, sizeof(hba), "%s/" PGNET_HBA_NAME, p->pgdata);
+    if (pgnet_conf_text(&l, p->sockdir, hba, note, &f->conf) < 0 ||
+        pgnet_hba_text(&l, &f->hba) < 0) {
+        bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        return e->status;
+    }
+    return 0;
+}
+
+/* 1 when pgdata/name holds exactly want. */
+static int
+file_holds(const struct paths *p, const char *name, const struct dbuf *want)
+{
+    char path[BZ_PATH_MAX + 32], buf[SERVER_FILE_MAX + 1];
+    snprintf(path, sizeof(path), "%s/%s", p->pgdata, name);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof(buf) && (n = read(fd, buf + got, sizeof(buf) - got)) > 0)
+        got += (size_t)n;
+    close(fd);
+    return got == want->len && (got == 0 || memcmp(buf, want->data, got) == 0);
+}
+
+/* Writes pgdata/name, owned by the server user, 0600: into name.tmp, then
+ * renamed, so the server never reads half a file. */
+static int
+put_server_file(const struct paths *p, const char *name, const struct dbuf *text,
+                const struct runas *ra, struct bz_error *e)
+{
+    char path[BZ_PATH_MAX + 32], tmp[BZ_PATH_MAX + 40];
+    snprintf(path, sizeof(path), "%s/%s", p->pgdata, name);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open_for_server(tmp, O_TRUNC, ra);
+    if (fd < 0 || write_all(fd, text->data != NULL ? text->data : "", text->len) != 0 ||
+        fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
         cluster_fail(e, "无法写入内置数据库配置“%s”", path);
         return bz_error_detail(e, "%s", strerror(errno));
     }
     return 0;
+}
+
+/*
+ * Brings the files bizenv keeps in pgdata up to the settings: bizenv.conf
+ * (included from postgresql.conf), bizenv_hba.conf and, while listening,
+ * the certificate and key. *changed says whether any was written; the
+ * configuration last, since it names the others.
+ */
+static int
+sync_server_files(const struct settings *s, const struct paths *p, const struct runas *ra,
+                  int *changed, struct bz_error *e)
+{
+    struct server_files f;
+    *changed = 0;
+    int rc = desired_files(s, p, &f, e);
+    struct {
+        const char *name;
+        const struct dbuf *text;
+    } files[] = {{PGNET_CERT_NAME, &f.cert},
+                 {PGNET_KEY_NAME, &f.key},
+                 {PGNET_HBA_NAME, &f.hba},
+                 {"bizenv.conf", &f.conf}};
+    for (size_t i = 0; rc == 0 && i < sizeof(files) / sizeof(files[0]); i++) {
+        if (files[i].text->len == 0 && i < 2)
+            continue; /* not listening: no certificate to install */
+        if (file_holds(p, files[i].name, files[i].text))
+            continue;
+        rc = put_server_file(p, files[i].name, files[i].text, ra, e);
+        *changed = 1;
+    }
+    server_files_free(&f);
+    return rc;
 }
 
 /* Makes sure postgresql.conf ends by including bizenv.conf (appended once,
@@ -607,6 +777,23 @@ pg_ctl(const struct settings *s, const struct paths *p, const struct runas *ra, 
     return e->status;
 }
 
+/* Makes a running server read its configuration again (pg_ctl reload:
+ * SIGHUP). The authentication file and TLS take effect at once for new
+ * connections; listen_addresses and port wait for a restart. */
+static int
+pg_ctl_reload(const struct settings *s, const struct paths *p, const struct runas *ra,
+              struct bz_error *e)
+{
+    char prog[BZ_PATH_MAX + 16], out[OUTPUT_CAP];
+    snprintf(prog, sizeof(prog), "%s/pg_ctl", s->pg_bindir);
+    char *argv[] = {prog, "reload", "-D", (char *)p->pgdata, "-s", NULL};
+    if (run_program(ra, argv, out, sizeof(out)) == 0)
+        return 0;
+    cluster_fail(e, "内置数据库重新加载配置失败（%s）", p->pgdata);
+    detail_from_output(e, out, NULL);
+    return e->status;
+}
+
 /* Creates database bizenv unless it exists (creation may have been
  * interrupted after initdb; checked at every real start, which is rare). */
 static int
@@ -616,7 +803,7 @@ ensure_database(const struct paths *p, struct bz_error *e)
     int rc = 0;
     PGresult *res = NULL;
 
-    if (conninfo_for(p->sockdir, "postgres", conninfo, sizeof(conninfo)) < 0)
+    if (conninfo_for(p->sockdir, p->port, "postgres", conninfo, sizeof(conninfo)) < 0)
         return cluster_fail(e, "内置数据库目录“%s”路径过长", p->pgdata);
     PGconn *conn = PQconnectdb(conninfo);
     if (PQstatus(conn) != CONNECTION_OK) {
@@ -736,7 +923,8 @@ start_locked(const struct settings *s, const struct paths *p, const struct runas
         if (rc < 0)
             return rc;
     }
-    rc = write_bizenv_conf(p, ra, e);
+    int changed;
+    rc = sync_server_files(s, p, ra, &changed, e);
     if (rc < 0)
         return rc;
     int fd = open_for_server(p->log, O_APPEND, ra);
@@ -801,7 +989,17 @@ cluster_start(const struct settings *s, enum cluster_create create, struct bz_er
     if (lockfd < 0)
         return e->status;
     rc = status_of(&p, &st, e);
-    if (rc < 0 || st.running)
+    if (rc == 0 && st.running) {
+        /* settings changed since the start (listen, the certificate) reach
+         * the running server by a reload, never by a restart behind the
+         * back of the night or an analyst's session */
+        int changed;
+        rc = sync_server_files(s, &p, &ra, &changed, e);
+        if (rc == 0 && changed)
+            rc = pg_ctl_reload(s, &p, &ra, e);
+        goto out;
+    }
+    if (rc < 0)
         goto out;
     if (!st.exists)
         rc = may_create(s, &p, create, e);
@@ -836,4 +1034,35 @@ cluster_stop(const struct settings *s, struct bz_error *e)
         rc = pg_ctl(s, &p, &ra, 0, e);
     close(lockfd);
     return rc;
+}
+
+int
+cluster_restart(const struct settings *s, struct bz_error *e)
+{
+    int rc = cluster_stop(s, e);
+    return rc < 0 ? rc : cluster_start(s, CLUSTER_CREATE_NEVER, e);
+}
+
+int
+cluster_listen_state(const struct settings *s, struct cluster_listen *l, struct bz_error *e)
+{
+    struct pgnet_listen want;
+    struct cluster_status st;
+    char sockdir[BZ_PATH_MAX];
+    memset(l, 0, sizeof(*l));
+    int rc = pgnet_parse(s->listen, &want, e);
+    if (rc == 0)
+        rc = cluster_status(s, &st, e);
+    if (rc < 0)
+        return rc;
+    l->wanted = want.on;
+    memcpy(l->wanted_host, want.host, sizeof(l->wanted_host));
+    l->wanted_port = want.port;
+    if (!st.running || read_pid_lines(s->pgdata, &l->running_port, sockdir, sizeof(sockdir),
+                                      l->running_host, sizeof(l->running_host)) < 0)
+        return 0;
+    l->running = 1;
+    l->restart_needed =
+        l->running_port != l->wanted_port || strcmp(l->running_host, want.on ? want.host : "") != 0;
+    return 0;
 }

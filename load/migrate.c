@@ -32,12 +32,16 @@ static const char *const definition_order[] = {
     "sql/report/change.sql",  /* change since the previous period, trend */
     "sql/report/issues.sql",  /* a township's open problems and warnings */
     "sql/report/views.sql",   /* the analysts' views and grants */
+    /* the data dictionary's rules, examples and function result columns */
+    "sql/report/dictionary.sql",
     "sql/export/exports.sql", /* export records */
     "sql/load/merge.sql",     /* the batch merge */
     "sql/load/registry.sql",  /* township and county registries */
     "sql/load/rollup.sql",    /* a prefecture's roll-ups */
     "sql/load/workbook.sql",  /* what the monthly workbooks are pre-filled with */
-    "sql/facts/walk_summary.sql", "sql/meta/runs.sql",
+    "sql/facts/walk_summary.sql",
+    "sql/meta/runs.sql",
+    "sql/meta/analysts.sql",
 };
 #define NDEFINITIONS (sizeof(definition_order) / sizeof(definition_order[0]))
 
@@ -593,6 +597,25 @@ up_to_date(PGconn *conn, const struct binary *b, int *rc, struct bz_error *e)
     return done;
 }
 
+/*
+ * Ends the sessions of analysts (direct members of bizenv_analyst) in this
+ * database before a migration or the definitions take their locks: an
+ * analyst's open transaction on a report view would hold the drop until
+ * lock_timeout and fail the night. Best effort: a role that may not end
+ * them (on a configured server) leaves them, and waits as before.
+ */
+static const char sql_end_analysts[] =
+    "DO $$ DECLARE a record; BEGIN"
+    " FOR a IN SELECT s.pid FROM pg_catalog.pg_stat_activity s"
+    "  JOIN pg_catalog.pg_roles r ON r.oid = s.usesysid AND NOT r.rolsuper"
+    "  WHERE s.datname = current_database() AND s.pid <> pg_backend_pid()"
+    "   AND EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m"
+    "    JOIN pg_catalog.pg_roles g ON g.oid = m.roleid AND g.rolname = 'bizenv_analyst'"
+    "    WHERE m.member = s.usesysid) LOOP"
+    "  BEGIN PERFORM pg_terminate_backend(a.pid);"
+    "  EXCEPTION WHEN insufficient_privilege THEN NULL; END;"
+    " END LOOP; END $$";
+
 static int
 apply_locked(PGconn *conn, const struct binary *b, struct migrate_plan *done, struct bz_error *e)
 {
@@ -615,6 +638,10 @@ apply_locked(PGconn *conn, const struct binary *b, struct migrate_plan *done, st
             done->rebase = 1;
             done->baseline = plan.baseline;
         }
+    }
+    if (rc == 0 && (plan.npending > 0 || plan.definitions > 0)) {
+        struct bz_error ignored;
+        pgutil_exec(conn, sql_end_analysts, "结束分析人员的会话", &ignored);
     }
     for (size_t i = 0; rc == 0 && i < plan.npending; i++) {
         rc = apply_migration(conn, &plan.pending[i], e);
