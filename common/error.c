@@ -43,12 +43,12 @@ bz_strlcpy_utf8(char *dst, const char *src, size_t cap)
 }
 
 int
-bz_error_set(struct bz_error *e, int status, const char *code, const char *fmt, ...)
+bz_error_set(struct bz_error *e, enum bz_code code, const char *fmt, ...)
 {
     va_list ap;
 
-    e->status = status;
-    bz_strlcpy_utf8(e->code, code, sizeof(e->code));
+    e->status = codes_status(code);
+    bz_strlcpy_utf8(e->code, codes_name(code), sizeof(e->code));
     va_start(ap, fmt);
     vsnprintf(e->message, sizeof(e->message), fmt, ap);
     va_end(ap);
@@ -56,7 +56,27 @@ bz_error_set(struct bz_error *e, int status, const char *code, const char *fmt, 
     e->detail[0] = '\0';
     e->file[0] = '\0';
     e->line = 0;
-    return status;
+    return e->status;
+}
+
+int
+bz_error_recode(struct bz_error *e, enum bz_code code)
+{
+    e->status = codes_status(code);
+    bz_strlcpy_utf8(e->code, codes_name(code), sizeof(e->code));
+    return e->status;
+}
+
+int
+bz_error_reword(struct bz_error *e, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+    va_end(ap);
+    trim_partial_utf8(e->message);
+    return e->status;
 }
 
 int

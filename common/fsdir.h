@@ -49,7 +49,7 @@ int fsdir_check(int fd, const char *shown, struct bz_error *e);
 int fsdir_mkdirs(const char *path, mode_t mode, struct bz_error *e);
 
 /* Creates the new file `name` in dir for reading and writing (O_EXCL,
- * O_NOFOLLOW) as *fd. Returns 0, BZ_ECONFLICT when the name exists, BZ_EIO. */
+ * O_NOFOLLOW) as *fd. Returns 0, BZ_ECONFLICT (E_FILE_EXISTS) when the name exists, BZ_EIO. */
 int fsdir_create(int dir, const char *name, const char *shown, mode_t mode, int *fd,
                  struct bz_error *e);
 

@@ -141,15 +141,14 @@ init_schema(struct bz_error *e)
         return rc;
     const struct embedded_file *f = embedded_find(XSD_PATH);
     if (f == NULL)
-        return bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "程序中缺少 ADX 汇总格式 XSD（%s）",
-                            XSD_PATH);
+        return bz_error_set(e, E_INTERNAL, "程序中缺少 ADX 汇总格式 XSD（%s）", XSD_PATH);
     xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt((const char *)f->data, (int)f->len);
     if (pc == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法编译 ADX 汇总格式 XSD");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法编译 ADX 汇总格式 XSD");
     schema = xmlSchemaParse(pc);
     xmlSchemaFreeParserCtxt(pc);
     if (schema == NULL)
-        return bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "ADX 汇总格式 XSD 编译失败（%s）", XSD_PATH);
+        return bz_error_set(e, E_INTERNAL, "ADX 汇总格式 XSD 编译失败（%s）", XSD_PATH);
     return 0;
 }
 
@@ -331,8 +330,10 @@ adx_parse(const unsigned char *data, size_t len, struct adx_doc *doc, struct dia
     int rc = init_schema(e);
     if (rc < 0)
         return rc;
-    if (len > (size_t)0x7fffffff)
-        return bz_error_set(e, BZ_ELIMIT, "E_XML_LIMIT", "ADX 汇总过大");
+    if (len > (size_t)0x7fffffff) { /* past what libxml2 reads from memory: rejected */
+        diag_add(diags, "E_XML_LIMIT", 0, NULL, "ADX 汇总过大");
+        return 0;
+    }
     memset(&p, 0, sizeof(p));
     p.doc = doc;
     p.diags = diags;
@@ -340,18 +341,18 @@ adx_parse(const unsigned char *data, size_t len, struct adx_doc *doc, struct dia
     xmlTextReaderPtr r =
         xmlReaderForMemory((const char *)data, (int)len, NULL, "UTF-8", parse_options);
     if (r == NULL) {
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取 ADX 汇总");
+        rc = bz_error_set(e, E_NOMEM, "内存不足，无法读取 ADX 汇总");
         goto out;
     }
     if (xmlTextReaderSetSchema(r, schema) != 0) {
-        rc = bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "无法设置 ADX 汇总格式 XSD");
+        rc = bz_error_set(e, E_INTERNAL, "无法设置 ADX 汇总格式 XSD");
         goto out;
     }
     int more = xmlTextReaderRead(r);
     while (more == 1 && on_node(&p, r) == 0)
         more = xmlTextReaderRead(r);
     if (p.oom) {
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取 ADX 汇总");
+        rc = bz_error_set(e, E_NOMEM, "内存不足，无法读取 ADX 汇总");
         goto out;
     }
     if (more == 0 && xmlTextReaderIsValid(r) != 1 && !diag_has_errors(diags))

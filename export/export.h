@@ -48,7 +48,7 @@ struct export_result {
 /*
  * Exports `period` as of `as_of` (YYYY-MM-DD) into out_dir (created if
  * missing; NULL = settings exports folder). Returns 0 with *r filled, or
- * BZ_EINPUT (bad period), BZ_ECONFIG (no county code), BZ_EIO, BZ_EDB,
+ * BZ_EUSAGE (E_USAGE: bad period), BZ_ECONFIG (no county code), BZ_EIO, BZ_EDB,
  * BZ_ETIMEOUT, BZ_ENOMEM, BZ_EFAIL (the roll-up failed its own XSD) with e
  * filled. The connection must not be inside a transaction.
  */

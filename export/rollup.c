@@ -70,7 +70,7 @@ store(PGconn *conn, const struct adx_doc *doc, const struct rollup_meta *meta,
 
     dbuf_init(&json, GROUPS_JSON_LIMIT);
     if (groups_json(doc, &json) < 0) {
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法载入 ADX 汇总");
+        rc = bz_error_set(e, E_NOMEM, "内存不足，无法载入 ADX 汇总");
         goto out;
     }
     snprintf(recv, sizeof(recv), "%lld", (long long)meta->received_at);
@@ -191,7 +191,7 @@ registry_parse(const char *data, size_t len, const char *file, struct registry *
             reg->names[reg->n] = strdup(name);
             reg->n++;
             if (reg->codes[reg->n - 1] == NULL || reg->names[reg->n - 1] == NULL)
-                return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取县名录");
+                return bz_error_set(e, E_NOMEM, "内存不足，无法读取县名录");
         }
         p = next;
     }
@@ -199,7 +199,7 @@ registry_parse(const char *data, size_t len, const char *file, struct registry *
         return 0;
     line = line < 2 ? 2 : line;
 bad:
-    bz_error_set(e, BZ_EINPUT, "E_REGISTRY_FORMAT", "县名录“%s”第 %ld 行格式错误", file, line);
+    bz_error_set(e, E_REGISTRY_FORMAT, "县名录“%s”第 %ld 行格式错误", file, line);
     bz_error_detail(e, "应为表头 code,name，其后每行“6 位县代码,县名称”");
     bz_error_at(e, file, line);
     return BZ_EINPUT;
@@ -218,7 +218,7 @@ rollup_registry_load(PGconn *conn, const char *data, size_t len, const char *fil
     dbuf_init(&names, 16u << 20);
     memset(st, 0, sizeof(*st));
     if (reg == NULL) {
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取县名录");
+        rc = bz_error_set(e, E_NOMEM, "内存不足，无法读取县名录");
         goto out;
     }
     rc = registry_parse(data, len, file, reg, e);
@@ -226,7 +226,7 @@ rollup_registry_load(PGconn *conn, const char *data, size_t len, const char *fil
         goto out;
     if (pgutil_array_literal(&codes, (const char *const *)reg->codes, reg->n) < 0 ||
         pgutil_array_literal(&names, (const char *const *)reg->names, reg->n) < 0) {
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "县名录过大");
+        rc = bz_error_set(e, E_NOMEM, "县名录过大");
         goto out;
     }
     const char *v[] = {codes.data, names.data};

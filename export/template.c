@@ -721,7 +721,7 @@ write_book(struct job *j, const struct town *t, const char *path)
     lxw_worksheet *ws[WB_NSHEETS];
     j->wb = workbook_new(path);
     if (j->wb == NULL)
-        return bz_error_set(j->e, BZ_EIO, "E_IO_WRITE", "无法创建填报表“%s”", path);
+        return bz_error_set(j->e, E_IO_WRITE, "无法创建填报表“%s”", path);
     snprintf(title, sizeof(title), "%s %04d-%02d 营商环境月报填报表", t->name, j->year, j->month);
     lxw_doc_properties props;
     memset(&props, 0, sizeof(props));
@@ -755,7 +755,7 @@ write_book(struct job *j, const struct town *t, const char *path)
     lxw_error err = workbook_close(j->wb);
     j->wb = NULL;
     if (err != LXW_NO_ERROR) {
-        bz_error_set(j->e, BZ_EIO, "E_IO_WRITE", "写入填报表“%s”失败", path);
+        bz_error_set(j->e, E_IO_WRITE, "写入填报表“%s”失败", path);
         return bz_error_detail(j->e, "%s", lxw_strerror(err));
     }
     return 0;
@@ -775,10 +775,10 @@ publish(struct job *j, const struct town *t, const char *dir, char *path, size_t
     int n = snprintf(path, cap, "%s/%s", dir, name);
     int m = snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
     if (n < 0 || (size_t)n >= cap || m < 0 || (size_t)m >= sizeof(tmp))
-        return bz_error_set(j->e, BZ_ECONFIG, "E_CONFIG", "填报表目录路径过长：%s", dir);
+        return bz_error_set(j->e, E_CONFIG, "填报表目录路径过长：%s", dir);
     int rc = write_book(j, t, tmp);
     if (rc == 0 && rename(tmp, path) != 0) {
-        bz_error_set(j->e, BZ_EIO, "E_IO_WRITE", "无法写入填报表“%s”", path);
+        bz_error_set(j->e, E_IO_WRITE, "无法写入填报表“%s”", path);
         rc = bz_error_detail(j->e, "%s", strerror(errno));
     }
     if (rc < 0)
@@ -823,8 +823,7 @@ fetch(struct job *j)
         return rc;
     int n = PQntuples(j->base);
     if (j->o->township != NULL && n == 0)
-        return bz_error_set(j->e, BZ_EINPUT, "E_USAGE", "乡镇代码 %s 不在全县乡镇名录中",
-                            j->o->township);
+        return bz_error_set(j->e, E_USAGE, "乡镇代码 %s 不在全县乡镇名录中", j->o->township);
     /* array literals of codes and ids: digits only, nothing to quote */
     dbuf_init(&codes, 1u << 24);
     dbuf_init(&ids, 1u << 24);
@@ -842,7 +841,7 @@ fetch(struct job *j)
     if (rc == 0)
         rc = dbuf_adds(&ids, "}");
     if (rc != 0)
-        rc = bz_error_set(j->e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法生成填报表");
+        rc = bz_error_set(j->e, E_NOMEM, "内存不足，无法生成填报表");
     v[1] = codes.data;
     if (rc == 0)
         rc = query(j, &j->open, sql_open, 2, v, "读取未整改问题");
@@ -855,7 +854,7 @@ fetch(struct job *j)
     int nn = PQntuples(j->names);
     j->catalog = calloc((size_t)nn + 1, sizeof(*j->catalog));
     if (j->catalog == NULL)
-        return bz_error_set(j->e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法生成填报表");
+        return bz_error_set(j->e, E_NOMEM, "内存不足，无法生成填报表");
     for (int i = 0; i < nn; i++)
         j->catalog[i] = (char *)text(j->names, i, "name");
     return 0;
@@ -946,15 +945,15 @@ template_run(PGconn *conn, const struct settings *s, const struct template_opts 
     j.o = o;
     j.e = e;
     if (parse_period(&j, o->period) < 0)
-        return bz_error_set(e, BZ_EINPUT, "E_USAGE", "无效的月份“%s”（应为 YYYY-MM）",
+        return bz_error_set(e, E_USAGE, "无效的月份“%s”（应为 YYYY-MM）",
                             o->period ? o->period : "");
     if (o->township != NULL && (strlen(o->township) != 9 || strspn(o->township, "0123456789") != 9))
-        return bz_error_set(e, BZ_EINPUT, "E_USAGE", "乡镇代码“%s”应为 9 位数字", o->township);
+        return bz_error_set(e, E_USAGE, "乡镇代码“%s”应为 9 位数字", o->township);
     int n = o->out_dir != NULL
                 ? snprintf(r->dir, sizeof(r->dir), "%s", o->out_dir)
                 : snprintf(r->dir, sizeof(r->dir), "%s/%04d-%02d", s->templates, j.year, j.month);
     if (n < 0 || (size_t)n >= sizeof(r->dir))
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "填报表目录路径过长");
+        return bz_error_set(e, E_CONFIG, "填报表目录路径过长");
     int rc = inbox_mkdirs(r->dir, e);
     if (rc < 0)
         return rc;

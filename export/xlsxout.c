@@ -314,7 +314,7 @@ xlsxout_write(const struct export_data *d, const char *path, struct bz_error *e)
     memset(&b, 0, sizeof(b));
     b.wb = workbook_new(path);
     if (b.wb == NULL)
-        return bz_error_set(e, BZ_EIO, "E_IO_WRITE", "无法创建工作簿“%s”", path);
+        return bz_error_set(e, E_IO_WRITE, "无法创建工作簿“%s”", path);
     snprintf(title, sizeof(title), "%s 营商环境排名 %s（截至 %s）", d->county_name, d->period,
              d->as_of);
     lxw_doc_properties props;
@@ -332,7 +332,7 @@ xlsxout_write(const struct export_data *d, const char *path, struct bz_error *e)
     summary_sheet(&b, d);
     lxw_error err = workbook_close(b.wb);
     if (err != LXW_NO_ERROR) {
-        bz_error_set(e, BZ_EIO, "E_IO_WRITE", "写入工作簿“%s”失败", path);
+        bz_error_set(e, E_IO_WRITE, "写入工作簿“%s”失败", path);
         return bz_error_detail(e, "%s", lxw_strerror(err));
     }
     return 0;

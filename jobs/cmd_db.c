@@ -31,10 +31,9 @@ static int
 refuse_external(enum db_target t, const char *action)
 {
     struct bz_error e;
-    bz_error_set(&e, BZ_ECONFIG, "E_USAGE", "当前使用%s，bizenv 只管理内置数据库，不会%s其他服务器",
+    bz_error_set(&e, E_USAGE, "当前使用%s，bizenv 只管理内置数据库，不会%s其他服务器",
                  target_name(t), action);
-    cli_report(&e);
-    return EX_USAGE;
+    return cli_report(&e);
 }
 
 static int
@@ -107,7 +106,7 @@ status_embedded(struct cli *cli)
         return EXIT_NOT_RUNNING;
     if (cluster_conninfo(&cli->settings, conninfo, sizeof(conninfo)) < 0 ||
         PQping(conninfo) == PQPING_NO_RESPONSE) {
-        bz_error_set(&e, BZ_EDB, "E_DB_CONNECT", "内置数据库进程存在，但无法通过套接字目录 %s 连接",
+        bz_error_set(&e, E_DB_CONNECT, "内置数据库进程存在，但无法通过套接字目录 %s 连接",
                      st.socket_dir);
         return cli_report(&e);
     }
@@ -137,8 +136,7 @@ db_psql(struct cli *cli, int argc, char **argv)
         if (cluster_start(&cli->settings, CLUSTER_CREATE_NEW_HOME, &e) < 0)
             return cli_report(&e);
         if (cluster_conninfo(&cli->settings, conninfo, sizeof(conninfo)) < 0) {
-            bz_error_set(&e, BZ_EDB, "E_DB_CONNECT", "内置数据库目录“%s”路径过长",
-                         cli->settings.pgdata);
+            bz_error_set(&e, E_DB_CONNECT, "内置数据库目录“%s”路径过长", cli->settings.pgdata);
             return cli_report(&e);
         }
         dsn = conninfo;
@@ -151,7 +149,7 @@ db_psql(struct cli *cli, int argc, char **argv)
         first++;
     char **args = calloc((size_t)argc + 4, sizeof(*args));
     if (args == NULL) {
-        bz_error_set(&e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        bz_error_set(&e, E_NOMEM, "内存不足");
         return cli_report(&e);
     }
     size_t n = 0;
@@ -165,7 +163,7 @@ db_psql(struct cli *cli, int argc, char **argv)
     args[n] = NULL;
     fflush(NULL);
     execv(PSQL_PATH, args);
-    bz_error_set(&e, BZ_ECONFIG, "E_CONFIG", "无法运行 %s", PSQL_PATH);
+    bz_error_set(&e, E_CONFIG, "无法运行 %s", PSQL_PATH);
     bz_error_detail(&e, "%s", strerror(errno));
     free(args);
     return cli_report(&e);

@@ -77,12 +77,12 @@ cmd_export(struct cli *cli, int argc, char **argv)
         return cli_report(&e);
     int rc = export_run(conn, &cli->settings, argv[1], as_of, out, &r, &e);
     PQfinish(conn);
-    if (rc == BZ_EINPUT) {
+    if (rc == BZ_EUSAGE) {
         char shown[4 * sizeof(e.message)];
         fprintf(stderr, "bizenv export: 错误 [%s] %s\n", e.code,
                 esc_text(shown, sizeof(shown), e.message));
         fputs(usage_text, stderr);
-        return EX_USAGE;
+        return cli_exit_status(rc);
     }
     if (rc < 0)
         return cli_report(&e);
@@ -95,17 +95,17 @@ read_file(const char *path, char **data, size_t *len, struct bz_error *e)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
-        return bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "找不到县名录文件“%s”", path);
+        return bz_error_set(e, E_NOINPUT, "找不到县名录文件“%s”", path);
     *data = malloc((size_t)REGISTRY_FILE_MAX + 1);
     *len = *data != NULL ? fread(*data, 1, (size_t)REGISTRY_FILE_MAX + 1, f) : 0;
     int bad = ferror(f);
     fclose(f);
     if (*data == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        return bz_error_set(e, E_NOMEM, "内存不足");
     if (bad)
-        return bz_error_set(e, BZ_EIO, "E_IO_READ", "读取县名录文件“%s”失败", path);
+        return bz_error_set(e, E_IO_READ, "读取县名录文件“%s”失败", path);
     if (*len > (size_t)REGISTRY_FILE_MAX)
-        return bz_error_set(e, BZ_EINPUT, "E_REGISTRY_FORMAT", "县名录文件“%s”过大", path);
+        return bz_error_set(e, E_REGISTRY_FORMAT, "县名录文件“%s”过大", path);
     return 0;
 }
 

@@ -63,8 +63,8 @@ cmd_nightly(struct cli *cli, int argc, char **argv)
     }
     r = malloc(sizeof(*r));
     if (r == NULL) {
-        fprintf(stderr, "bizenv: 错误 [E_NOMEM] 内存不足\n");
-        return EX_OSERR;
+        bz_error_set(&e, E_NOMEM, "内存不足");
+        return cli_report(&e);
     }
     struct progress p = {isatty(STDERR_FILENO) && isatty(STDOUT_FILENO), cli->verbose};
     bz_error_clear(&e);

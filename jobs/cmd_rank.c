@@ -305,14 +305,14 @@ cmd_rank(struct cli *cli, int argc, char **argv)
         goto out;
     }
     if (csv && print_csv(res) < 0) {
-        bz_error_set(&e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法写出排名");
+        bz_error_set(&e, E_NOMEM, "内存不足，无法写出排名");
         rc = cli_report(&e);
         goto out;
     }
     if (!csv)
         print_table(res, period, as_of);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        bz_error_set(&e, BZ_EIO, "E_IO_WRITE", "无法写出排名");
+        bz_error_set(&e, E_IO_WRITE, "无法写出排名");
         rc = cli_report(&e);
         goto out;
     }

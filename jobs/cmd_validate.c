@@ -62,21 +62,20 @@ load_registry(const char *path, int explicit_path, struct regcsv *reg, struct bz
         if (err == ENOENT && !explicit_path)
             return 0;
         if (err == ENOMEM)
-            bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取乡镇名录“%s”", path);
+            bz_error_set(e, E_NOMEM, "内存不足，无法读取乡镇名录“%s”", path);
         else
-            bz_error_set(e, err == ENOENT ? BZ_ENOTFOUND : BZ_EIO,
-                         err == ENOENT ? "E_NOINPUT" : "E_IO_READ", "无法读取乡镇名录“%s”", path);
+            bz_error_set(e, err == ENOENT ? E_NOINPUT : E_IO_READ, "无法读取乡镇名录“%s”", path);
         return bz_error_detail(e, "%s", strerror(err));
     }
     char *data = malloc(REGISTRY_MAX_BYTES + 1);
     size_t n = data ? fread(data, 1, REGISTRY_MAX_BYTES + 1, f) : 0;
     int rc = 0;
     if (data == NULL)
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        rc = bz_error_set(e, E_NOMEM, "内存不足");
     else if (ferror(f))
-        rc = bz_error_set(e, BZ_EIO, "E_IO_READ", "无法读取乡镇名录“%s”", path);
+        rc = bz_error_set(e, E_IO_READ, "无法读取乡镇名录“%s”", path);
     else if (n > REGISTRY_MAX_BYTES)
-        rc = bz_error_set(e, BZ_EINPUT, "E_REGISTRY_FORMAT", "乡镇名录“%s”超过 4 MB", path);
+        rc = bz_error_set(e, E_REGISTRY_FORMAT, "乡镇名录“%s”超过 4 MB", path);
     else
         rc = regcsv_parse(data, n, path, reg, e);
     fclose(f);
@@ -174,10 +173,9 @@ validate_one(struct validate_run *v, const char *path)
     struct stat st;
 
     if (lstat(path, &st) < 0 && errno == ENOENT) {
-        char name[4 * BZ_PATH_MAX];
-        fprintf(stderr, "bizenv validate: 错误 [E_NOINPUT] 找不到文件“%s”\n",
-                esc_text(name, sizeof(name), path));
-        return EX_NOINPUT;
+        struct bz_error e;
+        bz_error_set(&e, E_NOINPUT, "找不到文件“%s”", path);
+        return cli_report(&e);
     }
     v->file = path;
     v->rejected = 0;
@@ -197,7 +195,7 @@ validate_one(struct validate_run *v, const char *path)
     }
     diag_list_free(&diags);
     if (status == EX_OK && v->rejected)
-        status = EX_DATAERR;
+        status = cli_exit_status(BZ_EINPUT); /* a submission was rejected */
     return status;
 }
 

@@ -17,9 +17,9 @@
 
 static const char exit_statuses[] =
     "退出状态：0 成功（validate：全部接收；ingest、nightly：任务完成，含退回的文件）；"
-    "64 用法错误；65 有报表被退回（validate）；66 输入文件不存在；69 数据库无法连接；"
-    "70 内部错误或数据库结构不符；71 内存不足；74 读写文件出错；"
-    "75 另一任务正在运行或超时；78 配置错误\n";
+    "64 用法错误；65 有报表被退回（validate）或与已有数据冲突；66 输入文件不存在；"
+    "69 数据库无法连接；70 内部错误或数据库结构不符；71 内存不足；74 读写文件出错；"
+    "75 另一任务正在运行或超时；78 配置错误（各错误代码的退出状态见 bizenv codes）\n";
 
 /* Display columns of a UTF-8 string: East Asian wide characters take two. */
 static int

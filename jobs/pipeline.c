@@ -155,7 +155,7 @@ receipt_written(struct batch *b, const char *name, struct bz_error *e)
 {
     b->unsynced = 1;
     if (dbuf_add(&b->receipts, name, strlen(name) + 1) < 0)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法记录回执文件");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法记录回执文件");
     return 0;
 }
 
@@ -183,7 +183,10 @@ issue_receipt(struct file_run *fr, const struct receipt *r, int year, int month,
     if (rc == 0)
         rc = receipt_render_json(r, &json);
     if (rc < 0) {
-        bz_error_set(fr->e, rc, "E_NOMEM", "回执过长，无法生成（%s）", fr->f->name);
+        if (rc == BZ_ENOMEM)
+            bz_error_set(fr->e, E_NOMEM, "内存不足，无法生成回执（%s）", fr->f->name);
+        else
+            bz_error_set(fr->e, E_INTERNAL, "回执过长，无法生成（%s）", fr->f->name);
         goto out;
     }
     if (fr->sha256[0] != '\0') {
@@ -209,7 +212,7 @@ issue_receipt(struct file_run *fr, const struct receipt *r, int year, int month,
     if (rc == 0 && r->outcome == RECEIPT_REJECTED) {
         if (dbuf_add(&fr->rejected_text, text.data, text.len) < 0 ||
             dbuf_adds(&fr->rejected_text, "\n") < 0)
-            rc = bz_error_set(fr->e, BZ_ENOMEM, "E_NOMEM", "回执过长（%s）", fr->f->name);
+            rc = bz_error_set(fr->e, E_NOMEM, "回执过长（%s）", fr->f->name);
     }
 out:
     dbuf_free(&text);
@@ -484,7 +487,7 @@ on_document(const struct unpack_doc *doc, void *arg)
     b->npending++;
     b->submissions++;
     if (oom) {
-        rc = bz_error_set(fr->e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法装载报表");
+        rc = bz_error_set(fr->e, E_NOMEM, "内存不足，无法装载报表");
         goto out;
     }
     if (b->npending == PENDING_MAX || loader_stage_full(b->stage))
@@ -897,7 +900,7 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
     if (in == NULL) {
         inbox_files_free(files, n);
         inbox_close(&dirs);
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法开始装载");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法开始装载");
     }
     /* the first batch's transaction reads the registry, under the loader
      * role; the merge re-checks every code */
@@ -911,7 +914,7 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
         struct batch *b = in->cur;
         struct file_run *fr = file_run_new(conn, b, s, o, &files[i], st, e);
         if (fr == NULL) {
-            rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法开始装载");
+            rc = bz_error_set(e, E_NOMEM, "内存不足，无法开始装载");
             abandon(in, NULL);
             break;
         }

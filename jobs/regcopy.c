@@ -15,14 +15,14 @@ read_all(const char *src, char **data, size_t *len, struct bz_error *e)
 {
     int fd = open(src, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        bz_error_set(e, BZ_EIO, "E_IO_READ", "无法读取名录文件“%s”", src);
+        bz_error_set(e, E_IO_READ, "无法读取名录文件“%s”", src);
         return bz_error_detail(e, "%s", strerror(errno));
     }
     char *buf = malloc(LOADER_REGISTRY_MAX_BYTES + 1);
     size_t n = 0;
     int rc = 0;
     if (buf == NULL) {
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        rc = bz_error_set(e, E_NOMEM, "内存不足");
         goto out;
     }
     while (n <= LOADER_REGISTRY_MAX_BYTES) {
@@ -30,7 +30,7 @@ read_all(const char *src, char **data, size_t *len, struct bz_error *e)
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
-            bz_error_set(e, BZ_EIO, "E_IO_READ", "无法读取名录文件“%s”", src);
+            bz_error_set(e, E_IO_READ, "无法读取名录文件“%s”", src);
             rc = bz_error_detail(e, "%s", strerror(errno));
             goto out;
         }
@@ -39,7 +39,7 @@ read_all(const char *src, char **data, size_t *len, struct bz_error *e)
         n += (size_t)got;
     }
     if (n > LOADER_REGISTRY_MAX_BYTES)
-        rc = bz_error_set(e, BZ_EINPUT, "E_REGISTRY_FORMAT", "名录文件“%s”超过 %ld 字节", src,
+        rc = bz_error_set(e, E_REGISTRY_FORMAT, "名录文件“%s”超过 %ld 字节", src,
                           (long)LOADER_REGISTRY_MAX_BYTES);
 out:
     close(fd);
@@ -102,7 +102,7 @@ regcopy_save(const char *src, const char *dest, struct bz_error *e)
     else
         snprintf(dir, sizeof(dir), "%.*s", slash == dest ? 1 : (int)(slash - dest), dest);
     if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", base, (long)getpid()) >= sizeof(tmp))
-        return bz_error_set(e, BZ_EIO, "E_IO_WRITE", "路径过长：“%s”", dest);
+        return bz_error_set(e, E_IO_WRITE, "路径过长：“%s”", dest);
     int rc = read_all(src, &data, &len, e);
     if (rc < 0)
         return rc;
@@ -120,7 +120,7 @@ regcopy_save(const char *src, const char *dest, struct bz_error *e)
     goto out;
 fail:
     rc = errno;
-    bz_error_set(e, BZ_EIO, "E_IO_WRITE", "无法保存名录副本“%s”", dest);
+    bz_error_set(e, E_IO_WRITE, "无法保存名录副本“%s”", dest);
     rc = bz_error_detail(e, "%s", strerror(rc));
 out:
     if (dfd >= 0)

@@ -32,12 +32,12 @@ open_lock(const struct settings *s, const char *path, struct bz_error *e)
     if (fd >= 0 || err == ELOOP) {
         if (fd >= 0)
             close(fd);
-        bz_error_set(e, BZ_ECONFIG, "E_HOME_UNSAFE",
+        bz_error_set(e, E_HOME_UNSAFE,
                      "锁文件“%s”不是运行用户自己的普通文件（符号链接、目录或属于他人），拒绝使用",
                      path);
         return -1;
     }
-    bz_error_set(e, BZ_EIO, "E_IO_WRITE", "无法打开锁文件“%s”", path);
+    bz_error_set(e, E_IO_WRITE, "无法打开锁文件“%s”", path);
     bz_error_detail(e, "%s", strerror(err));
     return -1;
 }
@@ -55,9 +55,8 @@ runlock_file(struct runlock *l, const struct settings *s, struct bz_error *e)
         int busy = errno == EWOULDBLOCK;
         close(fd);
         if (busy)
-            return bz_error_set(e, BZ_EBUSY, "E_BUSY", "另一个 bizenv 任务正在运行（%s 已被锁定）",
-                                path);
-        bz_error_set(e, BZ_EIO, "E_IO_WRITE", "无法锁定“%s”", path);
+            return bz_error_set(e, E_BUSY, "另一个 bizenv 任务正在运行（%s 已被锁定）", path);
+        bz_error_set(e, E_IO_WRITE, "无法锁定“%s”", path);
         return bz_error_detail(e, "%s", strerror(errno));
     }
     if (ftruncate(fd, 0) == 0) {
@@ -94,7 +93,7 @@ runlock_db(PGconn *conn, struct bz_error *e)
         if (i + 1 < DB_LOCK_TRIES)
             usleep(DB_LOCK_PAUSE_US);
     }
-    return bz_error_set(e, BZ_EBUSY, "E_BUSY", "另一个 bizenv 任务正在使用同一数据库运行");
+    return bz_error_set(e, E_BUSY, "另一个 bizenv 任务正在使用同一数据库运行");
 }
 
 void

@@ -162,8 +162,15 @@ cluster_conninfo(const struct settings *s, char *buf, size_t cap)
 static int
 cluster_fail(struct bz_error *e, const char *fmt, const char *arg)
 {
-    bz_error_set(e, BZ_EDB, "E_DB_CLUSTER", fmt, arg);
+    bz_error_set(e, E_DB_CLUSTER, fmt, arg);
     return e->status;
+}
+
+/* The settings (pgdata, pg_user) cannot work: fixed by changing them. */
+static int
+settings_fail(struct bz_error *e, const char *fmt, const char *arg)
+{
+    return bz_error_set(e, E_DB_CLUSTER_CONFIG, fmt, arg);
 }
 
 static int
@@ -171,9 +178,9 @@ make_paths(const struct settings *s, struct paths *p, struct bz_error *e)
 {
     memset(p, 0, sizeof(*p));
     if (s->pgdata[0] != '/')
-        return cluster_fail(e, "内置数据库目录“%s”必须是绝对路径", s->pgdata);
+        return settings_fail(e, "内置数据库目录“%s”必须是绝对路径", s->pgdata);
     if (!path_is_safe(s->pgdata))
-        return cluster_fail(
+        return settings_fail(
             e, "内置数据库目录“%s”含有不允许的字符（引号、反斜杠、逗号、$、`或控制字符）",
             s->pgdata);
     bz_strlcpy_utf8(p->pgdata, s->pgdata, sizeof(p->pgdata));
@@ -181,7 +188,7 @@ make_paths(const struct settings *s, struct paths *p, struct bz_error *e)
     while (n > 1 && p->pgdata[n - 1] == '/')
         p->pgdata[--n] = '\0';
     if (n <= 1)
-        return cluster_fail(e, "内置数据库目录“%s”不能是根目录", s->pgdata);
+        return settings_fail(e, "内置数据库目录“%s”不能是根目录", s->pgdata);
     snprintf(p->lock, sizeof(p->lock), "%s.lock", p->pgdata);
     snprintf(p->log, sizeof(p->log), "%s.log", p->pgdata);
     memcpy(p->parent, p->pgdata, n + 1);
@@ -193,7 +200,7 @@ make_paths(const struct settings *s, struct paths *p, struct bz_error *e)
     struct settings trimmed = *s;
     memcpy(trimmed.pgdata, p->pgdata, n + 1);
     if (cluster_socket_dir(&trimmed, p->sockdir, sizeof(p->sockdir)) < 0)
-        return cluster_fail(e, "内置数据库目录“%s”路径过长", s->pgdata);
+        return settings_fail(e, "内置数据库目录“%s”路径过长", s->pgdata);
     return 0;
 }
 
@@ -213,7 +220,7 @@ resolve_runas(const struct settings *s, struct runas *ra, struct bz_error *e)
     errno = 0;
     const struct passwd *pw = getpwnam(s->pg_user);
     if (pw == NULL || pw->pw_uid == 0) {
-        bz_error_set(e, BZ_ECONFIG, "E_DB_CLUSTER",
+        bz_error_set(e, E_DB_CLUSTER_CONFIG,
                      "以 root 运行时，内置数据库须以系统用户“%s”运行，但该用户%s；请安装 "
                      "postgresql 软件包，或用设置项 pg_user 指定一个非 root 用户",
                      s->pg_user, pw == NULL ? "不存在" : "是 root");
@@ -542,7 +549,7 @@ check_new_pgdata(const struct paths *p, struct bz_error *e)
     }
     if (empty)
         return 0;
-    bz_error_set(e, BZ_ECONFIG, "E_DB_CLUSTER",
+    bz_error_set(e, E_DB_CLUSTER_CONFIG,
                  "内置数据库目录“%s”已存在，但%s，也不是 PostgreSQL 数据目录；bizenv "
                  "没有改动它。请把设置项 pgdata 指向一个不存在的或空的目录",
                  p->pgdata,
@@ -573,7 +580,7 @@ initdb(const struct settings *s, const struct paths *p, const struct runas *ra, 
     int rc = run_program(ra, argv, out, sizeof(out));
     if (rc != 0) {
         if (ra->switch_user)
-            bz_error_set(e, BZ_EDB, "E_DB_CLUSTER",
+            bz_error_set(e, E_DB_CLUSTER,
                          "无法创建内置数据库（initdb 失败），目录“%s”；数据库以系统用户“%s”运行，"
                          "它须能进入这个目录的各级上级目录",
                          p->pgdata, ra->name);
@@ -765,14 +772,14 @@ may_create(const struct settings *s, const struct paths *p, enum cluster_create 
     if (create == CLUSTER_CREATE_NEW_HOME && !h.history)
         return 0;
     if (h.history) {
-        bz_error_set(e, BZ_ECONFIG, "E_DB_MISSING",
+        bz_error_set(e, E_DB_MISSING,
                      "内置数据库“%s”不存在，而本目录已有历史记录；bizenv 不会新建空数据库代替它。"
                      "请从备份恢复该目录，或把设置项 pgdata 指向原来的数据库目录",
                      p->pgdata);
         return bz_error_detail(e, "history found in %s; no PG_VERSION in %s", h.evidence,
                                p->pgdata);
     }
-    bz_error_set(e, BZ_ECONFIG, "E_DB_MISSING",
+    bz_error_set(e, E_DB_MISSING,
                  "内置数据库“%s”尚未建立，只读命令不会建立它；请先运行 bizenv migrate 或 "
                  "bizenv nightly",
                  p->pgdata);

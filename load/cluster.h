@@ -60,9 +60,10 @@ enum cluster_create {
  * it is not running (a running cluster makes this a no-op). Waits until
  * it accepts connections (at most 60 s). Returns 0; E_DB_MISSING
  * (BZ_ECONFIG) when the cluster is missing and may not be created,
- * nothing created; E_DB_CLUSTER (BZ_EDB; BZ_ECONFIG when settings.pg_user
- * is unusable or pgdata is a folder that is not empty) with the programs'
- * output in the detail.
+ * nothing created; E_DB_CLUSTER_CONFIG (BZ_ECONFIG) when settings.pg_user
+ * is unusable or pgdata cannot be a data folder (not absolute, characters
+ * the server's options cannot carry, a folder that is not empty), nothing
+ * created; E_DB_CLUSTER (BZ_EDB) with the programs' output in the detail.
  */
 int cluster_start(const struct settings *s, enum cluster_create create, struct bz_error *e);
 

@@ -125,7 +125,7 @@ loader_batch_begin(PGconn *conn, struct bz_error *e)
 {
     int nested;
     if (PQtransactionStatus(conn) != PQTRANS_IDLE)
-        return bz_error_set(e, BZ_EDB, "E_INTERNAL", "批量装载开始时已有未结束的事务");
+        return bz_error_set(e, E_INTERNAL, "批量装载开始时已有未结束的事务");
     return begin_unit(conn, &nested, e);
 }
 
@@ -360,8 +360,8 @@ static int
 buffer_error(int rc, struct bz_error *e)
 {
     if (rc == BZ_ENOMEM)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法装载报表");
-    return bz_error_set(e, BZ_ELIMIT, "E_INTERNAL", "装载数据超过缓冲区上限");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法装载报表");
+    return bz_error_set(e, E_INTERNAL, "装载数据超过缓冲区上限");
 }
 
 static enum loader_result
@@ -486,9 +486,9 @@ read_file(const char *path, struct dbuf *b, struct bz_error *e)
     if (f == NULL) {
         int err = errno;
         if (err == ENOENT)
-            rc = bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "找不到乡镇名录文件“%s”", path);
+            rc = bz_error_set(e, E_NOINPUT, "找不到乡镇名录文件“%s”", path);
         else
-            rc = bz_error_set(e, BZ_EIO, "E_IO_READ", "无法打开乡镇名录文件“%s”", path);
+            rc = bz_error_set(e, E_IO_READ, "无法打开乡镇名录文件“%s”", path);
         bz_error_detail(e, "%s", strerror(err));
         bz_error_at(e, path, 0);
         return rc;
@@ -498,14 +498,13 @@ read_file(const char *path, struct dbuf *b, struct bz_error *e)
     while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
         rc = dbuf_add(b, chunk, n);
         if (rc == BZ_ELIMIT)
-            rc =
-                bz_error_set(e, BZ_ELIMIT, "E_REGISTRY_FORMAT", "乡镇名录文件“%s”超过 %ld 字节上限",
-                             path, (long)LOADER_REGISTRY_MAX_BYTES);
+            rc = bz_error_set(e, E_REGISTRY_FORMAT, "乡镇名录文件“%s”超过 %ld 字节上限", path,
+                              (long)LOADER_REGISTRY_MAX_BYTES);
         else if (rc < 0)
             rc = buffer_error(rc, e);
     }
     if (rc == 0 && ferror(f)) {
-        rc = bz_error_set(e, BZ_EIO, "E_IO_READ", "读取乡镇名录文件“%s”失败", path);
+        rc = bz_error_set(e, E_IO_READ, "读取乡镇名录文件“%s”失败", path);
         bz_error_at(e, path, 0);
     }
     fclose(f);
@@ -794,7 +793,7 @@ loader_stage_file(struct loader_stage *st, const char *sha256, int64_t size,
 {
     char ssize[32], stime[32];
     if (st->nfiles >= STAGE_FILES_MAX)
-        return bz_error_set(e, BZ_ELIMIT, "E_INTERNAL", "批量装载的文件数超过上限");
+        return bz_error_set(e, E_INTERNAL, "批量装载的文件数超过上限");
     snprintf(ssize, sizeof(ssize), "%" PRId64, size);
     snprintf(stime, sizeof(stime), "%lld", (long long)received_at);
     const char *v[5] = {sha256, ssize, original_name, stime, archive_path};
@@ -853,10 +852,10 @@ loader_stage_submission(PGconn *conn, struct loader_stage *st, const struct subm
                         size_t *slot, struct bz_error *e)
 {
     if (st->n >= LOADER_STAGE_MAX)
-        return bz_error_set(e, BZ_ELIMIT, "E_INTERNAL", "批量装载的报表数超过上限");
+        return bz_error_set(e, E_INTERNAL, "批量装载的报表数超过上限");
     size_t *mark = st->mark[st->n];
     if (st->phase != MP_NONE)
-        return bz_error_set(e, BZ_EDB, "E_INTERNAL", "合并尚未结束时又暂存了报表");
+        return bz_error_set(e, E_INTERNAL, "合并尚未结束时又暂存了报表");
     int rc = fill_pool(conn, st->pool, 1, e);
     if (rc < 0)
         return rc;
@@ -1020,7 +1019,7 @@ read_decisions(PGconn *conn, struct loader_stage *st, PGresult *res, struct bz_e
         o->submission_id = PQgetisnull(res, r, 2) ? 0 : strtoll(PQgetvalue(res, r, 2), NULL, 10);
         o->current_revision = PQgetisnull(res, r, 3) ? 0 : strtoll(PQgetvalue(res, r, 3), NULL, 10);
         if (o->result == LOADER_ACCEPTED && o->submission_id != st->ids[i])
-            return bz_error_set(e, BZ_EDB, "E_INTERNAL", "合并结果与装载编号对不上");
+            return bz_error_set(e, E_INTERNAL, "合并结果与装载编号对不上");
     }
     for (int t = ST_WINDOW; t < ST_TABLES; t++) {
         struct dbuf *b = &st->copy[t];
@@ -1052,11 +1051,11 @@ read_warnings(PGconn *conn, struct loader_stage *st, PGresult *res, struct bz_er
                !(st->out[slot].result == LOADER_ACCEPTED && st->out[slot].submission_id == sid))
             slot++;
         if (slot == to)
-            return bz_error_set(e, BZ_EDB, "E_INTERNAL", "装载警告与报表对不上");
+            return bz_error_set(e, E_INTERNAL, "装载警告与报表对不上");
         long line = PQgetisnull(res, r, 2) ? 0 : atol(PQgetvalue(res, r, 2));
         if (diag_add(&st->out[slot].warnings, PQgetvalue(res, r, 1), line, PQgetvalue(res, r, 3),
                      "%s", PQgetvalue(res, r, 4)) < 0)
-            return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法记录装载警告");
+            return bz_error_set(e, E_NOMEM, "内存不足，无法记录装载警告");
     }
     return 0;
 }
@@ -1201,7 +1200,7 @@ loader_stage_merge_send(PGconn *conn, struct loader_stage *st, struct bz_error *
     size_t from = st->merged;
 
     if (st->phase != MP_NONE)
-        return bz_error_set(e, BZ_EDB, "E_INTERNAL", "上一次合并尚未取回结果");
+        return bz_error_set(e, E_INTERNAL, "上一次合并尚未取回结果");
     int rc = send_files(conn, st, e);
     if (rc < 0 || from == st->n)
         return rc;
@@ -1307,7 +1306,7 @@ loader_load(PGconn *conn, const struct submission *s, const struct diag_list *wa
 
     struct loader_stage *st = loader_stage_new();
     if (st == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法装载报表");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法装载报表");
     st->own.block = 1;
     int nested;
     int rc = begin_unit(conn, &nested, e);
@@ -1321,7 +1320,7 @@ loader_load(PGconn *conn, const struct submission *s, const struct diag_list *wa
             out->submission_id = o->submission_id;
             out->current_revision = o->current_revision;
             if (diag_list_append(&out->warnings, &st->out[slot].warnings) < 0)
-                rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法记录装载警告");
+                rc = bz_error_set(e, E_NOMEM, "内存不足，无法记录装载警告");
         }
         if (rc == 0)
             rc = end_unit(conn, nested, "提交报表装载", e);
@@ -1384,7 +1383,7 @@ loader_townships_load(PGconn *conn, struct loader_townships **out, struct bz_err
     size_t n = (size_t)PQntuples(res);
     struct loader_townships *t = calloc(1, sizeof(*t));
     if (t == NULL || n > TOWNSHIPS_MAX || (n > 0 && (t->v = calloc(n, sizeof(*t->v))) == NULL)) {
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取乡镇名录");
+        rc = bz_error_set(e, E_NOMEM, "内存不足，无法读取乡镇名录");
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -1393,7 +1392,7 @@ loader_townships_load(PGconn *conn, struct loader_townships **out, struct bz_err
             continue; /* never a valid code: it can match nothing anyway */
         t->v[t->n].name = strdup(PQgetvalue(res, (int)i, 1));
         if (t->v[t->n].name == NULL) {
-            rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取乡镇名录");
+            rc = bz_error_set(e, E_NOMEM, "内存不足，无法读取乡镇名录");
             goto out;
         }
         memcpy(t->v[t->n].code, code, strlen(code) + 1);

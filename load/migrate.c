@@ -225,15 +225,14 @@ migrate_known(struct migrate_item *out, size_t cap, size_t *n, struct bz_error *
             continue;
         struct migrate_item it;
         if (!parse_path(f->path, &it) || it.version == 0)
-            return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE",
-                                "数据库升级脚本“%s”命名不符合 NNN_名称.sql", f->path);
+            return bz_error_set(e, E_DB_MIGRATE, "数据库升级脚本“%s”命名不符合 NNN_名称.sql",
+                                f->path);
         if (*n == cap)
-            return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE", "数据库升级脚本过多");
+            return bz_error_set(e, E_DB_MIGRATE, "数据库升级脚本过多");
         hash_sha256_hex(f->data, f->len, it.sha256);
         /* embedded_files is sorted by path, so versions come in order */
         if (*n > 0 && out[*n - 1].version >= it.version)
-            return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE", "数据库升级脚本版本号 %03d 重复",
-                                it.version);
+            return bz_error_set(e, E_DB_MIGRATE, "数据库升级脚本版本号 %03d 重复", it.version);
         out[(*n)++] = it;
     }
     return 0;
@@ -255,15 +254,14 @@ migrate_definitions(struct migrate_item *out, size_t cap, size_t *n, struct bz_e
     for (const struct embedded_file *f = embedded_files; f->path != NULL; f++)
         if (strncmp(f->path, "sql/", 4) == 0 &&
             strncmp(f->path, MIGRATIONS_DIR, strlen(MIGRATIONS_DIR)) != 0 && !listed(f->path))
-            return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE",
+            return bz_error_set(e, E_DB_MIGRATE,
                                 "数据库定义文件“%s”未列入执行顺序（load/migrate.c）", f->path);
     for (size_t i = 0; i < NDEFINITIONS; i++) {
         const struct embedded_file *f = embedded_find(definition_order[i]);
         if (f == NULL)
-            return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE", "缺少数据库定义文件“%s”",
-                                definition_order[i]);
+            return bz_error_set(e, E_DB_MIGRATE, "缺少数据库定义文件“%s”", definition_order[i]);
         if (*n == cap || strlen(f->path) >= sizeof(out->name))
-            return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE", "数据库定义文件过多或路径过长");
+            return bz_error_set(e, E_DB_MIGRATE, "数据库定义文件过多或路径过长");
         struct migrate_item *it = &out[(*n)++];
         it->version = (int)i + 1;
         bz_strlcpy_utf8(it->name, f->path, sizeof(it->name));
@@ -286,7 +284,7 @@ load_binary(struct binary *b, struct bz_error *e)
     if (rc == 0)
         rc = migrate_definitions(b->def, MIGRATE_DEFINITIONS_MAX, &b->ndef, e);
     if (rc == 0 && b->nmig == 0)
-        rc = bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE", "本程序不含数据库升级脚本");
+        rc = bz_error_set(e, E_DB_MIGRATE, "本程序不含数据库升级脚本");
     return rc;
 }
 
@@ -308,7 +306,7 @@ find_version(const struct migrate_item *items, size_t n, int version)
  */
 static int
 plan_migrations(const PGresult *rows, const struct binary *b, struct migrate_plan *plan,
-                const char *ahead_code, struct bz_error *e)
+                enum bz_code ahead_code, struct bz_error *e)
 {
     const struct migrate_item *baseline = &b->mig[0];
     char applied[MIGRATE_MAX];
@@ -330,13 +328,13 @@ plan_migrations(const PGresult *rows, const struct binary *b, struct migrate_pla
         }
         const struct migrate_item *k = find_version(b->mig, b->nmig, version);
         if (k == NULL)
-            return bz_error_set(e, BZ_ECONFLICT, ahead_code,
+            return bz_error_set(e, ahead_code,
                                 "数据库结构版本 %03d 不为本程序所知，数据库可能由更新版本的 bizenv "
                                 "建立；请安装与之相符的 bizenv 版本",
                                 version);
         if (strcmp(k->sha256, sha) != 0) {
-            bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE",
-                         "已执行的数据库升级脚本 %03d_%s 内容已被修改", version, k->name);
+            bz_error_set(e, E_DB_MIGRATE, "已执行的数据库升级脚本 %03d_%s 内容已被修改", version,
+                         k->name);
             return bz_error_detail(e, "recorded sha256 %s, binary has %s", sha, k->sha256);
         }
         applied[k - b->mig] = 1;
@@ -345,7 +343,7 @@ plan_migrations(const PGresult *rows, const struct binary *b, struct migrate_pla
     if (nold > 0) {
         if (stray != 0 || nold != NPREVIOUS || nnew > 0)
             return bz_error_set(
-                e, BZ_ECONFLICT, "E_DB_MIGRATE",
+                e, E_DB_MIGRATE,
                 "数据库升级记录（%03d 等）早于基线 %03d_%s，且不是上一版本（v0.1.0）"
                 "的完整记录：请先用 v0.1.0 升级",
                 stray != 0 ? stray : (int)previous_release[0].version, baseline->version,
@@ -401,7 +399,7 @@ definitions_current(const PGresult *rows, const struct binary *b, char *why, siz
 
 static int
 plan_from(const PGresult *rows, const struct binary *b, struct migrate_plan *plan,
-          const char *ahead_code, struct bz_error *e)
+          enum bz_code ahead_code, struct bz_error *e)
 {
     memset(plan, 0, sizeof(*plan));
     int rc = plan_migrations(rows, b, plan, ahead_code, e);
@@ -441,7 +439,7 @@ migrate_plan(PGconn *conn, struct migrate_plan *plan, struct bz_error *e)
             rc = db_error(e, conn, res, "读取数据库结构版本");
             goto out;
         }
-        rc = plan_from(res, &b, plan, "E_DB_MIGRATE", e);
+        rc = plan_from(res, &b, plan, E_DB_MIGRATE, e);
     } else {
         for (size_t i = 0; i < b.nmig; i++)
             plan->pending[plan->npending++] = b.mig[i];
@@ -462,7 +460,7 @@ run(PGconn *conn, const char *sql, const char *what, struct bz_error *e)
 {
     int rc = pgutil_exec(conn, sql, what, e);
     if (rc < 0 && strcmp(e->code, "E_DB_QUERY") == 0)
-        bz_strlcpy_utf8(e->code, "E_DB_MIGRATE", sizeof(e->code));
+        rc = bz_error_recode(e, E_DB_MIGRATE);
     return rc;
 }
 
@@ -476,13 +474,13 @@ drop_definitions(PGconn *conn, struct bz_error *e)
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         const char *more = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
         if (state != NULL && strcmp(state, "2BP01") == 0) {
-            rc = bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE",
+            rc = bz_error_set(e, E_DB_MIGRATE,
                               "无法重建数据库函数与视图：有其他对象依赖它们（未作改动）");
             bz_error_detail(e, "%s", more != NULL ? more : PQresultErrorMessage(res));
         } else {
             rc = db_error(e, conn, res, "删除旧的数据库函数与视图");
             if (strcmp(e->code, "E_DB_QUERY") == 0)
-                bz_strlcpy_utf8(e->code, "E_DB_MIGRATE", sizeof(e->code));
+                rc = bz_error_recode(e, E_DB_MIGRATE);
         }
     }
     PQclear(res);
@@ -522,7 +520,7 @@ apply_migration(PGconn *conn, const struct migrate_item *it, struct bz_error *e)
 
     const struct embedded_file *f = embedded_find(path);
     if (f == NULL) /* only when the name was truncated to fit migrate_item */
-        return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE", "数据库升级脚本名称过长：%s", path);
+        return bz_error_set(e, E_DB_MIGRATE, "数据库升级脚本名称过长：%s", path);
 
     int rc = pgutil_exec(conn, "BEGIN", what, e);
     if (rc < 0)
@@ -577,7 +575,7 @@ up_to_date(PGconn *conn, const struct binary *b, int *rc, struct bz_error *e)
     int done = 0;
     *rc = 0;
     if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-        *rc = plan_from(res, b, &plan, "E_DB_MIGRATE", e);
+        *rc = plan_from(res, b, &plan, E_DB_MIGRATE, e);
         done = *rc < 0 || nothing_to_do(&plan);
     } else {
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -605,7 +603,7 @@ apply_locked(PGconn *conn, const struct binary *b, struct migrate_plan *done, st
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         rc = db_error(e, conn, res, "读取数据库结构版本");
     else
-        rc = plan_from(res, b, &plan, "E_DB_MIGRATE", e);
+        rc = plan_from(res, b, &plan, E_DB_MIGRATE, e);
     PQclear(res);
     if (rc == 0 && plan.rebase) {
         rc = rebase(conn, &plan.baseline, e);
@@ -651,7 +649,7 @@ migrate_apply(PGconn *conn, struct migrate_plan *done, struct bz_error *e)
 static int
 schema_behind(struct bz_error *e, const char *why)
 {
-    bz_error_set(e, BZ_ECONFLICT, "E_DB_SCHEMA",
+    bz_error_set(e, E_DB_SCHEMA,
                  "数据库结构版本早于本程序（%s）；只读命令不升级数据库，请由数据库属主运行 "
                  "bizenv migrate，或使用与数据库相符的 bizenv 版本",
                  why);
@@ -681,7 +679,7 @@ migrate_check(PGconn *conn, struct bz_error *e)
     if (!has_migration)
         return schema_behind(e, "数据库尚未建立任何结构");
     if (!readable) {
-        bz_error_set(e, BZ_ECONFLICT, "E_DB_SCHEMA",
+        bz_error_set(e, E_DB_SCHEMA,
                      "无法读取数据库结构版本（meta.migration、meta.definition_file）：数据库早于"
                      "本程序，或当前用户（%s）无权读取；请由数据库属主运行 bizenv migrate，或以 "
                      "bizenv_analyst 的成员连接",
@@ -693,7 +691,7 @@ migrate_check(PGconn *conn, struct bz_error *e)
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         rc = db_error(e, conn, res, "读取数据库结构版本");
     else
-        rc = plan_from(res, &b, &plan, "E_DB_SCHEMA", e);
+        rc = plan_from(res, &b, &plan, E_DB_SCHEMA, e);
     if (rc == 0 && plan.rebase) {
         rc = schema_behind(e, "由上一版本（v0.1.0）建立，尚未升级");
     } else if (rc == 0 && plan.npending > 0) {
@@ -703,7 +701,7 @@ migrate_check(PGconn *conn, struct bz_error *e)
     } else if (rc == 0 && plan.definitions > 0) {
         /* no migration tells which side is newer: the files differ */
         definitions_current(res, &b, why, sizeof(why));
-        bz_error_set(e, BZ_ECONFLICT, "E_DB_SCHEMA",
+        bz_error_set(e, E_DB_SCHEMA,
                      "数据库中的函数与视图不是本程序的版本（%s）；只读命令不改动数据库：数据库较旧"
                      "时请由数据库属主运行 bizenv migrate，由其他版本的 bizenv 升级过时请使用与之"
                      "相符的版本",

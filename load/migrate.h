@@ -75,12 +75,11 @@ struct migrate_plan {
 /*
  * Brings the database up to date: rebase, pending migrations, definitions.
  * Returns 0 with *done saying what was done (all zero when the database was
- * up to date). On failure returns BZ_EDB/BZ_ETIMEOUT (database error; the
- * failing step's transaction was rolled back, earlier steps stay, code
- * E_DB_MIGRATE when the SQL itself failed) or BZ_ECONFLICT with code
- * E_DB_MIGRATE (the database does not match the binary, or other objects
- * depend on the definitions), e filled and *done saying what was done
- * before. The advisory lock is released before returning.
+ * up to date). On failure returns BZ_ESCHEMA with code E_DB_MIGRATE (a
+ * migration's or definition file's SQL failed, the database does not
+ * match the binary, or other objects depend on the definitions) or the
+ * database error (BZ_EDB, BZ_ETIMEOUT), e filled and *done saying what
+ * was done before. The advisory lock is released before returning.
  */
 int migrate_apply(PGconn *conn, struct migrate_plan *done, struct bz_error *e);
 
@@ -96,7 +95,7 @@ int migrate_plan(PGconn *conn, struct migrate_plan *plan, struct bz_error *e);
  * lock, that the database is exactly what migrate_apply would leave:
  * every known migration recorded, none unknown, and the definition files
  * recorded with this binary's checksums. Returns 0; E_DB_SCHEMA
- * (BZ_ECONFLICT) when it is behind (nothing set up, the previous release
+ * (BZ_ESCHEMA) when it is behind (nothing set up, the previous release
  * not yet rebased, a migration missing, or meta.migration or
  * meta.definition_file not readable by this role; bizenv_analyst may read
  * both), ahead (a version this binary does not know), or its definitions
@@ -109,14 +108,14 @@ int migrate_check(PGconn *conn, struct bz_error *e);
 
 /*
  * The migrations compiled into this binary, in version order. Returns 0, or
- * BZ_ECONFLICT (E_DB_MIGRATE) when an embedded migration is misnamed or two
+ * BZ_ESCHEMA (E_DB_MIGRATE) when an embedded migration is misnamed or two
  * share a version, or there are more than cap.
  */
 int migrate_known(struct migrate_item *out, size_t cap, size_t *n, struct bz_error *e);
 
 /*
  * The definition files in the order they are applied. Returns 0, or
- * BZ_ECONFLICT (E_DB_MIGRATE) when an embedded sql/ file outside
+ * BZ_ESCHEMA (E_DB_MIGRATE) when an embedded sql/ file outside
  * sql/migrations/ is not in the order, or a file in it is not embedded.
  */
 int migrate_definitions(struct migrate_item *out, size_t cap, size_t *n, struct bz_error *e);

@@ -23,7 +23,7 @@ struct cursor {
 static int
 bad_line(struct bz_error *e, const char *file, long line, const char *why)
 {
-    bz_error_set(e, BZ_EINPUT, "E_REGISTRY_FORMAT", "乡镇名录第 %ld 行：%s", line, why);
+    bz_error_set(e, E_REGISTRY_FORMAT, "乡镇名录第 %ld 行：%s", line, why);
     bz_error_at(e, file, line);
     return BZ_EINPUT;
 }
@@ -189,7 +189,7 @@ check_duplicates(const struct regcsv *r, const char *file, struct bz_error *e)
 {
     struct regcsv_row *sorted = malloc(r->n * sizeof(*sorted));
     if (sorted == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        return bz_error_set(e, E_NOMEM, "内存不足");
     memcpy(sorted, r->rows, r->n * sizeof(*sorted));
     qsort(sorted, r->n, sizeof(*sorted), cmp_code);
     const struct regcsv_row *worst = NULL, *first = NULL;
@@ -242,7 +242,7 @@ check_row(struct field f[2], int nfields, long line, const char *file, struct re
     row->line = line;
     row->name = strdup(name);
     if (row->name == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        return bz_error_set(e, E_NOMEM, "内存不足");
     return 0;
 }
 
@@ -253,7 +253,7 @@ push_row(struct regcsv *r, const struct regcsv_row *row, struct bz_error *e)
         size_t cap = r->cap ? r->cap * 2 : 64;
         struct regcsv_row *rows = realloc(r->rows, cap * sizeof(*rows));
         if (rows == NULL)
-            return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+            return bz_error_set(e, E_NOMEM, "内存不足");
         r->rows = rows;
         r->cap = cap;
     }

@@ -143,7 +143,7 @@ add_diag(struct conv *c, const char *code, const struct loc *l, int from_rules, 
     /* a hostile workbook can have a bad value in each of 200,000 cells:
      * twice the receipt's own limit is kept (the rest only counted) */
     if ((long long)c->ndiags >= 2 * c->s->max_diagnostics) {
-        if (codes_class(code) == BZ_CLASS_WARN)
+        if (codes_is_warning(code))
             c->lost_warnings++;
         else
             c->lost_errors++;
@@ -1514,7 +1514,7 @@ convert(struct conv *c, const unsigned char *data, size_t len, struct diag_list 
         return BZ_EINPUT;
     conv_document(c);
     if (c->oom)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取填报表");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法读取填报表");
     if (c->too_big) {
         cell_diag(c, "E_XML_LIMIT", NULL, "填报表的内容超过 %lld 字节的上限", c->s->max_xml_bytes);
         return BZ_EINPUT;
@@ -1748,7 +1748,7 @@ workbook_transform(const unsigned char *data, size_t len, const struct settings 
         goto out;
     map_rules(&c, &td);
     if (c.oom) {
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取填报表");
+        rc = bz_error_set(e, E_NOMEM, "内存不足，无法读取填报表");
         goto out;
     }
     flush_diags(&c, diags);

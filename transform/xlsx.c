@@ -136,9 +136,9 @@ fail(struct rd *rd, int status, const char *detail)
 {
     if (rd->status == 0) {
         if (status == BZ_ENOMEM)
-            bz_error_set(rd->e, status, "E_NOMEM", "内存不足，无法读取填报表");
+            status = bz_error_set(rd->e, E_NOMEM, "内存不足，无法读取填报表");
         else
-            bz_error_set(rd->e, status, "E_INTERNAL", "无法读取填报表");
+            status = bz_error_set(rd->e, E_INTERNAL, "无法读取填报表");
         if (detail != NULL)
             bz_error_detail(rd->e, "%s", detail);
         rd->status = status;
@@ -1856,13 +1856,13 @@ xlsx_read(const unsigned char *data, size_t len, const struct settings *s,
     rd.book = book;
     rd.zipped = (long long)len;
     if (nwant > XLSX_MAX_SHEETS)
-        return bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "xlsx_read: too many sheets asked for");
+        return bz_error_set(e, E_INTERNAL, "xlsx_read: too many sheets asked for");
     int rc = transform_init(e);
     if (rc < 0)
         return rc;
     book->store = calloc(1, sizeof(*book->store));
     if (book->store == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取填报表");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法读取填报表");
     /* text is bounded by the kept parts (max_xml_bytes) and the <v> copies */
     arena_init(&book->store->arena, (size_t)s->max_xml_bytes * 3 + (1u << 20));
 

@@ -222,7 +222,7 @@ refuses_to_drop_definitions_other_objects_depend_on(void **state)
     make_definitions_stale(s.conn);
 
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ECONFLICT);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ESCHEMA);
     assert_string_equal(e.code, "E_DB_MIGRATE");
     assert_non_null(strstr(e.message, "有其他对象依赖"));
     assert_non_null(strstr(e.detail, "table kept"));
@@ -278,7 +278,7 @@ refuses_applied_migration_whose_checksum_changed(void **state)
     long functions = report_functions(s.conn);
     scratch_exec(s.conn, "UPDATE meta.migration SET sha256 = repeat('0', 64) WHERE version = 87");
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ECONFLICT);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ESCHEMA);
     assert_string_equal(e.code, "E_DB_MIGRATE");
     assert_non_null(strstr(e.message, "087_baseline"));
     assert_int_equal((int)done.npending, 0);
@@ -299,11 +299,11 @@ refuses_database_with_version_newer_than_binary(void **state)
                          " VALUES (999, 'future', repeat('a', 64))");
     make_definitions_stale(s.conn); /* the newer binary's definitions stay */
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ECONFLICT);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ESCHEMA);
     assert_string_equal(e.code, "E_DB_MIGRATE");
     assert_non_null(strstr(e.message, "999"));
     assert_int_equal(done.definitions, 0);
-    assert_int_equal(migrate_plan(s.conn, &plan, &e), BZ_ECONFLICT);
+    assert_int_equal(migrate_plan(s.conn, &plan, &e), BZ_ESCHEMA);
     scratch_drop(&s);
 }
 
@@ -322,7 +322,7 @@ fails_at_then_finishes(const char *obstacle, const char *removal, const char *mi
     scratch_create_empty(&s);
     scratch_exec(s.conn, obstacle);
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_EDB);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ESCHEMA);
     assert_string_equal(e.code, "E_DB_MIGRATE");
     assert_non_null(strstr(e.message, migration));
     assert_int_equal((int)done.npending, before);
@@ -426,7 +426,7 @@ refuses_incomplete_previous_release_records(void **state)
     scratch_create(&s);
     record_previous_release(s.conn, 86);
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ECONFLICT);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ESCHEMA);
     assert_string_equal(e.code, "E_DB_MIGRATE");
     assert_non_null(strstr(e.message, "v0.1.0"));
     assert_false(done.rebase);
@@ -435,7 +435,7 @@ refuses_incomplete_previous_release_records(void **state)
     /* the whole set, one checksum changed */
     record_previous_release(s.conn, 0);
     scratch_exec(s.conn, "UPDATE meta.migration SET sha256 = repeat('1', 64) WHERE version = 20");
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ECONFLICT);
+    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ESCHEMA);
     assert_non_null(strstr(e.message, "020"));
     assert_int_equal(scratch_long(s.conn, "SELECT max(version) FROM meta.migration"), 86);
     scratch_drop(&s);
@@ -454,7 +454,7 @@ check_accepts_only_what_apply_would_leave(void **state)
 
     scratch_create_empty(&s);
     bz_error_clear(&e);
-    assert_int_equal(migrate_check(s.conn, &e), BZ_ECONFLICT);
+    assert_int_equal(migrate_check(s.conn, &e), BZ_ESCHEMA);
     assert_string_equal(e.code, "E_DB_SCHEMA");
     assert_int_equal(
         scratch_long(s.conn, "SELECT count(*) FROM pg_namespace WHERE nspname = 'meta'"), 0);
@@ -466,7 +466,7 @@ check_accepts_only_what_apply_would_leave(void **state)
 
     /* a definition file applied with other bytes (older or newer) */
     make_definitions_stale(s.conn);
-    assert_int_equal(migrate_check(s.conn, &e), BZ_ECONFLICT);
+    assert_int_equal(migrate_check(s.conn, &e), BZ_ESCHEMA);
     assert_string_equal(e.code, "E_DB_SCHEMA");
     assert_non_null(strstr(e.message, "sql/report/figures.sql"));
     assert_int_equal(scratch_long(s.conn, stale), 1);
@@ -477,7 +477,7 @@ check_accepts_only_what_apply_would_leave(void **state)
     scratch_exec(s.conn, "CREATE TEMP TABLE kept AS SELECT * FROM meta.migration"
                          " WHERE version = (SELECT max(version) FROM meta.migration);"
                          " DELETE FROM meta.migration WHERE version IN (SELECT version FROM kept)");
-    assert_int_equal(migrate_check(s.conn, &e), BZ_ECONFLICT);
+    assert_int_equal(migrate_check(s.conn, &e), BZ_ESCHEMA);
     assert_string_equal(e.code, "E_DB_SCHEMA");
     assert_non_null(strstr(e.message, "缺少升级"));
     scratch_exec(s.conn, "INSERT INTO meta.migration SELECT * FROM kept");
@@ -486,13 +486,13 @@ check_accepts_only_what_apply_would_leave(void **state)
     /* a version this binary does not know */
     scratch_exec(s.conn, "INSERT INTO meta.migration (version, name, sha256)"
                          " VALUES (999, 'later', repeat('0', 64))");
-    assert_int_equal(migrate_check(s.conn, &e), BZ_ECONFLICT);
+    assert_int_equal(migrate_check(s.conn, &e), BZ_ESCHEMA);
     assert_string_equal(e.code, "E_DB_SCHEMA");
     assert_non_null(strstr(e.message, "999"));
 
     /* the previous release's records, not rebased yet */
     record_previous_release(s.conn, 0);
-    assert_int_equal(migrate_check(s.conn, &e), BZ_ECONFLICT);
+    assert_int_equal(migrate_check(s.conn, &e), BZ_ESCHEMA);
     assert_string_equal(e.code, "E_DB_SCHEMA");
     assert_non_null(strstr(e.message, "v0.1.0"));
     assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration WHERE version < 87"),
