@@ -95,7 +95,7 @@
     /* revisions (load/) */                                                                        \
     X(E_REVISION_CONFLICT, INPUT, "同一版本号已有不同内容，请以新版本号重新报送")                  \
     X(E_REVISION_STALE, INPUT, "版本号低于已接收的版本")                                           \
-    /* county roll-ups received by a prefecture (export/rollup.c) */                               \
+    /* county roll-ups received by a prefecture (transform/adx.c, load/rollup.c) */                \
     X(E_ADX_COUNTY_UNKNOWN, INPUT, "县代码不在州级县名录中")                                       \
     X(E_ADX_PERIOD, INPUT, "ADX 期间格式错误或与月份边界不符")                                     \
     X(E_ADX_INCONSISTENT, INPUT, "ADX 计数自相矛盾")                                               \

@@ -6,7 +6,8 @@
 #include "../common/hash.h"
 #include "../load/db.h"
 #include "../load/pgutil.h"
-#include "adx.h"
+#include "../transform/adx.h"
+#include "adxout.h"
 #include "csvout.h"
 #include "export_data.h"
 #include "xlsxout.h"
@@ -151,7 +152,7 @@ write_adx(struct job *j)
     memset(&doc, 0, sizeof(doc));
     dbuf_init(&b, ADX_LIMIT);
     diag_list_init(&diags, 16);
-    int rc = adx_render(&j->d, &b);
+    int rc = adxout_render(&j->d, &b);
     if (rc < 0) {
         rc = rc == BZ_ENOMEM ? bz_error_set(j->e, E_NOMEM, "内存不足，无法生成 ADX 汇总")
                              : bz_error_set(j->e, E_EXPORT, "ADX 汇总超过大小上限");

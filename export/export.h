@@ -7,7 +7,7 @@
  * the ranking (report.refresh_ranking; or takes a stored one, see
  * export_run_stored) and records the export
  * (meta.record_export: period, as-of, weights, SHA-256 of each file). The
- * ADX is validated against export/adx-1.xsd before it is written. Files are
+ * ADX is validated against transform/adx-1.xsd before it is written. Files are
  * written under temporary names and renamed into place just before the
  * commit, so a failed export leaves neither files nor a record behind.
  *

@@ -15,7 +15,7 @@
 
 #include "../common/esc.h"
 #include "../export/export.h"
-#include "../export/rollup.h"
+#include "../load/registry.h"
 #include "regcopy.h"
 #include "session.h"
 
@@ -23,8 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-
-#define REGISTRY_FILE_MAX (16L << 20)
 
 static const char usage_text[] =
     "用法：bizenv export 期间 [--as-of YYYY-MM-DD] [--out 目录]\n"
@@ -90,32 +88,12 @@ cmd_export(struct cli *cli, int argc, char **argv)
     return EX_OK;
 }
 
-static int
-read_file(const char *path, char **data, size_t *len, struct bz_error *e)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return bz_error_set(e, E_NOINPUT, "找不到县名录文件“%s”", path);
-    *data = malloc((size_t)REGISTRY_FILE_MAX + 1);
-    *len = *data != NULL ? fread(*data, 1, (size_t)REGISTRY_FILE_MAX + 1, f) : 0;
-    int bad = ferror(f);
-    fclose(f);
-    if (*data == NULL)
-        return bz_error_set(e, E_NOMEM, "内存不足");
-    if (bad)
-        return bz_error_set(e, E_IO_READ, "读取县名录文件“%s”失败", path);
-    if (*len > (size_t)REGISTRY_FILE_MAX)
-        return bz_error_set(e, E_REGISTRY_FORMAT, "县名录文件“%s”过大", path);
-    return 0;
-}
-
 int
 cmd_counties(struct cli *cli, int argc, char **argv)
 {
     struct bz_error e;
-    struct rollup_registry_stats st;
-    char *data = NULL;
-    size_t len = 0;
+    struct registry_stats stats;
+    struct regcsv reg;
 
     if (cli_no_more_options(argc, argv, "counties") != 0)
         return EX_USAGE;
@@ -124,20 +102,20 @@ cmd_counties(struct cli *cli, int argc, char **argv)
         return EX_USAGE;
     }
     bz_error_clear(&e);
-    int rc = read_file(argv[2], &data, &len, &e);
+    int rc = regcsv_read(argv[2], REGCSV_COUNTIES, &reg, &e);
     PGconn *conn = rc == 0 ? session_open(cli, &e) : NULL;
     if (conn != NULL)
-        rc = rollup_registry_load(conn, data, len, argv[2], &st, &e);
+        rc = registry_load_counties(conn, &reg, &stats, &e);
     else if (rc == 0)
         rc = e.status;
     PQfinish(conn);
-    free(data);
-    if (rc < 0)
-        return cli_report(&e);
-    printf("县名录已载入：新增 %d，更名 %d，停用 %d\n", st.added, st.renamed, st.inactivated);
+    if (rc == 0)
+        printf("县名录已载入：新增 %d，更名 %d，停用 %d\n", stats.added, stats.renamed,
+               stats.inactivated);
     char copy[BZ_PATH_MAX + 32];
     snprintf(copy, sizeof(copy), "%s/" REGCOPY_COUNTIES, cli->settings.home);
-    if (regcopy_save(argv[2], copy, &e) < 0)
-        return cli_report(&e);
-    return EX_OK;
+    if (rc == 0)
+        rc = regcopy_save(reg.data, reg.len, copy, &e);
+    regcsv_free(&reg);
+    return rc < 0 ? cli_report(&e) : EX_OK;
 }

@@ -3,14 +3,14 @@
  * (townships.csv) into ref.township: new codes added, names updated,
  * missing townships marked inactive (never deleted), returning ones
  * reactivated. Prints a one-line Chinese summary, then keeps a copy of the
- * file at the `registry` setting (jobs/regcopy.h).
+ * file as loaded at the `registry` setting (jobs/regcopy.h).
  *
  * Exit: 0 loaded; 65 bad file (the line is named); 66 file missing;
  * 69 database unreachable; 64 usage.
  */
 #include "commands.h"
 
-#include "../load/loader.h"
+#include "../load/registry.h"
 #include "regcopy.h"
 #include "session.h"
 
@@ -23,7 +23,8 @@ int
 cmd_registry(struct cli *cli, int argc, char **argv)
 {
     struct bz_error e;
-    struct loader_registry_stats st;
+    struct registry_stats stats;
+    struct regcsv reg;
 
     int rc = cli_no_more_options(argc, argv, "registry");
     if (rc != 0)
@@ -33,17 +34,20 @@ cmd_registry(struct cli *cli, int argc, char **argv)
         return EX_USAGE;
     }
     bz_error_clear(&e);
-    PGconn *conn = session_open(cli, &e);
-    if (conn == NULL)
-        return cli_report(&e);
-    rc = loader_registry_load(conn, argv[2], &st, &e);
+    /* the file first: a bad one is refused before any database is touched */
+    rc = regcsv_read(argv[2], REGCSV_TOWNSHIPS, &reg, &e);
+    PGconn *conn = rc == 0 ? session_open(cli, &e) : NULL;
+    if (conn != NULL)
+        rc = registry_load_townships(conn, &reg, &stats, &e);
+    else if (rc == 0)
+        rc = e.status;
     PQfinish(conn);
-    if (rc < 0)
-        return cli_report(&e);
-    printf("乡镇名录已载入：新增 %d，更名 %d，停用 %d，恢复 %d，未变 %d\n", st.added, st.renamed,
-           st.inactivated, st.reactivated, st.unchanged);
+    if (rc == 0)
+        printf("乡镇名录已载入：新增 %d，更名 %d，停用 %d，恢复 %d，未变 %d\n", stats.added,
+               stats.renamed, stats.inactivated, stats.reactivated, stats.unchanged);
     /* for validate, and the sign the nightly service waits for */
-    if (regcopy_save(argv[2], cli->settings.registry, &e) < 0)
-        return cli_report(&e);
-    return EX_OK;
+    if (rc == 0)
+        rc = regcopy_save(reg.data, reg.len, cli->settings.registry, &e);
+    regcsv_free(&reg);
+    return rc < 0 ? cli_report(&e) : EX_OK;
 }

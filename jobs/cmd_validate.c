@@ -25,8 +25,6 @@
 
 /* Receipts are short; 4 MB holds max_diagnostics lines of any length. */
 #define RECEIPT_LIMIT (4u << 20)
-/* A registry file: tens of townships for a county, thousands for a province. */
-#define REGISTRY_MAX_BYTES (4L << 20)
 
 struct validate_run {
     const struct settings *settings;
@@ -56,30 +54,11 @@ registry_lookup(const char *code, const char **name, void *arg)
 static int
 load_registry(const char *path, int explicit_path, struct regcsv *reg, struct bz_error *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        int err = errno;
-        if (err == ENOENT && !explicit_path)
-            return 0;
-        if (err == ENOMEM)
-            bz_error_set(e, E_NOMEM, "内存不足，无法读取乡镇名录“%s”", path);
-        else
-            bz_error_set(e, err == ENOENT ? E_NOINPUT : E_IO_READ, "无法读取乡镇名录“%s”", path);
-        return bz_error_detail(e, "%s", strerror(err));
+    int rc = regcsv_read(path, REGCSV_TOWNSHIPS, reg, e);
+    if (rc == BZ_ENOTFOUND && !explicit_path) {
+        bz_error_clear(e);
+        return 0;
     }
-    char *data = malloc(REGISTRY_MAX_BYTES + 1);
-    size_t n = data ? fread(data, 1, REGISTRY_MAX_BYTES + 1, f) : 0;
-    int rc = 0;
-    if (data == NULL)
-        rc = bz_error_set(e, E_NOMEM, "内存不足");
-    else if (ferror(f))
-        rc = bz_error_set(e, E_IO_READ, "无法读取乡镇名录“%s”", path);
-    else if (n > REGISTRY_MAX_BYTES)
-        rc = bz_error_set(e, E_REGISTRY_FORMAT, "乡镇名录“%s”超过 4 MB", path);
-    else
-        rc = regcsv_parse(data, n, path, reg, e);
-    fclose(f);
-    free(data);
     return rc;
 }
 

@@ -144,8 +144,8 @@ refresh_rankings(struct night *n, struct bz_error *e)
     size_t len = 0;
     list[len++] = '{';
     for (size_t i = 0; i < r->nrefreshed; i++)
-        len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? "," : "",
-                                r->refreshed[i]);
+        len +=
+            (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? "," : "", r->refreshed[i]);
     list[len++] = '}';
     list[len] = '\0';
     const char *v[] = {list, n->as_of};

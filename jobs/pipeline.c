@@ -2,10 +2,12 @@
 
 #include "../common/dbuf.h"
 #include "../common/receipt.h"
-#include "../export/rollup.h"
 #include "../ingest/inbox.h"
 #include "../ingest/unpack.h"
 #include "../load/loader.h"
+#include "../load/registry.h"
+#include "../load/rollup.h"
+#include "../transform/adx.h"
 #include "../transform/transform.h"
 #include "../transform/workbook.h"
 
@@ -140,8 +142,8 @@ struct ingest {
     PGconn *conn;
     struct pipeline_stats *st;
     struct bz_error *e;
-    struct loader_townships *towns; /* registry copy for transform, read once */
-    size_t batch_size;              /* setting batch_size, at most BATCH_FILES */
+    struct registry_townships *towns; /* registry copy for transform, read once */
+    size_t batch_size;                /* setting batch_size, at most BATCH_FILES */
     struct batch *b[2];
     struct batch *cur;  /* files being read */
     struct batch *prev; /* shipped, not yet settled; NULL when none */
@@ -190,16 +192,16 @@ issue_receipt(struct file_run *fr, const struct receipt *r, int year, int month,
         goto out;
     }
     if (fr->sha256[0] != '\0') {
-        struct loader_receipt lr = {fr->sha256,
-                                    r->member,
-                                    r->township_code,
-                                    year,
-                                    month,
-                                    r->revision,
-                                    receipt_outcome_name(r->outcome),
-                                    r->diags,
-                                    text.data,
-                                    json.data};
+        struct rows_receipt lr = {fr->sha256,
+                                  r->member,
+                                  r->township_code,
+                                  year,
+                                  month,
+                                  r->revision,
+                                  receipt_outcome_name(r->outcome),
+                                  r->diags,
+                                  text.data,
+                                  json.data};
         rc = loader_stage_receipt(fr->batch->stage, &lr, fr->e);
         if (rc < 0)
             goto out;
@@ -298,40 +300,45 @@ count(struct file_run *fr, enum receipt_outcome outcome, const struct diag_list 
     }
 }
 
-/* A county's ADX roll-up, at a prefecture (export/rollup.h): stored, or
- * rejected with its reasons, and receipted like a submission. */
+/* A county's ADX roll-up, at a prefecture: read and checked
+ * (transform/adx.h), stored (load/rollup.h) or rejected with its reasons,
+ * and receipted like a submission. */
 static int
 on_rollup(struct file_run *fr, const struct unpack_doc *doc)
 {
     struct diag_list diags;
-    struct rollup_outcome ro;
+    struct adx_doc adx;
+    enum rollup_result result = ROLLUP_REJECTED;
     struct rollup_meta meta = {doc->sha256, fr->sha256, doc->member, fr->f->mtime.tv_sec};
 
+    memset(&adx, 0, sizeof(adx));
     diag_list_init(&diags, (size_t)fr->s->max_diagnostics);
-    int rc = rollup_ingest(fr->conn, doc->data, doc->len, &meta, &ro, &diags, fr->e);
+    int rc = adx_parse(doc->data, doc->len, &adx, &diags, fr->e);
+    if (rc == 0 && !diag_has_errors(&diags))
+        rc = rollup_store(fr->conn, &adx, &meta, &result, &diags, fr->e);
     if (rc < 0)
         goto out;
     struct receipt r = {0};
     r.file = fr->f->name;
     r.member = doc->member;
-    r.township_code = ro.county[0] ? ro.county : NULL;
-    r.township_name = ro.county_name[0] ? ro.county_name : NULL;
-    r.period = ro.period[0] ? ro.period : NULL;
+    r.township_code = adx.county[0] ? adx.county : NULL;
+    r.township_name = adx.county_name[0] ? adx.county_name : NULL;
+    r.period = adx.period[0] ? adx.period : NULL;
     r.sha256 = doc->sha256;
-    r.outcome = ro.result == ROLLUP_ACCEPTED    ? RECEIPT_ACCEPTED
-                : ro.result == ROLLUP_DUPLICATE ? RECEIPT_DUPLICATE
-                                                : RECEIPT_REJECTED;
-    r.note = ro.result == ROLLUP_DUPLICATE ? "该县汇总（ADX）此前已接收" : NULL;
+    r.outcome = result == ROLLUP_ACCEPTED    ? RECEIPT_ACCEPTED
+                : result == ROLLUP_DUPLICATE ? RECEIPT_DUPLICATE
+                                             : RECEIPT_REJECTED;
+    r.note = result == ROLLUP_DUPLICATE ? "该县汇总（ADX）此前已接收" : NULL;
     r.diags = &diags;
     rc = issue_receipt(fr, &r, 0, 0, doc->index);
     if (rc < 0)
         goto out;
     fr->res.submissions++;
     fr->st->submissions++;
-    if (ro.result == ROLLUP_ACCEPTED) {
+    if (result == ROLLUP_ACCEPTED) {
         fr->res.accepted++;
         fr->st->accepted++;
-    } else if (ro.result == ROLLUP_DUPLICATE) {
+    } else if (result == ROLLUP_DUPLICATE) {
         fr->res.duplicates++;
         fr->st->duplicates++;
     } else {
@@ -340,6 +347,7 @@ on_rollup(struct file_run *fr, const struct unpack_doc *doc)
         note_code(&fr->res, &diags);
     }
 out:
+    adx_doc_free(&adx);
     diag_list_free(&diags);
     return rc;
 }
@@ -456,12 +464,12 @@ on_document(const struct unpack_doc *doc, void *arg)
         sub.nattachments = doc->nattachments;
         memcpy(sub.doc_sha256, sha256, sizeof(sub.doc_sha256));
         sub.member = doc->member;
-        struct loader_meta meta = {fr->sha256, fr->f->mtime.tv_sec, doc->member};
+        struct rows_origin origin = {fr->sha256, fr->f->mtime.tv_sec, doc->member};
         /* more load ids than reserved: the server must be free to give them */
         if (b->in->prev != NULL && loader_stage_ids_left(b->stage) == 0)
             rc = settle(b->in);
         if (rc == 0)
-            rc = loader_stage_submission(fr->conn, b->stage, &sub, &diags, &meta, &slot, fr->e);
+            rc = loader_stage_submission(fr->conn, b->stage, &sub, &diags, &origin, &slot, fr->e);
         if (rc < 0)
             goto out;
     }
@@ -779,7 +787,7 @@ file_run_new(PGconn *conn, struct batch *b, const struct settings *s, const stru
     fr->copy = -1;
     fr->e = e;
     fr->tctx.today = o->today;
-    fr->tctx.township_known = loader_townships_lookup;
+    fr->tctx.township_known = registry_townships_lookup;
     fr->tctx.arg = b->in->towns;
     dbuf_init(&fr->rejected_text, QUARANTINE_TEXT_LIMIT);
     return fr;
@@ -838,7 +846,7 @@ ingest_free(struct ingest *in)
         dbuf_free(&in->b[k]->receipts);
         free(in->b[k]);
     }
-    loader_townships_free(in->towns);
+    registry_townships_free(in->towns);
     free(in);
 }
 
@@ -907,7 +915,7 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
     batch_start(in->cur, st);
     rc = batch_begin(in->cur);
     if (rc == 0)
-        rc = loader_townships_load(conn, &in->towns, e);
+        rc = registry_townships_read(conn, &in->towns, e);
     if (rc < 0)
         abandon(in, NULL);
     for (size_t i = 0; rc == 0 && i < n; i++) {

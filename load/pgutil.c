@@ -176,3 +176,11 @@ pgutil_copy_abort(PGconn *conn)
     while ((res = PQgetResult(conn)) != NULL)
         PQclear(res);
 }
+
+int
+pgutil_buffer_error(int rc, struct bz_error *e)
+{
+    if (rc == BZ_ENOMEM)
+        return bz_error_set(e, E_NOMEM, "内存不足，无法装载报表");
+    return bz_error_set(e, E_INTERNAL, "装载数据超过缓冲区上限");
+}

@@ -62,6 +62,11 @@ int pgutil_copy_end(PGconn *conn, struct dbuf *b, const char *what, struct bz_er
  * drains the results, so the connection can ROLLBACK. Ignores failures. */
 void pgutil_copy_abort(PGconn *conn);
 
+/* Fills e for a buffer that could not take a row: E_NOMEM when memory ran
+ * out, E_INTERNAL when it hit its limit (the limits are set far above what
+ * the caps on input allow, so that is a bug). Returns e->status. */
+int pgutil_buffer_error(int rc, struct bz_error *e);
+
 /* Runs a parameterless command expecting no rows (BEGIN, COMMIT, SET ...).
  * Returns 0 or the db_error status. */
 int pgutil_exec(PGconn *conn, const char *sql, const char *what, struct bz_error *e);
