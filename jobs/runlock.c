@@ -1,7 +1,7 @@
 #include "runlock.h"
 
 #include "../common/fsdir.h"
-#include "../load/db.h"
+#include "../load/runs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,10 +10,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* The advisory lock key: "bizenv" in ASCII, fixed so every bizenv version
- * and host agrees on it. */
-static const char lock_sql[] = "SELECT pg_try_advisory_lock(108205164555894)";
 
 /* Opens run.lock in the home's descriptor: never through a symlink, and
  * only a plain file of the run's own user. Returns the fd or -1 with e set. */
@@ -80,14 +76,10 @@ int
 runlock_db(PGconn *conn, struct bz_error *e)
 {
     for (int i = 0; i < DB_LOCK_TRIES; i++) {
-        PGresult *res = PQexec(conn, lock_sql);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-            int rc = db_error(e, conn, res, "获取数据库运行锁");
-            PQclear(res);
+        int got;
+        int rc = runs_try_lock(conn, &got, e);
+        if (rc < 0)
             return rc;
-        }
-        int got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-        PQclear(res);
         if (got)
             return 0;
         if (i + 1 < DB_LOCK_TRIES)

@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Escapes s for COPY text format. Only these four bytes need it; every
@@ -183,4 +184,57 @@ pgutil_buffer_error(int rc, struct bz_error *e)
     if (rc == BZ_ENOMEM)
         return bz_error_set(e, E_NOMEM, "内存不足，无法装载报表");
     return bz_error_set(e, E_INTERNAL, "装载数据超过缓冲区上限");
+}
+
+int
+pgutil_rows_take(const PGresult *res, const char *const *names, int ncols, struct pgutil_rows *out,
+                 struct bz_error *e)
+{
+    int col[PGUTIL_ROWS_MAXCOLS];
+    size_t n = (size_t)PQntuples(res), text = 0;
+    memset(out, 0, sizeof(*out));
+    if (ncols > PGUTIL_ROWS_MAXCOLS)
+        return bz_error_set(e, E_INTERNAL, "查询结果的列数超过 %d", PGUTIL_ROWS_MAXCOLS);
+    for (int c = 0; c < ncols; c++) {
+        col[c] = PQfnumber(res, names[c]);
+        if (col[c] < 0)
+            return bz_error_set(e, E_INTERNAL, "查询结果缺少列 %s", names[c]);
+    }
+    for (size_t r = 0; r < n; r++)
+        for (int c = 0; c < ncols; c++)
+            text +=
+                PQgetisnull(res, (int)r, col[c]) ? 0 : (size_t)PQgetlength(res, (int)r, col[c]) + 1;
+    char **cell = malloc(n * (size_t)ncols * sizeof(*cell) + text + 1);
+    if (cell == NULL)
+        return bz_error_set(e, E_NOMEM, "内存不足，无法读取查询结果");
+    char *p = (char *)(cell + n * (size_t)ncols);
+    for (size_t r = 0; r < n; r++)
+        for (int c = 0; c < ncols; c++) {
+            char **v = &cell[r * (size_t)ncols + (size_t)c];
+            if (PQgetisnull(res, (int)r, col[c])) {
+                *v = NULL;
+                continue;
+            }
+            size_t len = (size_t)PQgetlength(res, (int)r, col[c]);
+            memcpy(p, PQgetvalue(res, (int)r, col[c]), len + 1);
+            *v = p;
+            p += len + 1;
+        }
+    out->n = n;
+    out->ncols = ncols;
+    out->cell = cell;
+    return 0;
+}
+
+const char *
+pgutil_rows_at(const struct pgutil_rows *rows, size_t r, int c)
+{
+    return rows->cell[r * (size_t)rows->ncols + (size_t)c];
+}
+
+void
+pgutil_rows_free(struct pgutil_rows *rows)
+{
+    free(rows->cell);
+    memset(rows, 0, sizeof(*rows));
 }

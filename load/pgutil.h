@@ -7,6 +7,10 @@
  * any content reaches the server as data, never as SQL. The helpers only
  * format and send; only pgutil_exec/pgutil_rollback run commands the
  * caller names (BEGIN, COMMIT, ...), and nothing here prints.
+ *
+ * A query's result leaves load/ as struct pgutil_rows: its text copied
+ * out by column name, so jobs/ prints plain strings and a reordered
+ * SELECT cannot shift meanings.
  */
 #ifndef BZ_PGUTIL_H
 #define BZ_PGUTIL_H
@@ -66,6 +70,31 @@ void pgutil_copy_abort(PGconn *conn);
  * out, E_INTERNAL when it hit its limit (the limits are set far above what
  * the caps on input allow, so that is a bug). Returns e->status. */
 int pgutil_buffer_error(int rc, struct bz_error *e);
+
+/* A query's rows as text, columns in the order the caller named them (at
+ * most PGUTIL_ROWS_MAXCOLS). */
+#define PGUTIL_ROWS_MAXCOLS 32
+struct pgutil_rows {
+    size_t n;    /* rows */
+    int ncols;   /* columns of each */
+    char **cell; /* n * ncols values (NULL for SQL NULL), and the text after them: one
+                  * allocation, owned, freed by pgutil_rows_free */
+};
+
+/*
+ * Copies the rows of a result whose columns include `names` (ncols of
+ * them) into *out. Returns 0, or E_INTERNAL (a column missing: the SQL and
+ * the caller disagree) / E_NOMEM with e filled and *out empty.
+ */
+int pgutil_rows_take(const PGresult *res, const char *const *names, int ncols,
+                     struct pgutil_rows *out, struct bz_error *e);
+
+/* Row r's value of column c (as named to pgutil_rows_take): NULL for SQL
+ * NULL. r and c must be in range. */
+const char *pgutil_rows_at(const struct pgutil_rows *rows, size_t r, int c);
+
+/* Frees what *rows owns; it is empty afterwards. */
+void pgutil_rows_free(struct pgutil_rows *rows);
 
 /* Runs a parameterless command expecting no rows (BEGIN, COMMIT, SET ...).
  * Returns 0 or the db_error status. */
