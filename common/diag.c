@@ -108,11 +108,3 @@ diag_has_errors(const struct diag_list *l)
     return l->nerrors > 0 || l->oom;
 }
 
-long
-diag_find(const struct diag_list *l, const char *code)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->items[i].code, code) == 0)
-            return (long)i;
-    return -1;
-}

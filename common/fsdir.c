@@ -29,7 +29,8 @@ fsdir_io_error(struct bz_error *e, const char *what, const char *shown)
     return bz_error_detail(e, "%s", strerror(err));
 }
 
-int
+/* Checks an open folder as FSDIR_OWN does. Returns 0 or BZ_ECONFIG. */
+static int
 fsdir_check(int fd, const char *shown, struct bz_error *e)
 {
     struct stat st;

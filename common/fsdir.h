@@ -41,9 +41,6 @@ int fsdir_open(const char *path, unsigned flags, int *fd, struct bz_error *e);
 int fsdir_sub(int dir, const char *name, const char *shown, unsigned flags, int *fd,
               struct bz_error *e);
 
-/* Checks an open folder as FSDIR_OWN does. Returns 0 or BZ_ECONFIG. */
-int fsdir_check(int fd, const char *shown, struct bz_error *e);
-
 /* Creates `path` and its missing parents: the parents 0755 (so a server
  * user can pass through), the folder itself `mode`. Returns 0 or BZ_EIO. */
 int fsdir_mkdirs(const char *path, mode_t mode, struct bz_error *e);

@@ -100,7 +100,8 @@ help_main(FILE *out)
     fputs("\n“bizenv 命令 --help”显示该命令的用法与选项；完整说明见 man bizenv。\n", out);
 }
 
-void
+/* The usage of one command: synopsis, description, its options. */
+static void
 help_command(const struct command *c, FILE *out)
 {
     fputs("用法：", out);
@@ -120,7 +121,8 @@ help_command(const struct command *c, FILE *out)
     fputs("（见 bizenv --help）\n", out);
 }
 
-void
+/* Version, schema version (the last migration compiled in) and build. */
+static void
 help_version(FILE *out)
 {
     static struct migrate_item items[MIGRATE_MAX];
@@ -300,7 +302,8 @@ word_list(const struct cmd_option *opts, FILE *out)
         fprintf(out, "%s%s", o == opts ? "" : " ", o->name);
 }
 
-void
+/* A bash completion script for bizenv, generated from the table. */
+static void
 help_bash_completion(FILE *out)
 {
     fprintf(out,

@@ -314,9 +314,11 @@ parse_rows(struct cursor *c, struct regcsv *out, struct bz_error *e)
     return check_duplicates(c, out, e);
 }
 
-int
-regcsv_parse(const char *data, size_t len, enum regcsv_kind kind, const char *file,
-             struct regcsv *out, struct bz_error *e)
+/* Parses len bytes of data (the whole file; `file` names it in errors)
+ * into *out: 0 with at least one row, or the error with *out empty. */
+static int
+parse(const char *data, size_t len, enum regcsv_kind kind, const char *file, struct regcsv *out,
+      struct bz_error *e)
 {
     memset(out, 0, sizeof(*out));
     out->kind = kind;
@@ -380,7 +382,7 @@ regcsv_read(const char *path, enum regcsv_kind kind, struct regcsv *out, struct 
     memset(out, 0, sizeof(*out));
     int rc = read_file(path, &kinds[kind], &data, &len, e);
     if (rc == 0)
-        rc = regcsv_parse(data, len, kind, path, out, e);
+        rc = parse(data, len, kind, path, out, e);
     if (rc < 0) {
         free(data);
         return rc;

@@ -47,20 +47,14 @@ struct regcsv {
 };
 
 /*
- * Parses len bytes of data (the whole file; `file` names it in errors)
- * into *out. Returns 0 (at least one row), BZ_EINPUT with code
- * E_REGISTRY_FORMAT and e->file/e->line set, or BZ_ENOMEM. On failure *out
- * is left empty.
- */
-int regcsv_parse(const char *data, size_t len, enum regcsv_kind kind, const char *file,
-                 struct regcsv *out, struct bz_error *e);
-
-/*
  * Reads the file at path (at most REGCSV_MAX_BYTES) and parses it; out->data
  * keeps the bytes read, so a copy of exactly what was loaded can be saved.
- * Returns 0; BZ_ENOTFOUND (E_NOINPUT) when the file does not exist; BZ_EIO
- * (E_IO_READ); BZ_EINPUT (E_REGISTRY_FORMAT: too large, or as
- * regcsv_parse); BZ_ENOMEM. On failure *out is left empty.
+ * Returns 0 (at least one row); BZ_ENOTFOUND (E_NOINPUT) when the file
+ * does not exist; BZ_EIO (E_IO_READ); BZ_EINPUT (E_REGISTRY_FORMAT: too
+ * large, or the first bad line, named in e->file/e->line: bad header,
+ * field count, quoting, code, empty, long or control-character name,
+ * invalid UTF-8, a code listed twice, no row at all); BZ_ENOMEM. On
+ * failure *out is left empty.
  */
 int regcsv_read(const char *path, enum regcsv_kind kind, struct regcsv *out, struct bz_error *e);
 

@@ -101,7 +101,9 @@ append(char *buf, size_t cap, size_t at, const char *s)
     return at + n;
 }
 
-void
+/* Writes the path of element `elem` (plus "/@attr" when attr is not NULL)
+ * into buf, truncated to cap bytes. */
+static void
 doc_path(const struct doc *d, uint32_t elem, const char *attr, char *buf, size_t cap)
 {
     uint32_t chain[DOC_MAX_DEPTH + 1];
@@ -384,7 +386,8 @@ doc_utf8_next(const char *s, size_t n, size_t *len)
     return cp;
 }
 
-size_t
+/* Length of the UTF-8 character that ends at s + n (n > 0). */
+static size_t
 doc_utf8_prev_len(const char *s, size_t n)
 {
     size_t k = 1;

@@ -130,9 +130,6 @@ struct doc *doc_new(const struct settings *set, const struct transform_ctx *ctx,
 /* Frees everything; tolerates NULL. */
 void doc_free(struct doc *d);
 
-/* Writes the path of element `elem` (plus "/@attr" when attr is not NULL)
- * into buf, truncated to cap bytes. */
-void doc_path(const struct doc *d, uint32_t elem, const char *attr, char *buf, size_t cap);
 
 /* Records one diagnostic about element `elem` (DOC_NO_ELEM: none) and its
  * attribute `attr` (may be NULL). Memory failure sets d->oom. */
@@ -181,8 +178,6 @@ void doc_limit(struct doc *d, long line, const char *message);
  * checked as UTF-8) and stores its length in *len. */
 uint32_t doc_utf8_next(const char *s, size_t n, size_t *len);
 
-/* Length of the UTF-8 character that ends at s + n (n > 0). */
-size_t doc_utf8_prev_len(const char *s, size_t n);
 
 /* Non-zero for Unicode white space, the full-width space U+3000 included. */
 int doc_is_space(uint32_t cp);

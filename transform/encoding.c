@@ -54,7 +54,9 @@ utf8_seq_len(const unsigned char *s, size_t n)
     return k;
 }
 
-size_t
+/* Offset of the first byte that is not part of valid UTF-8 (no overlongs,
+ * surrogates or code points above U+10FFFF), or len when all are valid. */
+static size_t
 encoding_utf8_invalid(const unsigned char *s, size_t len)
 {
     size_t i = 0;

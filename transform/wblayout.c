@@ -105,12 +105,6 @@ wblayout_sheet_name(enum wb_sheet s)
     return s < WB_NSHEETS ? sheet_names[s] : "";
 }
 
-int
-wblayout_is_list(enum wb_sheet s)
-{
-    return s == WB_WINDOWS || s == WB_LEADERS || s == WB_WALKS || s == WB_PROBLEMS || s == WB_TEXTS;
-}
-
 const struct wb_column *
 wblayout_columns(enum wb_sheet s, size_t *n)
 {

@@ -132,9 +132,6 @@ struct wb_choice {
 /* The sheet's name as shown on its tab. */
 const char *wblayout_sheet_name(enum wb_sheet s);
 
-/* Non-zero for list sheets (header row, one record per row). */
-int wblayout_is_list(enum wb_sheet s);
-
 /* The columns of a list sheet; *n receives their number (0 for forms). */
 const struct wb_column *wblayout_columns(enum wb_sheet s, size_t *n);
 

@@ -1664,21 +1664,6 @@ carry_dropped(struct diag_list *diags, const struct diag_list *td)
 }
 
 int
-workbook_canonical(const unsigned char *data, size_t len, const struct settings *s,
-                   struct dbuf *xml, struct diag_list *diags, struct bz_error *e)
-{
-    struct conv c;
-    memset(&c, 0, sizeof(c));
-    c.s = s;
-    c.xml = xml;
-    int rc = convert(&c, data, len, diags, e);
-    if (rc >= 0 || rc == BZ_EINPUT)
-        flush_diags(&c, diags);
-    conv_free(&c);
-    return rc;
-}
-
-int
 workbook_cell_of_path(const char *xml_path, char *buf, size_t cap)
 {
     static const struct {
