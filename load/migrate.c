@@ -1,4 +1,5 @@
 #include "migrate.h"
+#include "migrate_test.h"
 
 #include "../common/embedded.h"
 #include "../common/hash.h"
@@ -20,7 +21,7 @@
  * The definition files, in the order they are applied. A file may use what
  * the ones before it define: SQL function bodies, parameter defaults and
  * views are checked against the catalog when they are created. Every other
- * embedded sql/ file must be listed (migrate_definitions checks).
+ * embedded sql/ file must be listed (definitions() checks).
  */
 static const char *const definition_order[] = {
     "sql/report/periods.sql", /* time zone, as-of cut-off, periods */
@@ -247,8 +248,13 @@ listed(const char *path)
     return 0;
 }
 
-int
-migrate_definitions(struct migrate_item *out, size_t cap, size_t *n, struct bz_error *e)
+/*
+ * The definition files in the order they are applied. Returns 0, or
+ * E_DB_MIGRATE when an embedded sql/ file outside sql/migrations/ is not
+ * in the order, or a file in it is not embedded.
+ */
+static int
+definitions(struct migrate_item *out, size_t cap, size_t *n, struct bz_error *e)
 {
     *n = 0;
     for (const struct embedded_file *f = embedded_files; f->path != NULL; f++)
@@ -282,7 +288,7 @@ load_binary(struct binary *b, struct bz_error *e)
 {
     int rc = migrate_known(b->mig, MIGRATE_MAX, &b->nmig, e);
     if (rc == 0)
-        rc = migrate_definitions(b->def, MIGRATE_DEFINITIONS_MAX, &b->ndef, e);
+        rc = definitions(b->def, MIGRATE_DEFINITIONS_MAX, &b->ndef, e);
     if (rc == 0 && b->nmig == 0)
         rc = bz_error_set(e, E_DB_MIGRATE, "本程序不含数据库升级脚本");
     return rc;
@@ -508,8 +514,7 @@ rebase(PGconn *conn, const struct migrate_item *baseline, struct bz_error *e)
     return exec_params(conn, sql_rebase, 3, params, "将上一版本的数据库升级记录记为基线", e);
 }
 
-/* One migration in its own transaction: the definitions dropped, the file,
- * its record. */
+/* One migration, inside the upgrade's transaction: the file, its record. */
 static int
 apply_migration(PGconn *conn, const struct migrate_item *it, struct bz_error *e)
 {
@@ -521,34 +526,22 @@ apply_migration(PGconn *conn, const struct migrate_item *it, struct bz_error *e)
     const struct embedded_file *f = embedded_find(path);
     if (f == NULL) /* only when the name was truncated to fit migrate_item */
         return bz_error_set(e, E_DB_MIGRATE, "数据库升级脚本名称过长：%s", path);
-
-    int rc = pgutil_exec(conn, "BEGIN", what, e);
-    if (rc < 0)
-        return rc;
-    rc = drop_definitions(conn, e);
-    if (rc == 0)
-        rc = run(conn, (const char *)f->data, what, e);
+    int rc = run(conn, (const char *)f->data, what, e);
     if (rc == 0) {
         const char *params[3] = {version, it->name, it->sha256};
         rc = exec_params(conn, sql_record_migration, 3, params, what, e);
     }
-    if (rc == 0)
-        rc = pgutil_exec(conn, "COMMIT", what, e);
-    if (rc < 0)
-        pgutil_rollback(conn);
     return rc;
 }
 
-/* Every definition file, in one transaction: the old definitions dropped,
- * the files run in order, their checksums recorded. */
+/* Every definition file, in order, inside the upgrade's transaction (the
+ * old definitions already dropped): the files run, their checksums
+ * recorded. */
 static int
 apply_definitions(PGconn *conn, const struct binary *b, struct bz_error *e)
 {
     char what[128];
-    int rc = pgutil_exec(conn, "BEGIN", "重建数据库函数与视图", e);
-    if (rc < 0)
-        return rc;
-    rc = drop_definitions(conn, e);
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < b->ndef; i++) {
         const struct embedded_file *f = embedded_find(b->def[i].name);
         snprintf(what, sizeof(what), "执行数据库定义文件 %s", b->def[i].name);
@@ -558,10 +551,6 @@ apply_definitions(PGconn *conn, const struct binary *b, struct bz_error *e)
             rc = exec_params(conn, sql_record_definition, 2, params, what, e);
         }
     }
-    if (rc == 0)
-        rc = pgutil_exec(conn, "COMMIT", "重建数据库函数与视图", e);
-    if (rc < 0)
-        pgutil_rollback(conn);
     return rc;
 }
 
@@ -589,40 +578,48 @@ up_to_date(PGconn *conn, const struct binary *b, int *rc, struct bz_error *e)
     return done;
 }
 
+/*
+ * The whole upgrade in one transaction: the runner's tables, the rebase,
+ * the definitions dropped, every pending migration, every definition file
+ * run again. A failure anywhere rolls all of it back, so analysts never
+ * meet a database without its report views and functions, and the next
+ * run starts from the same state.
+ */
 static int
 apply_locked(PGconn *conn, const struct binary *b, struct migrate_plan *done, struct bz_error *e)
 {
     struct migrate_plan plan;
     PGresult *res = NULL;
 
-    /* under the lock, so two first runs cannot race on creating meta */
-    int rc = pgutil_exec(conn, sql_bootstrap, "建立数据库升级记录表", e);
+    int rc = pgutil_exec(conn, "BEGIN", "开始数据库升级", e);
     if (rc < 0)
         return rc;
-    res = PQexec(conn, sql_recorded);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        rc = db_error(e, conn, res, "读取数据库结构版本");
-    else
-        rc = plan_from(res, b, &plan, E_DB_MIGRATE, e);
-    PQclear(res);
-    if (rc == 0 && plan.rebase) {
+    /* under the lock, so two first runs cannot race on creating meta */
+    rc = pgutil_exec(conn, sql_bootstrap, "建立数据库升级记录表", e);
+    if (rc == 0) {
+        res = PQexec(conn, sql_recorded);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK)
+            rc = db_error(e, conn, res, "读取数据库结构版本");
+        else
+            rc = plan_from(res, b, &plan, E_DB_MIGRATE, e);
+        PQclear(res);
+    }
+    if (rc == 0 && plan.rebase)
         rc = rebase(conn, &plan.baseline, e);
-        if (rc == 0) {
-            done->rebase = 1;
-            done->baseline = plan.baseline;
-        }
-    }
-    for (size_t i = 0; rc == 0 && i < plan.npending; i++) {
+    if (rc == 0 && plan.definitions > 0) /* a migration runs with no definitions in place */
+        rc = drop_definitions(conn, e);
+    for (size_t i = 0; rc == 0 && i < plan.npending; i++)
         rc = apply_migration(conn, &plan.pending[i], e);
-        if (rc == 0)
-            done->pending[done->npending++] = plan.pending[i];
-    }
-    if (rc == 0 && plan.definitions > 0) {
+    if (rc == 0 && plan.definitions > 0)
         rc = apply_definitions(conn, b, e);
-        if (rc == 0)
-            done->definitions = plan.definitions;
+    if (rc == 0)
+        rc = pgutil_exec(conn, "COMMIT", "提交数据库升级", e);
+    if (rc < 0) {
+        pgutil_rollback(conn);
+        return rc;
     }
-    return rc;
+    *done = plan;
+    return 0;
 }
 
 int
