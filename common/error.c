@@ -13,19 +13,19 @@ bz_error_clear(struct bz_error *e)
 /* Cuts a NUL-terminated buffer back so it does not end inside a UTF-8
  * sequence (vsnprintf truncates by bytes). */
 static void
-trim_partial_utf8(char *s)
+trim_partial_utf8(char *str)
 {
-    size_t n = strlen(s);
+    size_t n = strlen(str);
     size_t i = n;
 
-    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+    while (i > 0 && ((unsigned char)str[i - 1] & 0xC0) == 0x80)
         i--;
     if (i == 0)
         return;
-    unsigned char lead = (unsigned char)s[i - 1];
+    unsigned char lead = (unsigned char)str[i - 1];
     size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
     if (n - (i - 1) < want)
-        s[i - 1] = '\0';
+        str[i - 1] = '\0';
 }
 
 size_t

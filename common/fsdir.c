@@ -278,28 +278,28 @@ int
 fsdir_inside(int fd, dev_t dev, ino_t ino)
 {
     struct stat st, up;
-    int cur = dup(fd);
+    int here = dup(fd);
     int found = 0;
-    if (cur < 0)
+    if (here < 0)
         return 0;
     for (int depth = 0; depth < INSIDE_MAX_DEPTH; depth++) {
-        if (fstat(cur, &st) < 0)
+        if (fstat(here, &st) < 0)
             break;
         if (st.st_dev == dev && st.st_ino == ino) {
             found = 1;
             break;
         }
-        int parent = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int parent = openat(here, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (parent < 0 || fstat(parent, &up) < 0) {
             if (parent >= 0)
                 close(parent);
             break;
         }
-        close(cur);
-        cur = parent;
+        close(here);
+        here = parent;
         if (up.st_dev == st.st_dev && up.st_ino == st.st_ino)
             break; /* the root: its ".." is itself */
     }
-    close(cur);
+    close(here);
     return found;
 }

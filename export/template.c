@@ -497,7 +497,7 @@ form_value(struct job *j, const struct town *t, lxw_worksheet *ws, enum wb_field
 }
 
 static void
-form_sheet(struct job *j, const struct town *t, lxw_worksheet *ws, enum wb_sheet s)
+form_sheet(struct job *j, const struct town *t, lxw_worksheet *ws, enum wb_sheet sheet)
 {
     worksheet_set_column(ws, 0, 0, 44, NULL);
     worksheet_set_column(ws, 1, 1, 24, NULL);
@@ -507,7 +507,7 @@ form_sheet(struct job *j, const struct town *t, lxw_worksheet *ws, enum wb_sheet
     worksheet_write_string(ws, 0, 2, "说明", j->f[F_HEAD]);
     for (int f = 0; f < WF_NFIELDS; f++) {
         const struct wb_form_field *ff = wblayout_field((enum wb_field)f);
-        if (ff->sheet != s)
+        if (ff->sheet != sheet)
             continue;
         int row = (int)ff->row - 1;
         worksheet_write_string(ws, (lxw_row_t)row, 0, ff->label, j->f[F_LABEL]);
@@ -523,18 +523,18 @@ form_sheet(struct job *j, const struct town *t, lxw_worksheet *ws, enum wb_sheet
 
 /* Header row, column formats (unlocked for input), validations. */
 static void
-list_frame(struct job *j, lxw_worksheet *ws, enum wb_sheet s)
+list_frame(struct job *j, lxw_worksheet *ws, enum wb_sheet sheet)
 {
     size_t n;
-    const struct wb_column *cols = wblayout_columns(s, &n);
+    const struct wb_column *cols = wblayout_columns(sheet, &n);
     for (size_t c = 0; c < n; c++) {
         worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, cols[c].width,
                              kind_format(j, cols[c].kind));
         worksheet_write_string(ws, 0, (lxw_col_t)c, cols[c].label, j->f[F_HEAD]);
         int when = 0;
-        if (s == WB_WALKS)
+        if (sheet == WB_WALKS)
             when = 1; /* inside the month */
-        else if (s == WB_PROBLEMS && (c == PC_FOUND || c == PC_RECTIFIED))
+        else if (sheet == WB_PROBLEMS && (c == PC_FOUND || c == PC_RECTIFIED))
             when = 2; /* not after the month */
         if (cols[c].kind == WBK_LEADER_REF)
             validate_ref(ws, (int)c, wblayout_sheet_name(WB_LEADERS), cols[c].hint);
@@ -737,8 +737,8 @@ write_book(struct job *j, const struct town *t, const char *path)
     props.created = timegm(&tm);
     workbook_set_properties(j->wb, &props);
     make_formats(j);
-    for (int s = 0; s < WB_NSHEETS; s++)
-        ws[s] = workbook_add_worksheet(j->wb, wblayout_sheet_name((enum wb_sheet)s));
+    for (int sh = 0; sh < WB_NSHEETS; sh++)
+        ws[sh] = workbook_add_worksheet(j->wb, wblayout_sheet_name((enum wb_sheet)sh));
     guide_sheet(j, t, ws[WB_GUIDE]);
     form_sheet(j, t, ws[WB_BASIC], WB_BASIC);
     form_sheet(j, t, ws[WB_ONESTOP], WB_ONESTOP);
@@ -864,7 +864,7 @@ fetch(struct job *j)
 static const char *
 plan(struct job *j, int row, struct town *t)
 {
-    const char *cur = cell(j->base, row, "current_id");
+    const char *current_id = cell(j->base, row, "current_id");
     memset(t, 0, sizeof(*t));
     t->row = row;
     t->code = text(j->base, row, "township_code");
@@ -873,15 +873,15 @@ plan(struct job *j, int row, struct town *t)
     long current = strtol(text(j->base, row, "current_revision"), NULL, 10);
     if (j->o->revise) {
         t->revision = current;
-        if (cur == NULL)
+        if (current_id == NULL)
             return "E_TEMPLATE_NO_REVISION";
-        t->source_id = cur;
+        t->source_id = current_id;
         t->source_sha256 = text(j->base, row, "current_sha256");
         t->source_period = j->period_date;
         t->revision = current + 1;
         return NULL;
     }
-    if (cur != NULL) {
+    if (current_id != NULL) {
         t->revision = current;
         return "E_TEMPLATE_EXISTS";
     }

@@ -43,10 +43,10 @@ rank_fmt(int col)
 
 /* Display width of UTF-8 text: wide (CJK, fullwidth) characters count two. */
 static int
-text_width(const char *s)
+text_width(const char *str)
 {
     int w = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+    for (const unsigned char *p = (const unsigned char *)str; *p != '\0'; p++) {
         if ((*p & 0xC0) == 0x80)
             continue;
         w += *p >= 0xE1 ? 2 : 1; /* U+1000 and up: CJK, fullwidth forms */
@@ -55,9 +55,9 @@ text_width(const char *s)
 }
 
 static void
-fit(int *width, const char *s)
+fit(int *width, const char *str)
 {
-    int w = s != NULL ? text_width(s) : 0;
+    int w = str != NULL ? text_width(str) : 0;
     if (w > *width)
         *width = w;
 }

@@ -44,10 +44,10 @@ inbox_mkdirs(const char *path, struct bz_error *e)
 }
 
 static int
-ends_with(const char *s, const char *suffix)
+ends_with(const char *str, const char *suffix)
 {
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
+    size_t n = strlen(str), m = strlen(suffix);
+    return n >= m && strcmp(str + n - m, suffix) == 0;
 }
 
 /* Still being uploaded: left alone (submission-format.md, Inbox hygiene). */

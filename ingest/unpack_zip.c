@@ -137,20 +137,20 @@ static char *
 concat(const char *a, const char *b)
 {
     size_t na = strlen(a), nb = strlen(b);
-    char *s = malloc(na + nb + 1);
+    char *str = malloc(na + nb + 1);
 
-    if (s != NULL) {
-        memcpy(s, a, na);
-        memcpy(s + na, b, nb + 1);
+    if (str != NULL) {
+        memcpy(str, a, na);
+        memcpy(str + na, b, nb + 1);
     }
-    return s;
+    return str;
 }
 
 static int
-utf8_valid(const unsigned char *s)
+utf8_valid(const unsigned char *str)
 {
-    while (*s) {
-        unsigned c = *s;
+    while (*str) {
+        unsigned c = *str;
         size_t n = c < 0x80             ? 0
                    : (c & 0xE0) == 0xC0 ? 1
                    : (c & 0xF0) == 0xE0 ? 2
@@ -159,12 +159,12 @@ utf8_valid(const unsigned char *s)
         if (n == 4 || (n == 1 && c < 0xC2) || (n == 3 && c > 0xF4))
             return 0;
         for (size_t i = 1; i <= n; i++)
-            if ((s[i] & 0xC0) != 0x80)
+            if ((str[i] & 0xC0) != 0x80)
                 return 0;
-        if ((n == 2 && c == 0xE0 && s[1] < 0xA0) || (n == 2 && c == 0xED && s[1] >= 0xA0) ||
-            (n == 3 && c == 0xF0 && s[1] < 0x90) || (n == 3 && c == 0xF4 && s[1] >= 0x90))
+        if ((n == 2 && c == 0xE0 && str[1] < 0xA0) || (n == 2 && c == 0xED && str[1] >= 0xA0) ||
+            (n == 3 && c == 0xF0 && str[1] < 0x90) || (n == 3 && c == 0xF4 && str[1] >= 0x90))
             return 0; /* overlong forms, surrogates, beyond U+10FFFF */
-        s += n + 1;
+        str += n + 1;
     }
     return 1;
 }

@@ -127,20 +127,20 @@ cli_report(const struct bz_error *e)
 }
 
 int
-cli_parse_date(const char *s)
+cli_parse_date(const char *str)
 {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     for (int i = 0; i < 10; i++) {
         if (i == 4 || i == 7) {
-            if (s[i] != '-')
+            if (str[i] != '-')
                 return -1;
-        } else if (s[i] < '0' || s[i] > '9') {
+        } else if (str[i] < '0' || str[i] > '9') {
             return -1;
         }
     }
-    if (s[10] != '\0')
+    if (str[10] != '\0')
         return -1;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    int y = atoi(str), m = atoi(str + 5), d = atoi(str + 8);
     if (y < 1900 || m < 1 || m > 12 || d < 1)
         return -1;
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;

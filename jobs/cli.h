@@ -59,6 +59,6 @@ int cli_exit_status(int status);
 int cli_today(void);
 
 /* Parses YYYY-MM-DD into yyyymmdd, checking the day exists; -1 if invalid. */
-int cli_parse_date(const char *s);
+int cli_parse_date(const char *str);
 
 #endif

@@ -40,16 +40,16 @@ static int
 db_start(struct cli *cli)
 {
     struct bz_error e;
-    struct cluster_status st;
+    struct cluster_status cs;
     enum db_target t = db_target(&cli->settings);
 
     if (t != DB_TARGET_EMBEDDED)
         return refuse_external(t, "启动");
     bz_error_clear(&e);
     if (cluster_start(&cli->settings, CLUSTER_CREATE_NEW_HOME, &e) < 0 ||
-        cluster_status(&cli->settings, &st, &e) < 0)
+        cluster_status(&cli->settings, &cs, &e) < 0)
         return cli_report(&e);
-    printf("内置数据库已启动（%s）\n", st.socket_dir);
+    printf("内置数据库已启动（%s）\n", cs.socket_dir);
     return EX_OK;
 }
 
@@ -88,26 +88,26 @@ static int
 status_embedded(struct cli *cli)
 {
     struct bz_error e;
-    struct cluster_status st;
+    struct cluster_status cs;
     char conninfo[BZ_PATH_MAX * 2 + 128];
 
     bz_error_clear(&e);
-    if (cluster_status(&cli->settings, &st, &e) < 0)
+    if (cluster_status(&cli->settings, &cs, &e) < 0)
         return cli_report(&e);
     printf("数据库：内置数据库（目录 %s）\n", cli->settings.pgdata);
-    if (!st.exists)
+    if (!cs.exists)
         printf("状态：未创建\n");
-    else if (!st.running)
+    else if (!cs.running)
         printf("状态：已创建，已停止\n");
     else
-        printf("状态：已创建，运行中（进程 %ld）\n", st.pid);
-    printf("套接字目录：%s\n", st.socket_dir);
-    if (!st.running)
+        printf("状态：已创建，运行中（进程 %ld）\n", cs.pid);
+    printf("套接字目录：%s\n", cs.socket_dir);
+    if (!cs.running)
         return EXIT_NOT_RUNNING;
     if (cluster_conninfo(&cli->settings, conninfo, sizeof(conninfo)) < 0 ||
         PQping(conninfo) == PQPING_NO_RESPONSE) {
         bz_error_set(&e, E_DB_CONNECT, "内置数据库进程存在，但无法通过套接字目录 %s 连接",
-                     st.socket_dir);
+                     cs.socket_dir);
         return cli_report(&e);
     }
     return EX_OK;

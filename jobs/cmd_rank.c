@@ -84,9 +84,9 @@ cp_width(unsigned long cp)
 /* Display width of UTF-8 text (the server sends UTF-8; an invalid byte
  * counts as one column so a damaged name cannot break the layout). */
 static int
-display_width(const char *s)
+display_width(const char *str)
 {
-    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *p = (const unsigned char *)str;
     int w = 0;
     while (*p != '\0') {
         unsigned long cp = *p;
@@ -111,13 +111,13 @@ display_width(const char *s)
 }
 
 static void
-put_padded(const char *s, int width, int right, int last)
+put_padded(const char *str, int width, int right, int last)
 {
-    int pad = width - display_width(s);
+    int pad = width - display_width(str);
     if (right)
         for (int i = 0; i < pad; i++)
             putchar(' ');
-    fputs(s, stdout);
+    fputs(str, stdout);
     if (!right && !last)
         for (int i = 0; i < pad; i++)
             putchar(' ');

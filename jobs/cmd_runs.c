@@ -15,13 +15,13 @@
  * (1,500 codes) with room to spare. */
 #define RUNS_FIELD_LIMIT (1u << 20)
 
-/* Prints s with its control and line-breaking characters escaped. */
+/* Prints str with its control and line-breaking characters escaped. */
 static void
-put_escaped(const char *s)
+put_escaped(const char *str)
 {
     struct dbuf b;
     dbuf_init(&b, RUNS_FIELD_LIMIT);
-    if (esc_dbuf(&b, s) == 0 && b.data != NULL)
+    if (esc_dbuf(&b, str) == 0 && b.data != NULL)
         fputs(b.data, stdout);
     dbuf_free(&b);
 }

@@ -23,10 +23,10 @@ static const char exit_statuses[] =
 
 /* Display columns of a UTF-8 string: East Asian wide characters take two. */
 static int
-display_width(const char *s)
+display_width(const char *str)
 {
     int w = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
+    for (const unsigned char *p = (const unsigned char *)str; *p != '\0';) {
         uint32_t cp = *p;
         int len = 1;
         if (cp >= 0xF0) {

@@ -93,9 +93,9 @@ refresh_rankings(struct night *n, struct bz_error *e)
 {
     struct nightly_report *r = n->r;
     add_month_periods(r, (unsigned)r->as_of / 10000, (unsigned)r->as_of / 100 % 100);
-    for (size_t i = 0; i < r->st.nperiods; i++)
-        add_month_periods(r, (unsigned)atoi(r->st.periods[i]),
-                          (unsigned)atoi(r->st.periods[i] + 5));
+    for (size_t i = 0; i < r->stats.nperiods; i++)
+        add_month_periods(r, (unsigned)atoi(r->stats.periods[i]),
+                          (unsigned)atoi(r->stats.periods[i] + 5));
     /* one statement refreshes them all (stored together, the changed
      * townships' figures computed once); keep only the periods whose
      * ranking changed: those are exported */
@@ -204,13 +204,13 @@ static void
 summarize_files(struct nightly_report *r)
 {
     struct dbuf *b = &r->summary;
-    const struct pipeline_stats *st = &r->st;
-    dbuf_printf(b, "收件 %zu 个文件：接收 %zu，重复 %zu，退回 %zu", st->files_seen,
-                st->files_accepted, st->files_duplicate, st->files_rejected);
-    if (st->files_retry > 0)
-        dbuf_printf(b, "，未完成 %zu（留在收件箱，下次重试）", st->files_retry);
-    dbuf_printf(b, "\n报表 %zu 份：接收 %zu，重复 %zu，退回 %zu，警告 %zu 条\n", st->submissions,
-                st->accepted, st->duplicates, st->rejected, st->warnings);
+    const struct pipeline_stats *stats = &r->stats;
+    dbuf_printf(b, "收件 %zu 个文件：接收 %zu，重复 %zu，退回 %zu", stats->files_seen,
+                stats->files_accepted, stats->files_duplicate, stats->files_rejected);
+    if (stats->files_retry > 0)
+        dbuf_printf(b, "，未完成 %zu（留在收件箱，下次重试）", stats->files_retry);
+    dbuf_printf(b, "\n报表 %zu 份：接收 %zu，重复 %zu，退回 %zu，警告 %zu 条\n", stats->submissions,
+                stats->accepted, stats->duplicates, stats->rejected, stats->warnings);
     if (r->nrejected == 0)
         return;
     dbuf_adds(b, "退回的文件：\n");
@@ -223,7 +223,7 @@ summarize_files(struct nightly_report *r)
         esc_dbuf(b, r->rejected[i].first_error);
         dbuf_adds(b, "\n");
     }
-    if (st->rejected > r->nrejected)
+    if (stats->rejected > r->nrejected)
         dbuf_printf(b, "  （其余未列出，见 quarantine/ 目录）\n");
 }
 
@@ -254,11 +254,11 @@ end_run(struct night *n, int rc, const struct bz_error *e)
     if (n->conn == NULL || r->run_id == 0 || PQstatus(n->conn) != CONNECTION_OK)
         return;
     const struct runs_end end = {rc < 0,
-                                 r->st.files_taken,
-                                 r->st.accepted,
-                                 r->st.duplicates,
-                                 r->st.rejected,
-                                 r->st.warnings,
+                                 r->stats.files_taken,
+                                 r->stats.accepted,
+                                 r->stats.duplicates,
+                                 r->stats.rejected,
+                                 r->stats.warnings,
                                  n->missing,
                                  n->nmissing,
                                  e->code,
@@ -330,9 +330,9 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     /* 2. ingest of the inbox */
     if (rc == 0) {
         struct pipeline_opts o = {cli->settings.inbox, n.as_of, cli_today(), on_file, &n};
-        rc = pipeline_ingest(n.conn, &cli->settings, &o, &r->st, e);
+        rc = pipeline_ingest(n.conn, &cli->settings, &o, &r->stats, e);
         runlog_printf(&n.log, "ingest done: %zu files, %zu accepted, %zu rejected",
-                      r->st.files_seen, r->st.accepted, r->st.rejected);
+                      r->stats.files_seen, r->stats.accepted, r->stats.rejected);
     }
     /* 3. rankings of the current month, quarter, half and year, and of the periods touched */
     if (rc == 0)

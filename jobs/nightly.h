@@ -20,7 +20,7 @@
 struct nightly_report {
     long long run_id; /* meta.run id, 0 when the database was not reached */
     int as_of;        /* yyyymmdd */
-    struct pipeline_stats st;
+    struct pipeline_stats stats;
     struct pipeline_file rejected[NIGHTLY_MAX_LISTED]; /* name pointers are copied below */
     char rejected_names[NIGHTLY_MAX_LISTED][256];
     size_t nrejected;

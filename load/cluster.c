@@ -67,10 +67,10 @@ path_is_safe(const char *p)
 }
 
 static uint64_t
-fnv1a64(const char *s)
+fnv1a64(const char *str)
 {
     uint64_t h = 14695981039346656037ULL;
-    for (const unsigned char *c = (const unsigned char *)s; *c != '\0'; c++) {
+    for (const unsigned char *c = (const unsigned char *)str; *c != '\0'; c++) {
         h ^= *c;
         h *= 1099511628211ULL;
     }
@@ -670,13 +670,13 @@ read_pid(const char *pgdata)
 /* A live pid counts as running; a stale file after a crash is left to
  * pg_ctl start, which the server handles itself. */
 static int
-status_of(const struct paths *p, struct cluster_status *st, struct bz_error *e)
+status_of(const struct paths *p, struct cluster_status *cs, struct bz_error *e)
 {
     char path[BZ_PATH_MAX + 16];
     struct stat sb;
 
-    memset(st, 0, sizeof(*st));
-    bz_strlcpy_utf8(st->socket_dir, p->sockdir, sizeof(st->socket_dir));
+    memset(cs, 0, sizeof(*cs));
+    bz_strlcpy_utf8(cs->socket_dir, p->sockdir, sizeof(cs->socket_dir));
     snprintf(path, sizeof(path), "%s/PG_VERSION", p->pgdata);
     if (stat(path, &sb) != 0) {
         if (errno == ENOENT || errno == ENOTDIR)
@@ -684,24 +684,24 @@ status_of(const struct paths *p, struct cluster_status *st, struct bz_error *e)
         cluster_fail(e, "无法访问内置数据库目录“%s”", p->pgdata);
         return bz_error_detail(e, "%s", strerror(errno));
     }
-    st->exists = 1;
+    cs->exists = 1;
     long pid = read_pid(p->pgdata);
     if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
-        st->running = 1;
-        st->pid = pid;
+        cs->running = 1;
+        cs->pid = pid;
     }
     return 0;
 }
 
 int
-cluster_status(const struct settings *s, struct cluster_status *st, struct bz_error *e)
+cluster_status(const struct settings *s, struct cluster_status *cs, struct bz_error *e)
 {
     struct paths p;
-    memset(st, 0, sizeof(*st));
+    memset(cs, 0, sizeof(*cs));
     int rc = make_paths(s, &p, e);
     if (rc < 0)
         return rc;
-    return status_of(&p, st, e);
+    return status_of(&p, cs, e);
 }
 
 /* Takes the creation/start lock next to pgdata; returns the fd or -1. */
@@ -791,7 +791,7 @@ cluster_start(const struct settings *s, enum cluster_create create, struct bz_er
 {
     struct paths p;
     struct runas ra;
-    struct cluster_status st;
+    struct cluster_status cs;
     int lockfd = -1;
 
     int rc = make_paths(s, &p, e);
@@ -799,21 +799,21 @@ cluster_start(const struct settings *s, enum cluster_create create, struct bz_er
         rc = resolve_runas(s, &ra, e);
     /* a refusal creates nothing, not even the lock file */
     if (rc == 0)
-        rc = status_of(&p, &st, e);
-    if (rc == 0 && !st.exists)
+        rc = status_of(&p, &cs, e);
+    if (rc == 0 && !cs.exists)
         rc = may_create(s, &p, create, e);
     if (rc < 0)
         return rc;
     lockfd = lock_cluster(&p, e);
     if (lockfd < 0)
         return e->status;
-    rc = status_of(&p, &st, e);
-    if (rc < 0 || st.running)
+    rc = status_of(&p, &cs, e);
+    if (rc < 0 || cs.running)
         goto out;
-    if (!st.exists)
+    if (!cs.exists)
         rc = may_create(s, &p, create, e);
     if (rc == 0)
-        rc = start_locked(s, &p, &ra, st.exists, e);
+        rc = start_locked(s, &p, &ra, cs.exists, e);
 out:
     close(lockfd); /* releases the flock */
     return rc;
@@ -824,13 +824,13 @@ cluster_stop(const struct settings *s, struct bz_error *e)
 {
     struct paths p;
     struct runas ra;
-    struct cluster_status st;
+    struct cluster_status cs;
     int lockfd = -1;
 
     int rc = make_paths(s, &p, e);
     if (rc == 0)
-        rc = status_of(&p, &st, e);
-    if (rc < 0 || !st.running)
+        rc = status_of(&p, &cs, e);
+    if (rc < 0 || !cs.running)
         return rc;
     rc = resolve_runas(s, &ra, e);
     if (rc < 0)
@@ -838,8 +838,8 @@ cluster_stop(const struct settings *s, struct bz_error *e)
     lockfd = lock_cluster(&p, e);
     if (lockfd < 0)
         return e->status;
-    rc = status_of(&p, &st, e);
-    if (rc == 0 && st.running)
+    rc = status_of(&p, &cs, e);
+    if (rc == 0 && cs.running)
         rc = pg_ctl(s, &p, &ra, 0, e);
     close(lockfd);
     return rc;

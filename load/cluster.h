@@ -74,9 +74,9 @@ int cluster_start(const struct settings *s, enum cluster_create create, struct b
  */
 int cluster_stop(const struct settings *s, struct bz_error *e);
 
-/* Fills *st without changing anything. Returns 0, or E_DB_CLUSTER when
+/* Fills *cs without changing anything. Returns 0, or E_DB_CLUSTER when
  * pgdata cannot be examined (permission). */
-int cluster_status(const struct settings *s, struct cluster_status *st, struct bz_error *e);
+int cluster_status(const struct settings *s, struct cluster_status *cs, struct bz_error *e);
 
 /*
  * Writes the libpq conninfo of the cluster's database ("host=<socket dir>

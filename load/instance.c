@@ -29,12 +29,12 @@ static const char sql_claim[] =
     "INSERT INTO meta.instance (id) VALUES ($1) ON CONFLICT (singleton) DO NOTHING";
 
 static int
-is_id(const char *s, size_t n)
+is_id(const char *str, size_t n)
 {
     if (n != INSTANCE_ID_LEN)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+        if (!((str[i] >= '0' && str[i] <= '9') || (str[i] >= 'a' && str[i] <= 'f')))
             return 0;
     return 1;
 }

@@ -127,15 +127,15 @@ loader_batch_rollback(PGconn *conn)
 }
 
 static enum loader_result
-parse_result(const char *s)
+parse_result(const char *str)
 {
-    if (strcmp(s, "accepted") == 0)
+    if (strcmp(str, "accepted") == 0)
         return LOADER_ACCEPTED;
-    if (strcmp(s, "duplicate") == 0)
+    if (strcmp(str, "duplicate") == 0)
         return LOADER_DUPLICATE;
-    if (strcmp(s, "conflict") == 0)
+    if (strcmp(str, "conflict") == 0)
         return LOADER_CONFLICT;
-    if (strcmp(s, "stale") == 0)
+    if (strcmp(str, "stale") == 0)
         return LOADER_STALE;
     return LOADER_UNKNOWN_TOWNSHIP;
 }
@@ -167,86 +167,86 @@ loader_result_message(const struct loader_outcome *o, int64_t revision, char *bu
 struct loader_stage *
 loader_stage_new(void)
 {
-    struct loader_stage *st = calloc(1, sizeof(*st));
-    if (st == NULL)
+    struct loader_stage *stage = calloc(1, sizeof(*stage));
+    if (stage == NULL)
         return NULL;
     for (int t = 0; t < ROWS_NTABLES; t++)
-        dbuf_init(&st->copy[t], COPY_BUF_LIMIT);
-    dbuf_init(&st->receipts, COPY_BUF_LIMIT);
+        dbuf_init(&stage->copy[t], COPY_BUF_LIMIT);
+    dbuf_init(&stage->receipts, COPY_BUF_LIMIT);
     for (int k = 0; k < ROWS_FILE_NCOLS; k++)
-        dbuf_init(&st->files[k], COPY_BUF_LIMIT);
+        dbuf_init(&stage->files[k], COPY_BUF_LIMIT);
     for (size_t i = 0; i < LOADER_STAGE_MAX; i++)
-        diag_list_init(&st->out[i].warnings, 64);
-    st->own.block = LOAD_ID_BLOCK;
-    st->pool = &st->own;
-    return st;
+        diag_list_init(&stage->out[i].warnings, 64);
+    stage->own.block = LOAD_ID_BLOCK;
+    stage->pool = &stage->own;
+    return stage;
 }
 
 void
-loader_stage_share_ids(struct loader_stage *st, struct loader_stage *with)
+loader_stage_share_ids(struct loader_stage *stage, struct loader_stage *with)
 {
-    st->pool = with->pool;
+    stage->pool = with->pool;
 }
 
 void
-loader_stage_reset(struct loader_stage *st)
+loader_stage_reset(struct loader_stage *stage)
 {
-    if (st == NULL)
+    if (stage == NULL)
         return;
     for (int t = 0; t < ROWS_NTABLES; t++)
-        dbuf_reset(&st->copy[t]);
-    dbuf_reset(&st->receipts);
+        dbuf_reset(&stage->copy[t]);
+    dbuf_reset(&stage->receipts);
     for (int k = 0; k < ROWS_FILE_NCOLS; k++)
-        dbuf_reset(&st->files[k]);
-    for (size_t i = 0; i < st->n; i++) {
-        diag_list_free(&st->out[i].warnings);
-        diag_list_init(&st->out[i].warnings, 64);
+        dbuf_reset(&stage->files[k]);
+    for (size_t i = 0; i < stage->n; i++) {
+        diag_list_free(&stage->out[i].warnings);
+        diag_list_init(&stage->out[i].warnings, 64);
     }
-    st->nfiles = 0;
-    st->n = 0;
-    st->merged = 0;
-    st->phase = MP_NONE;
+    stage->nfiles = 0;
+    stage->n = 0;
+    stage->merged = 0;
+    stage->phase = MP_NONE;
     /* reserved ids may belong to a rolled-back sequence call: nextval is
      * never rolled back, so they stay unique and usable */
 }
 
 void
-loader_stage_free(struct loader_stage *st)
+loader_stage_free(struct loader_stage *stage)
 {
-    if (st == NULL)
+    if (stage == NULL)
         return;
-    loader_stage_reset(st);
+    loader_stage_reset(stage);
     for (int t = 0; t < ROWS_NTABLES; t++)
-        dbuf_free(&st->copy[t]);
-    dbuf_free(&st->receipts);
+        dbuf_free(&stage->copy[t]);
+    dbuf_free(&stage->receipts);
     for (int k = 0; k < ROWS_FILE_NCOLS; k++)
-        dbuf_free(&st->files[k]);
+        dbuf_free(&stage->files[k]);
     for (size_t i = 0; i < LOADER_STAGE_MAX; i++)
-        diag_list_free(&st->out[i].warnings);
-    free(st);
+        diag_list_free(&stage->out[i].warnings);
+    free(stage);
 }
 
 int
-loader_stage_full(const struct loader_stage *st)
+loader_stage_full(const struct loader_stage *stage)
 {
-    size_t bytes = st->receipts.len;
+    size_t bytes = stage->receipts.len;
     for (int t = 0; t < ROWS_NTABLES; t++)
-        bytes += st->copy[t].len;
-    return st->n >= LOADER_STAGE_MAX || st->nfiles >= STAGE_FILES_MAX ||
+        bytes += stage->copy[t].len;
+    return stage->n >= LOADER_STAGE_MAX || stage->nfiles >= STAGE_FILES_MAX ||
            bytes >= LOADER_STAGE_BYTES;
 }
 
 int
-loader_stage_file(struct loader_stage *st, const char *sha256, int64_t size,
+loader_stage_file(struct loader_stage *stage, const char *sha256, int64_t size,
                   const char *original_name, time_t received_at, const char *archive_path,
                   struct bz_error *e)
 {
-    if (st->nfiles >= STAGE_FILES_MAX)
+    if (stage->nfiles >= STAGE_FILES_MAX)
         return bz_error_set(e, E_INTERNAL, "批量装载的文件数超过上限");
-    int rc = rows_file(st->files, sha256, size, original_name, received_at, archive_path);
+    int rc = rows_file(stage->files, sha256, size, original_name, received_at, archive_path);
     if (rc < 0)
         return pgutil_buffer_error(rc, e);
-    st->nfiles++;
+    stage->nfiles++;
     return 0;
 }
 
@@ -279,45 +279,45 @@ fill_pool(PGconn *conn, struct id_pool *p, size_t want, struct bz_error *e)
 }
 
 int
-loader_stage_reserve(PGconn *conn, struct loader_stage *st, size_t n, struct bz_error *e)
+loader_stage_reserve(PGconn *conn, struct loader_stage *stage, size_t n, struct bz_error *e)
 {
-    return fill_pool(conn, st->pool, n > LOADER_STAGE_MAX ? LOADER_STAGE_MAX : n, e);
+    return fill_pool(conn, stage->pool, n > LOADER_STAGE_MAX ? LOADER_STAGE_MAX : n, e);
 }
 
 size_t
-loader_stage_ids_left(const struct loader_stage *st)
+loader_stage_ids_left(const struct loader_stage *stage)
 {
-    return st->pool->n - st->pool->next;
+    return stage->pool->n - stage->pool->next;
 }
 
 int
-loader_stage_submission(PGconn *conn, struct loader_stage *st, const struct submission *s,
+loader_stage_submission(PGconn *conn, struct loader_stage *stage, const struct submission *sub,
                         const struct diag_list *warnings, const struct rows_origin *origin,
                         size_t *slot, struct bz_error *e)
 {
-    if (st->n >= LOADER_STAGE_MAX)
+    if (stage->n >= LOADER_STAGE_MAX)
         return bz_error_set(e, E_INTERNAL, "批量装载的报表数超过上限");
-    size_t *mark = st->mark[st->n];
-    if (st->phase != MP_NONE)
+    size_t *mark = stage->mark[stage->n];
+    if (stage->phase != MP_NONE)
         return bz_error_set(e, E_INTERNAL, "合并尚未结束时又暂存了报表");
-    int rc = fill_pool(conn, st->pool, 1, e);
+    int rc = fill_pool(conn, stage->pool, 1, e);
     if (rc < 0)
         return rc;
-    int64_t id = st->pool->v[st->pool->next++];
+    int64_t id = stage->pool->v[stage->pool->next++];
     for (int t = 0; t < ROWS_NTABLES; t++)
-        mark[t] = st->copy[t].len;
-    rc = rows_submission(st->copy, id, s, warnings, origin);
+        mark[t] = stage->copy[t].len;
+    rc = rows_submission(stage->copy, id, sub, warnings, origin);
     if (rc < 0)
         return pgutil_buffer_error(rc, e);
-    st->ids[st->n] = id;
-    *slot = st->n++;
+    stage->ids[stage->n] = id;
+    *slot = stage->n++;
     return 0;
 }
 
 int
-loader_stage_receipt(struct loader_stage *st, const struct rows_receipt *r, struct bz_error *e)
+loader_stage_receipt(struct loader_stage *stage, const struct rows_receipt *r, struct bz_error *e)
 {
-    int rc = rows_receipt(&st->receipts, r);
+    int rc = rows_receipt(&stage->receipts, r);
     return rc < 0 ? pgutil_buffer_error(rc, e) : 0;
 }
 
@@ -335,19 +335,19 @@ copy_all(PGconn *conn, const char *sql, const char *what, struct dbuf *b, struct
 }
 
 static int
-send_files(PGconn *conn, struct loader_stage *st, struct bz_error *e)
+send_files(PGconn *conn, struct loader_stage *stage, struct bz_error *e)
 {
     struct dbuf lit[ROWS_FILE_NCOLS];
     const char *params[ROWS_FILE_NCOLS];
     int rc = 0;
 
-    if (st->nfiles == 0)
+    if (stage->nfiles == 0)
         return 0;
     for (int k = 0; k < ROWS_FILE_NCOLS; k++)
         dbuf_init(&lit[k], COPY_BUF_LIMIT);
     for (int k = 0; rc == 0 && k < ROWS_FILE_NCOLS; k++) {
         rc = dbuf_adds(&lit[k], "{");
-        rc = rc ? rc : dbuf_add(&lit[k], st->files[k].data, st->files[k].len);
+        rc = rc ? rc : dbuf_add(&lit[k], stage->files[k].data, stage->files[k].len);
         rc = rc ? rc : dbuf_adds(&lit[k], "}");
         params[k] = lit[k].data;
     }
@@ -362,9 +362,9 @@ send_files(PGconn *conn, struct loader_stage *st, struct bz_error *e)
     }
     for (int k = 0; k < ROWS_FILE_NCOLS; k++) {
         dbuf_free(&lit[k]);
-        dbuf_reset(&st->files[k]);
+        dbuf_reset(&stage->files[k]);
     }
-    st->nfiles = 0;
+    stage->nfiles = 0;
     return rc;
 }
 
@@ -411,26 +411,26 @@ next_result(PGconn *conn, int block, PGresult **res, const char *what, struct bz
  * rows of submissions not accepted are dropped from the buffers, so what
  * is left is exactly what goes into facts. */
 static int
-read_decisions(PGconn *conn, struct loader_stage *st, PGresult *res, struct bz_error *e)
+read_decisions(PGconn *conn, struct loader_stage *stage, PGresult *res, struct bz_error *e)
 {
-    size_t from = st->merged, to = st->inflight_end;
+    size_t from = stage->merged, to = stage->inflight_end;
     if (PQresultStatus(res) != PGRES_TUPLES_OK || (size_t)PQntuples(res) != to - from)
         return db_error(e, conn, res, "合并报表");
     for (size_t i = from; i < to; i++) {
         int r = (int)(i - from);
-        struct loader_outcome *o = &st->out[i];
+        struct loader_outcome *o = &stage->out[i];
         o->result = parse_result(PQgetvalue(res, r, 1));
         o->submission_id = PQgetisnull(res, r, 2) ? 0 : strtoll(PQgetvalue(res, r, 2), NULL, 10);
         o->current_revision = PQgetisnull(res, r, 3) ? 0 : strtoll(PQgetvalue(res, r, 3), NULL, 10);
-        if (o->result == LOADER_ACCEPTED && o->submission_id != st->ids[i])
+        if (o->result == LOADER_ACCEPTED && o->submission_id != stage->ids[i])
             return bz_error_set(e, E_INTERNAL, "合并结果与装载编号对不上");
     }
     for (int t = ROWS_WINDOW; t < ROWS_NTABLES; t++) {
-        struct dbuf *b = &st->copy[t];
+        struct dbuf *b = &stage->copy[t];
         size_t w = 0;
         for (size_t i = from; i < to; i++) {
-            size_t start = st->mark[i][t], end = i + 1 < to ? st->mark[i + 1][t] : b->len;
-            if (st->out[i].result != LOADER_ACCEPTED || end == start)
+            size_t start = stage->mark[i][t], end = i + 1 < to ? stage->mark[i + 1][t] : b->len;
+            if (stage->out[i].result != LOADER_ACCEPTED || end == start)
                 continue;
             if (w != start)
                 memmove(b->data + w, b->data + start, end - start);
@@ -443,21 +443,21 @@ read_decisions(PGconn *conn, struct loader_stage *st, PGresult *res, struct bz_e
 
 /* The merge's own warnings (load.finish_batch), to the accepted slots. */
 static int
-read_warnings(PGconn *conn, struct loader_stage *st, PGresult *res, struct bz_error *e)
+read_warnings(PGconn *conn, struct loader_stage *stage, PGresult *res, struct bz_error *e)
 {
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         return db_error(e, conn, res, "读取装载警告");
     /* rows come ordered by submission id, as the accepted slots are */
-    size_t slot = st->merged, to = st->inflight_end;
+    size_t slot = stage->merged, to = stage->inflight_end;
     for (int r = 0; r < PQntuples(res); r++) {
         int64_t sid = strtoll(PQgetvalue(res, r, 0), NULL, 10);
-        while (slot < to &&
-               !(st->out[slot].result == LOADER_ACCEPTED && st->out[slot].submission_id == sid))
+        while (slot < to && !(stage->out[slot].result == LOADER_ACCEPTED &&
+                              stage->out[slot].submission_id == sid))
             slot++;
         if (slot == to)
             return bz_error_set(e, E_INTERNAL, "装载警告与报表对不上");
         long line = PQgetisnull(res, r, 2) ? 0 : atol(PQgetvalue(res, r, 2));
-        if (diag_add(&st->out[slot].warnings, PQgetvalue(res, r, 1), line, PQgetvalue(res, r, 3),
+        if (diag_add(&stage->out[slot].warnings, PQgetvalue(res, r, 1), line, PQgetvalue(res, r, 3),
                      "%s", PQgetvalue(res, r, 4)) < 0)
             return bz_error_set(e, E_NOMEM, "内存不足，无法记录装载警告");
     }
@@ -467,27 +467,27 @@ read_warnings(PGconn *conn, struct loader_stage *st, PGresult *res, struct bz_er
 /* Starts the COPY of the next table with rows, or, after the last, the
  * finishing query (or nothing: no submission was accepted). */
 static int
-start_next(PGconn *conn, struct loader_stage *st, struct bz_error *e)
+start_next(PGconn *conn, struct loader_stage *stage, struct bz_error *e)
 {
-    while (++st->table < ROWS_NTABLES && st->copy[st->table].len == 0)
+    while (++stage->table < ROWS_NTABLES && stage->copy[stage->table].len == 0)
         ;
-    if (st->table < ROWS_NTABLES) {
-        st->sent = 0;
-        st->phase = MP_COPY_START;
-        if (PQsendQuery(conn, rows_copy_sql[st->table]) != 1)
-            return db_error(e, conn, NULL, rows_copy_what[st->table]);
+    if (stage->table < ROWS_NTABLES) {
+        stage->sent = 0;
+        stage->phase = MP_COPY_START;
+        if (PQsendQuery(conn, rows_copy_sql[stage->table]) != 1)
+            return db_error(e, conn, NULL, rows_copy_what[stage->table]);
         return 0;
     }
     int64_t sids[LOADER_STAGE_MAX];
     size_t nsids = 0;
-    for (size_t i = st->merged; i < st->inflight_end; i++)
-        if (st->out[i].result == LOADER_ACCEPTED)
-            sids[nsids++] = st->out[i].submission_id;
+    for (size_t i = stage->merged; i < stage->inflight_end; i++)
+        if (stage->out[i].result == LOADER_ACCEPTED)
+            sids[nsids++] = stage->out[i].submission_id;
     if (nsids == 0) {
-        st->phase = MP_DONE;
+        stage->phase = MP_DONE;
         return 0;
     }
-    st->phase = MP_FINISH;
+    stage->phase = MP_FINISH;
     return send_ids(conn, sql_finish_batch, sids, 0, nsids, "合并报表", e);
 }
 
@@ -503,23 +503,23 @@ writable(PGconn *conn)
  * the socket takes now, at most PUMP_BUDGET bytes. Returns 1 when the
  * table is sent (COPY ended), 0 when rows are left, or the failure. */
 static int
-send_rows(PGconn *conn, struct loader_stage *st, int block, struct bz_error *e)
+send_rows(PGconn *conn, struct loader_stage *stage, int block, struct bz_error *e)
 {
-    struct dbuf *b = &st->copy[st->table];
+    struct dbuf *b = &stage->copy[stage->table];
     size_t budget = PUMP_BUDGET;
-    while (st->sent < b->len) {
+    while (stage->sent < b->len) {
         if (!block && (budget == 0 || !writable(conn)))
-            return PQflush(conn) < 0 ? db_error(e, conn, NULL, rows_copy_what[st->table]) : 0;
-        size_t n = b->len - st->sent < PUMP_CHUNK ? b->len - st->sent : PUMP_CHUNK;
+            return PQflush(conn) < 0 ? db_error(e, conn, NULL, rows_copy_what[stage->table]) : 0;
+        size_t n = b->len - stage->sent < PUMP_CHUNK ? b->len - stage->sent : PUMP_CHUNK;
         if (!block && n > budget)
             n = budget;
-        if (PQputCopyData(conn, b->data + st->sent, (int)n) != 1)
-            return db_error(e, conn, NULL, rows_copy_what[st->table]);
-        st->sent += n;
+        if (PQputCopyData(conn, b->data + stage->sent, (int)n) != 1)
+            return db_error(e, conn, NULL, rows_copy_what[stage->table]);
+        stage->sent += n;
         budget -= n;
     }
     if (PQputCopyEnd(conn, NULL) != 1)
-        return db_error(e, conn, NULL, rows_copy_what[st->table]);
+        return db_error(e, conn, NULL, rows_copy_what[stage->table]);
     dbuf_reset(b);
     return 1;
 }
@@ -527,33 +527,33 @@ send_rows(PGconn *conn, struct loader_stage *st, int block, struct bz_error *e)
 /* Moves the merge in flight along: as far as it can without waiting, or
  * (`block`) to its end. A failed statement's error is the result. */
 static int
-advance(PGconn *conn, struct loader_stage *st, int block, struct bz_error *e)
+run_merge(PGconn *conn, struct loader_stage *stage, int block, struct bz_error *e)
 {
     PGresult *res = NULL;
     int rc = 0;
     while (rc == 0) {
-        enum merge_phase ph = st->phase;
+        enum merge_phase ph = stage->phase;
         const char *what = ph == MP_COPY_START || ph == MP_COPY_DATA || ph == MP_COPY_END
-                               ? rows_copy_what[st->table]
+                               ? rows_copy_what[stage->table]
                                : "合并报表";
         if (ph == MP_NONE)
             return 0;
         if (ph == MP_DONE) {
-            st->merged = st->inflight_end;
-            st->phase = MP_NONE;
+            stage->merged = stage->inflight_end;
+            stage->phase = MP_NONE;
             return 0;
         }
         if (ph == MP_NEXT) {
-            rc = start_next(conn, st, e);
+            rc = start_next(conn, stage, e);
             continue;
         }
         if (ph == MP_COPY_DATA) {
-            rc = send_rows(conn, st, block, e);
+            rc = send_rows(conn, stage, block, e);
             if (rc == 0)
                 return 0; /* the socket is full: later */
             if (rc == 1) {
                 rc = 0;
-                st->phase = MP_COPY_END;
+                stage->phase = MP_COPY_END;
             }
             continue;
         }
@@ -562,32 +562,32 @@ advance(PGconn *conn, struct loader_stage *st, int block, struct bz_error *e)
             return got;
         switch (ph) {
         case MP_DECIDE:
-            rc = read_decisions(conn, st, res, e);
-            st->table = ROWS_SUBMISSION;
-            st->after = MP_NEXT;
-            st->phase = MP_DRAIN;
+            rc = read_decisions(conn, stage, res, e);
+            stage->table = ROWS_SUBMISSION;
+            stage->after = MP_NEXT;
+            stage->phase = MP_DRAIN;
             break;
         case MP_COPY_START:
             if (PQresultStatus(res) == PGRES_COPY_IN) {
-                st->phase = MP_COPY_DATA;
+                stage->phase = MP_COPY_DATA;
             } else {
                 rc = db_error(e, conn, res, what);
-                st->after = MP_NEXT;
-                st->phase = MP_DRAIN;
+                stage->after = MP_NEXT;
+                stage->phase = MP_DRAIN;
             }
             break;
         case MP_COPY_END:
         case MP_FINISH:
             if (ph == MP_FINISH)
-                rc = read_warnings(conn, st, res, e);
+                rc = read_warnings(conn, stage, res, e);
             else if (PQresultStatus(res) != PGRES_COMMAND_OK)
                 rc = db_error(e, conn, res, what);
-            st->after = ph == MP_FINISH ? MP_DONE : MP_NEXT;
-            st->phase = MP_DRAIN;
+            stage->after = ph == MP_FINISH ? MP_DONE : MP_NEXT;
+            stage->phase = MP_DRAIN;
             break;
         default: /* MP_DRAIN: the statement's end, or an error after its result */
             if (res == NULL)
-                st->phase = st->after;
+                stage->phase = stage->after;
             else if (PQresultStatus(res) == PGRES_FATAL_ERROR)
                 rc = db_error(e, conn, res, what);
             break;
@@ -599,36 +599,36 @@ advance(PGconn *conn, struct loader_stage *st, int block, struct bz_error *e)
 }
 
 int
-loader_stage_merge_send(PGconn *conn, struct loader_stage *st, struct bz_error *e)
+loader_stage_merge_send(PGconn *conn, struct loader_stage *stage, struct bz_error *e)
 {
-    size_t from = st->merged;
+    size_t from = stage->merged;
 
-    if (st->phase != MP_NONE)
+    if (stage->phase != MP_NONE)
         return bz_error_set(e, E_INTERNAL, "上一次合并尚未取回结果");
-    int rc = send_files(conn, st, e);
-    if (rc < 0 || from == st->n)
+    int rc = send_files(conn, stage, e);
+    if (rc < 0 || from == stage->n)
         return rc;
     rc = copy_all(conn, rows_copy_sql[ROWS_SUBMISSION], rows_copy_what[ROWS_SUBMISSION],
-                  &st->copy[ROWS_SUBMISSION], e);
+                  &stage->copy[ROWS_SUBMISSION], e);
     if (rc == 0)
-        rc = send_ids(conn, sql_decide_batch, st->ids, from, st->n, "合并报表", e);
+        rc = send_ids(conn, sql_decide_batch, stage->ids, from, stage->n, "合并报表", e);
     if (rc == 0) {
-        st->phase = MP_DECIDE;
-        st->inflight_end = st->n;
+        stage->phase = MP_DECIDE;
+        stage->inflight_end = stage->n;
     }
     return rc;
 }
 
 int
-loader_stage_pump(PGconn *conn, struct loader_stage *st, struct bz_error *e)
+loader_stage_pump(PGconn *conn, struct loader_stage *stage, struct bz_error *e)
 {
-    return advance(conn, st, 0, e);
+    return run_merge(conn, stage, 0, e);
 }
 
 int
-loader_stage_merge_collect(PGconn *conn, struct loader_stage *st, struct bz_error *e)
+loader_stage_merge_collect(PGconn *conn, struct loader_stage *stage, struct bz_error *e)
 {
-    return advance(conn, st, 1, e);
+    return run_merge(conn, stage, 1, e);
 }
 
 /* Reads what is left of a sent statement (ending a COPY in progress), so
@@ -638,26 +638,26 @@ drain(PGconn *conn)
 {
     PGresult *res;
     while ((res = PQgetResult(conn)) != NULL) {
-        ExecStatusType s = PQresultStatus(res);
+        ExecStatusType status = PQresultStatus(res);
         PQclear(res);
-        if (s == PGRES_COPY_IN) {
+        if (status == PGRES_COPY_IN) {
             if (PQputCopyEnd(conn, "批量装载已放弃") < 0)
                 return;
-        } else if (s == PGRES_COPY_OUT || s == PGRES_COPY_BOTH) {
+        } else if (status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
             return;
         }
     }
 }
 
 void
-loader_stage_merge_cancel(PGconn *conn, struct loader_stage *st)
+loader_stage_merge_cancel(PGconn *conn, struct loader_stage *stage)
 {
-    if (st->phase == MP_NONE)
+    if (stage->phase == MP_NONE)
         return;
-    if (st->phase == MP_COPY_DATA) {
+    if (stage->phase == MP_COPY_DATA) {
         /* the COPY ends with an error; its statement is then over */
         PQputCopyEnd(conn, "批量装载已放弃");
-    } else if (st->phase != MP_DONE) {
+    } else if (stage->phase != MP_DONE) {
         PGcancel *c = PQgetCancel(conn);
         if (c != NULL) {
             char err[256];
@@ -665,32 +665,32 @@ loader_stage_merge_cancel(PGconn *conn, struct loader_stage *st)
             PQfreeCancel(c);
         }
     }
-    st->phase = MP_NONE;
+    stage->phase = MP_NONE;
     drain(conn);
 }
 
 int
-loader_stage_merge(PGconn *conn, struct loader_stage *st, struct bz_error *e)
+loader_stage_merge(PGconn *conn, struct loader_stage *stage, struct bz_error *e)
 {
-    int rc = loader_stage_merge_send(conn, st, e);
+    int rc = loader_stage_merge_send(conn, stage, e);
     if (rc == 0)
-        rc = loader_stage_merge_collect(conn, st, e);
+        rc = loader_stage_merge_collect(conn, stage, e);
     return rc;
 }
 
 struct loader_outcome *
-loader_stage_outcome(struct loader_stage *st, size_t slot)
+loader_stage_outcome(struct loader_stage *stage, size_t slot)
 {
-    return slot < st->merged ? &st->out[slot] : NULL;
+    return slot < stage->merged ? &stage->out[slot] : NULL;
 }
 
 int
-loader_stage_finish(PGconn *conn, struct loader_stage *st, struct bz_error *e)
+loader_stage_finish(PGconn *conn, struct loader_stage *stage, struct bz_error *e)
 {
-    int rc = loader_stage_merge(conn, st, e);
+    int rc = loader_stage_merge(conn, stage, e);
     if (rc == 0)
-        rc = copy_all(conn, rows_copy_receipt, "保存回执", &st->receipts, e);
+        rc = copy_all(conn, rows_copy_receipt, "保存回执", &stage->receipts, e);
     if (rc == 0)
-        loader_stage_reset(st);
+        loader_stage_reset(stage);
     return rc;
 }

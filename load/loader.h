@@ -90,39 +90,40 @@ struct loader_stage;
 
 /* Allocates an empty stage; NULL when out of memory. */
 struct loader_stage *loader_stage_new(void);
-void loader_stage_free(struct loader_stage *st);
+void loader_stage_free(struct loader_stage *stage);
 
-/* Makes st take its load ids from `with`'s reserve (which must outlive
- * st's use): stages used one after another then give ids that grow in
+/* Makes stage take its load ids from `with`'s reserve (which must outlive
+ * stage's use): stages used one after another then give ids that grow in
  * staging order, as accepted submissions' ids must (sql/load/merge.sql). */
-void loader_stage_share_ids(struct loader_stage *st, struct loader_stage *with);
+void loader_stage_share_ids(struct loader_stage *stage, struct loader_stage *with);
 
 /* Forgets everything buffered (after a rollback). */
-void loader_stage_reset(struct loader_stage *st);
+void loader_stage_reset(struct loader_stage *stage);
 
 /* Non-zero when the stage should be flushed before more is added. */
-int loader_stage_full(const struct loader_stage *st);
+int loader_stage_full(const struct loader_stage *stage);
 
 /* Buffers an inbox file for raw.file; one already recorded (same
  * sha256) is left as it was when the batch is sent. */
-int loader_stage_file(struct loader_stage *st, const char *sha256, int64_t size,
+int loader_stage_file(struct loader_stage *stage, const char *sha256, int64_t size,
                       const char *original_name, time_t received_at, const char *archive_path,
                       struct bz_error *e);
 
 /* Buffers one submission (no errors) with its transform warnings; *slot
  * receives its index for loader_stage_outcome. Takes a load id from the
  * server (in blocks). Returns 0, BZ_ENOMEM/BZ_ELIMIT, BZ_EDB/BZ_ETIMEOUT. */
-int loader_stage_submission(PGconn *conn, struct loader_stage *st, const struct submission *s,
+int loader_stage_submission(PGconn *conn, struct loader_stage *stage, const struct submission *sub,
                             const struct diag_list *warnings, const struct rows_origin *origin,
                             size_t *slot, struct bz_error *e);
 
 /* Buffers a receipt for raw.receipt. */
-int loader_stage_receipt(struct loader_stage *st, const struct rows_receipt *r, struct bz_error *e);
+int loader_stage_receipt(struct loader_stage *stage, const struct rows_receipt *r,
+                         struct bz_error *e);
 
 /* Sends the buffered files, then COPYs and merges the staged submissions;
  * afterwards loader_stage_outcome(slot) holds each one's outcome. Receipts
  * staged so far stay buffered (they usually depend on the outcomes). */
-int loader_stage_merge(PGconn *conn, struct loader_stage *st, struct bz_error *e);
+int loader_stage_merge(PGconn *conn, struct loader_stage *stage, struct bz_error *e);
 
 /*
  * The same in parts, so the client can read the next files while the
@@ -137,21 +138,21 @@ int loader_stage_merge(PGconn *conn, struct loader_stage *st, struct bz_error *e
  * discards its result (the caller then rolls back). _pump and _collect
  * return 0 or the failure of a statement (BZ_EDB/BZ_ETIMEOUT/BZ_ENOMEM).
  */
-int loader_stage_merge_send(PGconn *conn, struct loader_stage *st, struct bz_error *e);
-int loader_stage_pump(PGconn *conn, struct loader_stage *st, struct bz_error *e);
-int loader_stage_merge_collect(PGconn *conn, struct loader_stage *st, struct bz_error *e);
-void loader_stage_merge_cancel(PGconn *conn, struct loader_stage *st);
+int loader_stage_merge_send(PGconn *conn, struct loader_stage *stage, struct bz_error *e);
+int loader_stage_pump(PGconn *conn, struct loader_stage *stage, struct bz_error *e);
+int loader_stage_merge_collect(PGconn *conn, struct loader_stage *stage, struct bz_error *e);
+void loader_stage_merge_cancel(PGconn *conn, struct loader_stage *stage);
 
 /* Takes load ids from the server so that n (at most LOADER_STAGE_MAX)
  * submissions can be staged without a query; and how many are left. */
-int loader_stage_reserve(PGconn *conn, struct loader_stage *st, size_t n, struct bz_error *e);
-size_t loader_stage_ids_left(const struct loader_stage *st);
+int loader_stage_reserve(PGconn *conn, struct loader_stage *stage, size_t n, struct bz_error *e);
+size_t loader_stage_ids_left(const struct loader_stage *stage);
 
 /* The outcome of a merged slot; its warnings may be moved out by the
  * caller (diag_list_append). Valid until loader_stage_finish. */
-struct loader_outcome *loader_stage_outcome(struct loader_stage *st, size_t slot);
+struct loader_outcome *loader_stage_outcome(struct loader_stage *stage, size_t slot);
 
 /* Sends the buffered receipts (and files) and empties the stage. */
-int loader_stage_finish(PGconn *conn, struct loader_stage *st, struct bz_error *e);
+int loader_stage_finish(PGconn *conn, struct loader_stage *stage, struct bz_error *e);
 
 #endif

@@ -284,12 +284,12 @@ migrate_previous_release(size_t *n)
 }
 
 static int
-load_binary(struct binary *b, struct bz_error *e)
+load_binary(struct binary *bin, struct bz_error *e)
 {
-    int rc = migrate_known(b->mig, MIGRATE_MAX, &b->nmig, e);
+    int rc = migrate_known(bin->mig, MIGRATE_MAX, &bin->nmig, e);
     if (rc == 0)
-        rc = definitions(b->def, MIGRATE_DEFINITIONS_MAX, &b->ndef, e);
-    if (rc == 0 && b->nmig == 0)
+        rc = definitions(bin->def, MIGRATE_DEFINITIONS_MAX, &bin->ndef, e);
+    if (rc == 0 && bin->nmig == 0)
         rc = bz_error_set(e, E_DB_MIGRATE, "本程序不含数据库升级脚本");
     return rc;
 }
@@ -311,10 +311,10 @@ find_version(const struct migrate_item *items, size_t n, int version)
  * exactly the previous release's.
  */
 static int
-plan_migrations(const PGresult *rows, const struct binary *b, struct migrate_plan *plan,
+plan_migrations(const PGresult *rows, const struct binary *bin, struct migrate_plan *plan,
                 enum bz_code ahead_code, struct bz_error *e)
 {
-    const struct migrate_item *baseline = &b->mig[0];
+    const struct migrate_item *baseline = &bin->mig[0];
     char applied[MIGRATE_MAX];
     size_t nold = 0, nnew = 0;
     int stray = 0; /* a record below the baseline that is not the previous release's */
@@ -332,7 +332,7 @@ plan_migrations(const PGresult *rows, const struct binary *b, struct migrate_pla
             nold++;
             continue;
         }
-        const struct migrate_item *k = find_version(b->mig, b->nmig, version);
+        const struct migrate_item *k = find_version(bin->mig, bin->nmig, version);
         if (k == NULL)
             return bz_error_set(e, ahead_code,
                                 "数据库结构版本 %03d 不为本程序所知，数据库可能由更新版本的 bizenv "
@@ -343,7 +343,7 @@ plan_migrations(const PGresult *rows, const struct binary *b, struct migrate_pla
                          k->name);
             return bz_error_detail(e, "recorded sha256 %s, binary has %s", sha, k->sha256);
         }
-        applied[k - b->mig] = 1;
+        applied[k - bin->mig] = 1;
         nnew++;
     }
     if (nold > 0) {
@@ -358,10 +358,10 @@ plan_migrations(const PGresult *rows, const struct binary *b, struct migrate_pla
         plan->baseline = *baseline;
         applied[0] = 1;
     }
-    for (size_t i = 0; i < b->nmig; i++) {
+    for (size_t i = 0; i < bin->nmig; i++) {
         if (applied[i])
             continue;
-        plan->pending[plan->npending++] = b->mig[i];
+        plan->pending[plan->npending++] = bin->mig[i];
     }
     return 0;
 }
@@ -370,7 +370,7 @@ plan_migrations(const PGresult *rows, const struct binary *b, struct migrate_pla
  * binary's, path and checksum. When they are not and why is given, it names
  * the first difference (for migrate_check's message). */
 static int
-definitions_current(const PGresult *rows, const struct binary *b, char *why, size_t whylen)
+definitions_current(const PGresult *rows, const struct binary *bin, char *why, size_t whylen)
 {
     char seen[MIGRATE_DEFINITIONS_MAX];
     size_t n = 0;
@@ -381,36 +381,36 @@ definitions_current(const PGresult *rows, const struct binary *b, char *why, siz
         const char *path = PQgetvalue(rows, i, 1);
         const char *sha = PQgetvalue(rows, i, 2);
         size_t k = 0;
-        while (k < b->ndef && strcmp(b->def[k].name, path) != 0)
+        while (k < bin->ndef && strcmp(bin->def[k].name, path) != 0)
             k++;
-        if (k == b->ndef || strcmp(b->def[k].sha256, sha) != 0) {
+        if (k == bin->ndef || strcmp(bin->def[k].sha256, sha) != 0) {
             if (why != NULL)
                 snprintf(why, whylen,
-                         k == b->ndef ? "数据库定义文件 %s 不为本程序所知"
-                                      : "数据库定义文件 %s 的内容不同",
+                         k == bin->ndef ? "数据库定义文件 %s 不为本程序所知"
+                                        : "数据库定义文件 %s 的内容不同",
                          path);
             return 0;
         }
         seen[k] = 1;
         n++;
     }
-    for (size_t k = 0; n != b->ndef && k < b->ndef; k++)
+    for (size_t k = 0; n != bin->ndef && k < bin->ndef; k++)
         if (!seen[k]) {
             if (why != NULL)
-                snprintf(why, whylen, "数据库定义文件 %s 未执行", b->def[k].name);
+                snprintf(why, whylen, "数据库定义文件 %s 未执行", bin->def[k].name);
             return 0;
         }
     return 1;
 }
 
 static int
-plan_from(const PGresult *rows, const struct binary *b, struct migrate_plan *plan,
+plan_from(const PGresult *rows, const struct binary *bin, struct migrate_plan *plan,
           enum bz_code ahead_code, struct bz_error *e)
 {
     memset(plan, 0, sizeof(*plan));
-    int rc = plan_migrations(rows, b, plan, ahead_code, e);
-    if (rc == 0 && (plan->rebase || plan->npending > 0 || !definitions_current(rows, b, NULL, 0)))
-        plan->definitions = (int)b->ndef;
+    int rc = plan_migrations(rows, bin, plan, ahead_code, e);
+    if (rc == 0 && (plan->rebase || plan->npending > 0 || !definitions_current(rows, bin, NULL, 0)))
+        plan->definitions = (int)bin->ndef;
     return rc;
 }
 
@@ -423,11 +423,11 @@ nothing_to_do(const struct migrate_plan *plan)
 int
 migrate_plan(PGconn *conn, struct migrate_plan *plan, struct bz_error *e)
 {
-    struct binary b;
+    struct binary bin;
     PGresult *res = NULL;
 
     memset(plan, 0, sizeof(*plan));
-    int rc = load_binary(&b, e);
+    int rc = load_binary(&bin, e);
     if (rc < 0)
         return rc;
     res = PQexec(conn, sql_has_tables);
@@ -445,11 +445,11 @@ migrate_plan(PGconn *conn, struct migrate_plan *plan, struct bz_error *e)
             rc = db_error(e, conn, res, "读取数据库结构版本");
             goto out;
         }
-        rc = plan_from(res, &b, plan, E_DB_MIGRATE, e);
+        rc = plan_from(res, &bin, plan, E_DB_MIGRATE, e);
     } else {
-        for (size_t i = 0; i < b.nmig; i++)
-            plan->pending[plan->npending++] = b.mig[i];
-        plan->definitions = (int)b.ndef;
+        for (size_t i = 0; i < bin.nmig; i++)
+            plan->pending[plan->npending++] = bin.mig[i];
+        plan->definitions = (int)bin.ndef;
     }
 out:
     PQclear(res);
@@ -538,16 +538,16 @@ apply_migration(PGconn *conn, const struct migrate_item *it, struct bz_error *e)
  * old definitions already dropped): the files run, their checksums
  * recorded. */
 static int
-apply_definitions(PGconn *conn, const struct binary *b, struct bz_error *e)
+apply_definitions(PGconn *conn, const struct binary *bin, struct bz_error *e)
 {
     char what[128];
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < b->ndef; i++) {
-        const struct embedded_file *f = embedded_find(b->def[i].name);
-        snprintf(what, sizeof(what), "执行数据库定义文件 %s", b->def[i].name);
+    for (size_t i = 0; rc == 0 && i < bin->ndef; i++) {
+        const struct embedded_file *f = embedded_find(bin->def[i].name);
+        snprintf(what, sizeof(what), "执行数据库定义文件 %s", bin->def[i].name);
         rc = run(conn, (const char *)f->data, what, e);
         if (rc == 0) {
-            const char *params[2] = {b->def[i].name, b->def[i].sha256};
+            const char *params[2] = {bin->def[i].name, bin->def[i].sha256};
             rc = exec_params(conn, sql_record_definition, 2, params, what, e);
         }
     }
@@ -557,14 +557,14 @@ apply_definitions(PGconn *conn, const struct binary *b, struct bz_error *e)
 /* The unlocked look: 1 when the database needs nothing (or the records
  * refuse the binary: rc < 0), 0 when the locked path must run. */
 static int
-up_to_date(PGconn *conn, const struct binary *b, int *rc, struct bz_error *e)
+up_to_date(PGconn *conn, const struct binary *bin, int *rc, struct bz_error *e)
 {
     struct migrate_plan plan;
     PGresult *res = PQexec(conn, sql_recorded);
     int done = 0;
     *rc = 0;
     if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-        *rc = plan_from(res, b, &plan, E_DB_MIGRATE, e);
+        *rc = plan_from(res, bin, &plan, E_DB_MIGRATE, e);
         done = *rc < 0 || nothing_to_do(&plan);
     } else {
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -586,7 +586,7 @@ up_to_date(PGconn *conn, const struct binary *b, int *rc, struct bz_error *e)
  * run starts from the same state.
  */
 static int
-apply_locked(PGconn *conn, const struct binary *b, struct migrate_plan *done, struct bz_error *e)
+apply_locked(PGconn *conn, const struct binary *bin, struct migrate_plan *done, struct bz_error *e)
 {
     struct migrate_plan plan;
     PGresult *res = NULL;
@@ -601,7 +601,7 @@ apply_locked(PGconn *conn, const struct binary *b, struct migrate_plan *done, st
         if (PQresultStatus(res) != PGRES_TUPLES_OK)
             rc = db_error(e, conn, res, "读取数据库结构版本");
         else
-            rc = plan_from(res, b, &plan, E_DB_MIGRATE, e);
+            rc = plan_from(res, bin, &plan, E_DB_MIGRATE, e);
         PQclear(res);
     }
     if (rc == 0 && plan.rebase)
@@ -611,7 +611,7 @@ apply_locked(PGconn *conn, const struct binary *b, struct migrate_plan *done, st
     for (size_t i = 0; rc == 0 && i < plan.npending; i++)
         rc = apply_migration(conn, &plan.pending[i], e);
     if (rc == 0 && plan.definitions > 0)
-        rc = apply_definitions(conn, b, e);
+        rc = apply_definitions(conn, bin, e);
     if (rc == 0)
         rc = pgutil_exec(conn, "COMMIT", "提交数据库升级", e);
     if (rc < 0) {
@@ -625,17 +625,17 @@ apply_locked(PGconn *conn, const struct binary *b, struct migrate_plan *done, st
 int
 migrate_apply(PGconn *conn, struct migrate_plan *done, struct bz_error *e)
 {
-    struct binary b;
+    struct binary bin;
     int rc;
 
     memset(done, 0, sizeof(*done));
-    rc = load_binary(&b, e);
-    if (rc < 0 || up_to_date(conn, &b, &rc, e))
+    rc = load_binary(&bin, e);
+    if (rc < 0 || up_to_date(conn, &bin, &rc, e))
         return rc;
     rc = pgutil_exec(conn, MIGRATE_LOCK_SQL, "获取数据库升级锁", e);
     if (rc < 0)
         return rc;
-    rc = apply_locked(conn, &b, done, e);
+    rc = apply_locked(conn, &bin, done, e);
     struct bz_error ignored;
     bz_error_clear(&ignored);
     pgutil_exec(conn, MIGRATE_UNLOCK_SQL, "释放数据库升级锁", &ignored);
@@ -656,11 +656,11 @@ schema_behind(struct bz_error *e, const char *why)
 int
 migrate_check(PGconn *conn, struct bz_error *e)
 {
-    struct binary b;
+    struct binary bin;
     struct migrate_plan plan;
     char why[160];
 
-    int rc = load_binary(&b, e);
+    int rc = load_binary(&bin, e);
     if (rc < 0)
         return rc;
     PGresult *res = PQexec(conn, sql_can_read);
@@ -688,7 +688,7 @@ migrate_check(PGconn *conn, struct bz_error *e)
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         rc = db_error(e, conn, res, "读取数据库结构版本");
     else
-        rc = plan_from(res, &b, &plan, E_DB_SCHEMA, e);
+        rc = plan_from(res, &bin, &plan, E_DB_SCHEMA, e);
     if (rc == 0 && plan.rebase) {
         rc = schema_behind(e, "由上一版本（v0.1.0）建立，尚未升级");
     } else if (rc == 0 && plan.npending > 0) {
@@ -697,7 +697,7 @@ migrate_check(PGconn *conn, struct bz_error *e)
         rc = schema_behind(e, why);
     } else if (rc == 0 && plan.definitions > 0) {
         /* no migration tells which side is newer: the files differ */
-        definitions_current(res, &b, why, sizeof(why));
+        definitions_current(res, &bin, why, sizeof(why));
         bz_error_set(e, E_DB_SCHEMA,
                      "数据库中的函数与视图不是本程序的版本（%s）；只读命令不改动数据库：数据库较旧"
                      "时请由数据库属主运行 bizenv migrate，由其他版本的 bizenv 升级过时请使用与之"

@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Escapes s for COPY text format. Only these four bytes need it; every
+/* Escapes str for COPY text format. Only these four bytes need it; every
  * other byte (quotes, semicolons, any UTF-8) is data as it stands. */
 static int
-add_escaped(struct dbuf *b, const char *s)
+add_escaped(struct dbuf *b, const char *str)
 {
-    const char *run = s;
-    for (const char *p = s; *p != '\0'; p++) {
+    const char *run = str;
+    for (const char *p = str; *p != '\0'; p++) {
         const char *rep = NULL;
         switch (*p) {
         case '\\':
@@ -48,12 +48,12 @@ separator(struct dbuf *b, int first)
 }
 
 int
-pgutil_copy_text(struct dbuf *b, int first, const char *s)
+pgutil_copy_text(struct dbuf *b, int first, const char *str)
 {
     int rc = separator(b, first);
     if (rc < 0)
         return rc;
-    return s == NULL ? dbuf_adds(b, "\\N") : add_escaped(b, s);
+    return str == NULL ? dbuf_adds(b, "\\N") : add_escaped(b, str);
 }
 
 int

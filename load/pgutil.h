@@ -27,9 +27,9 @@
  * memory stays flat for a long registry. */
 #define PGUTIL_COPY_FLUSH 65536
 
-/* Appends one field: a tab separator unless `first`, then s escaped for
- * COPY text format, or \N when s is NULL. Returns 0 or the dbuf error. */
-int pgutil_copy_text(struct dbuf *b, int first, const char *s);
+/* Appends one field: a tab separator unless `first`, then str escaped for
+ * COPY text format, or \N when str is NULL. Returns 0 or the dbuf error. */
+int pgutil_copy_text(struct dbuf *b, int first, const char *str);
 
 /* Appends one integer field (never NULL). */
 int pgutil_copy_int(struct dbuf *b, int first, int64_t v);

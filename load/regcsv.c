@@ -139,11 +139,11 @@ read_record(struct cursor *c, struct field f[2], int *nfields, struct bz_error *
     *nfields = 0;
     for (;;) {
         struct field scratch;
-        struct field *cur = *nfields < 2 ? &f[*nfields] : &scratch;
-        memset(cur, 0, sizeof(*cur));
+        struct field *fld = *nfields < 2 ? &f[*nfields] : &scratch;
+        memset(fld, 0, sizeof(*fld));
         (*nfields)++;
         if (c->p < c->end && *c->p == '"') {
-            cur->quoted = 1;
+            fld->quoted = 1;
             c->p++;
             for (;;) {
                 if (c->p == c->end)
@@ -152,20 +152,20 @@ read_record(struct cursor *c, struct field f[2], int *nfields, struct bz_error *
                 if (ch == '"') {
                     if (c->p < c->end && *c->p == '"') {
                         c->p++;
-                        field_add(cur, '"');
+                        field_add(fld, '"');
                         continue;
                     }
                     break;
                 }
                 if (ch == '\n')
                     c->line++;
-                field_add(cur, ch);
+                field_add(fld, ch);
             }
         } else {
             while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
                 if (*c->p == '"')
                     return bad_line(e, c, c->line, "引号只能出现在带引号字段中");
-                field_add(cur, *c->p++);
+                field_add(fld, *c->p++);
             }
         }
         if (c->p < c->end && *c->p == ',') {
@@ -174,19 +174,19 @@ read_record(struct cursor *c, struct field f[2], int *nfields, struct bz_error *
         }
         if (at_record_end(c))
             return 1;
-        return bad_line(e, c, c->line, cur->quoted ? "引号后只能是逗号或换行" : "含有单独的回车符");
+        return bad_line(e, c, c->line, fld->quoted ? "引号后只能是逗号或换行" : "含有单独的回车符");
     }
 }
 
 static char *
-trim(char *s)
+trim(char *str)
 {
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
-    return s;
+    while (*str == ' ' || *str == '\t')
+        str++;
+    size_t n = strlen(str);
+    while (n > 0 && (str[n - 1] == ' ' || str[n - 1] == '\t'))
+        str[--n] = '\0';
+    return str;
 }
 
 static int

@@ -64,7 +64,7 @@ count_field(struct dbuf *b, const struct subm_count *c, int with_approx)
 }
 
 static int
-submission_row(struct dbuf *b, int64_t load_id, const struct submission *s,
+submission_row(struct dbuf *b, int64_t load_id, const struct submission *sub,
                const struct rows_origin *m)
 {
     char received[32];
@@ -72,33 +72,33 @@ submission_row(struct dbuf *b, int64_t load_id, const struct submission *s,
     int rc = pgutil_copy_int(b, 1, load_id);
     rc = rc ? rc : pgutil_copy_text(b, 0, m->file_sha256);
     rc = rc ? rc : pgutil_copy_text(b, 0, m->member ? m->member : "");
-    rc = rc ? rc : pgutil_copy_text(b, 0, s->doc_sha256);
+    rc = rc ? rc : pgutil_copy_text(b, 0, sub->doc_sha256);
     rc = rc ? rc : pgutil_copy_text(b, 0, received);
-    rc = rc ? rc : pgutil_copy_text(b, 0, s->township_code);
-    rc = rc ? rc : pgutil_copy_text(b, 0, s->township_name ? s->township_name : "");
-    rc = rc ? rc : pgutil_copy_date(b, 0, (int32_t)(s->year * 10000 + s->month * 100 + 1));
-    rc = rc ? rc : pgutil_copy_int(b, 0, s->revision);
-    rc = rc ? rc : pgutil_copy_text(b, 0, s->submitted_at);
-    rc = rc ? rc : pgutil_copy_text(b, 0, s->contact_name ? s->contact_name : "");
-    rc = rc ? rc : pgutil_copy_text(b, 0, s->contact_phone);
-    rc = rc ? rc : pgutil_copy_int(b, 0, s->sites_total);
-    rc = rc ? rc : pgutil_copy_int(b, 0, s->sites_with_window);
-    rc = rc ? rc : count_field(b, &s->consultations, 1);
-    rc = rc ? rc : count_field(b, &s->job_postings, 1);
-    rc = rc ? rc : count_field(b, &s->recruitment_events, 0);
-    rc = rc ? rc : pgutil_copy_int(b, 0, s->county_items);
-    rc = rc ? rc : pgutil_copy_int(b, 0, s->handled);
-    rc = rc ? rc : pgutil_copy_int(b, 0, s->evaluated);
-    rc = rc ? rc : pgutil_copy_text(b, 0, s->reported_rate);
-    rc = rc ? rc : pgutil_copy_int(b, 0, s->symposia);
-    rc = rc ? rc : pgutil_copy_int(b, 0, s->merchants_visited);
-    rc = rc ? rc : pgutil_copy_int(b, 0, s->enterprises_visited);
-    rc = rc ? rc : pgutil_copy_int(b, 0, s->inspections);
-    rc = rc ? rc : pgutil_copy_int(b, 0, s->warning_sessions);
-    rc = rc ? rc : pgutil_copy_int(b, 0, s->violations);
-    if (s->has_complaints) {
-        rc = rc ? rc : pgutil_copy_int(b, 0, s->complaints_received);
-        rc = rc ? rc : pgutil_copy_int(b, 0, s->complaints_resolved);
+    rc = rc ? rc : pgutil_copy_text(b, 0, sub->township_code);
+    rc = rc ? rc : pgutil_copy_text(b, 0, sub->township_name ? sub->township_name : "");
+    rc = rc ? rc : pgutil_copy_date(b, 0, (int32_t)(sub->year * 10000 + sub->month * 100 + 1));
+    rc = rc ? rc : pgutil_copy_int(b, 0, sub->revision);
+    rc = rc ? rc : pgutil_copy_text(b, 0, sub->submitted_at);
+    rc = rc ? rc : pgutil_copy_text(b, 0, sub->contact_name ? sub->contact_name : "");
+    rc = rc ? rc : pgutil_copy_text(b, 0, sub->contact_phone);
+    rc = rc ? rc : pgutil_copy_int(b, 0, sub->sites_total);
+    rc = rc ? rc : pgutil_copy_int(b, 0, sub->sites_with_window);
+    rc = rc ? rc : count_field(b, &sub->consultations, 1);
+    rc = rc ? rc : count_field(b, &sub->job_postings, 1);
+    rc = rc ? rc : count_field(b, &sub->recruitment_events, 0);
+    rc = rc ? rc : pgutil_copy_int(b, 0, sub->county_items);
+    rc = rc ? rc : pgutil_copy_int(b, 0, sub->handled);
+    rc = rc ? rc : pgutil_copy_int(b, 0, sub->evaluated);
+    rc = rc ? rc : pgutil_copy_text(b, 0, sub->reported_rate);
+    rc = rc ? rc : pgutil_copy_int(b, 0, sub->symposia);
+    rc = rc ? rc : pgutil_copy_int(b, 0, sub->merchants_visited);
+    rc = rc ? rc : pgutil_copy_int(b, 0, sub->enterprises_visited);
+    rc = rc ? rc : pgutil_copy_int(b, 0, sub->inspections);
+    rc = rc ? rc : pgutil_copy_int(b, 0, sub->warning_sessions);
+    rc = rc ? rc : pgutil_copy_int(b, 0, sub->violations);
+    if (sub->has_complaints) {
+        rc = rc ? rc : pgutil_copy_int(b, 0, sub->complaints_received);
+        rc = rc ? rc : pgutil_copy_int(b, 0, sub->complaints_resolved);
     } else {
         rc = rc ? rc : pgutil_copy_text(b, 0, NULL);
         rc = rc ? rc : pgutil_copy_text(b, 0, NULL);
@@ -108,11 +108,11 @@ submission_row(struct dbuf *b, int64_t load_id, const struct submission *s,
 
 /* COPY rows of the submission's windows (facts.window). */
 static int
-window_rows(struct dbuf *b, int64_t id, const struct submission *s)
+window_rows(struct dbuf *b, int64_t id, const struct submission *sub)
 {
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < s->nwindows; i++) {
-        const struct subm_window *w = &s->windows[i];
+    for (size_t i = 0; rc == 0 && i < sub->nwindows; i++) {
+        const struct subm_window *w = &sub->windows[i];
         rc = pgutil_copy_int(b, 1, id);
         rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
         rc = rc ? rc : pgutil_copy_text(b, 0, w->id);
@@ -125,11 +125,11 @@ window_rows(struct dbuf *b, int64_t id, const struct submission *s)
 
 /* COPY rows of the submission's leaders (facts.leader). */
 static int
-leader_rows(struct dbuf *b, int64_t id, const struct submission *s)
+leader_rows(struct dbuf *b, int64_t id, const struct submission *sub)
 {
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < s->nleaders; i++) {
-        const struct subm_leader *l = &s->leaders[i];
+    for (size_t i = 0; rc == 0 && i < sub->nleaders; i++) {
+        const struct subm_leader *l = &sub->leaders[i];
         rc = pgutil_copy_int(b, 1, id);
         rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
         rc = rc ? rc : pgutil_copy_text(b, 0, l->id);
@@ -142,11 +142,11 @@ leader_rows(struct dbuf *b, int64_t id, const struct submission *s)
 
 /* COPY rows of the submission's walks (facts.walk). */
 static int
-walk_rows(struct dbuf *b, int64_t id, const struct submission *s)
+walk_rows(struct dbuf *b, int64_t id, const struct submission *sub)
 {
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < s->nwalks; i++) {
-        const struct subm_walk *w = &s->walks[i];
+    for (size_t i = 0; rc == 0 && i < sub->nwalks; i++) {
+        const struct subm_walk *w = &sub->walks[i];
         rc = pgutil_copy_int(b, 1, id);
         rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
         rc = rc ? rc : pgutil_copy_text(b, 0, w->leader);
@@ -160,11 +160,11 @@ walk_rows(struct dbuf *b, int64_t id, const struct submission *s)
 
 /* COPY rows of the submission's problems (facts.problem). */
 static int
-problem_rows(struct dbuf *b, int64_t id, const struct submission *s)
+problem_rows(struct dbuf *b, int64_t id, const struct submission *sub)
 {
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < s->nproblems; i++) {
-        const struct subm_problem *p = &s->problems[i];
+    for (size_t i = 0; rc == 0 && i < sub->nproblems; i++) {
+        const struct subm_problem *p = &sub->problems[i];
         rc = pgutil_copy_int(b, 1, id);
         rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
         rc = rc ? rc : pgutil_copy_text(b, 0, p->id);
@@ -180,26 +180,26 @@ problem_rows(struct dbuf *b, int64_t id, const struct submission *s)
 }
 
 static int
-text_rows(struct dbuf *b, int64_t id, const struct submission *s)
+text_rows(struct dbuf *b, int64_t id, const struct submission *sub)
 {
     int rc = 0;
     for (int k = 0; k < SUBM_TEXT_KINDS; k++)
-        for (size_t i = 0; rc == 0 && i < s->texts[k].n; i++) {
+        for (size_t i = 0; rc == 0 && i < sub->texts[k].n; i++) {
             rc = pgutil_copy_int(b, 1, id);
             rc = rc ? rc : pgutil_copy_text(b, 0, text_kinds[k]);
             rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
-            rc = rc ? rc : pgutil_copy_text(b, 0, s->texts[k].items[i]);
+            rc = rc ? rc : pgutil_copy_text(b, 0, sub->texts[k].items[i]);
             rc = rc ? rc : pgutil_copy_end_row(b);
         }
     return rc;
 }
 
 static int
-attachment_rows(struct dbuf *b, int64_t id, const struct submission *s)
+attachment_rows(struct dbuf *b, int64_t id, const struct submission *sub)
 {
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < s->nattachments; i++) {
-        const struct subm_attachment *a = &s->attachments[i];
+    for (size_t i = 0; rc == 0 && i < sub->nattachments; i++) {
+        const struct subm_attachment *a = &sub->attachments[i];
         rc = pgutil_copy_int(b, 1, id);
         rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
         rc = rc ? rc : pgutil_copy_text(b, 0, a->name);

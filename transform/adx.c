@@ -91,13 +91,13 @@ copy_attr(xmlTextReaderPtr r, const char *name, char *out, size_t cap)
 
 /* "2026-10-01/P3M" -> 20261001, 3; 0 when malformed (the XSD reports it). */
 static void
-parse_period(const char *s, struct adx_group *g)
+parse_period(const char *str, struct adx_group *g)
 {
     int y, m, dd;
     char dur[8] = "";
     g->first_day = 0;
     g->months = 0;
-    if (sscanf(s, "%4d-%2d-%2d/%3s", &y, &m, &dd, dur) != 4)
+    if (sscanf(str, "%4d-%2d-%2d/%3s", &y, &m, &dd, dur) != 4)
         return;
     g->first_day = y * 10000 + m * 100 + dd;
     g->months = strcmp(dur, "P1M") == 0   ? 1

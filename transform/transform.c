@@ -76,11 +76,11 @@ xml_realloc(void *p, size_t n)
 }
 
 static char *
-xml_strdup(const char *s)
+xml_strdup(const char *str)
 {
-    size_t n = strlen(s) + 1;
+    size_t n = strlen(str) + 1;
     char *p = xml_malloc(n);
-    memcpy(p, s, n);
+    memcpy(p, str, n);
     return p;
 }
 

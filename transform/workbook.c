@@ -82,7 +82,7 @@ struct conv {
 /* ---- bookkeeping --------------------------------------------------------- */
 
 static const char *
-keep(struct conv *c, const char *s)
+keep(struct conv *c, const char *str)
 {
     if (c->nowned == c->capowned) {
         size_t cap = c->capowned ? c->capowned * 2 : 64;
@@ -94,7 +94,7 @@ keep(struct conv *c, const char *s)
         c->owned = v;
         c->capowned = cap;
     }
-    char *d = strdup(s);
+    char *d = strdup(str);
     if (d == NULL) {
         c->oom = 1;
         return "";
@@ -202,21 +202,21 @@ cell_diag(struct conv *c, const char *code, const struct loc *l, const char *fmt
 
 /* A value quoted in a message: at most 60 bytes, whole characters. */
 static void
-shown(const char *s, char *buf, size_t cap)
+shown(const char *str, char *buf, size_t cap)
 {
     char tmp[64];
-    bz_strlcpy_utf8(tmp, s, sizeof(tmp));
+    bz_strlcpy_utf8(tmp, str, sizeof(tmp));
     bz_strlcpy_utf8(buf, tmp, cap);
 }
 
-/* Copies s without surrounding white space (ASCII and the ideographic
+/* Copies str without surrounding white space (ASCII and the ideographic
  * space U+3000) and with full-width digits, letters and the punctuation
  * of dates and numbers made half-width, into buf. */
 static void
-normalize(const char *s, char *buf, size_t cap)
+normalize(const char *str, char *buf, size_t cap)
 {
     size_t o = 0;
-    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *p = (const unsigned char *)str;
     while (*p != '\0' && o + 4 < cap) {
         if (p[0] == 0xEF && (p[1] == 0xBC || p[1] == 0xBD) && p[2] >= 0x80) {
             /* U+FF01..U+FF5E: full-width ASCII */
@@ -256,11 +256,11 @@ same_text(const char *got, const char *want)
 }
 
 static int
-blank_text(const char *s)
+blank_text(const char *str)
 {
     char buf[16];
-    normalize(s, buf, sizeof(buf));
-    return buf[0] == '\0' && strlen(s) < 12;
+    normalize(str, buf, sizeof(buf));
+    return buf[0] == '\0' && strlen(str) < 12;
 }
 
 /* An integral number as digits, anything else as Excel shows it. */
@@ -274,10 +274,10 @@ number_text(double v, char *buf, size_t cap)
 }
 
 static int
-digits_only(const char *s, size_t n)
+digits_only(const char *str, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
+        if (str[i] < '0' || str[i] > '9')
             return 0;
     return n > 0;
 }
@@ -685,18 +685,18 @@ out_failed(struct conv *c, int rc)
 }
 
 static void
-out_raw(struct conv *c, const char *s)
+out_raw(struct conv *c, const char *str)
 {
-    out_failed(c, dbuf_adds(c->xml, s));
+    out_failed(c, dbuf_adds(c->xml, str));
 }
 
 /* Escaped for text and attribute values alike; tab, newline and carriage
  * return as character references, so no value spans lines. */
 static void
-out_escaped(struct conv *c, const char *s)
+out_escaped(struct conv *c, const char *str)
 {
-    const char *run = s;
-    for (const char *p = s;; p++) {
+    const char *run = str;
+    for (const char *p = str;; p++) {
         const char *rep = NULL;
         switch (*p) {
         case '&':
@@ -1412,19 +1412,19 @@ check_shape(struct conv *c)
 {
     char got[256];
     int bad = 0;
-    for (int s = WB_BASIC; s < WB_META; s++) {
-        if (!c->book.sheets[s].found) {
+    for (int sh = WB_BASIC; sh < WB_META; sh++) {
+        if (!c->book.sheets[sh].found) {
             cell_diag(c, "E_WB_SHEET", NULL, "缺少工作表“%s”（被删除或改名）",
-                      wblayout_sheet_name((enum wb_sheet)s));
+                      wblayout_sheet_name((enum wb_sheet)sh));
             bad = 1;
             continue;
         }
         size_t n;
-        const struct wb_column *cols = wblayout_columns((enum wb_sheet)s, &n);
+        const struct wb_column *cols = wblayout_columns((enum wb_sheet)sh, &n);
         for (size_t k = 0; k < n; k++) {
-            plain(c, s, 1, (unsigned)k + 1, got, sizeof(got));
+            plain(c, sh, 1, (unsigned)k + 1, got, sizeof(got));
             if (!same_text(got, cols[k].label)) {
-                struct loc l = {s, 1, (unsigned)k + 1};
+                struct loc l = {sh, 1, (unsigned)k + 1};
                 cell_diag(c, "E_WB_HEADER", &l, "表头应为“%s”；请勿插入、删除或移动列",
                           cols[k].label);
                 bad = 1;
@@ -1498,18 +1498,18 @@ convert(struct conv *c, const unsigned char *data, size_t len, struct diag_list 
         struct bz_error *e)
 {
     struct xlsx_want want[WB_NSHEETS];
-    for (int s = 0; s < WB_NSHEETS; s++) {
+    for (int sh = 0; sh < WB_NSHEETS; sh++) {
         size_t n;
-        wblayout_columns((enum wb_sheet)s, &n);
-        want[s].name = wblayout_sheet_name((enum wb_sheet)s);
-        want[s].max_col = n ? (unsigned)n : 2;
+        wblayout_columns((enum wb_sheet)sh, &n);
+        want[sh].name = wblayout_sheet_name((enum wb_sheet)sh);
+        want[sh].max_col = n ? (unsigned)n : 2;
     }
     want[WB_GUIDE].name = NULL; /* text for the township, never read */
     int rc = xlsx_read(data, len, c->s, want, WB_NSHEETS, &c->book, diags, e);
     if (rc < 0)
         return rc;
-    for (int s = 0; s < WB_NSHEETS; s++)
-        c->sh[s] = &c->book.sheets[s];
+    for (int sh = 0; sh < WB_NSHEETS; sh++)
+        c->sh[sh] = &c->book.sheets[sh];
     if (check_meta(c) < 0 || check_shape(c) < 0 || check_identity(c) < 0)
         return BZ_EINPUT;
     conv_document(c);
