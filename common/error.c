@@ -42,17 +42,23 @@ bz_strlcpy_utf8(char *dst, const char *src, size_t cap)
     return strlen(dst);
 }
 
+/* printf into a fixed field, cut back to a whole UTF-8 character. */
+static void
+format_into(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+    vsnprintf(buf, cap, fmt, ap);
+    trim_partial_utf8(buf);
+}
+
 int
 bz_error_set(struct bz_error *e, enum bz_code code, const char *fmt, ...)
 {
     va_list ap;
 
-    e->status = codes_status(code);
-    bz_strlcpy_utf8(e->code, codes_name(code), sizeof(e->code));
+    bz_error_recode(e, code);
     va_start(ap, fmt);
-    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+    format_into(e->message, sizeof(e->message), fmt, ap);
     va_end(ap);
-    trim_partial_utf8(e->message);
     e->detail[0] = '\0';
     e->file[0] = '\0';
     e->line = 0;
@@ -71,11 +77,9 @@ int
 bz_error_reword(struct bz_error *e, const char *fmt, ...)
 {
     va_list ap;
-
     va_start(ap, fmt);
-    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+    format_into(e->message, sizeof(e->message), fmt, ap);
     va_end(ap);
-    trim_partial_utf8(e->message);
     return e->status;
 }
 
@@ -83,11 +87,9 @@ int
 bz_error_detail(struct bz_error *e, const char *fmt, ...)
 {
     va_list ap;
-
     va_start(ap, fmt);
-    vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+    format_into(e->detail, sizeof(e->detail), fmt, ap);
     va_end(ap);
-    trim_partial_utf8(e->detail);
     return e->status;
 }
 

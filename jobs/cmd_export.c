@@ -3,20 +3,15 @@
  * ranking for the prefecture (Excel workbook, CSV, ADX roll-up) and record
  * the export; see export/export.h. Prints the files, their SHA-256 and,
  * when the period was published before, whether the figures changed.
+ * (bizenv counties is in cmd_registry.c, with the townships' registry.)
  *
- * bizenv counties load FILE — (prefecture) load the registry of counties
- * whose ADX roll-ups `bizenv ingest` accepts; a database with counties
- * ranks counties (sql/report/figures.sql).
- *
- * Exit: 0 done; 64 usage or bad period; 65 bad registry file; 66 file
- * missing; 69 database unreachable; 74 I/O error; 78 no county code.
+ * Exit (from the error's code): 0 done; 64 usage or bad period; 69
+ * database unreachable; 74 I/O error; 78 no county code.
  */
 #include "commands.h"
 
 #include "../common/esc.h"
 #include "../export/export.h"
-#include "../load/registry.h"
-#include "regcopy.h"
 #include "session.h"
 
 #include <stdio.h>
@@ -86,36 +81,4 @@ cmd_export(struct cli *cli, int argc, char **argv)
         return cli_report(&e);
     show(&r, argv[1], as_of);
     return EX_OK;
-}
-
-int
-cmd_counties(struct cli *cli, int argc, char **argv)
-{
-    struct bz_error e;
-    struct registry_stats stats;
-    struct regcsv reg;
-
-    if (cli_no_more_options(argc, argv, "counties") != 0)
-        return EX_USAGE;
-    if (argc != 3 || strcmp(argv[1], "load") != 0) {
-        fputs("用法：bizenv counties load 文件（州级：县名录 CSV，表头 code,name）\n", stderr);
-        return EX_USAGE;
-    }
-    bz_error_clear(&e);
-    int rc = regcsv_read(argv[2], REGCSV_COUNTIES, &reg, &e);
-    PGconn *conn = rc == 0 ? session_open(cli, &e) : NULL;
-    if (conn != NULL)
-        rc = registry_load_counties(conn, &reg, &stats, &e);
-    else if (rc == 0)
-        rc = e.status;
-    PQfinish(conn);
-    if (rc == 0)
-        printf("县名录已载入：新增 %d，更名 %d，停用 %d\n", stats.added, stats.renamed,
-               stats.inactivated);
-    char copy[BZ_PATH_MAX + 32];
-    snprintf(copy, sizeof(copy), "%s/" REGCOPY_COUNTIES, cli->settings.home);
-    if (rc == 0)
-        rc = regcopy_save(reg.data, reg.len, copy, &e);
-    regcsv_free(&reg);
-    return rc < 0 ? cli_report(&e) : EX_OK;
 }

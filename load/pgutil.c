@@ -238,3 +238,25 @@ pgutil_rows_free(struct pgutil_rows *rows)
     free(rows->cell);
     memset(rows, 0, sizeof(*rows));
 }
+
+int
+pgutil_query_row(PGconn *conn, const char *sql, int n, const char *const *params, const char *what,
+                 PGresult **res, struct bz_error *e)
+{
+    *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(*res) != PGRES_TUPLES_OK || PQntuples(*res) != 1)
+        return db_error(e, conn, *res, what);
+    return 0;
+}
+
+int
+pgutil_query_rows(PGconn *conn, const char *sql, int n, const char *const *params, const char *what,
+                  const char *const *cols, int ncols, struct pgutil_rows *out, struct bz_error *e)
+{
+    memset(out, 0, sizeof(*out));
+    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? pgutil_rows_take(res, cols, ncols, out, e)
+                                                    : db_error(e, conn, res, what);
+    PQclear(res);
+    return rc;
+}

@@ -96,6 +96,17 @@ const char *pgutil_rows_at(const struct pgutil_rows *rows, size_t r, int c);
 /* Frees what *rows owns; it is empty afterwards. */
 void pgutil_rows_free(struct pgutil_rows *rows);
 
+/* Runs sql with n text parameters, expecting exactly one row. Returns 0,
+ * or the db_error; *res is the caller's to PQclear either way. */
+int pgutil_query_row(PGconn *conn, const char *sql, int n, const char *const *params,
+                     const char *what, PGresult **res, struct bz_error *e);
+
+/* Runs sql with n text parameters and takes the rows' columns `cols`
+ * (pgutil_rows_take). Returns 0 with *out, or the failure with *out empty. */
+int pgutil_query_rows(PGconn *conn, const char *sql, int n, const char *const *params,
+                      const char *what, const char *const *cols, int ncols, struct pgutil_rows *out,
+                      struct bz_error *e);
+
 /* Runs a parameterless command expecting no rows (BEGIN, COMMIT, SET ...).
  * Returns 0 or the db_error status. */
 int pgutil_exec(PGconn *conn, const char *sql, const char *what, struct bz_error *e);

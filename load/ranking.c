@@ -42,19 +42,6 @@ static const char sql_reporting[] =
 static const char *const reporting_cols[REPORTING_NCOLS] = {"code", "name", "status",
                                                             "months_reported", "months_on_time"};
 
-/* Runs a query with text parameters and takes its rows. */
-static int
-query(PGconn *conn, const char *sql, int n, const char *const *params, const char *what,
-      const char *const *cols, int ncols, struct pgutil_rows *out, struct bz_error *e)
-{
-    memset(out, 0, sizeof(*out));
-    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-    int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? pgutil_rows_take(res, cols, ncols, out, e)
-                                                    : db_error(e, conn, res, what);
-    PQclear(res);
-    return rc;
-}
-
 int
 ranking_read(PGconn *conn, const char *period, const char *as_of, struct pgutil_rows *out,
              struct bz_error *e)
@@ -93,7 +80,8 @@ ranking_refresh(PGconn *conn, const char *const *periods, size_t n, const char *
         rc = pgutil_buffer_error(rc, e);
     } else {
         const char *params[2] = {list.data, as_of};
-        rc = query(conn, sql_refresh, 2, params, "刷新排名", refresh_cols, REFRESH_NCOLS, out, e);
+        rc = pgutil_query_rows(conn, sql_refresh, 2, params, "刷新排名", refresh_cols,
+                               REFRESH_NCOLS, out, e);
     }
     dbuf_free(&list);
     return rc;
@@ -107,13 +95,13 @@ ranking_reporting(PGconn *conn, const char *month, const char *as_of, struct pgu
     struct pgutil_rows run;
     const char *params[2] = {month, as_of};
     memset(out, 0, sizeof(*out));
-    int rc = query(conn, sql_month_run, 2, params, "刷新上月排名", run_col, 1, &run, e);
+    int rc = pgutil_query_rows(conn, sql_month_run, 2, params, "刷新上月排名", run_col, 1, &run, e);
     if (rc == 0 && run.n != 1)
         rc = bz_error_set(e, E_INTERNAL, "刷新上月排名没有返回排名计算编号");
     if (rc == 0) {
         const char *id[1] = {pgutil_rows_at(&run, 0, 0)};
-        rc = query(conn, sql_reporting, 1, id, "查询报送情况", reporting_cols, REPORTING_NCOLS, out,
-                   e);
+        rc = pgutil_query_rows(conn, sql_reporting, 1, id, "查询报送情况", reporting_cols,
+                               REPORTING_NCOLS, out, e);
     }
     pgutil_rows_free(&run);
     return rc;

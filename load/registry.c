@@ -25,17 +25,6 @@ static const char sql_merge_counties[] =
 static const char sql_active_townships[] =
     "SELECT code, name FROM ref.township WHERE active ORDER BY code";
 
-/* Runs a query expected to return one row; *res is the caller's to clear. */
-static int
-one_row(PGconn *conn, const char *sql, int n, const char *const *params, const char *what,
-        PGresult **res, struct bz_error *e)
-{
-    *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(*res) != PGRES_TUPLES_OK || PQntuples(*res) != 1)
-        return db_error(e, conn, *res, what);
-    return 0;
-}
-
 static int
 int_column(const PGresult *res, const char *name)
 {
@@ -73,7 +62,7 @@ merge_townships(PGconn *conn, int64_t id, struct registry_stats *stats, struct b
     const char *params[1] = {sid};
     PGresult *res;
     snprintf(sid, sizeof(sid), "%" PRId64, id);
-    int rc = one_row(conn, sql_merge_townships, 1, params, "合并乡镇名录", &res, e);
+    int rc = pgutil_query_row(conn, sql_merge_townships, 1, params, "合并乡镇名录", &res, e);
     if (rc == 0) {
         stats->added = int_column(res, "added");
         stats->renamed = int_column(res, "renamed");
@@ -94,7 +83,7 @@ registry_load_townships(PGconn *conn, const struct regcsv *reg, struct registry_
     int rc = loader_batch_begin(conn, e);
     if (rc < 0)
         return rc;
-    rc = one_row(conn, sql_next_load, 0, NULL, "分配装载编号", &res, e);
+    rc = pgutil_query_row(conn, sql_next_load, 0, NULL, "分配装载编号", &res, e);
     int64_t id = rc == 0 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
     PQclear(res);
     if (rc == 0)
@@ -139,7 +128,7 @@ registry_load_counties(PGconn *conn, const struct regcsv *reg, struct registry_s
         goto out;
     }
     const char *params[] = {codes.data, names.data};
-    rc = one_row(conn, sql_merge_counties, 2, params, "载入县名录", &res, e);
+    rc = pgutil_query_row(conn, sql_merge_counties, 2, params, "载入县名录", &res, e);
     if (rc == 0) {
         stats->added = int_column(res, "added");
         stats->renamed = int_column(res, "renamed");

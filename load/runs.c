@@ -32,22 +32,11 @@ static const char *const list_cols[RUNS_NCOLS] = {
     "id",       "kind",       "started",  "finished", "status",  "files_taken",
     "accepted", "duplicates", "rejected", "warnings", "missing", "error"};
 
-/* One statement returning a row; *res is the caller's to clear. */
-static int
-exec_row(PGconn *conn, const char *sql, int n, const char *const *params, const char *what,
-         PGresult **res, struct bz_error *e)
-{
-    *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(*res) != PGRES_TUPLES_OK || PQntuples(*res) != 1)
-        return db_error(e, conn, *res, what);
-    return 0;
-}
-
 int
 runs_try_lock(PGconn *conn, int *got, struct bz_error *e)
 {
     PGresult *res;
-    int rc = exec_row(conn, sql_lock, 0, NULL, "获取数据库运行锁", &res, e);
+    int rc = pgutil_query_row(conn, sql_lock, 0, NULL, "获取数据库运行锁", &res, e);
     *got = rc == 0 && strcmp(PQgetvalue(res, 0, PQfnumber(res, "got")), "t") == 0;
     PQclear(res);
     return rc;
@@ -61,7 +50,7 @@ runs_begin(PGconn *conn, const char *kind, const char *as_of, long long *id, str
     gethostname(host, sizeof(host) - 1);
     snprintf(pid, sizeof(pid), "%ld", (long)getpid());
     const char *params[] = {kind, as_of, host, pid, buildinfo_label()};
-    int rc = exec_row(conn, sql_begin, 5, params, "登记运行记录", &res, e);
+    int rc = pgutil_query_row(conn, sql_begin, 5, params, "登记运行记录", &res, e);
     *id = rc == 0 ? atoll(PQgetvalue(res, 0, PQfnumber(res, "id"))) : 0;
     PQclear(res);
     return rc;
@@ -95,7 +84,7 @@ runs_end(PGconn *conn, long long id, const struct runs_end *end, struct bz_error
                             end->failed ? end->error_code : NULL,
                             end->failed ? end->error_text : NULL,
                             end->summary_path};
-    rc = exec_row(conn, sql_end, 11, params, "结束运行记录", &res, e);
+    rc = pgutil_query_row(conn, sql_end, 11, params, "结束运行记录", &res, e);
     PQclear(res);
     dbuf_free(&missing);
     return rc;
@@ -107,11 +96,6 @@ runs_list(PGconn *conn, long last, struct pgutil_rows *out, struct bz_error *e)
     char n[32];
     snprintf(n, sizeof(n), "%ld", last);
     const char *params[1] = {n};
-    memset(out, 0, sizeof(*out));
-    PGresult *res = PQexecParams(conn, sql_list, 1, NULL, params, NULL, NULL, 0);
-    int rc = PQresultStatus(res) == PGRES_TUPLES_OK
-                 ? pgutil_rows_take(res, list_cols, RUNS_NCOLS, out, e)
-                 : db_error(e, conn, res, "查询运行记录");
-    PQclear(res);
-    return rc;
+    return pgutil_query_rows(conn, sql_list, 1, params, "查询运行记录", list_cols, RUNS_NCOLS, out,
+                             e);
 }

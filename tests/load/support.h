@@ -230,36 +230,26 @@ test_load(PGconn *conn, const struct submission *sub, const struct diag_list *wa
     return rc;
 }
 
-/* Records an inbox file (raw.file) in a batch of its own. Returns 0 or the
- * failure. */
-static inline int
-test_record_file(PGconn *conn, const char *sha256, int64_t size, const char *name,
-                 time_t received_at, const char *archive_path, struct bz_error *e)
-{
-    struct loader_stage *stage = loader_stage_new();
-    assert_non_null(stage);
-    int rc = loader_batch_begin(conn, e);
-    if (rc == 0)
-        rc = loader_stage_file(stage, sha256, size, name, received_at, archive_path, e);
-    if (rc == 0)
-        rc = loader_stage_finish(conn, stage, e);
-    if (rc == 0)
-        rc = loader_batch_commit(conn, e);
-    else
-        loader_batch_rollback(conn);
-    loader_stage_free(stage);
-    return rc;
-}
+/* Records an inbox file (raw.file) and stores a receipt (raw.receipt;
+ * either may be NULL) in a batch of their own. Returns 0 or the failure,
+ * the batch rolled back. */
+struct test_file {
+    const char *sha256, *name, *archive_path;
+    int64_t size;
+    time_t received_at;
+};
 
-/* Stores a receipt (raw.receipt) in a batch of its own. Returns 0 or the
- * failure. */
 static inline int
-test_store_receipt(PGconn *conn, const struct rows_receipt *r, struct bz_error *e)
+test_store(PGconn *conn, const struct test_file *f, const struct rows_receipt *r,
+           struct bz_error *e)
 {
     struct loader_stage *stage = loader_stage_new();
     assert_non_null(stage);
     int rc = loader_batch_begin(conn, e);
-    if (rc == 0)
+    if (rc == 0 && f != NULL)
+        rc = loader_stage_file(stage, f->sha256, f->size, f->name, f->received_at, f->archive_path,
+                               e);
+    if (rc == 0 && r != NULL)
         rc = loader_stage_receipt(stage, r, e);
     if (rc == 0)
         rc = loader_stage_finish(conn, stage, e);

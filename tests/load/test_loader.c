@@ -22,9 +22,9 @@ setup(void **state)
     scratch_exec(s->conn, "INSERT INTO ref.township (code, name, active) VALUES"
                           " ('539901199', '已撤并乡', false)");
     bz_error_clear(&e);
-    assert_int_equal(test_record_file(s->conn, FILE_SHA, 1234, "539901101-2026-09.zip", 1790000000,
-                                      "archive/f0/" FILE_SHA, &e),
-                     0);
+    const struct test_file file = {FILE_SHA, "539901101-2026-09.zip", "archive/f0/" FILE_SHA, 1234,
+                                   1790000000};
+    assert_int_equal(test_store(s->conn, &file, NULL, &e), 0);
     *state = s;
     return 0;
 }
@@ -387,8 +387,8 @@ records_raw_file_once_and_stores_receipts(void **state)
     struct diag_list d;
 
     bz_error_clear(&e);
-    assert_int_equal(
-        test_record_file(s->conn, FILE_SHA, 1234, "again.zip", 1790000100, "archive/x", &e), 0);
+    const struct test_file again = {FILE_SHA, "again.zip", "archive/x", 1234, 1790000100};
+    assert_int_equal(test_store(s->conn, &again, NULL, &e), 0);
     assert_int_equal(scratch_long(s->conn, "SELECT count(*) FROM raw.file"), 1);
     assert_int_equal(scratch_long(s->conn, "SELECT count(*) FROM raw.file"
                                            " WHERE original_name = '539901101-2026-09.zip'"),
@@ -408,9 +408,9 @@ records_raw_file_once_and_stores_receipts(void **state)
                              &d,
                              "回执：已接收 '\\",
                              "{\"outcome\":\"accepted_with_warnings\"}"};
-    assert_int_equal(test_store_receipt(s->conn, &r, &e), 0);
+    assert_int_equal(test_store(s->conn, NULL, &r, &e), 0);
     struct rows_receipt rej = {FILE_SHA, NULL, NULL, 0, 0, 0, "rejected", NULL, "拒收", NULL};
-    assert_int_equal(test_store_receipt(s->conn, &rej, &e), 0);
+    assert_int_equal(test_store(s->conn, NULL, &rej, &e), 0);
     PGresult *res =
         PQexec(s->conn, "SELECT codes::text, period, revision, body, body_json->>'outcome'"
                         " FROM raw.receipt ORDER BY id");

@@ -40,6 +40,32 @@ report_functions(PGconn *c)
                            " ON n.oid = p.pronamespace WHERE n.nspname = 'report'");
 }
 
+/* migrate_apply refuses (E_DB_MIGRATE, exit 70), saying `why`, and
+ * reports nothing done. */
+static void
+assert_apply_refused(PGconn *c, const char *why, struct bz_error *e)
+{
+    bz_error_clear(e);
+    assert_int_equal(migrate_apply(c, &done, e), BZ_ESCHEMA);
+    assert_string_equal(e->code, "E_DB_MIGRATE");
+    if (strstr(e->message, why) == NULL)
+        fail_msg("expected \"%s\" in: %s", why, e->message);
+    assert_int_equal((int)done.npending, 0);
+    assert_int_equal(done.definitions, 0);
+    assert_false(done.rebase);
+}
+
+/* migrate_check refuses (E_DB_SCHEMA), saying `why`. */
+static void
+assert_check_refused(PGconn *c, const char *why, struct bz_error *e)
+{
+    bz_error_clear(e);
+    assert_int_equal(migrate_check(c, e), BZ_ESCHEMA);
+    assert_string_equal(e->code, "E_DB_SCHEMA");
+    if (strstr(e->message, why) == NULL)
+        fail_msg("expected \"%s\" in: %s", why, e->message);
+}
+
 /* Marks one definition file as applied with other bytes. */
 static void
 make_definitions_stale(PGconn *c)
@@ -221,9 +247,7 @@ refuses_to_drop_definitions_other_objects_depend_on(void **state)
     make_definitions_stale(s.conn);
 
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ESCHEMA);
-    assert_string_equal(e.code, "E_DB_MIGRATE");
-    assert_non_null(strstr(e.message, "有其他对象依赖"));
+    assert_apply_refused(s.conn, "有其他对象依赖", &e);
     assert_non_null(strstr(e.detail, "table kept"));
     assert_int_equal(done.definitions, 0);
     /* nothing changed: the definitions and the stale record stay */
@@ -277,9 +301,7 @@ refuses_applied_migration_whose_checksum_changed(void **state)
     long functions = report_functions(s.conn);
     scratch_exec(s.conn, "UPDATE meta.migration SET sha256 = repeat('0', 64) WHERE version = 87");
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ESCHEMA);
-    assert_string_equal(e.code, "E_DB_MIGRATE");
-    assert_non_null(strstr(e.message, "087_baseline"));
+    assert_apply_refused(s.conn, "087_baseline", &e);
     assert_int_equal((int)done.npending, 0);
     assert_int_equal(report_functions(s.conn), functions);
     scratch_drop(&s);
@@ -298,9 +320,7 @@ refuses_database_with_version_newer_than_binary(void **state)
                          " VALUES (999, 'future', repeat('a', 64))");
     make_definitions_stale(s.conn); /* the newer binary's definitions stay */
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ESCHEMA);
-    assert_string_equal(e.code, "E_DB_MIGRATE");
-    assert_non_null(strstr(e.message, "999"));
+    assert_apply_refused(s.conn, "999", &e);
     assert_int_equal(done.definitions, 0);
     assert_int_equal(migrate_plan(s.conn, &plan, &e), BZ_ESCHEMA);
     scratch_drop(&s);
@@ -321,9 +341,7 @@ fails_at_then_finishes(const char *obstacle, const char *removal, const char *mi
     scratch_create_empty(&s);
     scratch_exec(s.conn, obstacle);
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ESCHEMA);
-    assert_string_equal(e.code, "E_DB_MIGRATE");
-    assert_non_null(strstr(e.message, migration));
+    assert_apply_refused(s.conn, migration, &e);
     assert_int_equal((int)done.npending, 0);
     assert_int_equal(done.definitions, 0);
     assert_int_equal(
@@ -386,9 +404,7 @@ failed_migration_leaves_the_definitions_in_place(void **state)
                  "CREATE TEMP TABLE kept AS SELECT * FROM meta.migration WHERE version = 88;"
                  " DELETE FROM meta.migration WHERE version = 88");
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ESCHEMA);
-    assert_string_equal(e.code, "E_DB_MIGRATE");
-    assert_non_null(strstr(e.message, "088_ranking_row"));
+    assert_apply_refused(s.conn, "088_ranking_row", &e);
     assert_int_equal((int)done.npending, 0);
     assert_int_equal(report_functions(s.conn), functions);
     assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM pg_views"
@@ -492,17 +508,14 @@ refuses_incomplete_previous_release_records(void **state)
     scratch_create_previous_release(&s);
     scratch_exec(s.conn, "DELETE FROM meta.migration WHERE version = 86");
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ESCHEMA);
-    assert_string_equal(e.code, "E_DB_MIGRATE");
-    assert_non_null(strstr(e.message, "v0.1.0"));
+    assert_apply_refused(s.conn, "v0.1.0", &e);
     assert_false(done.rebase);
     assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration"), 13);
 
     /* the whole set, one checksum changed */
     record_previous_release(s.conn, 0);
     scratch_exec(s.conn, "UPDATE meta.migration SET sha256 = repeat('1', 64) WHERE version = 20");
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ESCHEMA);
-    assert_non_null(strstr(e.message, "020"));
+    assert_apply_refused(s.conn, "020", &e);
     assert_int_equal(scratch_long(s.conn, "SELECT max(version) FROM meta.migration"), 86);
     scratch_drop(&s);
 }
@@ -532,9 +545,7 @@ check_accepts_only_what_apply_would_leave(void **state)
 
     /* a definition file applied with other bytes (older or newer) */
     make_definitions_stale(s.conn);
-    assert_int_equal(migrate_check(s.conn, &e), BZ_ESCHEMA);
-    assert_string_equal(e.code, "E_DB_SCHEMA");
-    assert_non_null(strstr(e.message, "sql/report/figures.sql"));
+    assert_check_refused(s.conn, "sql/report/figures.sql", &e);
     assert_int_equal(scratch_long(s.conn, stale), 1);
     assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
     assert_int_equal(migrate_check(s.conn, &e), 0);
@@ -543,24 +554,18 @@ check_accepts_only_what_apply_would_leave(void **state)
     scratch_exec(s.conn, "CREATE TEMP TABLE kept AS SELECT * FROM meta.migration"
                          " WHERE version = (SELECT max(version) FROM meta.migration);"
                          " DELETE FROM meta.migration WHERE version IN (SELECT version FROM kept)");
-    assert_int_equal(migrate_check(s.conn, &e), BZ_ESCHEMA);
-    assert_string_equal(e.code, "E_DB_SCHEMA");
-    assert_non_null(strstr(e.message, "缺少升级"));
+    assert_check_refused(s.conn, "缺少升级", &e);
     scratch_exec(s.conn, "INSERT INTO meta.migration SELECT * FROM kept");
     assert_int_equal(migrate_check(s.conn, &e), 0);
 
     /* a version this binary does not know */
     scratch_exec(s.conn, "INSERT INTO meta.migration (version, name, sha256)"
                          " VALUES (999, 'later', repeat('0', 64))");
-    assert_int_equal(migrate_check(s.conn, &e), BZ_ESCHEMA);
-    assert_string_equal(e.code, "E_DB_SCHEMA");
-    assert_non_null(strstr(e.message, "999"));
+    assert_check_refused(s.conn, "999", &e);
 
     /* the previous release's records, not rebased yet */
     record_previous_release(s.conn, 0);
-    assert_int_equal(migrate_check(s.conn, &e), BZ_ESCHEMA);
-    assert_string_equal(e.code, "E_DB_SCHEMA");
-    assert_non_null(strstr(e.message, "v0.1.0"));
+    assert_check_refused(s.conn, "v0.1.0", &e);
     assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration WHERE version < 87"),
                      14);
     scratch_drop(&s);
