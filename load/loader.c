@@ -44,7 +44,6 @@ static const char sql_finish_batch[] =
 struct id_pool {
     int64_t v[LOAD_ID_POOL];
     size_t n, next;
-    size_t block; /* most taken per round trip: LOAD_ID_BLOCK, or 1 */
 };
 
 /* Where an in-flight merge is (loader_stage_merge_send .. _collect). */
@@ -82,9 +81,9 @@ struct loader_stage {
 };
 
 /* Takes the loader role for the current transaction when this session
- * may, so loading runs with the privileges the baseline (sql/migrations/087) grants and no more. A
- * session that is not a member (an external server's own account setup)
- * loads with its own privileges. */
+ * may, so loading runs with the privileges the baseline
+ * (sql/migrations/087) grants and no more. A session that is not a member
+ * (an external server's own account setup) loads with its own privileges. */
 static int
 take_loader_role(PGconn *conn, struct bz_error *e)
 {
@@ -177,7 +176,6 @@ loader_stage_new(void)
         dbuf_init(&stage->files[k], COPY_BUF_LIMIT);
     for (size_t i = 0; i < LOADER_STAGE_MAX; i++)
         diag_list_init(&stage->out[i].warnings, 64);
-    stage->own.block = LOAD_ID_BLOCK;
     stage->pool = &stage->own;
     return stage;
 }
@@ -260,7 +258,7 @@ fill_pool(PGconn *conn, struct id_pool *p, size_t want, struct bz_error *e)
     memmove(p->v, p->v + p->next, left * sizeof(p->v[0]));
     p->n = left;
     p->next = 0;
-    size_t more = want - left < p->block ? p->block : want - left;
+    size_t more = want - left < LOAD_ID_BLOCK ? LOAD_ID_BLOCK : want - left;
     if (more > LOAD_ID_POOL - left)
         more = LOAD_ID_POOL - left;
     char n[16];
