@@ -86,8 +86,14 @@ $(BUILD)/libbizenv.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 # The SQL (sql/migrations/ and the definition files beside it, load/migrate.c)
-# and the XSDs are compiled into the binary.
-$(BUILD)/gen/embedded_data.c: common/embed.pl $(EMBED_SRC) | $(BUILD)/gen
+# and the XSDs are compiled into the binary; the list of them is a
+# prerequisite too, so a file added, moved or removed (whatever its mtime)
+# makes them embedded again.
+$(BUILD)/gen/embed.list: FORCE | $(BUILD)/gen
+	@echo '$(EMBED_SRC)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/gen/embedded_data.c: common/embed.pl $(EMBED_SRC) $(BUILD)/gen/embed.list | $(BUILD)/gen
 	perl common/embed.pl $@ $(EMBED_SRC)
 
 $(BUILD)/gen:

@@ -151,17 +151,16 @@ apply(struct settings *s, const struct row *r, const char *value, struct bz_erro
     char *base = (char *)s;
     if (r->kind == K_STR) {
         if (strlen(value) >= r->size)
-            return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "设置项 %s 的值过长", r->name);
+            return bz_error_set(e, E_CONFIG, "设置项 %s 的值过长", r->name);
         memcpy(base + r->offset, value, strlen(value) + 1);
         return 0;
     }
     long long n;
     if (parse_number(value, r->kind == K_BYTES, &n) < 0)
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "设置项 %s 的值“%s”不是有效数字", r->name,
-                            value);
+        return bz_error_set(e, E_CONFIG, "设置项 %s 的值“%s”不是有效数字", r->name, value);
     if (n < r->min || n > r->max)
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "设置项 %s 的值 %lld 超出范围 %lld–%lld",
-                            r->name, n, r->min, r->max);
+        return bz_error_set(e, E_CONFIG, "设置项 %s 的值 %lld 超出范围 %lld–%lld", r->name, n,
+                            r->min, r->max);
     memcpy(base + r->offset, &n, sizeof(n));
     return 0;
 }
@@ -181,7 +180,7 @@ settings_set(struct settings *s, const char *name, const char *value, struct bz_
 {
     const struct row *r = find(name);
     if (r == NULL)
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "未知的设置项 %s", name);
+        return bz_error_set(e, E_CONFIG, "未知的设置项 %s", name);
     return apply(s, r, value, e);
 }
 
@@ -292,7 +291,7 @@ conf_split(char *line, char **name, char **value, const char **why)
 static int
 conf_line_error(struct bz_error *e, const char *path, long lineno, const char *why)
 {
-    bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "配置文件第 %ld 行%s", lineno, why);
+    bz_error_set(e, E_CONFIG, "配置文件第 %ld 行%s", lineno, why);
     bz_error_at(e, path, lineno);
     return e->status;
 }
@@ -307,9 +306,9 @@ settings_load_file(struct settings *s, const char *path, int optional, struct bz
             return 0;
         /* fopen allocates its FILE: no memory is not a configuration fault */
         if (err == ENOMEM)
-            bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法打开配置文件“%s”", path);
+            bz_error_set(e, E_NOMEM, "内存不足，无法打开配置文件“%s”", path);
         else
-            bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "无法打开配置文件“%s”", path);
+            bz_error_set(e, E_CONFIG, "无法打开配置文件“%s”", path);
         return bz_error_detail(e, "%s", strerror(err));
     }
     char line[CONF_LINE_MAX];
@@ -323,7 +322,7 @@ settings_load_file(struct settings *s, const char *path, int optional, struct bz
         char *name, *value;
         const char *why = NULL;
         if (got == CONF_READ_ERROR) {
-            rc = bz_error_set(e, BZ_EIO, "E_IO_READ", "读取配置文件“%s”失败", path);
+            rc = bz_error_set(e, E_IO_READ, "读取配置文件“%s”失败", path);
             bz_error_at(e, path, lineno);
         } else if (got == CONF_TOO_LONG) {
             char why_long[96];

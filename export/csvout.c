@@ -40,18 +40,18 @@ plain_number(const char *s)
 }
 
 int
-csvout_field(struct dbuf *out, const char *s)
+csvout_field(struct dbuf *out, const char *str)
 {
     int rc = 0;
-    if (s == NULL || *s == '\0')
+    if (str == NULL || *str == '\0')
         return 0;
-    int formula = strchr("=+-@\t\r", *s) != NULL && !plain_number(s);
-    int quote = strpbrk(s, ",\"\r\n") != NULL;
+    int formula = strchr("=+-@\t\r", *str) != NULL && !plain_number(str);
+    int quote = strpbrk(str, ",\"\r\n") != NULL;
     if (quote)
         rc = dbuf_adds(out, "\"");
     if (rc == 0 && formula)
         rc = dbuf_adds(out, "'");
-    for (const char *p = s; rc == 0 && *p != '\0';) {
+    for (const char *p = str; rc == 0 && *p != '\0';) {
         const char *q = strchr(p, '"');
         size_t n = q != NULL ? (size_t)(q - p) + 1 : strlen(p);
         rc = dbuf_add(out, p, n);

@@ -29,7 +29,7 @@
 int csvout_render(const struct export_data *d, struct dbuf *out);
 
 /* Appends one field (neutralised and quoted as above; NULL = empty). */
-int csvout_field(struct dbuf *out, const char *s);
+int csvout_field(struct dbuf *out, const char *str);
 
 /* The ranking columns both the CSV and the workbook's 排名 sheet show. */
 struct csvout_col {

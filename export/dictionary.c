@@ -566,7 +566,7 @@ dictionary_write(PGconn *conn, enum dictionary_format format, struct dbuf *out, 
     memset(&c, 0, sizeof(c));
     int rc = read_content(conn, &c, e);
     if (rc == 0 && PQntuples(c.header) != 1)
-        rc = bz_error_set(e, BZ_EDB, "E_DB_QUERY", "读取数据库结构版本失败");
+        rc = bz_error_set(e, E_DB_QUERY, "读取数据库结构版本失败");
     if (rc == 0) {
         int wr = write_intro(w, &c, out);
         if (wr == 0)
@@ -578,9 +578,9 @@ dictionary_write(PGconn *conn, enum dictionary_format format, struct dbuf *out, 
         if (wr == 0)
             wr = w->end(out);
         if (wr == BZ_ENOMEM)
-            rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法生成数据字典");
+            rc = bz_error_set(e, E_NOMEM, "内存不足，无法生成数据字典");
         else if (wr < 0)
-            rc = bz_error_set(e, BZ_ELIMIT, "E_EXPORT", "数据字典超过 %u MB 上限",
+            rc = bz_error_set(e, E_EXPORT, "数据字典超过 %u MB 上限",
                               (unsigned)(out->limit >> 20));
     }
     content_free(&c);

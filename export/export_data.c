@@ -124,7 +124,7 @@ query_run(PGconn *conn, const char *sql, const char *period, const char *as_of, 
     int rc;
     if (state != NULL && strcmp(state, "22023") == 0) {
         const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-        rc = bz_error_set(e, BZ_EINPUT, "E_USAGE", "%s", msg ? msg : "无效的排名期间");
+        rc = bz_error_set(e, E_USAGE, "%s", msg ? msg : "无效的排名期间");
     } else {
         rc = db_error(e, conn, res, what);
     }
@@ -154,9 +154,8 @@ ranking_run(PGconn *conn, long long run_id, struct export_data *d, struct bz_err
         rc = query_run(conn, stored_sql, d->period, d->as_of, run, 2, "读取已保存的排名", &res, e);
         if (rc == 0 && PQntuples(res) != 1) {
             PQclear(res);
-            return bz_error_set(e, BZ_EFAIL, "E_INTERNAL",
-                                "排名记录 #%lld 不是 %s（截至 %s）的排名", run_id, d->period,
-                                d->as_of);
+            return bz_error_set(e, E_INTERNAL, "排名记录 #%lld 不是 %s（截至 %s）的排名", run_id,
+                                d->period, d->as_of);
         }
     }
     if (rc < 0)
@@ -182,7 +181,7 @@ county_identity(PGconn *conn, const struct settings *s, struct export_data *d, s
         if (counties > 1) {
             /* a registry of several counties (a prefecture's or a province's
              * townships loaded into one database) has no one county to export */
-            rc = bz_error_set(e, BZ_ECONFIG, "E_CONFIG",
+            rc = bz_error_set(e, E_CONFIG,
                               "乡镇名录包含 %ld 个县的乡镇，无法确定本县代码（请设置 county_code）",
                               counties);
             PQclear(res);
@@ -194,8 +193,7 @@ county_identity(PGconn *conn, const struct settings *s, struct export_data *d, s
     }
     size_t len = strlen(d->county_code);
     if (len != 6 || strspn(d->county_code, "0123456789") != 6)
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG",
-                            "无法确定本县代码（设置 county_code，或先载入乡镇名录）");
+        return bz_error_set(e, E_CONFIG, "无法确定本县代码（设置 county_code，或先载入乡镇名录）");
     snprintf(d->county_name, sizeof(d->county_name), "%s",
              s->county_name[0] ? s->county_name : d->county_code);
     return 0;
@@ -212,7 +210,7 @@ fetch_print(PGconn *conn, struct export_data *d, struct bz_error *e)
         return rc;
     if (PQntuples(res) != 1) {
         PQclear(res);
-        return bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "期间名称应为一行");
+        return bz_error_set(e, E_INTERNAL, "期间名称应为一行");
     }
     snprintf(d->period_name, sizeof(d->period_name), "%s", PQgetvalue(res, 0, 0));
     snprintf(d->previous, sizeof(d->previous), "%s", PQgetvalue(res, 0, 1));
@@ -246,7 +244,7 @@ export_data_fetch(PGconn *conn, const struct settings *s, const char *period, co
     if (rc == 0)
         rc = query(conn, summary_sql, period, as_of, SU_NCOLS, "读取全县汇总", &d->summary, e);
     if (rc == 0 && PQntuples(d->summary) != 1)
-        rc = bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "全县汇总应为一行");
+        rc = bz_error_set(e, E_INTERNAL, "全县汇总应为一行");
     if (rc == 0)
         rc = query(conn, groups_sql, period, as_of, GR_NCOLS, "读取汇总计数", &d->groups, e);
     if (rc == 0)

@@ -162,7 +162,7 @@ struct export_data {
 /*
  * Reads everything for `period` as of `as_of` (YYYY-MM-DD), with the
  * ranking run run_id (facts.ranking_run), or a new one stored now when
- * run_id is 0. Returns 0, or BZ_EINPUT (E_USAGE: the period is not valid),
+ * run_id is 0. Returns 0, or BZ_EUSAGE (E_USAGE: the period is not valid),
  * BZ_ECONFIG (no county code can be found), BZ_EFAIL (E_INTERNAL: run_id
  * is not of this period and as-of date), BZ_EDB/BZ_ETIMEOUT with e filled.
  * On failure *d holds nothing to free; on success the caller calls

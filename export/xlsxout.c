@@ -362,7 +362,7 @@ xlsxout_write(const struct export_data *d, const char *trace, const char *path, 
     char title[512], made_by[160];
     lxw_workbook *wb = workbook_new(path);
     if (wb == NULL)
-        return bz_error_set(e, BZ_EIO, "E_IO_WRITE", "无法创建工作簿“%s”", path);
+        return bz_error_set(e, E_IO_WRITE, "无法创建工作簿“%s”", path);
     snprintf(title, sizeof(title), "%s 营商环境排名 %s（截至 %s）", d->county_name, d->period,
              d->as_of);
     lxw_doc_properties props;
@@ -389,7 +389,7 @@ xlsxout_write(const struct export_data *d, const char *trace, const char *path, 
     xlsxfeed_pages(&p);
     lxw_error err = workbook_close(wb);
     if (err != LXW_NO_ERROR) {
-        bz_error_set(e, BZ_EIO, "E_IO_WRITE", "写入工作簿“%s”失败", path);
+        bz_error_set(e, E_IO_WRITE, "写入工作簿“%s”失败", path);
         return bz_error_detail(e, "%s", lxw_strerror(err));
     }
     return 0;

@@ -32,26 +32,25 @@ static int
 refuse_external(enum db_target t, const char *action)
 {
     struct bz_error e;
-    bz_error_set(&e, BZ_ECONFIG, "E_USAGE", "当前使用%s，bizenv 只管理内置数据库，不会%s其他服务器",
+    bz_error_set(&e, E_USAGE, "当前使用%s，bizenv 只管理内置数据库，不会%s其他服务器",
                  target_name(t), action);
-    cli_report(&e);
-    return EX_USAGE;
+    return cli_report(&e);
 }
 
 static int
 db_start(struct cli *cli)
 {
     struct bz_error e;
-    struct cluster_status st;
+    struct cluster_status cs;
     enum db_target t = db_target(&cli->settings);
 
     if (t != DB_TARGET_EMBEDDED)
         return refuse_external(t, "启动");
     bz_error_clear(&e);
     if (cluster_start(&cli->settings, CLUSTER_CREATE_NEW_HOME, &e) < 0 ||
-        cluster_status(&cli->settings, &st, &e) < 0)
+        cluster_status(&cli->settings, &cs, &e) < 0)
         return cli_report(&e);
-    printf("内置数据库已启动（%s）\n", st.socket_dir);
+    printf("内置数据库已启动（%s）\n", cs.socket_dir);
     return EX_OK;
 }
 
@@ -107,28 +106,28 @@ static int
 status_embedded(struct cli *cli)
 {
     struct bz_error e;
-    struct cluster_status st;
+    struct cluster_status cs;
     char conninfo[BZ_PATH_MAX * 2 + 128];
 
     bz_error_clear(&e);
-    if (cluster_status(&cli->settings, &st, &e) < 0)
+    if (cluster_status(&cli->settings, &cs, &e) < 0)
         return cli_report(&e);
     printf("数据库：内置数据库（目录 %s）\n", cli->settings.pgdata);
-    if (!st.exists)
+    if (!cs.exists)
         printf("状态：未创建\n");
-    else if (!st.running)
+    else if (!cs.running)
         printf("状态：已创建，已停止\n");
     else
-        printf("状态：已创建，运行中（进程 %ld）\n", st.pid);
-    printf("套接字目录：%s\n", st.socket_dir);
+        printf("状态：已创建，运行中（进程 %ld）\n", cs.pid);
+    printf("套接字目录：%s\n", cs.socket_dir);
     if (netinfo_print(&cli->settings, stdout) < 0)
         return EX_CONFIG;
-    if (!st.running)
+    if (!cs.running)
         return EXIT_NOT_RUNNING;
     if (cluster_conninfo(&cli->settings, conninfo, sizeof(conninfo)) < 0 ||
         PQping(conninfo) == PQPING_NO_RESPONSE) {
-        bz_error_set(&e, BZ_EDB, "E_DB_CONNECT", "内置数据库进程存在，但无法通过套接字目录 %s 连接",
-                     st.socket_dir);
+        bz_error_set(&e, E_DB_CONNECT, "内置数据库进程存在，但无法通过套接字目录 %s 连接",
+                     cs.socket_dir);
         return cli_report(&e);
     }
     return EX_OK;
@@ -157,8 +156,7 @@ db_psql(struct cli *cli, int argc, char **argv)
         if (cluster_start(&cli->settings, CLUSTER_CREATE_NEW_HOME, &e) < 0)
             return cli_report(&e);
         if (cluster_conninfo(&cli->settings, conninfo, sizeof(conninfo)) < 0) {
-            bz_error_set(&e, BZ_EDB, "E_DB_CONNECT", "内置数据库目录“%s”路径过长",
-                         cli->settings.pgdata);
+            bz_error_set(&e, E_DB_CONNECT, "内置数据库目录“%s”路径过长", cli->settings.pgdata);
             return cli_report(&e);
         }
         dsn = conninfo;
@@ -171,7 +169,7 @@ db_psql(struct cli *cli, int argc, char **argv)
         first++;
     char **args = calloc((size_t)argc + 4, sizeof(*args));
     if (args == NULL) {
-        bz_error_set(&e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        bz_error_set(&e, E_NOMEM, "内存不足");
         return cli_report(&e);
     }
     size_t n = 0;
@@ -185,7 +183,7 @@ db_psql(struct cli *cli, int argc, char **argv)
     args[n] = NULL;
     fflush(NULL);
     execv(PSQL_PATH, args);
-    bz_error_set(&e, BZ_ECONFIG, "E_CONFIG", "无法运行 %s", PSQL_PATH);
+    bz_error_set(&e, E_CONFIG, "无法运行 %s", PSQL_PATH);
     bz_error_detail(&e, "%s", strerror(errno));
     free(args);
     return cli_report(&e);

@@ -45,7 +45,7 @@ write_file(const char *path, const struct dbuf *doc)
     struct bz_error e;
     char tmp[BZ_PATH_MAX + 16];
     if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-        bz_error_set(&e, BZ_ECONFIG, "E_USAGE", "输出文件路径过长：%s", path);
+        bz_error_set(&e, E_USAGE, "输出文件路径过长：%s", path);
         return cli_report(&e);
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -54,7 +54,7 @@ write_file(const char *path, const struct dbuf *doc)
         int err = errno;
         if (fd >= 0)
             unlink(tmp);
-        bz_error_set(&e, BZ_EIO, "E_IO_WRITE", "写入数据字典“%s”失败", path);
+        bz_error_set(&e, E_IO_WRITE, "写入数据字典“%s”失败", path);
         bz_error_detail(&e, "%s", strerror(err));
         return cli_report(&e);
     }

@@ -3,28 +3,21 @@
  * ranking for the prefecture (Excel workbook, CSV, ADX roll-up) and record
  * the export; see export/export.h. Prints the files, their SHA-256 and,
  * when the period was published before, whether the figures changed.
+ * (bizenv counties is in cmd_registry.c, with the townships' registry.)
  *
- * bizenv counties load FILE — (prefecture) load the registry of counties
- * whose ADX roll-ups `bizenv ingest` accepts; a database with counties
- * ranks counties (sql/report/figures.sql).
- *
- * Exit: 0 done; 64 usage or bad period; 65 bad registry file; 66 file
- * missing; 69 database unreachable; 74 I/O error; 78 no county code.
+ * Exit (from the error's code): 0 done; 64 usage or bad period; 69
+ * database unreachable; 74 I/O error; 78 no county code.
  */
 #include "commands.h"
 
 #include "../common/esc.h"
 #include "../export/export.h"
-#include "../export/rollup.h"
-#include "regcopy.h"
 #include "session.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-
-#define REGISTRY_FILE_MAX (16L << 20)
 
 static const char usage_text[] =
     "用法：bizenv export 期间 [--as-of YYYY-MM-DD] [--out 目录]\n"
@@ -77,67 +70,15 @@ cmd_export(struct cli *cli, int argc, char **argv)
         return cli_report(&e);
     int rc = export_run(conn, &cli->settings, argv[1], as_of, out, &r, &e);
     PQfinish(conn);
-    if (rc == BZ_EINPUT) {
+    if (rc == BZ_EUSAGE) {
         char shown[4 * sizeof(e.message)];
         fprintf(stderr, "bizenv export: 错误 [%s] %s\n", e.code,
                 esc_text(shown, sizeof(shown), e.message));
         fputs(usage_text, stderr);
-        return EX_USAGE;
+        return cli_exit_status(rc);
     }
     if (rc < 0)
         return cli_report(&e);
     show(&r, argv[1], as_of);
-    return EX_OK;
-}
-
-static int
-read_file(const char *path, char **data, size_t *len, struct bz_error *e)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "找不到县名录文件“%s”", path);
-    *data = malloc((size_t)REGISTRY_FILE_MAX + 1);
-    *len = *data != NULL ? fread(*data, 1, (size_t)REGISTRY_FILE_MAX + 1, f) : 0;
-    int bad = ferror(f);
-    fclose(f);
-    if (*data == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
-    if (bad)
-        return bz_error_set(e, BZ_EIO, "E_IO_READ", "读取县名录文件“%s”失败", path);
-    if (*len > (size_t)REGISTRY_FILE_MAX)
-        return bz_error_set(e, BZ_EINPUT, "E_REGISTRY_FORMAT", "县名录文件“%s”过大", path);
-    return 0;
-}
-
-int
-cmd_counties(struct cli *cli, int argc, char **argv)
-{
-    struct bz_error e;
-    struct rollup_registry_stats st;
-    char *data = NULL;
-    size_t len = 0;
-
-    if (cli_no_more_options(argc, argv, "counties") != 0)
-        return EX_USAGE;
-    if (argc != 3 || strcmp(argv[1], "load") != 0) {
-        fputs("用法：bizenv counties load 文件（州级：县名录 CSV，表头 code,name）\n", stderr);
-        return EX_USAGE;
-    }
-    bz_error_clear(&e);
-    int rc = read_file(argv[2], &data, &len, &e);
-    PGconn *conn = rc == 0 ? session_open(cli, &e) : NULL;
-    if (conn != NULL)
-        rc = rollup_registry_load(conn, data, len, argv[2], &st, &e);
-    else if (rc == 0)
-        rc = e.status;
-    PQfinish(conn);
-    free(data);
-    if (rc < 0)
-        return cli_report(&e);
-    printf("县名录已载入：新增 %d，更名 %d，停用 %d\n", st.added, st.renamed, st.inactivated);
-    char copy[BZ_PATH_MAX + 32];
-    snprintf(copy, sizeof(copy), "%s/" REGCOPY_COUNTIES, cli->settings.home);
-    if (regcopy_save(argv[2], copy, &e) < 0)
-        return cli_report(&e);
     return EX_OK;
 }

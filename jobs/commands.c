@@ -53,7 +53,7 @@ const struct command commands_table[] = {
           {"--out", "文件", "写入该文件（默认：标准输出）"})},
     {"migrate", cmd_migrate, "[--list]", "执行待执行的数据库升级（每个命令开始时也会执行）", NULL,
      NULL, OPTS({"--list", NULL, "只列出待执行的升级，不执行"})},
-    {"codes", cmd_codes, "", "列出全部错误与警告代码及其含义", NULL, NULL, NO_OPTS},
+    {"codes", cmd_codes, "", "列出全部错误与警告代码、退出状态及其含义", NULL, NULL, NO_OPTS},
     {"config", cmd_config, "", "列出全部设置：当前值、默认值与说明", NULL, NULL, NO_OPTS},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -1,7 +1,6 @@
 #include "regcopy.h"
 
 #include "../common/settings.h"
-#include "../load/loader.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,48 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int
-read_all(const char *src, char **data, size_t *len, struct bz_error *e)
-{
-    int fd = open(src, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        bz_error_set(e, BZ_EIO, "E_IO_READ", "无法读取名录文件“%s”", src);
-        return bz_error_detail(e, "%s", strerror(errno));
-    }
-    char *buf = malloc(LOADER_REGISTRY_MAX_BYTES + 1);
-    size_t n = 0;
-    int rc = 0;
-    if (buf == NULL) {
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
-        goto out;
-    }
-    while (n <= LOADER_REGISTRY_MAX_BYTES) {
-        ssize_t got = read(fd, buf + n, LOADER_REGISTRY_MAX_BYTES + 1 - n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            bz_error_set(e, BZ_EIO, "E_IO_READ", "无法读取名录文件“%s”", src);
-            rc = bz_error_detail(e, "%s", strerror(errno));
-            goto out;
-        }
-        if (got == 0)
-            break;
-        n += (size_t)got;
-    }
-    if (n > LOADER_REGISTRY_MAX_BYTES)
-        rc = bz_error_set(e, BZ_EINPUT, "E_REGISTRY_FORMAT", "名录文件“%s”超过 %ld 字节", src,
-                          (long)LOADER_REGISTRY_MAX_BYTES);
-out:
-    close(fd);
-    if (rc < 0) {
-        free(buf);
-        return rc;
-    }
-    *data = buf;
-    *len = n;
-    return 0;
-}
 
 static int
 write_all(int fd, const char *data, size_t len)
@@ -89,11 +46,10 @@ write_tmp(int dfd, const char *tmp, const char *data, size_t len)
 }
 
 int
-regcopy_save(const char *src, const char *dest, struct bz_error *e)
+regcopy_save(const char *data, size_t len, const char *dest, struct bz_error *e)
 {
     char dir[BZ_PATH_MAX], tmp[BZ_PATH_MAX];
-    char *data = NULL;
-    size_t len = 0;
+    int rc = 0;
 
     const char *slash = strrchr(dest, '/');
     const char *base = slash ? slash + 1 : dest;
@@ -102,10 +58,7 @@ regcopy_save(const char *src, const char *dest, struct bz_error *e)
     else
         snprintf(dir, sizeof(dir), "%.*s", slash == dest ? 1 : (int)(slash - dest), dest);
     if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", base, (long)getpid()) >= sizeof(tmp))
-        return bz_error_set(e, BZ_EIO, "E_IO_WRITE", "路径过长：“%s”", dest);
-    int rc = read_all(src, &data, &len, e);
-    if (rc < 0)
-        return rc;
+        return bz_error_set(e, E_IO_WRITE, "路径过长：“%s”", dest);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || write_tmp(dfd, tmp, data, len) < 0)
         goto fail;
@@ -120,11 +73,10 @@ regcopy_save(const char *src, const char *dest, struct bz_error *e)
     goto out;
 fail:
     rc = errno;
-    bz_error_set(e, BZ_EIO, "E_IO_WRITE", "无法保存名录副本“%s”", dest);
+    bz_error_set(e, E_IO_WRITE, "无法保存名录副本“%s”", dest);
     rc = bz_error_detail(e, "%s", strerror(rc));
 out:
     if (dfd >= 0)
         close(dfd);
-    free(data);
     return rc;
 }

@@ -11,16 +11,19 @@
 
 #include "../common/error.h"
 
+#include <stddef.h>
+
 /* Name of the counties' copy under the home. */
 #define REGCOPY_COUNTIES "counties.csv"
 
 /*
- * Copies the file `src` (at most LOADER_REGISTRY_MAX_BYTES) to `dest`:
- * written under a temporary name in dest's folder (O_EXCL, O_NOFOLLOW),
- * synced, then renamed over dest, so dest is always whole. Returns 0, or
- * BZ_EIO (E_IO_READ, E_IO_WRITE) / BZ_EINPUT (E_REGISTRY_FORMAT: too
- * large) with e filled; nothing is left behind on failure.
+ * Writes the registry file's bytes as loaded (regcsv.h keeps them) to
+ * `dest`: under a temporary name in dest's folder (O_EXCL, O_NOFOLLOW),
+ * synced, then renamed over dest, so dest is always whole and is exactly
+ * what the database holds, even if the source file changed meanwhile.
+ * Returns 0, or BZ_EIO (E_IO_WRITE) with e filled; nothing is left behind
+ * on failure.
  */
-int regcopy_save(const char *src, const char *dest, struct bz_error *e);
+int regcopy_save(const char *data, size_t len, const char *dest, struct bz_error *e);
 
 #endif

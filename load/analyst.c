@@ -86,7 +86,7 @@ invisible(unsigned cp)
 static int
 bad_name(struct bz_error *e, const char *why)
 {
-    return bz_error_set(e, BZ_ECONFIG, "E_USAGE", "账号名不可用：%s", why);
+    return bz_error_set(e, E_USAGE, "账号名不可用：%s", why);
 }
 
 int
@@ -122,11 +122,11 @@ analyst_check_password(const char *password, struct bz_error *e)
 {
     size_t len = strlen(password);
     if (len < ANALYST_PASSWORD_MIN || len > ANALYST_PASSWORD_MAX)
-        return bz_error_set(e, BZ_ECONFIG, "E_USAGE", "密码长度须为 %d–%d 字节",
+        return bz_error_set(e, E_USAGE, "密码长度须为 %d–%d 字节",
                             ANALYST_PASSWORD_MIN, ANALYST_PASSWORD_MAX);
     for (const unsigned char *p = (const unsigned char *)password; *p != '\0'; p++)
         if (*p < 0x20 || *p == 0x7f)
-            return bz_error_set(e, BZ_ECONFIG, "E_USAGE", "密码不能含控制字符");
+            return bz_error_set(e, E_USAGE, "密码不能含控制字符");
     return 0;
 }
 
@@ -139,14 +139,14 @@ analyst_generate_password(char *buf, size_t cap, struct bz_error *e)
     const unsigned limit = 256 - 256 % alphabet;
     size_t n = 0;
     if (cap <= ANALYST_PASSWORD_LEN)
-        return bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "密码缓冲区过小");
+        return bz_error_set(e, E_INTERNAL, "密码缓冲区过小");
     while (n < ANALYST_PASSWORD_LEN) {
         unsigned char raw[32];
         ssize_t got = getrandom(raw, sizeof(raw), 0);
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0) {
-            bz_error_set(e, BZ_EIO, "E_IO_READ", "无法读取随机数以生成密码");
+            bz_error_set(e, E_IO_READ, "无法读取随机数以生成密码");
             return bz_error_detail(e, "getrandom: %s", strerror(errno));
         }
         for (ssize_t i = 0; i < got && n < ANALYST_PASSWORD_LEN; i++)
@@ -165,7 +165,7 @@ verifier(PGconn *conn, const char *name, const char *password, struct bz_error *
 {
     char *v = PQencryptPasswordConn(conn, password, name, "scram-sha-256");
     if (v == NULL) {
-        bz_error_set(e, BZ_EDB, "E_DB_QUERY", "无法计算账号“%s”的密码校验值", name);
+        bz_error_set(e, E_DB_QUERY, "无法计算账号“%s”的密码校验值", name);
         bz_error_detail(e, "%s", PQerrorMessage(conn));
     }
     return v;
@@ -179,13 +179,11 @@ call_failed(PGconn *conn, const PGresult *res, const char *name, const char *wha
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
     db_error(e, conn, res, what);
     if (state != NULL && strcmp(state, "42710") == 0) {
-        e->status = BZ_EINPUT;
-        snprintf(e->code, sizeof(e->code), "E_ANALYST_EXISTS");
+        bz_error_recode(e, E_ANALYST_EXISTS);
         snprintf(e->message, sizeof(e->message),
                  "数据库服务器上已有名为“%.200s”的账号（角色），不能再添加", name);
     } else if (state != NULL && strcmp(state, "P0002") == 0) {
-        e->status = BZ_ENOTFOUND;
-        snprintf(e->code, sizeof(e->code), "E_ANALYST_UNKNOWN");
+        bz_error_recode(e, E_ANALYST_UNKNOWN);
         snprintf(e->message, sizeof(e->message),
                  "“%.200s”不是分析人员账号（bizenv analyst list 列出全部）", name);
     } else if (state != NULL && strcmp(state, "42501") == 0) {
@@ -283,7 +281,7 @@ analyst_list(PGconn *conn, struct analyst_info **out, size_t *n, struct bz_error
     struct analyst_info *list = calloc(rows > 0 ? (size_t)rows : 1, sizeof(*list));
     if (list == NULL) {
         PQclear(res);
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        return bz_error_set(e, E_NOMEM, "内存不足");
     }
     int c_name = PQfnumber(res, "name"), c_until = PQfnumber(res, "valid_until"),
         c_expired = PQfnumber(res, "expired"), c_limit = PQfnumber(res, "connection_limit"),

@@ -39,7 +39,7 @@
 static int
 tls_fail(struct bz_error *e, const char *fmt, const char *arg)
 {
-    bz_error_set(e, BZ_EIO, "E_TLS", fmt, arg);
+    bz_error_set(e, E_TLS, fmt, arg);
     return e->status;
 }
 
@@ -195,7 +195,7 @@ collect_names(const struct settings *s, const struct pgnet_listen *l, char *out,
         for (char *end = tok + strlen(tok); end > tok && end[-1] == ' ';)
             *--end = '\0';
         if (*tok != '\0' && (rc = add_value(&ns, tok)) == -2) {
-            bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "设置项 tls_names 中的“%s”不是主机名或 IP 地址",
+            bz_error_set(e, E_CONFIG, "设置项 tls_names 中的“%s”不是主机名或 IP 地址",
                          tok);
             return e->status;
         }
@@ -575,7 +575,7 @@ certs_prepare(const struct settings *s, const struct pgnet_listen *l, struct cer
     memset(c, 0, sizeof(*c));
     int own_cert = s->tls_cert_file[0] != '\0', own_key = s->tls_key_file[0] != '\0';
     if (own_cert != own_key || (!own_cert && s->tls_ca_file[0] != '\0'))
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG",
+        return bz_error_set(e, E_CONFIG,
                             "设置项 tls_cert_file 与 tls_key_file 须同时设置（tls_ca_file "
                             "只和它们一起使用）；都不设置时 bizenv 使用自己的本地 CA");
     if (!own_cert)

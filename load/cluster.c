@@ -72,10 +72,10 @@ path_is_safe(const char *p)
 }
 
 static uint64_t
-fnv1a64(const char *s)
+fnv1a64(const char *str)
 {
     uint64_t h = 14695981039346656037ULL;
-    for (const unsigned char *c = (const unsigned char *)s; *c != '\0'; c++) {
+    for (const unsigned char *c = (const unsigned char *)str; *c != '\0'; c++) {
         h ^= *c;
         h *= 1099511628211ULL;
     }
@@ -224,8 +224,15 @@ cluster_conninfo(const struct settings *s, char *buf, size_t cap)
 static int
 cluster_fail(struct bz_error *e, const char *fmt, const char *arg)
 {
-    bz_error_set(e, BZ_EDB, "E_DB_CLUSTER", fmt, arg);
+    bz_error_set(e, E_DB_CLUSTER, fmt, arg);
     return e->status;
+}
+
+/* The settings (pgdata, pg_user) cannot work: fixed by changing them. */
+static int
+settings_fail(struct bz_error *e, const char *fmt, const char *arg)
+{
+    return bz_error_set(e, E_DB_CLUSTER_CONFIG, fmt, arg);
 }
 
 static int
@@ -233,9 +240,9 @@ make_paths(const struct settings *s, struct paths *p, struct bz_error *e)
 {
     memset(p, 0, sizeof(*p));
     if (s->pgdata[0] != '/')
-        return cluster_fail(e, "内置数据库目录“%s”必须是绝对路径", s->pgdata);
+        return settings_fail(e, "内置数据库目录“%s”必须是绝对路径", s->pgdata);
     if (!path_is_safe(s->pgdata))
-        return cluster_fail(
+        return settings_fail(
             e, "内置数据库目录“%s”含有不允许的字符（引号、反斜杠、逗号、$、`或控制字符）",
             s->pgdata);
     bz_strlcpy_utf8(p->pgdata, s->pgdata, sizeof(p->pgdata));
@@ -243,7 +250,7 @@ make_paths(const struct settings *s, struct paths *p, struct bz_error *e)
     while (n > 1 && p->pgdata[n - 1] == '/')
         p->pgdata[--n] = '\0';
     if (n <= 1)
-        return cluster_fail(e, "内置数据库目录“%s”不能是根目录", s->pgdata);
+        return settings_fail(e, "内置数据库目录“%s”不能是根目录", s->pgdata);
     snprintf(p->lock, sizeof(p->lock), "%s.lock", p->pgdata);
     snprintf(p->log, sizeof(p->log), "%s.log", p->pgdata);
     memcpy(p->parent, p->pgdata, n + 1);
@@ -255,7 +262,7 @@ make_paths(const struct settings *s, struct paths *p, struct bz_error *e)
     struct settings trimmed = *s;
     memcpy(trimmed.pgdata, p->pgdata, n + 1);
     if (cluster_socket_dir(&trimmed, p->sockdir, sizeof(p->sockdir)) < 0)
-        return cluster_fail(e, "内置数据库目录“%s”路径过长", s->pgdata);
+        return settings_fail(e, "内置数据库目录“%s”路径过长", s->pgdata);
     p->port = settings_port(s);
     return 0;
 }
@@ -276,7 +283,7 @@ resolve_runas(const struct settings *s, struct runas *ra, struct bz_error *e)
     errno = 0;
     const struct passwd *pw = getpwnam(s->pg_user);
     if (pw == NULL || pw->pw_uid == 0) {
-        bz_error_set(e, BZ_ECONFIG, "E_DB_CLUSTER",
+        bz_error_set(e, E_DB_CLUSTER_CONFIG,
                      "以 root 运行时，内置数据库须以系统用户“%s”运行，但该用户%s；请安装 "
                      "postgresql 软件包，或用设置项 pg_user 指定一个非 root 用户",
                      s->pg_user, pw == NULL ? "不存在" : "是 root");
@@ -579,7 +586,7 @@ desired_files(const struct settings *s, const struct paths *p, struct server_fil
     snprintf(hba, sizeof(hba), "%s/" PGNET_HBA_NAME, p->pgdata);
     if (pgnet_conf_text(&l, p->sockdir, hba, note, &f->conf) < 0 ||
         pgnet_hba_text(&l, &f->hba) < 0) {
-        bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        bz_error_set(e, E_NOMEM, "内存不足");
         return e->status;
     }
     return 0;
@@ -712,7 +719,7 @@ check_new_pgdata(const struct paths *p, struct bz_error *e)
     }
     if (empty)
         return 0;
-    bz_error_set(e, BZ_ECONFIG, "E_DB_CLUSTER",
+    bz_error_set(e, E_DB_CLUSTER_CONFIG,
                  "内置数据库目录“%s”已存在，但%s，也不是 PostgreSQL 数据目录；bizenv "
                  "没有改动它。请把设置项 pgdata 指向一个不存在的或空的目录",
                  p->pgdata,
@@ -743,7 +750,7 @@ initdb(const struct settings *s, const struct paths *p, const struct runas *ra, 
     int rc = run_program(ra, argv, out, sizeof(out));
     if (rc != 0) {
         if (ra->switch_user)
-            bz_error_set(e, BZ_EDB, "E_DB_CLUSTER",
+            bz_error_set(e, E_DB_CLUSTER,
                          "无法创建内置数据库（initdb 失败），目录“%s”；数据库以系统用户“%s”运行，"
                          "它须能进入这个目录的各级上级目录",
                          p->pgdata, ra->name);
@@ -850,13 +857,13 @@ read_pid(const char *pgdata)
 /* A live pid counts as running; a stale file after a crash is left to
  * pg_ctl start, which the server handles itself. */
 static int
-status_of(const struct paths *p, struct cluster_status *st, struct bz_error *e)
+status_of(const struct paths *p, struct cluster_status *cs, struct bz_error *e)
 {
     char path[BZ_PATH_MAX + 16];
     struct stat sb;
 
-    memset(st, 0, sizeof(*st));
-    bz_strlcpy_utf8(st->socket_dir, p->sockdir, sizeof(st->socket_dir));
+    memset(cs, 0, sizeof(*cs));
+    bz_strlcpy_utf8(cs->socket_dir, p->sockdir, sizeof(cs->socket_dir));
     snprintf(path, sizeof(path), "%s/PG_VERSION", p->pgdata);
     if (stat(path, &sb) != 0) {
         if (errno == ENOENT || errno == ENOTDIR)
@@ -864,24 +871,24 @@ status_of(const struct paths *p, struct cluster_status *st, struct bz_error *e)
         cluster_fail(e, "无法访问内置数据库目录“%s”", p->pgdata);
         return bz_error_detail(e, "%s", strerror(errno));
     }
-    st->exists = 1;
+    cs->exists = 1;
     long pid = read_pid(p->pgdata);
     if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
-        st->running = 1;
-        st->pid = pid;
+        cs->running = 1;
+        cs->pid = pid;
     }
     return 0;
 }
 
 int
-cluster_status(const struct settings *s, struct cluster_status *st, struct bz_error *e)
+cluster_status(const struct settings *s, struct cluster_status *cs, struct bz_error *e)
 {
     struct paths p;
-    memset(st, 0, sizeof(*st));
+    memset(cs, 0, sizeof(*cs));
     int rc = make_paths(s, &p, e);
     if (rc < 0)
         return rc;
-    return status_of(&p, st, e);
+    return status_of(&p, cs, e);
 }
 
 /* Takes the creation/start lock next to pgdata; returns the fd or -1. */
@@ -953,14 +960,14 @@ may_create(const struct settings *s, const struct paths *p, enum cluster_create 
     if (create == CLUSTER_CREATE_NEW_HOME && !h.history)
         return 0;
     if (h.history) {
-        bz_error_set(e, BZ_ECONFIG, "E_DB_MISSING",
+        bz_error_set(e, E_DB_MISSING,
                      "内置数据库“%s”不存在，而本目录已有历史记录；bizenv 不会新建空数据库代替它。"
                      "请从备份恢复该目录，或把设置项 pgdata 指向原来的数据库目录",
                      p->pgdata);
         return bz_error_detail(e, "history found in %s; no PG_VERSION in %s", h.evidence,
                                p->pgdata);
     }
-    bz_error_set(e, BZ_ECONFIG, "E_DB_MISSING",
+    bz_error_set(e, E_DB_MISSING,
                  "内置数据库“%s”尚未建立，只读命令不会建立它；请先运行 bizenv migrate 或 "
                  "bizenv nightly",
                  p->pgdata);
@@ -972,7 +979,7 @@ cluster_start(const struct settings *s, enum cluster_create create, struct bz_er
 {
     struct paths p;
     struct runas ra;
-    struct cluster_status st;
+    struct cluster_status cs;
     int lockfd = -1;
 
     int rc = make_paths(s, &p, e);
@@ -980,16 +987,16 @@ cluster_start(const struct settings *s, enum cluster_create create, struct bz_er
         rc = resolve_runas(s, &ra, e);
     /* a refusal creates nothing, not even the lock file */
     if (rc == 0)
-        rc = status_of(&p, &st, e);
-    if (rc == 0 && !st.exists)
+        rc = status_of(&p, &cs, e);
+    if (rc == 0 && !cs.exists)
         rc = may_create(s, &p, create, e);
     if (rc < 0)
         return rc;
     lockfd = lock_cluster(&p, e);
     if (lockfd < 0)
         return e->status;
-    rc = status_of(&p, &st, e);
-    if (rc == 0 && st.running) {
+    rc = status_of(&p, &cs, e);
+    if (rc == 0 && cs.running) {
         /* settings changed since the start (listen, the certificate) reach
          * the running server by a reload, never by a restart behind the
          * back of the night or an analyst's session */
@@ -1001,10 +1008,10 @@ cluster_start(const struct settings *s, enum cluster_create create, struct bz_er
     }
     if (rc < 0)
         goto out;
-    if (!st.exists)
+    if (!cs.exists)
         rc = may_create(s, &p, create, e);
     if (rc == 0)
-        rc = start_locked(s, &p, &ra, st.exists, e);
+        rc = start_locked(s, &p, &ra, cs.exists, e);
 out:
     close(lockfd); /* releases the flock */
     return rc;
@@ -1015,13 +1022,13 @@ cluster_stop(const struct settings *s, struct bz_error *e)
 {
     struct paths p;
     struct runas ra;
-    struct cluster_status st;
+    struct cluster_status cs;
     int lockfd = -1;
 
     int rc = make_paths(s, &p, e);
     if (rc == 0)
-        rc = status_of(&p, &st, e);
-    if (rc < 0 || !st.running)
+        rc = status_of(&p, &cs, e);
+    if (rc < 0 || !cs.running)
         return rc;
     rc = resolve_runas(s, &ra, e);
     if (rc < 0)
@@ -1029,8 +1036,8 @@ cluster_stop(const struct settings *s, struct bz_error *e)
     lockfd = lock_cluster(&p, e);
     if (lockfd < 0)
         return e->status;
-    rc = status_of(&p, &st, e);
-    if (rc == 0 && st.running)
+    rc = status_of(&p, &cs, e);
+    if (rc == 0 && cs.running)
         rc = pg_ctl(s, &p, &ra, 0, e);
     close(lockfd);
     return rc;

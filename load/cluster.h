@@ -65,9 +65,10 @@ enum cluster_create {
  * restart; otherwise nothing happens. Waits until
  * it accepts connections (at most 60 s). Returns 0; E_DB_MISSING
  * (BZ_ECONFIG) when the cluster is missing and may not be created,
- * nothing created; E_DB_CLUSTER (BZ_EDB; BZ_ECONFIG when settings.pg_user
- * is unusable or pgdata is a folder that is not empty) with the programs'
- * output in the detail.
+ * nothing created; E_DB_CLUSTER_CONFIG (BZ_ECONFIG) when settings.pg_user
+ * is unusable or pgdata cannot be a data folder (not absolute, characters
+ * the server's options cannot carry, a folder that is not empty), nothing
+ * created; E_DB_CLUSTER (BZ_EDB) with the programs' output in the detail.
  */
 int cluster_start(const struct settings *s, enum cluster_create create, struct bz_error *e);
 
@@ -100,9 +101,9 @@ struct cluster_listen {
  * Returns 0, or E_CONFIG for a bad `listen`. */
 int cluster_listen_state(const struct settings *s, struct cluster_listen *l, struct bz_error *e);
 
-/* Fills *st without changing anything. Returns 0, or E_DB_CLUSTER when
+/* Fills *cs without changing anything. Returns 0, or E_DB_CLUSTER when
  * pgdata cannot be examined (permission). */
-int cluster_status(const struct settings *s, struct cluster_status *st, struct bz_error *e);
+int cluster_status(const struct settings *s, struct cluster_status *cs, struct bz_error *e);
 
 /*
  * Writes the libpq conninfo of the cluster's database ("host=<socket dir>

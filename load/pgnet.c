@@ -27,7 +27,7 @@ host_ok(const char *h, size_t n, int v6)
 static int
 bad_listen(struct bz_error *e, const char *listen, const char *why)
 {
-    bz_error_set(e, BZ_ECONFIG, "E_CONFIG",
+    bz_error_set(e, E_CONFIG,
                  "设置项 listen 的值“%s”无效：%s（应为 地址:端口，如 0.0.0.0:5432，"
                  "IPv6 写作 [::]:5432；留空则不开放网络访问）",
                  listen, why);

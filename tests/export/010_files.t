@@ -159,8 +159,8 @@ grep -q ",'-石门乡," "$base.csv"; ok $? "a name starting with - is neutralise
 grep -q '"西河乡,""新""' "$base.csv"; ok $? "quotes doubled inside a quoted field"
 
 # --- the ADX roll-up ----------------------------------------------------------------
-xmllint --noout --schema "$TOP/export/adx-1.xsd" "$base.adx.xml" 2>"$T/xmllint.log"
-ok $? "ADX validates against export/adx-1.xsd"
+xmllint --noout --schema "$TOP/transform/adx-1.xsd" "$base.adx.xml" 2>"$T/xmllint.log"
+ok $? "ADX validates against transform/adx-1.xsd"
 is "$(grep -c '<group ' "$base.adx.xml")" 24 "one group per township and sub-period (Oct, Nov, Dec, Q4)"
 like "$(grep -o 'period="[^"]*"' "$base.adx.xml" | sort -u | tr '\n' ' ')" \
      'period="2026-10-01/P1M" period="2026-10-01/P3M" period="2026-11-01/P1M" period="2026-12-01/P1M" period="2026-Q4"' \
@@ -172,7 +172,7 @@ grep -q 'orgUnitName="西河乡,&quot;新&quot;&#10;二村"' "$base.adx.xml"
 ok $? "a newline in a name survives in the ADX attribute"
 B export 2026 >/dev/null 2>&1
 y="$H/exports/539901_2026_2026-12-05.adx.xml"
-xmllint --noout --schema "$TOP/export/adx-1.xsd" "$y" 2>/dev/null
+xmllint --noout --schema "$TOP/transform/adx-1.xsd" "$y" 2>/dev/null
 ok $? "the year's roll-up validates too"
 like "$(grep -o 'period="[^"]*/P[0-9][MY]"' "$y" | sort -u | tr '\n' ' ')" \
      '2026-01-01/P1Y.*2026-01-01/P3M.*2026-01-01/P6M.*2026-07-01/P6M' "a year carries its months, quarters, halves and itself"
