@@ -136,3 +136,12 @@ transform_window_catalog(const char *name)
     transform_window_catalog_find(name, &code);
     return code;
 }
+
+int
+transform_window_catalog_code(const char *code)
+{
+    for (size_t r = 0; code != NULL && r < sizeof(catalog) / sizeof(catalog[0]); r++)
+        if (strcmp(code, catalog[r].code) == 0)
+            return 1;
+    return 0;
+}

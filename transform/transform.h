@@ -72,6 +72,9 @@ const char *transform_window_catalog(const char *name);
  * the name is in the catalog (其他 included), 0 when it fell to "other". */
 int transform_window_catalog_find(const char *name, const char **code);
 
+/* 1 when code is one of the catalog's codes ("market", ..., "other"). */
+int transform_window_catalog_code(const char *code);
+
 /* The arena cap to give submission_init for a document of doc_len bytes:
  * generous for any valid submission, bounded for a hostile one. */
 size_t transform_arena_limit(size_t doc_len);
