@@ -31,12 +31,21 @@ LIBS_PC := libpq libarchive libxml-2.0 zlib nettle xlsxwriter
 
 CC ?= cc
 WARN := -std=c11 -Wall -Wextra -pedantic -Wshadow -Wmissing-prototypes -Werror
-CPPFLAGS_ALL = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null) -I/usr/include/postgresql
+CPPFLAGS_ALL = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(SANDBOX_DEF) $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null) -I/usr/include/postgresql
 LDLIBS_ALL = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null)
+
+# SANDBOX=0 reads inbox files in the bizenv process itself instead of the
+# sandboxed reader processes (ingest/sandbox.h): for debugging a parser, and
+# for the benchmark's comparison. Its objects go to their own folder.
+SANDBOX ?= 1
+ifeq ($(SANDBOX),0)
+SANDBOX_DEF := -DBIZENV_SANDBOX=0
+SANDBOX_DIR := -nosandbox
+endif
 
 VARIANT ?= release
 ifeq ($(VARIANT),asan)
-BUILD := build/asan
+BUILD := build/asan$(SANDBOX_DIR)
 OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 LDOPT := -fsanitize=address,undefined
 else ifeq ($(VARIANT),fuzz)
@@ -46,7 +55,7 @@ CC := clang-14
 OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 LDOPT := -fsanitize=fuzzer,address,undefined
 else
-BUILD := build/release
+BUILD := build/release$(SANDBOX_DIR)
 OPT := -O2 -g
 LDOPT :=
 endif
@@ -126,7 +135,19 @@ $(FAULT_SO): tests/fault/faultinj.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -Wall -Wextra -Werror -O1 -g -fPIC -shared -o $@ $< -ldl
 
-unit-build: $(UNIT_BIN) $(FAULT_SO)
+# The test binary: bizenv with the readers' test hooks (BIZENV_TEST_HOOKS,
+# ingest/sandbox_worker.c), which make a reader crash, exit or open a file
+# on purpose. Only sandbox_worker.c differs; the binary the tests run for
+# everything else, the one installed and packaged, has no hook at all.
+HOOKS_OBJ := $(BUILD)/hooks/ingest/sandbox_worker.o
+$(HOOKS_OBJ): ingest/sandbox_worker.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(OPT) $(CFLAGS) $(CPPFLAGS_ALL) $(CPPFLAGS) -DBIZENV_TEST_HOOKS -MMD -MP -c -o $@ $<
+
+$(BUILD)/bizenv-hooks: $(MAIN_OBJ) $(HOOKS_OBJ) $(BUILD)/libbizenv.a
+	$(CC) $(OPT) $(CFLAGS) $(LDOPT) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) -lm
+
+unit-build: $(UNIT_BIN) $(FAULT_SO) $(BUILD)/bizenv-hooks
 
 # The man page: doc/bizenv.1.scd through scdoc, then doc/roff-cjk.pl (break
 # points between Chinese characters, which groff 1.22 cannot find itself).
@@ -256,4 +277,4 @@ format:
 clean:
 	rm -rf build bizenv
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(HOOKS_OBJ:.o=.d)

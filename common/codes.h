@@ -48,6 +48,7 @@
     X(E_GZ_CORRUPT, INPUT, "gzip 数据已损坏或不完整")                                              \
     X(E_GZ_TRAILER, INPUT, "gzip 尾部校验（CRC 或长度）错误")                                      \
     X(E_GZ_TRAILING_DATA, INPUT, "gzip 数据后有多余内容")                                          \
+    X(E_READER_CRASH, INPUT, "文件使读取程序异常终止（两次），可能已损坏或被恶意构造")             \
     /* XML documents (transform/) */                                                               \
     X(E_XML_SYNTAX, INPUT, "XML 格式错误")                                                         \
     X(E_XML_DOCTYPE, INPUT, "不允许 DOCTYPE 或实体引用")                                           \

@@ -488,7 +488,7 @@ inbox_archive(struct inbox_dirs *d, struct inbox_file *f, const struct timespec 
               struct bz_error *e)
 {
     char tmp[64];
-    int in = -1, out = -1;
+    int in = -1, out = -1, ro = -1;
 
     *copy = -1;
     sha256[0] = '\0';
@@ -498,19 +498,22 @@ inbox_archive(struct inbox_dirs *d, struct inbox_file *f, const struct timespec 
     rc = create_incoming(d, tmp, &out, e);
     if (rc == 0)
         rc = copy_hashing(d, f, in, out, deadline, sha256, e);
+    /* what the caller gets may only read: a reader process is handed it
+     * (ingest/sandbox.h), and the archive entry must stay as written */
+    if (rc == 0 && (ro = openat(d->archive, tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        rc = fsdir_io_error(e, "读取归档", d->s->archive);
     if (rc == 0)
         rc = file_copy(d, tmp, out, sha256, durable, archive_path, cap, e);
-    if (rc == 0 && lseek(out, 0, SEEK_SET) < 0)
-        rc = fsdir_io_error(e, "读取归档", archive_path);
     close_fd(&in);
     if (out >= 0)
         unlinkat(d->archive, tmp, 0); /* still there when the entry was kept or on failure */
+    close_fd(&out);
     if (rc < 0) {
         sha256[0] = '\0';
-        close_fd(&out);
+        close_fd(&ro);
         return rc;
     }
-    *copy = out;
+    *copy = ro;
     return 0;
 }
 

@@ -119,8 +119,9 @@ int inbox_claim(struct inbox_dirs *d, struct inbox_file *f, struct bz_error *e);
  * Copies the claimed file's bytes into the archive as archive/ab/cd/<sha256>
  * (a new temporary file, renamed; an intact entry already there is kept)
  * and returns the SHA-256, the archive path (for the record) and in *copy
- * a descriptor of bizenv's own copy, at offset 0, which the caller reads
- * and closes: the inbox file is read this once. The copy stops at
+ * a read-only descriptor of bizenv's own copy, at offset 0, which the
+ * caller reads (or hands to a reader process) and closes: the inbox file
+ * is read this once. The copy stops at
  * max_file_bytes and at `deadline` (CLOCK_MONOTONIC). With `durable` the
  * copy and its folder are fsynced; otherwise the caller must inbox_sync
  * before anything relies on the bytes being on disk (before the COMMIT

@@ -460,6 +460,18 @@ unpack_file(const char *path, const struct settings *s, unpack_cb cb, void *ctx,
 }
 
 int
+unpack_open(const char *path, const struct settings *s, int *fd, struct diag_list *diags,
+            struct bz_error *e)
+{
+    struct unpack_run r;
+    size_t errors_before = diags->nerrors;
+    bz_error_clear(e);
+    run_init(&r, path, s, NULL, NULL, diags, e);
+    *fd = open_regular(&r, path);
+    return *fd >= 0 ? 0 : verdict(&r, diags, errors_before);
+}
+
+int
 unpack_fd(int fd, const char *name, const struct settings *s, const struct timespec *deadline,
           unpack_cb cb, void *ctx, struct unpack_result *res, struct diag_list *diags,
           struct bz_error *e)

@@ -83,6 +83,15 @@ int unpack_file(const char *path, const struct settings *s, unpack_cb cb, void *
                 struct unpack_result *res, struct diag_list *diags, struct bz_error *e);
 
 /*
+ * Opens `path` for reading as unpack_file does (no symlink followed, no
+ * FIFO waited on, a regular file only), so that another process can read
+ * it: 0 with *fd (the caller closes it), BZ_EINPUT with E_FILE_NOT_REGULAR
+ * in diags, BZ_ENOTFOUND (E_NOINPUT) or BZ_EIO with e filled.
+ */
+int unpack_open(const char *path, const struct settings *s, int *fd, struct diag_list *diags,
+                struct bz_error *e);
+
+/*
  * The same for a file already open: `fd` is read from offset 0 and never
  * closed (the ingest reads bizenv's own archive copy this way, so what is
  * loaded is what the archive holds); `name` is for messages. `deadline`

@@ -1,5 +1,7 @@
 #include "commands.h"
 
+#include "../ingest/sandbox.h"
+
 #include <sysexits.h>
 
 int
@@ -9,5 +11,7 @@ cmd_config(struct cli *cli, int argc, char **argv)
     if (rc != 0)
         return rc;
     settings_print(&cli->settings, stdout);
+    /* a comment line: the output stays a valid bizenv.conf */
+    printf("# %s\n", sandbox_describe());
     return EX_OK;
 }

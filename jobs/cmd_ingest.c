@@ -61,15 +61,24 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
     }
     if (session_folders(&cli->settings, &e) < 0 || runlock_file(&lock, &cli->settings, &e) < 0)
         return cli_report(&e);
-    PGconn *conn = session_open_home(cli, &e);
+    /* the readers first: they never share memory with a connection */
+    struct sandbox *reader = NULL;
+    PGconn *conn = NULL;
+    if (sandbox_start(&cli->settings, &reader, &e) == 0)
+        conn = session_open_home(cli, &e);
     if (conn == NULL || runlock_db(conn, &e) < 0) {
         PQfinish(conn);
+        sandbox_stop(reader);
         runlock_release(&lock);
         return cli_report(&e);
     }
     int today = cli_today();
     snprintf(day, sizeof(day), "%04d-%02d-%02d", today / 10000, today / 100 % 100, today % 100);
-    struct pipeline_opts o = {inbox ? inbox : cli->settings.inbox, day, today, show_file, NULL};
+    struct pipeline_opts o = {.inbox = inbox ? inbox : cli->settings.inbox,
+                              .day = day,
+                              .today = today,
+                              .reader = reader,
+                              .observer = show_file};
     rc = pipeline_ingest(conn, &cli->settings, &o, &stats, &e);
     printf("收件 %zu 个文件：接收 %zu，重复 %zu，退回 %zu", stats.files_seen, stats.files_accepted,
            stats.files_duplicate, stats.files_rejected);
@@ -78,6 +87,7 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
     printf("；报表 %zu 份：接收 %zu，重复 %zu，退回 %zu，警告 %zu 条\n", stats.submissions,
            stats.accepted, stats.duplicates, stats.rejected, stats.warnings);
     PQfinish(conn);
+    sandbox_stop(reader);
     runlock_release(&lock);
     return rc < 0 ? cli_report(&e) : EX_OK;
 }

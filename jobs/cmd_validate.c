@@ -2,7 +2,8 @@
  * bizenv validate — offline check of township files, one receipt each.
  *
  * Reads each FILE through the same unpack and transform stages as ingest,
- * without a database: nothing is loaded, archived or moved. The township
+ * in the same sandboxed reader processes (ingest/sandbox.h), without a
+ * database: nothing is loaded, archived or moved. The township
  * registry check uses --registry FILE (default: the `registry` setting,
  * $BIZENV_HOME/townships.csv, when that file exists); without a registry it
  * is skipped and the receipt says so.
@@ -12,42 +13,29 @@
 #include "../common/dbuf.h"
 #include "../common/esc.h"
 #include "../common/receipt.h"
+#include "../ingest/sandbox.h"
 #include "../ingest/unpack.h"
 #include "../load/regcsv.h"
-#include "../transform/transform.h"
-#include "../transform/workbook.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 /* Receipts are short; 4 MB holds max_diagnostics lines of any length. */
 #define RECEIPT_LIMIT (4u << 20)
 
 struct validate_run {
     const struct settings *settings;
-    struct transform_ctx tctx;
+    struct sandbox *sandbox;
+    int registry; /* the township registry is checked */
     int json;
     const char *file;
     int rejected; /* a submission of this run was rejected */
     struct bz_error err;
 };
-
-/* transform_ctx.township_known over the parsed registry file. */
-static int
-registry_lookup(const char *code, const char **name, void *arg)
-{
-    const struct regcsv *reg = arg;
-    for (size_t i = 0; i < reg->n; i++) {
-        if (strcmp(reg->rows[i].code, code) == 0) {
-            *name = reg->rows[i].name;
-            return 1;
-        }
-    }
-    return 0;
-}
 
 /* Reads and parses the registry file. A missing default file is not an
  * error (the check is then skipped); a missing --registry file is. */
@@ -82,50 +70,40 @@ print_receipt(struct validate_run *v, const struct receipt *r)
 }
 
 static int
-on_document(const struct unpack_doc *doc, void *arg)
+on_document(struct sandbox_doc *doc, void *arg)
 {
     struct validate_run *v = arg;
-    struct submission sub;
-    struct diag_list diags;
+    struct receipt r = {0};
     char period[16];
 
-    char sha256[65]; /* the document's identity: its bytes, or a workbook's content */
-
-    submission_init(&sub, transform_arena_limit(doc->len));
-    diag_list_init(&diags, (size_t)v->settings->max_diagnostics);
-    memcpy(sha256, doc->sha256, sizeof(sha256));
-    int rc = doc->workbook ? workbook_transform(doc->data, doc->len, v->settings, &v->tctx, &sub,
-                                                &diags, sha256, &v->err)
-                           : transform_document(doc->data, doc->len, v->settings, &v->tctx, &sub,
-                                                &diags, &v->err);
-    if (rc == 0) {
-        struct receipt r = {0};
-        r.file = v->file;
-        r.member = doc->member;
-        submission_receipt_identity(&sub, &r, period);
-        r.sha256 = sha256;
-        r.outcome = receipt_outcome_for(&diags, RECEIPT_ACCEPTED);
-        r.note = v->tctx.township_known == NULL
-                     ? "离线检查，未入库；未核对乡镇名录（未提供名录文件）"
-                     : "离线检查，未入库";
-        r.diags = &diags;
-        if (r.outcome == RECEIPT_REJECTED)
-            v->rejected = 1;
-        print_receipt(v, &r);
+    r.file = v->file;
+    r.member = doc->member;
+    if (doc->rollup) { /* a county's roll-up: checked, named by its county */
+        r.township_code = doc->adx->county[0] ? doc->adx->county : NULL;
+        r.township_name = doc->adx->county_name[0] ? doc->adx->county_name : NULL;
+        r.period = doc->adx->period[0] ? doc->adx->period : NULL;
+    } else {
+        submission_receipt_identity(doc->sub, &r, period);
     }
-    diag_list_free(&diags);
-    submission_free(&sub);
-    return rc;
+    r.sha256 = doc->sha256;
+    r.outcome = receipt_outcome_for(doc->diags, RECEIPT_ACCEPTED);
+    r.note =
+        !v->registry ? "离线检查，未入库；未核对乡镇名录（未提供名录文件）" : "离线检查，未入库";
+    r.diags = doc->diags;
+    if (r.outcome == RECEIPT_REJECTED)
+        v->rejected = 1;
+    print_receipt(v, &r);
+    return 0;
 }
 
 /* Prints the receipt of a file rejected before any submission was read. */
 static void
-print_file_rejection(struct validate_run *v, const struct unpack_result *res,
+print_file_rejection(struct validate_run *v, const struct sandbox_result *res,
                      const struct diag_list *diags)
 {
     struct receipt r = {0};
     r.file = v->file;
-    r.sha256 = res->file_sha256[0] ? res->file_sha256 : NULL;
+    r.sha256 = res->unpack.file_sha256[0] ? res->unpack.file_sha256 : NULL;
     r.outcome = RECEIPT_REJECTED;
     r.note = "文件未能读出任何报表";
     r.diags = diags;
@@ -147,9 +125,10 @@ worse(int a, int b)
 static int
 validate_one(struct validate_run *v, const char *path)
 {
-    struct unpack_result res;
+    struct sandbox_result res;
     struct diag_list diags;
     struct stat st;
+    int fd = -1;
 
     if (lstat(path, &st) < 0 && errno == ENOENT) {
         struct bz_error e;
@@ -161,7 +140,12 @@ validate_one(struct validate_run *v, const char *path)
     bz_error_clear(&v->err);
     memset(&res, 0, sizeof(res));
     diag_list_init(&diags, (size_t)v->settings->max_diagnostics);
-    int rc = unpack_file(path, v->settings, on_document, v, &res, &diags, &v->err);
+    /* opened here, read in a worker */
+    int rc = unpack_open(path, v->settings, &fd, &diags, &v->err);
+    if (rc == 0)
+        rc = sandbox_read(v->sandbox, fd, path, NULL, on_document, v, &res, &diags, &v->err);
+    if (fd >= 0)
+        close(fd);
     int status = EX_OK;
     if (rc == BZ_EINPUT) {
         print_file_rejection(v, &res, &diags);
@@ -205,22 +189,27 @@ cmd_validate(struct cli *cli, int argc, char **argv)
                 "用法：bizenv validate [--format text|json] [--registry 名录.csv] 文件...\n");
         return EX_USAGE;
     }
-    v.tctx.today = cli_today();
     if (load_registry(registry ? registry : cli->settings.registry, registry != NULL, &reg, &e) < 0)
         return cli_report(&e);
-    if (reg.n > 0) {
-        v.tctx.township_known = registry_lookup;
-        v.tctx.arg = &reg;
-    }
+    v.registry = reg.n > 0;
     int status = EX_OK;
-    if (transform_init(&e) < 0) {
+    struct sandbox_township *towns = calloc(reg.n ? reg.n : 1, sizeof(*towns));
+    for (size_t i = 0; towns != NULL && i < reg.n; i++) {
+        towns[i].code = reg.rows[i].code;
+        towns[i].name = reg.rows[i].name;
+    }
+    if (towns == NULL)
+        bz_error_set(&e, E_NOMEM, "内存不足");
+    if (towns == NULL || sandbox_start(&cli->settings, &v.sandbox, &e) < 0 ||
+        sandbox_context(v.sandbox, cli_today(), towns, reg.n, !v.registry, &e) < 0) {
         status = cli_report(&e);
         goto out;
     }
     for (int i = 1; i < argc; i++)
         status = worse(status, validate_one(&v, argv[i]));
-    transform_cleanup();
 out:
+    sandbox_stop(v.sandbox);
+    free(towns);
     regcsv_free(&reg);
     return status;
 }

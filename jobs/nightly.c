@@ -293,6 +293,7 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
 {
     struct night n;
     struct runlock lock = {-1};
+    struct sandbox *reader = NULL;
     int rc;
 
     memset(&n, 0, sizeof(n));
@@ -322,14 +323,23 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     runlog_open(&n.log, &cli->settings);
     runlog_printf(&n.log, "nightly start, as of %s, bizenv %s", n.as_of, buildinfo_label());
 
+    /* the readers first: they never share memory with a connection */
+    rc = sandbox_start(&cli->settings, &reader, e);
     /* 1. pending migrations (and the connection) */
-    n.conn = session_open_home(cli, e);
-    rc = n.conn == NULL ? e->status : runlock_db(n.conn, e);
+    if (rc == 0) {
+        n.conn = session_open_home(cli, e);
+        rc = n.conn == NULL ? e->status : runlock_db(n.conn, e);
+    }
     if (rc == 0)
         rc = begin_run(&n, e);
     /* 2. ingest of the inbox */
     if (rc == 0) {
-        struct pipeline_opts o = {cli->settings.inbox, n.as_of, cli_today(), on_file, &n};
+        struct pipeline_opts o = {.inbox = cli->settings.inbox,
+                                  .day = n.as_of,
+                                  .today = cli_today(),
+                                  .reader = reader,
+                                  .observer = on_file,
+                                  .observer_arg = &n};
         rc = pipeline_ingest(n.conn, &cli->settings, &o, &r->stats, e);
         runlog_printf(&n.log, "ingest done: %zu files, %zu accepted, %zu rejected",
                       r->stats.files_seen, r->stats.accepted, r->stats.rejected);
@@ -352,6 +362,7 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
                   rc < 0 ? e->message : "");
     runlog_close(&n.log);
     PQfinish(n.conn);
+    sandbox_stop(reader);
     runlock_release(&lock);
 out_nolog:
     free(n.missing);

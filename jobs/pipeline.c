@@ -3,12 +3,10 @@
 #include "../common/dbuf.h"
 #include "../common/receipt.h"
 #include "../ingest/inbox.h"
-#include "../ingest/unpack.h"
+#include "../ingest/sandbox.h"
 #include "../load/loader.h"
 #include "../load/registry.h"
 #include "../load/rollup.h"
-#include "../transform/adx.h"
-#include "../transform/transform.h"
 #include "../transform/workbook.h"
 
 #include <stdio.h>
@@ -36,14 +34,16 @@ struct file_run {
     struct pipeline_stats *stats;
     struct inbox_file *f;
     struct inbox_dirs *dirs;
-    char sha256[65];          /* of the inbox file; "" when not archived */
-    int copy;                 /* bizenv's archive copy, what unpack reads; -1 when none */
+    char sha256[65]; /* of the inbox file; "" when not archived */
+    int copy;        /* bizenv's archive copy (read-only), what the reader reads; -1 when none */
+    char archive_path[BZ_PATH_MAX]; /* where the copy is, for raw.file */
+    int staged;                     /* its raw.file row is staged in the batch */
+    int retry;                /* a reader ran out of memory: back to the inbox, the run goes on */
     struct timespec deadline; /* parse_timeout_s from the start of the copy */
     char reject_code[32];     /* why the file was not archived (E_FILE_NOT_REGULAR, */
     char reject_msg[512];     /* E_LIMIT_FILE_SIZE, E_LIMIT_TIME); "" when it was */
     struct pipeline_file res;
     struct dbuf rejected_text; /* receipts that go to quarantine with the file */
-    struct transform_ctx tctx;
     struct bz_error *e;
 };
 
@@ -301,39 +301,37 @@ count(struct file_run *fr, enum receipt_outcome outcome, const struct diag_list 
     }
 }
 
-/* A county's ADX roll-up, at a prefecture: read and checked
- * (transform/adx.h), stored (load/rollup.h) or rejected with its reasons,
+/* A county's ADX roll-up, at a prefecture, read and checked by the reader
+ * (transform/adx.h): stored (load/rollup.h) or rejected with its reasons,
  * and receipted like a submission. */
 static int
-on_rollup(struct file_run *fr, const struct unpack_doc *doc)
+on_rollup(struct file_run *fr, const struct sandbox_doc *doc)
 {
-    struct diag_list diags;
-    struct adx_doc adx;
+    struct diag_list *diags = doc->diags;
+    const struct adx_doc *adx = doc->adx;
     enum rollup_result result = ROLLUP_REJECTED;
     struct rollup_meta meta = {doc->sha256, fr->sha256, doc->member, fr->f->mtime.tv_sec};
 
-    memset(&adx, 0, sizeof(adx));
-    diag_list_init(&diags, (size_t)fr->s->max_diagnostics);
-    int rc = adx_parse(doc->data, doc->len, &adx, &diags, fr->e);
-    if (rc == 0 && !diag_has_errors(&diags))
-        rc = rollup_store(fr->conn, &adx, &meta, &result, &diags, fr->e);
+    int rc = 0;
+    if (!diag_has_errors(diags))
+        rc = rollup_store(fr->conn, adx, &meta, &result, diags, fr->e);
     if (rc < 0)
-        goto out;
+        return rc;
     struct receipt r = {0};
     r.file = fr->f->name;
     r.member = doc->member;
-    r.township_code = adx.county[0] ? adx.county : NULL;
-    r.township_name = adx.county_name[0] ? adx.county_name : NULL;
-    r.period = adx.period[0] ? adx.period : NULL;
+    r.township_code = adx->county[0] ? adx->county : NULL;
+    r.township_name = adx->county_name[0] ? adx->county_name : NULL;
+    r.period = adx->period[0] ? adx->period : NULL;
     r.sha256 = doc->sha256;
     r.outcome = result == ROLLUP_ACCEPTED    ? RECEIPT_ACCEPTED
                 : result == ROLLUP_DUPLICATE ? RECEIPT_DUPLICATE
                                              : RECEIPT_REJECTED;
     r.note = result == ROLLUP_DUPLICATE ? "该县汇总（ADX）此前已接收" : NULL;
-    r.diags = &diags;
+    r.diags = diags;
     rc = issue_receipt(fr, &r, 0, 0, doc->index);
     if (rc < 0)
-        goto out;
+        return rc;
     fr->res.submissions++;
     fr->stats->submissions++;
     if (result == ROLLUP_ACCEPTED) {
@@ -345,12 +343,9 @@ on_rollup(struct file_run *fr, const struct unpack_doc *doc)
     } else {
         fr->res.rejected++;
         fr->stats->rejected++;
-        note_code(&fr->res, &diags);
+        note_code(&fr->res, diags);
     }
-out:
-    adx_doc_free(&adx);
-    diag_list_free(&diags);
-    return rc;
+    return 0;
 }
 
 static void
@@ -431,54 +426,58 @@ dup_or_null(const char *str, int *oom)
     return d;
 }
 
+/* The file's raw.file row, staged before anything that refers to it (its
+ * first document, its receipt): after the reading, so that a file given
+ * back to the inbox leaves no row behind. */
 static int
-on_document(const struct unpack_doc *doc, void *arg)
+stage_file(struct file_run *fr)
+{
+    if (fr->staged || fr->sha256[0] == '\0')
+        return 0;
+    fr->staged = 1;
+    return loader_stage_file(fr->batch->stage, fr->sha256, fr->f->size, fr->f->name,
+                             fr->f->mtime.tv_sec, fr->archive_path, fr->e);
+}
+
+static int
+on_document(struct sandbox_doc *doc, void *arg)
 {
     struct file_run *fr = arg;
     struct batch *batch = fr->batch;
-    struct submission sub;
-    struct diag_list diags;
+    struct submission *sub = doc->sub;
     struct receipt r = {0};
     char period[16];
     size_t slot = NO_SLOT;
     int oom = 0;
 
-    char sha256[65]; /* the document's identity: its bytes, or a workbook's content */
-
     fr->ndocs++;
-    if (!doc->workbook && adx_detect(doc->data, doc->len)) {
-        /* a roll-up is stored directly: what came before it goes first */
-        int frc = flush(batch, fr->e);
-        return frc < 0 ? frc : on_rollup(fr, doc);
-    }
-    submission_init(&sub, transform_arena_limit(doc->len));
-    diag_list_init(&diags, (size_t)fr->s->max_diagnostics);
-    memcpy(sha256, doc->sha256, sizeof(sha256));
-    int rc =
-        doc->workbook
-            ? workbook_transform(doc->data, doc->len, fr->s, &fr->tctx, &sub, &diags, sha256, fr->e)
-            : transform_document(doc->data, doc->len, fr->s, &fr->tctx, &sub, &diags, fr->e);
+    int rc = stage_file(fr);
     if (rc < 0)
-        goto out;
-    if (!diag_has_errors(&diags)) {
-        sub.attachments = (struct subm_attachment *)doc->attachments;
-        sub.nattachments = doc->nattachments;
-        memcpy(sub.doc_sha256, sha256, sizeof(sub.doc_sha256));
-        sub.member = doc->member;
+        return rc;
+    if (doc->rollup) {
+        /* a roll-up is stored directly: what came before it goes first */
+        rc = flush(batch, fr->e);
+        return rc < 0 ? rc : on_rollup(fr, doc);
+    }
+    if (!diag_has_errors(doc->diags)) {
+        sub->attachments = (struct subm_attachment *)doc->attachments;
+        sub->nattachments = doc->nattachments;
+        memcpy(sub->doc_sha256, doc->sha256, sizeof(sub->doc_sha256));
+        sub->member = doc->member;
         struct rows_origin origin = {fr->sha256, fr->f->mtime.tv_sec, doc->member};
         /* more load ids than reserved: the server must be free to give them */
         if (batch->in->sent != NULL && loader_stage_ids_left(batch->stage) == 0)
             rc = commit_sent(batch->in);
         if (rc == 0)
-            rc = loader_stage_submission(fr->conn, batch->stage, &sub, &diags, &origin, &slot,
+            rc = loader_stage_submission(fr->conn, batch->stage, sub, doc->diags, &origin, &slot,
                                          fr->e);
         if (rc < 0)
-            goto out;
+            return rc;
     }
     /* the receipt waits for the merge: keep what it needs, not the submission */
     struct pending *p = &batch->pending[batch->npending];
     memset(p, 0, sizeof(*p));
-    submission_receipt_identity(&sub, &r, period);
+    submission_receipt_identity(sub, &r, period);
     p->fr = fr;
     p->slot = slot;
     p->index = doc->index;
@@ -487,24 +486,19 @@ on_document(const struct unpack_doc *doc, void *arg)
     snprintf(p->township_code, sizeof(p->township_code), "%s",
              r.township_code ? r.township_code : "");
     snprintf(p->period, sizeof(p->period), "%s", r.period ? r.period : "");
-    memcpy(p->sha256, sha256, sizeof(p->sha256));
+    memcpy(p->sha256, doc->sha256, sizeof(p->sha256));
     p->revision = r.revision;
-    p->year = sub.year;
-    p->month = sub.month;
+    p->year = sub->year;
+    p->month = sub->month;
     p->workbook = doc->workbook;
-    p->diags = diags;
-    diag_list_init(&diags, 2); /* moved into the pending entry */
+    p->diags = *doc->diags;
+    diag_list_init(doc->diags, 2); /* moved into the pending entry */
     batch->npending++;
     batch->submissions++;
-    if (oom) {
-        rc = bz_error_set(fr->e, E_NOMEM, "内存不足，无法装载报表");
-        goto out;
-    }
+    if (oom)
+        return bz_error_set(fr->e, E_NOMEM, "内存不足，无法装载报表");
     if (batch->npending == PENDING_MAX || loader_stage_full(batch->stage))
         rc = flush(batch, fr->e);
-out:
-    diag_list_free(&diags);
-    submission_free(&sub);
     return rc;
 }
 
@@ -514,6 +508,8 @@ reject_file(struct file_run *fr, const struct diag_list *diags)
 {
     /* its documents read so far get their receipts first */
     int frc = fr->batch->npending > 0 ? flush(fr->batch, fr->e) : 0;
+    if (frc == 0)
+        frc = stage_file(fr);
     if (frc < 0)
         return frc;
     struct receipt r = {0};
@@ -535,12 +531,11 @@ reject_file(struct file_run *fr, const struct diag_list *diags)
 static int
 process(struct file_run *fr)
 {
-    struct unpack_result ur;
+    struct sandbox_result sr;
     struct diag_list diags;
     int rc;
 
     diag_list_init(&diags, (size_t)fr->s->max_diagnostics);
-    memset(&ur, 0, sizeof(ur));
     if (fr->copy < 0) {
         /* not a regular file, or cut while copied: nothing to read */
         diag_add(&diags, fr->reject_code, 0, NULL, "%s", fr->reject_msg);
@@ -549,14 +544,21 @@ process(struct file_run *fr)
     }
     /* bizenv's own copy, not the inbox file: the bytes loaded are the
      * bytes archived under fr->sha256 */
-    rc =
-        unpack_fd(fr->copy, fr->f->name, fr->s, &fr->deadline, on_document, fr, &ur, &diags, fr->e);
+    rc = sandbox_read(fr->o->reader, fr->copy, fr->f->name, &fr->deadline, on_document, fr, &sr,
+                      &diags, fr->e);
     if (rc == BZ_ETIMEOUT) {
         diag_add(&diags, "E_LIMIT_TIME", 0, NULL, "读取超过 %lld 秒上限", fr->s->parse_timeout_s);
         rc = BZ_EINPUT;
     }
     if (rc == BZ_EINPUT)
         rc = reject_file(fr, &diags);
+    else if (rc == BZ_ENOMEM && sr.reader_nomem) {
+        /* the reader's memory, not this process's: nothing of the file was
+         * delivered; it goes back to the inbox and the night goes on */
+        fr->retry = 1;
+        rc = 0;
+    } else if (rc == 0)
+        rc = stage_file(fr);
 out:
     diag_list_free(&diags);
     return rc;
@@ -791,19 +793,15 @@ file_run_new(PGconn *conn, struct batch *batch, const struct settings *s,
     fr->dirs = batch->in->dirs;
     fr->copy = -1;
     fr->e = e;
-    fr->tctx.today = o->today;
-    fr->tctx.township_known = registry_townships_lookup;
-    fr->tctx.arg = batch->in->towns;
     dbuf_init(&fr->rejected_text, QUARANTINE_TEXT_LIMIT);
     return fr;
 }
 
-/* Claims, archives, records and processes one file inside the open batch.
+/* Claims, archives and processes one file inside the open batch.
  * Returns 0 (fr->res.name set once the file is claimed) or the failure. */
 static int
 take_file(struct file_run *fr)
 {
-    char archive_path[BZ_PATH_MAX];
     int rc = inbox_claim(fr->dirs, fr->f, fr->e);
     if (rc < 0)
         return rc;
@@ -811,8 +809,8 @@ take_file(struct file_run *fr)
     /* one time budget for the copy and the reading of it */
     clock_gettime(CLOCK_MONOTONIC, &fr->deadline);
     fr->deadline.tv_sec += (time_t)fr->s->parse_timeout_s;
-    rc = inbox_archive(fr->dirs, fr->f, &fr->deadline, 0, fr->sha256, archive_path,
-                       sizeof(archive_path), &fr->copy, fr->e);
+    rc = inbox_archive(fr->dirs, fr->f, &fr->deadline, 0, fr->sha256, fr->archive_path,
+                       sizeof(fr->archive_path), &fr->copy, fr->e);
     if (rc == BZ_EINPUT) {
         snprintf(fr->reject_code, sizeof(fr->reject_code), "%s", fr->e->code);
         snprintf(fr->reject_msg, sizeof(fr->reject_msg), "%s", fr->e->message);
@@ -820,8 +818,6 @@ take_file(struct file_run *fr)
         rc = 0;
     } else if (rc == 0) {
         fr->batch->unsynced = 1;
-        rc = loader_stage_file(fr->batch->stage, fr->sha256, fr->f->size, fr->f->name,
-                               fr->f->mtime.tv_sec, archive_path, fr->e);
     }
     if (rc == 0)
         rc = process(fr);
@@ -836,6 +832,22 @@ batch_full(const struct batch *batch)
 {
     return batch->n >= batch->in->batch_size || batch->submissions >= batch->in->batch_size ||
            ms_since(&batch->started) >= BATCH_MS;
+}
+
+/* The readers check codes against the registry just read. */
+static int
+reader_context(const struct pipeline_opts *o, const struct registry_townships *towns,
+               struct bz_error *e)
+{
+    size_t n = registry_townships_count(towns);
+    struct sandbox_township *t = calloc(n ? n : 1, sizeof(*t));
+    if (t == NULL)
+        return bz_error_set(e, E_NOMEM, "内存不足，无法读取乡镇名录");
+    for (size_t i = 0; i < n; i++)
+        registry_townships_at(towns, i, &t[i].code, &t[i].name);
+    int rc = sandbox_context(o->reader, o->today, t, n, 0, e);
+    free(t);
+    return rc;
 }
 
 static void
@@ -921,6 +933,8 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
     rc = batch_begin(in->reading);
     if (rc == 0)
         rc = registry_townships_read(conn, &in->towns, e);
+    if (rc == 0)
+        rc = reader_context(o, in->towns, e);
     if (rc < 0)
         abandon(in, NULL);
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -953,6 +967,11 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
             abandon(in, fr);
             file_run_free(fr);
             break;
+        }
+        if (fr->retry) {
+            retry_file(fr, stats);
+            file_run_free(fr);
+            continue;
         }
         batch->runs[batch->n++] = fr;
         batch->submissions += fr->ndocs == 0; /* documents count in on_document */

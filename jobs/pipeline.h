@@ -13,6 +13,7 @@
 
 #include "../common/error.h"
 #include "../common/settings.h"
+#include "../ingest/sandbox.h"
 
 #include <libpq-fe.h>
 #include <stddef.h>
@@ -51,6 +52,7 @@ struct pipeline_opts {
     const char *inbox;          /* folder to take files from */
     const char *day;            /* "YYYY-MM-DD" run date: receipts/ and quarantine/ sub-folder */
     int today;                  /* yyyymmdd, for the period rule */
+    struct sandbox *reader;     /* reads the files (started before the connection) */
     pipeline_observer observer; /* may be NULL */
     void *observer_arg;
 };
@@ -60,6 +62,9 @@ struct pipeline_opts {
  * (accepted, duplicate, rejected) is put away and its receipts are written
  * and stored; when the database or the disk fails the current file goes
  * back to the inbox untouched (RETRY) and the run stops with that error.
+ * A file whose reader ran out of memory goes back to the inbox (RETRY)
+ * and the run goes on; one that made two readers fail is rejected
+ * (E_READER_CRASH, ingest/sandbox.h).
  * Returns 0 or the failure (BZ_EDB, BZ_EIO, BZ_ETIMEOUT, BZ_ENOMEM) with e
  * filled; *stats holds the counts either way.
  */

@@ -233,3 +233,17 @@ registry_townships_lookup(const char *code, const char **name, void *arg)
         *name = hit->name;
     return 1;
 }
+
+size_t
+registry_townships_count(const struct registry_townships *t)
+{
+    return t == NULL ? 0 : t->n;
+}
+
+void
+registry_townships_at(const struct registry_townships *t, size_t i, const char **code,
+                      const char **name)
+{
+    *code = t->v[i].code;
+    *name = t->v[i].name;
+}

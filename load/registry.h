@@ -55,4 +55,10 @@ void registry_townships_free(struct registry_townships *t);
  * Cannot fail. */
 int registry_townships_lookup(const char *code, const char **name, void *arg);
 
+/* The copy's townships, for handing to the readers (ingest/sandbox.h):
+ * how many, and the code and name of the i-th (valid until freed). */
+size_t registry_townships_count(const struct registry_townships *t);
+void registry_townships_at(const struct registry_townships *t, size_t i, const char **code,
+                           const char **name);
+
 #endif
