@@ -11,7 +11,10 @@
  *                            (ENOMEM); with BZ_FAULT_MALLOC_STICKY=1 every
  *                            later one too
  *   BZ_FAULT_COUNT=FILE      at exit, write the number of allocations made
- *                            (to find how many N a loop must try)
+ *                            (to find how many N a loop must try): the
+ *                            most any process of the run reached, since
+ *                            the reader processes (ingest/sandbox.h) are
+ *                            forked and count on from their parent's count
  *   BZ_FAULT_WRITE_DIR=DIR   write() to a file opened under DIR fails with
  *   BZ_FAULT_WRITE_AFTER=B   ENOSPC once B bytes were written there in total
  *                            (a full disk where tmpfs cannot be mounted)
@@ -41,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -50,6 +54,7 @@ extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 
 static long alloc_n;        /* allocations so far */
+static long *alloc_max;     /* shared with the processes forked from this one (BZ_FAULT_COUNT) */
 static long alloc_fail = -2; /* -2: not read yet, -1: never */
 static int alloc_sticky;
 
@@ -69,6 +74,14 @@ alloc_should_fail(void)
         alloc_sticky = env_long("BZ_FAULT_MALLOC_STICKY", 0) != 0;
     }
     alloc_n++;
+    if (alloc_max != NULL) {
+        /* a forked reader ends with _exit and, under its seccomp filter,
+         * could not write the file: the count goes into a shared page */
+        long seen = __atomic_load_n(alloc_max, __ATOMIC_RELAXED);
+        while (alloc_n > seen && !__atomic_compare_exchange_n(alloc_max, &seen, alloc_n, 0,
+                                                              __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            ;
+    }
     if (alloc_fail > 0 && (alloc_n == alloc_fail || (alloc_sticky && alloc_n > alloc_fail))) {
         errno = ENOMEM;
         return 1;
@@ -337,6 +350,17 @@ renameat2(int fromdir, const char *from, int todir, const char *to, unsigned fla
     return rename_fails(from, to) ? -1 : f(fromdir, from, todir, to, flags);
 }
 
+__attribute__((constructor)) static void
+share_count(void)
+{
+    const char *path = getenv("BZ_FAULT_COUNT");
+    if (path == NULL || *path == '\0')
+        return;
+    void *p = mmap(NULL, sizeof(long), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p != MAP_FAILED)
+        alloc_max = p;
+}
+
 /* Writes the allocation count at exit (raw calls: stdio would allocate). */
 __attribute__((destructor)) static void
 report_count(void)
@@ -345,7 +369,8 @@ report_count(void)
     if (path == NULL || *path == '\0')
         return;
     char buf[32];
-    int n = snprintf(buf, sizeof buf, "%ld\n", alloc_n);
+    long most = alloc_max != NULL && *alloc_max > alloc_n ? *alloc_max : alloc_n;
+    int n = snprintf(buf, sizeof buf, "%ld\n", most);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd >= 0) {
         if (write(fd, buf, (size_t)n) < 0)
