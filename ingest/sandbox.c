@@ -316,6 +316,10 @@ slot_start(struct sandbox *sb, struct slot *w, struct bz_error *e)
         return bz_error_set(e, E_INTERNAL, "读取进程启动失败");
     }
     uint32_t err = le32(hello + SANDBOX_HEADER);
+    if (err == ENOMEM) {
+        slot_end(sb, w, 1);
+        return bz_error_set(e, E_NOMEM, "内存不足，无法启动读取进程");
+    }
     if (err != 0) {
         slot_end(sb, w, 1);
         bz_error_set(e, E_INTERNAL, "无法为读取进程建立沙箱");
@@ -738,7 +742,11 @@ take_slot(struct sandbox *sb, struct bz_error *e)
     for (size_t i = 0; i < sb->nslots; i++)
         if (sb->slots[i].pid > 0)
             return &sb->slots[i];
-    return slot_start(sb, &sb->slots[0], e) < 0 ? NULL : &sb->slots[0];
+    /* one that could not start (no memory at that moment) gets a second go */
+    if (slot_start(sb, &sb->slots[0], e) < 0 && slot_start(sb, &sb->slots[0], e) < 0)
+        return NULL;
+    bz_error_clear(e);
+    return &sb->slots[0];
 }
 
 static int

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -123,7 +124,7 @@ cmp_int(const void *a, const void *b)
     return *(const int *)a - *(const int *)b;
 }
 
-void
+int
 sandbox_filter_warm(void)
 {
     /* glibc's qsort asks the kernel for the memory size (sysinfo) the
@@ -140,7 +141,10 @@ sandbox_filter_warm(void)
     static const char *const charsets[] = {"GB18030", "UTF-16LE", "UTF-16BE", "UTF-16"};
     for (size_t i = 0; i < sizeof(charsets) / sizeof(charsets[0]); i++) {
         iconv_t cd = iconv_open("UTF-8", charsets[i]);
-        (void)cd;
+        /* a module missing would fail the same way later (the document is
+         * refused with E_XML_ENCODING); no memory now means none later */
+        if (cd == (iconv_t)-1 && errno == ENOMEM)
+            return ENOMEM;
     }
     /* TZ is set once in main: the zone file is read now, not by the first
      * mktime of a zip entry's date */
@@ -153,6 +157,7 @@ sandbox_filter_warm(void)
      * for a report it may have to write later */
     __sanitizer_sandbox_on_notify(NULL);
 #endif
+    return 0;
 }
 
 /* ---- rlimits ---- */
@@ -168,6 +173,7 @@ set_limit(int resource, rlim_t soft, rlim_t hard)
     setrlimit(resource, &rl);
 }
 
+#if !SANDBOX_ASAN
 /* Bytes of address space mapped now (libraries, the parent's heap): the
  * memory cap is on top of it. */
 static long long
@@ -182,6 +188,7 @@ mapped_now(void)
     fclose(f);
     return pages * sysconf(_SC_PAGESIZE);
 }
+#endif
 
 void
 sandbox_filter_limits(const struct settings *s)
@@ -215,6 +222,10 @@ sandbox_filter_limits(const struct settings *s)
 
 /* The call, whatever its arguments. */
 #define SC_ALLOW(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), ALLOW
+/* The call refused with errno `err` instead of killing the process. */
+#define SC_ERRNO(nr, err)                                                                          \
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),                                               \
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((err)&SECCOMP_RET_DATA))
 /* The call when argument `arg` (its low 32 bits: a descriptor) is `val`. */
 #define SC_ALLOW_ARG(nr, arg, val)                                                                 \
     BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 4),                                               \
@@ -280,6 +291,17 @@ static const struct sock_filter program[] = {
     SC_ALLOW(__NR_rt_sigaction),
     SC_ALLOW(__NR_rt_sigprocmask),
     SC_ALLOW_ARG(__NR_prctl, 0, PR_GET_DUMPABLE),
+#ifdef __NR_readlink
+    SC_ALLOW(__NR_readlink),
+#endif
+    SC_ALLOW(__NR_readlinkat),
+    SC_ALLOW_ARGS(__NR_ioctl, 0, STDERR_FILENO, 1, TCGETS), /* isatty: colours or not */
+/* it reads /proc/self/cmdline and maps for its report: refused, not
+ * killed, so that the report is written (without them) */
+#ifdef __NR_open
+    SC_ERRNO(__NR_open, EPERM),
+#endif
+    SC_ERRNO(__NR_openat, EPERM),
 #endif
     /* opening, sockets, exec, fork, ptrace, everything else */
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
@@ -318,7 +340,7 @@ cmp_int(const void *a, const void *b)
     return *(const int *)a - *(const int *)b;
 }
 
-void
+int
 sandbox_filter_warm(void)
 {
     /* glibc's qsort asks the kernel for the memory size (sysinfo) the

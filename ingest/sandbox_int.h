@@ -120,8 +120,9 @@ int sandbox_reap(int ctl, pid_t pid);
 int sandbox_filter_fds(int sock);
 
 /* Everything a library would otherwise do lazily the first time and that
- * the filter would not allow then (iconv modules, the time zone). */
-void sandbox_filter_warm(void);
+ * the filter would not allow then (iconv modules, the time zone). Returns
+ * 0 or ENOMEM. */
+int sandbox_filter_warm(void);
 
 /* The rlimits of a worker reading with settings s. */
 void sandbox_filter_limits(const struct settings *s);

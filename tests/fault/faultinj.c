@@ -7,9 +7,14 @@
  *
  * Environment (all optional; nothing set = nothing fails):
  *   BZ_FAULT_MALLOC=N        the Nth malloc/calloc/realloc/posix_memalign/
- *                            aligned_alloc of the process returns NULL
- *                            (ENOMEM); with BZ_FAULT_MALLOC_STICKY=1 every
- *                            later one too
+ *                            aligned_alloc of the run returns NULL (ENOMEM);
+ *                            with BZ_FAULT_MALLOC_STICKY=1 every later one
+ *                            of that process too. The reader processes
+ *                            (ingest/sandbox.h) are forked and count on from
+ *                            their parent's count: the first process of the
+ *                            run to get to N fails, once, and the others go
+ *                            on (a reader read again after it failed does
+ *                            not meet the same failure)
  *   BZ_FAULT_COUNT=FILE      at exit, write the number of allocations made
  *                            (to find how many N a loop must try): the
  *                            most any process of the run reached, since
@@ -54,7 +59,12 @@ extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 
 static long alloc_n;        /* allocations so far */
-static long *alloc_max;     /* shared with the processes forked from this one (BZ_FAULT_COUNT) */
+/* shared with the processes forked from this one */
+static struct shared {
+    long max;   /* the most allocations a process made (BZ_FAULT_COUNT) */
+    int failed; /* the Nth has failed in one of them */
+} *shared;
+static int failed_here; /* the Nth failed in this process (BZ_FAULT_MALLOC_STICKY) */
 static long alloc_fail = -2; /* -2: not read yet, -1: never */
 static int alloc_sticky;
 
@@ -74,19 +84,22 @@ alloc_should_fail(void)
         alloc_sticky = env_long("BZ_FAULT_MALLOC_STICKY", 0) != 0;
     }
     alloc_n++;
-    if (alloc_max != NULL) {
+    if (shared != NULL) {
         /* a forked reader ends with _exit and, under its seccomp filter,
          * could not write the file: the count goes into a shared page */
-        long seen = __atomic_load_n(alloc_max, __ATOMIC_RELAXED);
-        while (alloc_n > seen && !__atomic_compare_exchange_n(alloc_max, &seen, alloc_n, 0,
+        long seen = __atomic_load_n(&shared->max, __ATOMIC_RELAXED);
+        while (alloc_n > seen && !__atomic_compare_exchange_n(&shared->max, &seen, alloc_n, 0,
                                                               __ATOMIC_RELAXED, __ATOMIC_RELAXED))
             ;
     }
-    if (alloc_fail > 0 && (alloc_n == alloc_fail || (alloc_sticky && alloc_n > alloc_fail))) {
-        errno = ENOMEM;
-        return 1;
-    }
-    return 0;
+    if (alloc_fail > 0 && alloc_n == alloc_fail)
+        failed_here = shared == NULL || __atomic_exchange_n(&shared->failed, 1, __ATOMIC_RELAXED) == 0;
+    else if (!(failed_here && alloc_sticky && alloc_n > alloc_fail))
+        return 0;
+    if (!failed_here)
+        return 0;
+    errno = ENOMEM;
+    return 1;
 }
 
 void *malloc(size_t n) { return alloc_should_fail() ? NULL : __libc_malloc(n); }
@@ -353,12 +366,11 @@ renameat2(int fromdir, const char *from, int todir, const char *to, unsigned fla
 __attribute__((constructor)) static void
 share_count(void)
 {
-    const char *path = getenv("BZ_FAULT_COUNT");
-    if (path == NULL || *path == '\0')
+    if (getenv("BZ_FAULT_COUNT") == NULL && getenv("BZ_FAULT_MALLOC") == NULL)
         return;
-    void *p = mmap(NULL, sizeof(long), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void *p = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p != MAP_FAILED)
-        alloc_max = p;
+        shared = p;
 }
 
 /* Writes the allocation count at exit (raw calls: stdio would allocate). */
@@ -369,7 +381,7 @@ report_count(void)
     if (path == NULL || *path == '\0')
         return;
     char buf[32];
-    long most = alloc_max != NULL && *alloc_max > alloc_n ? *alloc_max : alloc_n;
+    long most = shared != NULL && shared->max > alloc_n ? shared->max : alloc_n;
     int n = snprintf(buf, sizeof buf, "%ld\n", most);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd >= 0) {
