@@ -269,6 +269,7 @@ run: deps
 bench: deps
 	@$(MAKE) --no-print-directory deps PKGS="$(PKGS) pgloader"
 	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory SANDBOX=0 build/release-nosandbox/bizenv
 	tests/bench/run.sh
 
 format:

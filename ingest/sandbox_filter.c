@@ -338,21 +338,10 @@ sandbox_filter_fds(int sock)
     return -1;
 }
 
-static int
-cmp_int(const void *a, const void *b)
-{
-    return *(const int *)a - *(const int *)b;
-}
-
 int
 sandbox_filter_warm(void)
 {
-    /* glibc's qsort asks the kernel for the memory size (sysinfo) the
-     * first time it sorts more than 1 KB, and keeps the answer */
-    int sortme[512];
-    for (int i = 0; i < 512; i++)
-        sortme[i] = 512 - i;
-    qsort(sortme, 512, sizeof(sortme[0]), cmp_int);
+    return 0;
 }
 
 void

@@ -17,6 +17,12 @@ database and home: registry load, then
   nights    `bizenv nightly` with an empty inbox (three, median), then
             with one new submission (three nights, each with the next
             month of another township; median);
+  sandbox   (largest size) the same ingest by the binary built with
+            SANDBOX=0, which reads the files in-process, into another fresh
+            database: wall of each and their ratio; and for the sandboxed
+            ingest the peak RSS of all its processes together (bizenv, the
+            spawner and the readers: their VmRSS summed, sampled every
+            50 ms from /proc, the same sampling in both runs);
   workbooks `bizenv template` for the month after the year (every
             township, pre-filled from the database just loaded); each
             template filled with that township's report of the month
@@ -38,6 +44,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 YEAR = 2025
@@ -97,15 +104,54 @@ def quiesce():
     subprocess.run(["sync"], check=True)
 
 
-def timed(args, pgdata, env=None, stdout=subprocess.DEVNULL):
+def tree_rss_kb(root):
+    """VmRSS of root and every process below it, summed (KB)."""
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                todo.extend(int(c) for c in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+class TreeSampler(threading.Thread):
+    """The most RSS a process tree held at once, sampled every 50 ms."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0, threading.Event()
+
+    def run(self):
+        while not self.done.wait(0.05):
+            self.peak = max(self.peak, tree_rss_kb(self.pid))
+
+
+def timed(args, pgdata, env=None, stdout=subprocess.DEVNULL, tree=None):
     """Runs args from a quiet system; returns wall, client cpu, peak rss
-    (MB), server cpu."""
+    (MB), server cpu. With `tree` (a dict), tree["rss"] is the peak RSS of
+    the process and its children together (MB)."""
     quiesce()
     s0 = server_cpu(pgdata)
     t0 = time.monotonic()
     p = subprocess.Popen(args, env=env, stdout=stdout, stderr=subprocess.PIPE)
+    sampler = None
+    if tree is not None:
+        sampler = TreeSampler(p.pid)
+        sampler.start()
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t0
+    if sampler is not None:
+        sampler.done.set()
+        sampler.join()
+        tree["rss"] = sampler.peak / 1024.0
     s1 = server_cpu(pgdata)
     p.returncode = os.waitstatus_to_exitcode(status)
     err = p.stderr.read().decode(errors="replace")
@@ -277,16 +323,72 @@ def run_workbooks(a, size, db, home):
              size.res["ingest_xlsx_cpu"][-1] / size.res["ingest_xml_cpu"][-1])
 
 
-def one_run(a, size, r):
-    a.cur = size
-    db = "bench_%d_%d" % (size.towns, r)
-    home = os.path.join(a.work, "home-%d-%d" % (size.towns, r))
-    fresh(a, db, home)
+def link_inbox(size, home):
     inbox = os.path.join(home, "inbox")
     os.makedirs(inbox, exist_ok=True)
     src = os.path.join(size.data, "inbox")
     for n in os.listdir(src):   # hard links keep the mtimes (= receive times)
         os.link(os.path.join(src, n), os.path.join(inbox, n))
+    return inbox
+
+
+def run_sandbox(a, size, r):
+    """The same ingest with the readers sandboxed (a.bin) and in-process
+    (a.bin_nosandbox), each into a fresh database and home, in an order
+    that alternates between runs; each with the whole process tree's RSS
+    sampled."""
+    got = {}
+    order = [("sandbox", a.bin), ("inproc", a.bin_nosandbox)]
+    if r % 2:
+        order.reverse()
+    for kind, binary in order:
+        db = "bench_sb_%s_%d" % (kind, r)
+        home = os.path.join(a.work, "home-sb-%s-%d" % (kind, r))
+        fresh(a, db, home)
+        link_inbox(size, home)
+        tree = {}
+        wall, cpu, rss, _ = timed([binary, "--home", home, "--db", "dbname=" + db, "ingest"],
+                                  a.pgdata, env=a.env, tree=tree)
+        if int(psql(db, "SELECT count(*) FROM facts.submission")) != size.subs:
+            sys.exit("bench: %s: not every submission was accepted" % kind)
+        got[kind] = (wall, cpu, tree["rss"])
+        sh(["dropdb", db])
+        shutil.rmtree(home, ignore_errors=True)
+    size.add("sb_wall", got["sandbox"][0])
+    size.add("sb_cpu", got["sandbox"][1])
+    size.add("sb_tree_rss", got["sandbox"][2])
+    size.add("ip_wall", got["inproc"][0])
+    size.add("ip_cpu", got["inproc"][1])
+    size.add("ip_tree_rss", got["inproc"][2])
+    size.add("sb_ratio", got["sandbox"][0] / got["inproc"][0])
+    print("  run %d, %d townships: ingest sandboxed %.1f s, in-process %.1f s (%.3fx), "
+          "all processes' peak RSS %.1f MB" % (r + 1, size.towns, got["sandbox"][0],
+                                               got["inproc"][0], size.res["sb_ratio"][-1],
+                                               got["sandbox"][2]), flush=True)
+
+
+def report_sandbox(a, big):
+    print()
+    print("reader sandbox, %d x 12 (%d runs, medians):" % (big.towns, a.runs))
+    print("  %-34s %10.2f" % ("ingest wall, sandboxed s", big.med("sb_wall")))
+    print("  %-34s %10.2f" % ("ingest wall, in-process s", big.med("ip_wall")))
+    print("  %-34s %10.2f" % ("client CPU, sandboxed s", big.med("sb_cpu")))
+    print("  %-34s %10.2f" % ("client CPU, in-process s", big.med("ip_cpu")))
+    print("  %-34s %10.1f" % ("all processes' peak RSS, sandbox MB", big.med("sb_tree_rss")))
+    print("  %-34s %10.1f" % ("peak RSS, in-process MB", big.med("ip_tree_rss")))
+    for label, value, ok in [
+        ("sandboxed / in-process <= 1.10", "%.3f" % big.med("sb_ratio"), big.med("sb_ratio") <= 1.10),
+        ("all processes' peak RSS < 64 MB", "%.1f MB" % big.med("sb_tree_rss"),
+         big.med("sb_tree_rss") < 64)]:
+        print("  %-40s %12s  %s" % (label, value, verdict(ok)))
+
+
+def one_run(a, size, r):
+    a.cur = size
+    db = "bench_%d_%d" % (size.towns, r)
+    home = os.path.join(a.work, "home-%d-%d" % (size.towns, r))
+    fresh(a, db, home)
+    inbox = link_inbox(size, home)
     wall, cpu, rss, srv = timed(bz(a, home, db, "ingest"), a.pgdata, env=a.env)
     accepted = int(psql(db, "SELECT count(*) FROM facts.submission"))
     if accepted != size.subs:
@@ -417,6 +519,7 @@ def report(a, sizes):
         tpl, "" if big.towns == 1500 else " (x%.0f)" % (1500 / big.towns)), tpl < 30))
     for label, value, ok in checks:
         print("  %-40s %12s  %s" % (label, value, verdict(ok)))
+    report_sandbox(a, big)
 
 
 def cpu_model():
@@ -436,6 +539,9 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--bin-nosandbox", required=True, dest="bin_nosandbox")
+    ap.add_argument("--only-sandbox", action="store_true",
+                    help="only the sandboxed / in-process comparison, at the largest size")
     a = ap.parse_args()
     a.pgdata = os.path.join(a.work, "pg", "data")
     a.env = dict(os.environ, BIZENV_TODAY=TODAY)
@@ -445,13 +551,21 @@ def main():
         if t not in towns:
             towns.append(t)
     sizes = [Size(a, t) for t in towns]
-    print("bench: generating %s townships x 12 months" % "/".join(map(str, towns)), flush=True)
+    if a.only_sandbox:
+        sizes = sizes[:1]
+    print("bench: generating %s townships x 12 months" % "/".join(
+        str(s.towns) for s in sizes), flush=True)
     for s in sizes:
         s.generate()
     for r in range(a.runs):
-        for s in reversed(sizes):
-            one_run(a, s, r)
-    report(a, sizes)
+        if not a.only_sandbox:
+            for s in reversed(sizes):
+                one_run(a, s, r)
+        run_sandbox(a, sizes[0], r)
+    if a.only_sandbox:
+        report_sandbox(a, sizes[0])
+    else:
+        report(a, sizes)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ like "$out" '^county_name += 甲#1县 ' "a '#' inside a value is kept"
 like "$out" "^db += host=/srv/pg password=\*\*\* dbname=biz " "the conninfo is read whole, its password masked"
 unlike "$out" 'pa #ss' "the password is never shown"
 
+like "$(cfg | tail -1)" '^# 读取沙箱：(开启|关闭)（' "the last line, a comment, says whether inbox files are read in a sandbox"
+
 out=$(cfg --set 'db=postgresql://bz:s3cret@db.example/biz'); rc=$?
 like "$out" '^db += postgresql://bz:\*\*\*@db.example/biz ' "a URI's password is masked"
 unlike "$out" 's3cret' "and never shown"
