@@ -327,8 +327,10 @@ def link_inbox(size, home):
     inbox = os.path.join(home, "inbox")
     os.makedirs(inbox, exist_ok=True)
     src = os.path.join(size.data, "inbox")
-    for n in os.listdir(src):   # hard links keep the mtimes (= receive times)
-        os.link(os.path.join(src, n), os.path.join(inbox, n))
+    # copies with their mtimes (= receive times); not hard links, which the
+    # inbox refuses (E_FILE_NOT_REGULAR: a file with a second name elsewhere)
+    for n in os.listdir(src):
+        shutil.copy2(os.path.join(src, n), os.path.join(inbox, n))
     return inbox
 
 
@@ -337,6 +339,7 @@ def run_sandbox(a, size, r):
     (a.bin_nosandbox), each into a fresh database and home, in an order
     that alternates between runs; each with the whole process tree's RSS
     sampled."""
+    a.cur = size
     got = {}
     order = [("sandbox", a.bin), ("inproc", a.bin_nosandbox)]
     if r % 2:
