@@ -24,10 +24,22 @@
  * parse_timeout_s, if more) is stuck where it cannot check the clock. */
 #define GRACE_S 2
 
+struct sandbox_job;
+
 struct slot {
-    pid_t pid;         /* 0: no worker in this slot */
-    int sock;          /* the parent's end of its socket */
-    unsigned ctx_sent; /* the context generation it has */
+    pid_t pid;                /* 0: no worker in this slot */
+    int sock;                 /* the parent's end of its socket */
+    unsigned ctx_sent;        /* the context generation it has */
+    struct sandbox_job *busy; /* the job it reads; NULL when idle */
+};
+
+/* One file handed to the readers, until it is collected. */
+struct sandbox_job {
+    int fd;                   /* the caller's; open until the job is collected */
+    char *name;               /* owned */
+    struct timespec deadline; /* of the current attempt */
+    int attempt;              /* 1, then 2 after a lost reader */
+    struct slot *w;           /* the reader that has it; NULL: not sent yet */
 };
 
 struct sandbox {
@@ -251,9 +263,12 @@ slot_end(struct sandbox *sb, struct slot *w, int kill_it)
         kill(w->pid, SIGKILL);
     close(w->sock);
     status = sandbox_reap(sb->ctl, w->pid);
+    if (w->busy != NULL)
+        w->busy->w = NULL;
     w->pid = 0;
     w->sock = -1;
     w->ctx_sent = 0;
+    w->busy = NULL;
     return status;
 }
 
@@ -268,14 +283,16 @@ recv_until(int fd, void *buf, size_t len, const struct timespec *until)
         clock_gettime(CLOCK_MONOTONIC, &now);
         long long ms = (long long)(until->tv_sec - now.tv_sec) * 1000 +
                        (until->tv_nsec - now.tv_nsec) / 1000000;
-        if (ms <= 0)
-            return -2;
+        /* past the time, what was sent in time is still read: a second
+         * file's answer may wait while the first one's is loaded */
         struct pollfd pfd = {fd, POLLIN, 0};
-        int pr = poll(&pfd, 1, ms > 60000 ? 60000 : (int)ms);
+        int pr = poll(&pfd, 1, ms <= 0 ? 0 : ms > 60000 ? 60000 : (int)ms);
         if (pr < 0 && errno == EINTR)
             continue;
         if (pr < 0)
             return -1;
+        if (pr == 0 && ms <= 0)
+            return -2;
         if (pr == 0)
             continue;
         ssize_t n = read(fd, p, len);
@@ -735,18 +752,43 @@ describe_end(int wstatus, const char *why, char *buf, size_t cap)
         snprintf(buf, cap, "%s%s%s", why, how[0] ? "，" : "", how);
 }
 
-/* A worker for the next job: the first live one, else a new one. */
+/* A reader for the next job: an idle one, else a new one in a free slot
+ * (a reader that could not start, for lack of memory at that moment,
+ * gets a second go). NULL with e clear when every slot is busy; NULL with
+ * e set when none could be started. */
 static struct slot *
-take_slot(struct sandbox *sb, struct bz_error *e)
+idle_slot(struct sandbox *sb, struct bz_error *e)
 {
     for (size_t i = 0; i < sb->nslots; i++)
-        if (sb->slots[i].pid > 0)
+        if (sb->slots[i].pid > 0 && sb->slots[i].busy == NULL)
             return &sb->slots[i];
-    /* one that could not start (no memory at that moment) gets a second go */
-    if (slot_start(sb, &sb->slots[0], e) < 0 && slot_start(sb, &sb->slots[0], e) < 0)
-        return NULL;
-    bz_error_clear(e);
-    return &sb->slots[0];
+    for (size_t i = 0; i < sb->nslots; i++) {
+        struct slot *w = &sb->slots[i];
+        if (w->pid > 0)
+            continue;
+        if (slot_start(sb, w, e) < 0 && slot_start(sb, w, e) < 0)
+            return NULL;
+        bz_error_clear(e);
+        return w;
+    }
+    return NULL;
+}
+
+/* Gives the job to an idle reader, if there is one. Returns 0 (sent, or
+ * left for later), or the failure to start a reader. */
+static int
+dispatch(struct sandbox *sb, struct sandbox_job *job, struct bz_error *e)
+{
+    struct slot *w = idle_slot(sb, e);
+    if (w == NULL)
+        return e->status;
+    w->busy = job;
+    job->w = w;
+    /* a reader that cannot take it is lost like one that died reading:
+     * its collection meets the end of its socket */
+    if (send_job(sb, w, job->fd, job->name, &job->deadline, job->attempt) < 0)
+        kill(w->pid, SIGKILL);
+    return 0;
 }
 
 static int
@@ -758,32 +800,82 @@ deliver(struct received *got, sandbox_cb cb, void *ctx)
     return rc;
 }
 
+static void
+job_free(struct sandbox_job *job)
+{
+    if (job == NULL)
+        return;
+    free(job->name);
+    free(job);
+}
+
+int
+sandbox_submit(struct sandbox *sb, int fd, const char *name, const struct timespec *deadline,
+               struct sandbox_job **out, struct bz_error *e)
+{
+    struct sandbox_job *job = calloc(1, sizeof(*job));
+    *out = NULL;
+    if (job == NULL || (job->name = strdup(name)) == NULL) {
+        free(job);
+        return bz_error_set(e, E_NOMEM, "内存不足，无法读取“%s”", name);
+    }
+    job->fd = fd;
+    job->attempt = 1;
+    if (deadline != NULL) {
+        job->deadline = *deadline;
+    } else {
+        clock_gettime(CLOCK_MONOTONIC, &job->deadline);
+        job->deadline.tv_sec += (time_t)sb->s->parse_timeout_s;
+    }
+    *out = job;
+    /* every reader busy: it is sent when the job before it is collected */
+    if (sb->on && dispatch(sb, job, e) < 0 && e->status != 0) {
+        *out = NULL;
+        job_free(job);
+        return e->status;
+    }
+    return 0;
+}
+
+void
+sandbox_cancel(struct sandbox *sb, struct sandbox_job *job)
+{
+    if (job != NULL && job->w != NULL)
+        slot_end(sb, job->w, 1); /* it was reading what nobody will collect */
+    job_free(job);
+}
+
+/* The job's answer from its reader, read again once by a fresh reader
+ * when the first is lost. */
 static int
-read_in_workers(struct sandbox *sb, int fd, const char *name, struct timespec deadline,
-                sandbox_cb cb, void *ctx, struct sandbox_result *res, struct diag_list *diags,
-                struct bz_error *e)
+collect_job(struct sandbox *sb, struct sandbox_job *job, sandbox_cb cb, void *ctx,
+            struct sandbox_result *res, struct diag_list *diags, struct bz_error *e)
 {
     char lost[2][160];
-    for (int attempt = 1;; attempt++) {
+    for (;;) {
         struct received got = {0};
         const char *why = NULL;
         int status = 0;
-        struct slot *w = take_slot(sb, e);
-        if (w == NULL)
+        if (job->w == NULL && dispatch(sb, job, e) < 0)
             return e->status;
-        enum collected c = COLLECT_LOST;
-        if (send_job(sb, w, fd, name, &deadline, attempt) == 0)
-            c = collect(sb, w, name, &deadline, &got, res, diags, e, &status, &why);
+        if (job->w == NULL) /* every reader busy: the caller broke the order */
+            return bz_error_set(e, E_INTERNAL, "读取进程都在忙（%s）", job->name);
+        struct slot *w = job->w;
+        enum collected c =
+            collect(sb, w, job->name, &job->deadline, &got, res, diags, e, &status, &why);
         if (c == COLLECT_END) {
+            if (w->busy == job)
+                w->busy = NULL;
+            job->w = NULL;
             if (status == 0)
                 status = deliver(&got, cb, ctx);
             received_free(&got);
             return status;
         }
         received_free(&got);
-        describe_end(slot_end(sb, w, 1), why, lost[attempt - 1], sizeof(lost[0]));
+        describe_end(slot_end(sb, w, 1), why, lost[job->attempt - 1], sizeof(lost[0]));
         res->lost++;
-        if (attempt == 2) {
+        if (job->attempt == 2) {
             diag_add(diags, "E_READER_CRASH", 0, NULL,
                      "文件两次使读取程序异常终止（第一次：%s；第二次：%s），"
                      "可能已损坏或被恶意构造；请检查后重新报送",
@@ -791,9 +883,28 @@ read_in_workers(struct sandbox *sb, int fd, const char *name, struct timespec de
             return BZ_EINPUT;
         }
         /* the second reading gets the whole time again */
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        deadline.tv_sec += (time_t)sb->s->parse_timeout_s;
+        job->attempt = 2;
+        clock_gettime(CLOCK_MONOTONIC, &job->deadline);
+        job->deadline.tv_sec += (time_t)sb->s->parse_timeout_s;
     }
+}
+
+int
+sandbox_collect(struct sandbox *sb, struct sandbox_job *job, sandbox_cb cb, void *ctx,
+                struct sandbox_result *res, struct diag_list *diags, struct bz_error *e)
+{
+    int rc;
+    memset(res, 0, sizeof(*res));
+    bz_error_clear(e);
+    if (!sb->on) {
+        struct inproc ip = {sb, cb, ctx, e};
+        rc = unpack_fd(job->fd, job->name, sb->s, &job->deadline, inproc_document, &ip,
+                       &res->unpack, diags, e);
+    } else {
+        rc = collect_job(sb, job, cb, ctx, res, diags, e);
+    }
+    job_free(job);
+    return rc;
 }
 
 int
@@ -801,18 +912,8 @@ sandbox_read(struct sandbox *sb, int fd, const char *name, const struct timespec
              sandbox_cb cb, void *ctx, struct sandbox_result *res, struct diag_list *diags,
              struct bz_error *e)
 {
-    struct timespec until;
+    struct sandbox_job *job;
     memset(res, 0, sizeof(*res));
-    bz_error_clear(e);
-    if (deadline != NULL) {
-        until = *deadline;
-    } else {
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += (time_t)sb->s->parse_timeout_s;
-    }
-    if (!sb->on) {
-        struct inproc ip = {sb, cb, ctx, e};
-        return unpack_fd(fd, name, sb->s, &until, inproc_document, &ip, &res->unpack, diags, e);
-    }
-    return read_in_workers(sb, fd, name, until, cb, ctx, res, diags, e);
+    int rc = sandbox_submit(sb, fd, name, deadline, &job, e);
+    return rc < 0 ? rc : sandbox_collect(sb, job, cb, ctx, res, diags, e);
 }

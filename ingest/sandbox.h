@@ -122,6 +122,24 @@ int sandbox_read(struct sandbox *sb, int fd, const char *name, const struct time
                  sandbox_cb cb, void *ctx, struct sandbox_result *res, struct diag_list *diags,
                  struct bz_error *e);
 
+/*
+ * The same in two steps, so that a worker reads the next file while this
+ * process loads the one before: sandbox_submit hands the file to an idle
+ * worker (or keeps it until one is free) and returns at once, with *job
+ * (NULL on failure: BZ_ENOMEM, or BZ_EFAIL when no worker could be
+ * started). fd stays the caller's and must stay open until the job is
+ * collected. sandbox_collect waits for its answer and returns as
+ * sandbox_read; it frees the job. Jobs are collected in the order they
+ * were submitted, at most SANDBOX_WORKERS_MAX of them outstanding.
+ * sandbox_cancel drops a job not to be collected (its worker is killed).
+ */
+struct sandbox_job;
+int sandbox_submit(struct sandbox *sb, int fd, const char *name, const struct timespec *deadline,
+                   struct sandbox_job **job, struct bz_error *e);
+int sandbox_collect(struct sandbox *sb, struct sandbox_job *job, sandbox_cb cb, void *ctx,
+                    struct sandbox_result *res, struct diag_list *diags, struct bz_error *e);
+void sandbox_cancel(struct sandbox *sb, struct sandbox_job *job);
+
 /* Ends the workers and the spawner and frees sb (NULL is fine). */
 void sandbox_stop(struct sandbox *sb);
 

@@ -39,6 +39,9 @@ struct file_run {
     char archive_path[BZ_PATH_MAX]; /* where the copy is, for raw.file */
     int staged;                     /* its raw.file row is staged in the batch */
     int retry;                /* a reader ran out of memory: back to the inbox, the run goes on */
+    struct sandbox_job *job;  /* its reading, handed to a reader by start_file */
+    int start_rc;             /* what start_file met, handled when the file's turn comes */
+    struct bz_error start_e;  /* and its error: the file before it still uses e */
     struct timespec deadline; /* parse_timeout_s from the start of the copy */
     char reject_code[32];     /* why the file was not archived (E_FILE_NOT_REGULAR, */
     char reject_msg[512];     /* E_LIMIT_FILE_SIZE, E_LIMIT_TIME); "" when it was */
@@ -544,8 +547,8 @@ process(struct file_run *fr)
     }
     /* bizenv's own copy, not the inbox file: the bytes loaded are the
      * bytes archived under fr->sha256 */
-    rc = sandbox_read(fr->o->reader, fr->copy, fr->f->name, &fr->deadline, on_document, fr, &sr,
-                      &diags, fr->e);
+    rc = sandbox_collect(fr->o->reader, fr->job, on_document, fr, &sr, &diags, fr->e);
+    fr->job = NULL;
     if (rc == BZ_ETIMEOUT) {
         diag_add(&diags, "E_LIMIT_TIME", 0, NULL, "读取超过 %lld 秒上限", fr->s->parse_timeout_s);
         rc = BZ_EINPUT;
@@ -590,6 +593,7 @@ file_run_free(struct file_run *fr)
 {
     if (fr == NULL)
         return;
+    sandbox_cancel(fr->o->reader, fr->job);
     if (fr->copy >= 0)
         close(fr->copy);
     dbuf_free(&fr->rejected_text);
@@ -797,30 +801,49 @@ file_run_new(PGconn *conn, struct batch *batch, const struct settings *s,
     return fr;
 }
 
-/* Claims, archives and processes one file inside the open batch.
- * Returns 0 (fr->res.name set once the file is claimed) or the failure. */
-static int
-take_file(struct file_run *fr)
+/* Claims and archives one file and hands it to a reader: while the file
+ * before it is loaded, a reader reads it. What fails is kept in
+ * fr->start_rc and start_e for the file's turn (fr->res.name is set once
+ * the file is claimed). */
+static void
+start_file(struct file_run *fr)
 {
-    int rc = inbox_claim(fr->dirs, fr->f, fr->e);
-    if (rc < 0)
-        return rc;
+    struct bz_error *e = &fr->start_e;
+    int rc = inbox_claim(fr->dirs, fr->f, e);
+    if (rc < 0) {
+        fr->start_rc = rc;
+        return;
+    }
     fr->res.name = fr->f->name;
     /* one time budget for the copy and the reading of it */
     clock_gettime(CLOCK_MONOTONIC, &fr->deadline);
     fr->deadline.tv_sec += (time_t)fr->s->parse_timeout_s;
     rc = inbox_archive(fr->dirs, fr->f, &fr->deadline, 0, fr->sha256, fr->archive_path,
-                       sizeof(fr->archive_path), &fr->copy, fr->e);
+                       sizeof(fr->archive_path), &fr->copy, e);
     if (rc == BZ_EINPUT) {
-        snprintf(fr->reject_code, sizeof(fr->reject_code), "%s", fr->e->code);
-        snprintf(fr->reject_msg, sizeof(fr->reject_msg), "%s", fr->e->message);
-        bz_error_clear(fr->e);
+        snprintf(fr->reject_code, sizeof(fr->reject_code), "%s", e->code);
+        snprintf(fr->reject_msg, sizeof(fr->reject_msg), "%s", e->message);
+        bz_error_clear(e);
         rc = 0;
-    } else if (rc == 0) {
-        fr->batch->unsynced = 1;
     }
-    if (rc == 0)
-        rc = process(fr);
+    if (rc == 0 && fr->copy >= 0)
+        rc = sandbox_submit(fr->o->reader, fr->copy, fr->f->name, &fr->deadline, &fr->job, e);
+    fr->start_rc = rc;
+}
+
+/* The file's turn, inside the open batch: what start_file met, or its
+ * documents loaded. Returns 0 or the failure. */
+static int
+finish_file(struct file_run *fr, struct batch *batch)
+{
+    fr->batch = batch;
+    if (fr->start_rc < 0) {
+        *fr->e = fr->start_e;
+        return fr->start_rc;
+    }
+    if (fr->sha256[0] != '\0')
+        batch->unsynced = 1; /* its archive copy, made durable by the batch's sync */
+    int rc = process(fr);
     if (fr->copy >= 0)
         close(fr->copy);
     fr->copy = -1;
@@ -937,15 +960,25 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
         rc = reader_context(o, in->towns, e);
     if (rc < 0)
         abandon(in, NULL);
+    struct file_run *next = NULL;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         struct batch *batch = in->reading;
-        struct file_run *fr = file_run_new(conn, batch, s, o, &files[i], stats, e);
-        if (fr == NULL) {
+        struct file_run *fr =
+            next != NULL ? next : file_run_new(conn, batch, s, o, &files[i], stats, e);
+        next = NULL;
+        if (fr != NULL && fr->res.name == NULL && fr->start_rc == 0)
+            start_file(fr);
+        /* the next file is read by a reader while this one is loaded */
+        if (fr != NULL && i + 1 < n &&
+            (next = file_run_new(conn, batch, s, o, &files[i + 1], stats, e)) != NULL)
+            start_file(next);
+        if (fr == NULL || (i + 1 < n && next == NULL)) {
             rc = bz_error_set(e, E_NOMEM, "内存不足，无法开始装载");
-            abandon(in, NULL);
+            abandon(in, fr);
+            file_run_free(fr);
             break;
         }
-        rc = take_file(fr);
+        rc = finish_file(fr, batch);
         if (rc == BZ_ENOTFOUND && fr->res.name == NULL) {
             rc = 0; /* taken by someone else meanwhile */
             file_run_free(fr);
@@ -981,6 +1014,11 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
             rc = send_batch(in);
         if (rc < 0)
             abandon(in, NULL);
+    }
+    if (next != NULL) { /* the run stopped before its turn: back to the inbox */
+        if (next->res.name != NULL)
+            retry_file(next, stats);
+        file_run_free(next);
     }
     if (rc == 0 && (in->reading->n > 0 || in->reading->open))
         rc = send_batch(in);
