@@ -384,8 +384,10 @@ sandbox_stop(struct sandbox *sb)
 {
     if (sb == NULL)
         return;
+    /* an idle reader ends when its socket closes; a busy one (its job
+     * dropped) is killed rather than waited for */
     for (size_t i = 0; i < SANDBOX_WORKERS_MAX; i++)
-        slot_end(sb, &sb->slots[i], 0);
+        slot_end(sb, &sb->slots[i], sb->slots[i].busy != NULL);
     if (sb->ctl >= 0)
         close(sb->ctl);
     if (sb->spawner > 0) {
