@@ -1,7 +1,8 @@
 #!/bin/sh
 # SIGKILL at random points of a night, many times: after a normal rerun the
 # database equals an uninterrupted run's, and every file is in exactly one
-# place (nothing lost, nothing loaded twice, nothing half-loaded).
+# place (nothing lost, nothing loaded twice, nothing half-loaded); no
+# reader process of the killed run is left (they die with it).
 . "$(dirname "$0")/../lib/tap.sh"
 [ "${BIZENV_VARIANT:-release}" = valgrind ] && skip_all "a run killed at random points under valgrind proves nothing more and takes minutes"
 export BIZENV_TODAY=2026-11-28
@@ -76,6 +77,9 @@ rounds() {
         run_to_end "$HK" "$d" --set batch_size=$size
         got=$(state "$d")
         got_places=$(places "$HK")
+        # the killed run's readers (and the rerun's) died with it
+        left=$(pgrep -f -- "--home $HK " | wc -l)
+        [ "$left" = 0 ] || { diag "round $r: $left processes of the run left behind"; got="$got left"; }
         if [ "$got" != "$want" ] || [ "$got_places" != "$want_places" ]; then
             bad=$((bad + 1))
             diag "batch size $size, round $r (kill after ${delay}s): places $got_places, want $want_places"
