@@ -40,9 +40,9 @@ on_file(const struct pipeline_file *f, size_t done, size_t total, void *arg)
     struct nightly_report *r = n->r;
     runlog_printf(&n->log,
                   "file %s: state=%d submissions=%zu accepted=%zu duplicates=%zu "
-                  "rejected=%zu codes=%s",
+                  "rejected=%zu codes=%s readers_lost=%d",
                   f->name, (int)f->state, f->submissions, f->accepted, f->duplicates, f->rejected,
-                  f->codes);
+                  f->codes, f->readers_lost);
     if (f->rejected > 0 && r->nrejected < NIGHTLY_MAX_LISTED) {
         size_t i = r->nrejected++;
         r->rejected[i] = *f;

@@ -549,6 +549,7 @@ process(struct file_run *fr)
      * bytes archived under fr->sha256 */
     rc = sandbox_collect(fr->o->reader, fr->job, on_document, fr, &sr, &diags, fr->e);
     fr->job = NULL;
+    fr->res.readers_lost = sr.lost;
     if (rc == BZ_ETIMEOUT) {
         diag_add(&diags, "E_LIMIT_TIME", 0, NULL, "读取超过 %lld 秒上限", fr->s->parse_timeout_s);
         rc = BZ_EINPUT;

@@ -31,6 +31,7 @@ struct pipeline_file {
     enum pipeline_file_state state;
     size_t submissions; /* found in the file */
     size_t accepted, duplicates, rejected, warnings;
+    int readers_lost;      /* reader processes that failed on it (ingest/sandbox.h) */
     char codes[256];       /* the distinct error codes of its rejections, space-separated */
     char first_error[512]; /* the first error message, for the run summary */
 };
