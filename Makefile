@@ -212,10 +212,18 @@ fuzz: deps
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # One variant's tests: the cmocka programs and the TAP scripts, all under prove.
-# tests/lib/with-cluster starts a throwaway PostgreSQL for the run.
+# tests/lib/with-cluster starts a throwaway PostgreSQL for the run. Tests run
+# two at a time (PROVE_JOBS): each has its own scratch database, home and,
+# where it stops or breaks a server, its own cluster, so none depends on
+# another's timing; the slowest start first so the two lanes end together.
+PROVE_JOBS ?= 2
+PROVE := prove --timer -j$(PROVE_JOBS)
+SLOW_T := $(filter tests/e2e/054% tests/e2e/040% tests/fault/% tests/fuzz/% tests/e2e/050% \
+  tests/e2e/062% tests/debian/%,$(TESTS_T))
+ORDERED_T := $(SLOW_T) $(filter-out $(SLOW_T),$(TESTS_T))
 test: build unit-build man completion
 	BIZENV_BIN=$(CURDIR)/$(BUILD)/bizenv BIZENV_VARIANT=$(VARIANT) CMOCKA_MESSAGE_OUTPUT=TAP \
-	  tests/lib/with-cluster prove --timer $(UNIT_BIN) $(TESTS_T)
+	  tests/lib/with-cluster $(PROVE) $(ORDERED_T) $(UNIT_BIN)
 
 # The whole suite once more with the release build under valgrind
 # (tests/lib/valgrind-run): bizenv through BIZENV_BIN, the cmocka programs
@@ -228,8 +236,8 @@ valgrind: deps
 	@rm -rf $(VG_LOGS) && mkdir -p $(VG_LOGS) && chmod 1777 $(VG_LOGS) # tests run bizenv as nobody too
 	BIZENV_BIN=$(CURDIR)/tests/lib/valgrind-bizenv BIZENV_VG_REAL=$(CURDIR)/build/release/bizenv \
 	  BIZENV_VG_LOGS=$(VG_LOGS) BIZENV_VARIANT=valgrind CMOCKA_MESSAGE_OUTPUT=TAP \
-	  tests/lib/with-cluster prove --timer --exec $(CURDIR)/tests/lib/valgrind-run \
-	  $(subst build/asan/,build/release/,$(UNIT_BIN)) $(TESTS_T)
+	  tests/lib/with-cluster $(PROVE) --exec $(CURDIR)/tests/lib/valgrind-run \
+	  $(ORDERED_T) $(subst build/asan/,build/release/,$(UNIT_BIN))
 	@bad=$$(find $(VG_LOGS) -type f -size +0 | head -20); \
 	if [ -n "$$bad" ]; then for f in $$bad; do echo "== $$f"; head -40 $$f; done; exit 1; fi
 
