@@ -109,6 +109,13 @@
     X(E_DB_MISSING, OP, "数据库不存在，而本目录已有历史记录")                                      \
     X(E_DB_IDENTITY, OP, "数据库不是本目录（BIZENV_HOME）的数据库")                                \
     X(E_DB_SCHEMA, OP, "数据库结构版本与本程序不符（只读命令不升级数据库）")                       \
+    X(E_DB_NOT_EMPTY, OP, "数据库不是空的（重建与恢复只写入空数据库）")                            \
+    X(E_DB_CORRUPT, OP, "数据库校验发现损坏（数据页校验和或索引与表不符）")                        \
+    X(E_JOURNAL, OP, "日志（journal）无法使用或有损坏的行")                                        \
+    X(E_JOURNAL_DRIFT, OP, "数据库被绕过 bizenv 直接修改过（权重、设置或名录），日志已补记")       \
+    X(E_REBUILD_DIFFERS, OP, "重建的结果与原来的导出或决定不同")                                   \
+    X(E_BACKUP, OP, "备份或恢复失败")                                                              \
+    X(E_HOME_NOT_EMPTY, OP, "工作目录已有历史记录（恢复只写入空的工作目录）")                      \
     X(E_BUSY, OP, "另一个任务正在运行")                                                            \
     X(E_TIMEOUT, OP, "操作超时")                                                                   \
     X(E_EXPORT, OP, "导出失败")                                                                    \

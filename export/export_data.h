@@ -115,6 +115,8 @@ struct export_data {
     char county_code[16];  /* settings.county_code, or the townships' first 6 digits */
     char county_name[128]; /* settings.county_name, or the code */
     char exported_at[40];  /* xs:dateTime with offset, the transaction's time */
+    char recorded_at[64];  /* the same exactly (timestamptz text), for meta.export */
+    char build[160];       /* the build that writes the files (buildinfo_label()) */
     long long run_id;      /* facts.ranking_run of the stored ranking */
     PGresult *ranking;     /* owned; RK_NCOLS columns, display order */
     PGresult *summary;     /* owned; SU_NCOLS columns, one row */

@@ -1,6 +1,5 @@
 #include "xlsxout.h"
 
-#include "../common/buildinfo.h"
 #include "csvout.h"
 
 #include <stdio.h>
@@ -310,7 +309,7 @@ int
 xlsxout_write(const struct export_data *d, const char *path, struct bz_error *e)
 {
     struct book b;
-    char title[256], made_by[160];
+    char title[256], made_by[192];
     memset(&b, 0, sizeof(b));
     b.wb = workbook_new(path);
     if (b.wb == NULL)
@@ -322,7 +321,7 @@ xlsxout_write(const struct export_data *d, const char *path, struct bz_error *e)
     props.title = title;
     props.author = "bizenv";
     /* the build that made the workbook, visible in its properties */
-    snprintf(made_by, sizeof(made_by), "bizenv %s", buildinfo_label());
+    snprintf(made_by, sizeof(made_by), "bizenv %s", d->build);
     props.comments = made_by;
     props.created = as_of_time(d->as_of);
     workbook_set_properties(b.wb, &props);

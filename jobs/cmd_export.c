@@ -8,17 +8,25 @@
  * whose ADX roll-ups `bizenv ingest` accepts; a database with counties
  * ranks counties (sql/report/figures.sql).
  *
+ * Both are journaled (jobs/record.h) in their transaction, and so hold the
+ * run lock: one cannot run while a night does (75).
+ *
  * Exit: 0 done; 64 usage or bad period; 65 bad registry file; 66 file
- * missing; 69 database unreachable; 74 I/O error; 78 no county code.
+ * missing; 69 database unreachable; 74 I/O error; 75 a night is running;
+ * 78 no county code.
  */
 #include "commands.h"
 
 #include "../common/esc.h"
 #include "../export/export.h"
 #include "../export/rollup.h"
+#include "../ingest/archived.h"
+#include "../load/pgutil.h"
+#include "record.h"
 #include "regcopy.h"
 #include "session.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +55,17 @@ show(const struct export_result *r, const char *period, const char *as_of)
                r->changes_as_of, r->changes_id);
 }
 
+/* Whether --out names the exports folder itself (the rebuild compares
+ * what is there). */
+static int
+to_exports(const struct settings *s, const char *out)
+{
+    char a[PATH_MAX], b[PATH_MAX];
+    if (out == NULL)
+        return 1;
+    return realpath(out, a) != NULL && realpath(s->exports, b) != NULL && strcmp(a, b) == 0;
+}
+
 int
 cmd_export(struct cli *cli, int argc, char **argv)
 {
@@ -72,11 +91,19 @@ cmd_export(struct cli *cli, int argc, char **argv)
     }
     snprintf(as_of, sizeof(as_of), "%04d-%02d-%02d", ymd / 10000, ymd / 100 % 100, ymd % 100);
     bz_error_clear(&e);
-    PGconn *conn = session_open(cli, &e);
-    if (conn == NULL)
+    struct record_session rs;
+    if (record_session_open(cli, &rs, &e) < 0)
         return cli_report(&e);
-    int rc = export_run(conn, &cli->settings, argv[1], as_of, out, &r, &e);
-    PQfinish(conn);
+    struct record_export x = {&rs.rec, 0, to_exports(&cli->settings, out)};
+    struct export_hook hook = {NULL, NULL, NULL, record_export_hook, &x};
+    int rc = export_run_hooked(rs.conn, &cli->settings, argv[1], as_of, 0, out, &hook, &r, &e);
+    if (rc < 0) {
+        record_abandon(&rs.rec);
+    } else {
+        struct bz_error ignored;
+        record_committed(&rs.rec, &ignored);
+    }
+    record_session_close(&rs);
     if (rc == BZ_EINPUT) {
         char shown[4 * sizeof(e.message)];
         fprintf(stderr, "bizenv export: 错误 [%s] %s\n", e.code,
@@ -109,6 +136,41 @@ read_file(const char *path, char **data, size_t *len, struct bz_error *e)
     return 0;
 }
 
+/* The load, archived and journaled, in one transaction. */
+static int
+load_counties(struct record_session *rs, const char *path, const char *data, size_t len,
+              struct rollup_registry_stats *st, struct bz_error *e)
+{
+    char sha[65];
+    const char *base = strrchr(path, '/');
+    int rc = archived_put(rs->rec.s, data, len, sha, e);
+    if (rc == 0)
+        rc = pgutil_exec(rs->conn, "BEGIN", "开始载入县名录", e);
+    if (rc < 0)
+        return rc;
+    rc = rollup_registry_load(rs->conn, data, len, path, st, e);
+    if (rc == 0) {
+        struct journal_line *l = record_line(&rs->rec, "registry");
+        journal_add_str(l, "kind", "counties");
+        journal_add_str(l, "sha256", sha);
+        journal_add_int(l, "size", (long long)len);
+        journal_add_str(l, "name", base ? base + 1 : path);
+        rc = record_line_end(&rs->rec, l, e);
+    }
+    if (rc == 0)
+        rc = record_prepare(&rs->rec, 1, 1, e);
+    if (rc == 0)
+        rc = pgutil_exec(rs->conn, "COMMIT", "提交县名录", e);
+    if (rc < 0) {
+        pgutil_rollback(rs->conn);
+        record_abandon(&rs->rec);
+        return rc;
+    }
+    struct bz_error ignored;
+    record_committed(&rs->rec, &ignored);
+    return 0;
+}
+
 int
 cmd_counties(struct cli *cli, int argc, char **argv)
 {
@@ -124,13 +186,14 @@ cmd_counties(struct cli *cli, int argc, char **argv)
         return EX_USAGE;
     }
     bz_error_clear(&e);
+    struct record_session rs;
     int rc = read_file(argv[2], &data, &len, &e);
-    PGconn *conn = rc == 0 ? session_open(cli, &e) : NULL;
-    if (conn != NULL)
-        rc = rollup_registry_load(conn, data, len, argv[2], &st, &e);
-    else if (rc == 0)
-        rc = e.status;
-    PQfinish(conn);
+    if (rc == 0)
+        rc = record_session_open(cli, &rs, &e);
+    if (rc == 0) {
+        rc = load_counties(&rs, argv[2], data, len, &st, &e);
+        record_session_close(&rs);
+    }
     free(data);
     if (rc < 0)
         return cli_report(&e);

@@ -6,6 +6,9 @@
 #include "../export/export.h"
 #include "../ingest/inbox.h"
 #include "../load/db.h"
+#include "../load/pgutil.h"
+#include "backup.h"
+#include "record.h"
 #include "runlock.h"
 #include "runlog.h"
 #include "session.h"
@@ -39,6 +42,7 @@ struct night {
     struct cli *cli;
     struct nightly_report *r;
     PGconn *conn;
+    struct record rec; /* the journal (jobs/record.h); rec.j.fd -1 until opened */
     struct runlog log;
     char as_of[16];      /* YYYY-MM-DD */
     char last_month[16]; /* the last month ended by as_of, YYYY-MM */
@@ -128,6 +132,36 @@ add_month_periods(struct nightly_report *r, unsigned year, unsigned month)
     add_period(r, p);
 }
 
+/* Journal hook: a refresh's line, durable, and its group recorded, in
+ * the refresh's transaction; then its COMMIT. On failure the transaction
+ * is rolled back, the result cleared and the group abandoned. */
+static int
+journal_refresh(struct night *n, const char *what, const char *periods, PGresult *res,
+                struct bz_error *e)
+{
+    struct dbuf done;
+    dbuf_init(&done, 4096);
+    int c_period = PQfnumber(res, "period"), c_refreshed = PQfnumber(res, "refreshed");
+    for (int i = 0; c_period >= 0 && c_refreshed >= 0 && i < PQntuples(res); i++)
+        if (strcmp(PQgetvalue(res, i, c_refreshed), "t") == 0)
+            dbuf_printf(&done, "%s%s", done.len ? "," : "", PQgetvalue(res, i, c_period));
+    int rc = record_refresh(&n->rec, what, periods, n->as_of, done.data ? done.data : "", e);
+    dbuf_free(&done);
+    if (rc == 0)
+        rc = record_prepare(&n->rec, 1, 0, e);
+    if (rc == 0)
+        rc = pgutil_exec(n->conn, "COMMIT", "提交排名", e);
+    if (rc < 0) {
+        PQclear(res);
+        pgutil_rollback(n->conn);
+        record_abandon(&n->rec);
+        return rc;
+    }
+    struct bz_error ignored; /* a lost commit line is closed by the next record_open */
+    record_committed(&n->rec, &ignored);
+    return 0;
+}
+
 static int
 refresh_rankings(struct night *n, struct bz_error *e)
 {
@@ -144,13 +178,17 @@ refresh_rankings(struct night *n, struct bz_error *e)
     size_t len = 0;
     list[len++] = '{';
     for (size_t i = 0; i < r->nrefreshed; i++)
-        len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? "," : "",
-                                r->refreshed[i]);
+        len +=
+            (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? "," : "", r->refreshed[i]);
     list[len++] = '}';
     list[len] = '\0';
     const char *v[] = {list, n->as_of};
     PGresult *res;
-    int rc = exec_params(n, refresh_sql, 2, v, "刷新排名", &res, e);
+    int rc = pgutil_exec(n->conn, "BEGIN", "开始刷新排名", e);
+    if (rc == 0 && (rc = exec_params(n, refresh_sql, 2, v, "刷新排名", &res, e)) < 0)
+        pgutil_rollback(n->conn);
+    else if (rc == 0)
+        rc = journal_refresh(n, "night", list, res, e);
     if (rc < 0)
         return rc;
     int c_period = PQfnumber(res, "period"), c_run = PQfnumber(res, "run_id"),
@@ -179,9 +217,17 @@ export_periods(struct night *n, struct bz_error *e)
 {
     struct nightly_report *r = n->r;
     struct export_result res;
+    struct record_export x = {&n->rec, 1, 1};
+    struct export_hook hook = {NULL, NULL, NULL, record_export_hook, &x};
     for (size_t i = 0; i < r->nrefreshed; i++) {
-        int rc = export_run_stored(n->conn, &n->cli->settings, r->refreshed[i], n->as_of,
-                                   r->refreshed_run[i], NULL, &res, e);
+        int rc = export_run_hooked(n->conn, &n->cli->settings, r->refreshed[i], n->as_of,
+                                   r->refreshed_run[i], NULL, &hook, &res, e);
+        if (rc < 0) {
+            record_abandon(&n->rec);
+        } else {
+            struct bz_error ignored;
+            record_committed(&n->rec, &ignored);
+        }
         if (rc == BZ_ECONFIG) {
             runlog_printf(&n->log, "exports skipped: %s", e->message);
             bz_error_clear(e);
@@ -221,7 +267,11 @@ summarize_reporting(struct night *n, struct bz_error *e)
     PGresult *res;
     const char *v[] = {n->last_month, n->as_of};
     struct dbuf *b = &n->r->summary;
-    int rc = exec_params(n, last_month_run_sql, 2, v, "刷新上月排名", &res, e);
+    int rc = pgutil_exec(n->conn, "BEGIN", "开始刷新上月排名", e);
+    if (rc == 0 && (rc = exec_params(n, last_month_run_sql, 2, v, "刷新上月排名", &res, e)) < 0)
+        pgutil_rollback(n->conn);
+    else if (rc == 0)
+        rc = journal_refresh(n, "last_month", n->last_month, res, e);
     if (rc < 0)
         return rc;
     char run[32];
@@ -343,6 +393,57 @@ summary_failure(struct dbuf *b, const struct bz_error *e)
     dbuf_adds(b, "\n");
 }
 
+/* Opens the journal; changes found made outside bizenv go into the
+ * summary (and make it print). */
+static int
+open_journal(struct night *n, struct bz_error *e)
+{
+    int rc = record_open(&n->rec, &n->cli->settings, n->conn, e);
+    if (rc < 0)
+        return rc;
+    if (n->rec.drift[0] != '\0') {
+        snprintf(n->r->drift, sizeof(n->r->drift), "%s", n->rec.drift);
+        dbuf_printf(&n->r->summary,
+                    "[E_JOURNAL_DRIFT] 数据库中的%s被绕过 bizenv 直接修改过（日志中没有这次修改）；"
+                    "日志已按现值补记。今后请用 bizenv weights set、bizenv setting set 或 "
+                    "bizenv registry load 修改\n",
+                    n->rec.drift);
+        runlog_printf(&n->log, "journal: changed outside bizenv: %s", n->rec.drift);
+    }
+    if (n->rec.history > 0)
+        runlog_printf(&n->log, "journal begun on a database holding %lld files", n->rec.history);
+    return 0;
+}
+
+/* A backup of the night when the journal moved since the newest one; a
+ * failure is said in the summary (which then prints) and ends nothing. */
+static void
+night_backup(struct night *n)
+{
+    struct nightly_report *r = n->r;
+    struct bz_error be;
+    struct backup_result res;
+    if (n->cli->settings.backup_keep <= 0)
+        return;
+    bz_error_clear(&be);
+    int rc = backup_nightly(n->conn, &n->cli->settings, &res, &be);
+    if (rc == 0) {
+        snprintf(r->backup_path, sizeof(r->backup_path), "%s", res.path);
+        if (res.path[0] != '\0')
+            runlog_printf(&n->log, "backup %s (%lld bytes)", res.path, res.size);
+        return;
+    }
+    r->backup_failed = 1;
+    dbuf_printf(&r->summary, "[%s] 今晚的备份失败：", be.code);
+    esc_dbuf(&r->summary, be.message);
+    if (be.detail[0] != '\0') {
+        dbuf_adds(&r->summary, "；原因：");
+        esc_dbuf(&r->summary, be.detail);
+    }
+    dbuf_adds(&r->summary, "\n");
+    runlog_printf(&n->log, "backup failed: %s %s", be.code, be.message);
+}
+
 static void
 begin_summary(struct night *n)
 {
@@ -386,14 +487,19 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     runlog_open(&n.log, &cli->settings);
     runlog_printf(&n.log, "nightly start, as of %s, bizenv %s", n.as_of, buildinfo_label());
 
-    /* 1. pending migrations (and the connection) */
+    /* 1. pending migrations (and the connection), the journal */
+    n.rec.j.fd = -1;
     n.conn = session_open_home(cli, e);
     rc = n.conn == NULL ? e->status : runlock_db(n.conn, e);
     if (rc == 0)
+        rc = open_journal(&n, e);
+    if (rc == 0)
         rc = begin_run(&n, e);
     /* 2. ingest of the inbox */
+    if (rc == 0)
+        rc = record_run(&n.rec, "nightly", n.as_of, cli_today(), n.as_of, e);
     if (rc == 0) {
-        struct pipeline_opts o = {cli->settings.inbox, n.as_of, cli_today(), on_file, &n};
+        struct pipeline_opts o = {cli->settings.inbox, n.as_of, cli_today(), on_file, &n, &n.rec};
         rc = pipeline_ingest(n.conn, &cli->settings, &o, &r->st, e);
         runlog_printf(&n.log, "ingest done: %zu files, %zu accepted, %zu rejected",
                       r->st.files_seen, r->st.accepted, r->st.rejected);
@@ -408,10 +514,17 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     summarize_files(r);
     if (rc == 0)
         rc = summarize_reporting(&n, e);
+    if (rc == 0) /* the journal's last commit lines */
+        rc = record_sync(&n.rec, e);
+    /* 6. the night's backup, while the run lock keeps the database and
+     * the journal still */
+    if (rc == 0)
+        night_backup(&n);
     if (rc < 0)
         summary_failure(&r->summary, e);
     write_summary(&n);
     end_run(&n, rc, e);
+    record_close(&n.rec);
     runlog_printf(&n.log, "nightly end: %s%s%s", rc < 0 ? "failed " : "ok", rc < 0 ? e->code : "",
                   rc < 0 ? e->message : "");
     runlog_close(&n.log);

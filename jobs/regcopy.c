@@ -1,5 +1,6 @@
 #include "regcopy.h"
 
+#include "../common/fsdir.h"
 #include "../common/settings.h"
 #include "../load/loader.h"
 
@@ -11,22 +12,22 @@
 #include <unistd.h>
 
 static int
-read_all(const char *src, char **data, size_t *len, struct bz_error *e)
+read_all(const char *src, size_t limit, char **data, size_t *len, struct bz_error *e)
 {
     int fd = open(src, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         bz_error_set(e, BZ_EIO, "E_IO_READ", "无法读取名录文件“%s”", src);
         return bz_error_detail(e, "%s", strerror(errno));
     }
-    char *buf = malloc(LOADER_REGISTRY_MAX_BYTES + 1);
+    char *buf = malloc(limit + 1);
     size_t n = 0;
     int rc = 0;
     if (buf == NULL) {
         rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
         goto out;
     }
-    while (n <= LOADER_REGISTRY_MAX_BYTES) {
-        ssize_t got = read(fd, buf + n, LOADER_REGISTRY_MAX_BYTES + 1 - n);
+    while (n <= limit) {
+        ssize_t got = read(fd, buf + n, limit + 1 - n);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
@@ -38,9 +39,8 @@ read_all(const char *src, char **data, size_t *len, struct bz_error *e)
             break;
         n += (size_t)got;
     }
-    if (n > LOADER_REGISTRY_MAX_BYTES)
-        rc = bz_error_set(e, BZ_EINPUT, "E_REGISTRY_FORMAT", "名录文件“%s”超过 %ld 字节", src,
-                          (long)LOADER_REGISTRY_MAX_BYTES);
+    if (n > limit)
+        rc = bz_error_set(e, BZ_EINPUT, "E_REGISTRY_FORMAT", "文件“%s”超过 %zu 字节", src, limit);
 out:
     close(fd);
     if (rc < 0) {
@@ -88,8 +88,10 @@ write_tmp(int dfd, const char *tmp, const char *data, size_t len)
     return 0;
 }
 
-int
-regcopy_save(const char *src, const char *dest, struct bz_error *e)
+/* Copies src to dest through a synced temporary file; with `excl` an
+ * existing dest is never replaced (BZ_ECONFLICT). */
+static int
+save(const char *src, const char *dest, size_t limit, int excl, struct bz_error *e)
 {
     char dir[BZ_PATH_MAX], tmp[BZ_PATH_MAX];
     char *data = NULL;
@@ -103,16 +105,20 @@ regcopy_save(const char *src, const char *dest, struct bz_error *e)
         snprintf(dir, sizeof(dir), "%.*s", slash == dest ? 1 : (int)(slash - dest), dest);
     if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", base, (long)getpid()) >= sizeof(tmp))
         return bz_error_set(e, BZ_EIO, "E_IO_WRITE", "路径过长：“%s”", dest);
-    int rc = read_all(src, &data, &len, e);
+    int rc = read_all(src, limit, &data, &len, e);
     if (rc < 0)
         return rc;
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || write_tmp(dfd, tmp, data, len) < 0)
         goto fail;
-    if (renameat(dfd, tmp, dfd, base) < 0) {
+    if ((excl ? fsdir_rename_noreplace(dfd, tmp, dfd, base) : renameat(dfd, tmp, dfd, base)) < 0) {
         int err = errno;
         unlinkat(dfd, tmp, 0);
         errno = err;
+        if (err == EEXIST) {
+            rc = bz_error_set(e, BZ_ECONFLICT, "E_IO_WRITE", "“%s”已存在，不会被替换", dest);
+            goto out;
+        }
         goto fail;
     }
     if (fsync(dfd) < 0) /* the rename itself made durable */
@@ -127,4 +133,16 @@ out:
         close(dfd);
     free(data);
     return rc;
+}
+
+int
+regcopy_save(const char *src, const char *dest, struct bz_error *e)
+{
+    return save(src, dest, LOADER_REGISTRY_MAX_BYTES, 0, e);
+}
+
+int
+regcopy_save_new(const char *src, const char *dest, size_t limit, struct bz_error *e)
+{
+    return save(src, dest, limit, 1, e);
 }

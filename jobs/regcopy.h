@@ -11,6 +11,8 @@
 
 #include "../common/error.h"
 
+#include <stddef.h>
+
 /* Name of the counties' copy under the home. */
 #define REGCOPY_COUNTIES "counties.csv"
 
@@ -22,5 +24,9 @@
  * large) with e filled; nothing is left behind on failure.
  */
 int regcopy_save(const char *src, const char *dest, struct bz_error *e);
+
+/* The same for any file of at most `limit` bytes, never replacing dest
+ * (BZ_ECONFLICT when it exists): the journal a restore puts in place. */
+int regcopy_save_new(const char *src, const char *dest, size_t limit, struct bz_error *e);
 
 #endif

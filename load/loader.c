@@ -112,14 +112,6 @@ abort_unit(PGconn *conn, int nested)
     PQclear(PQexec(conn, "ROLLBACK TO SAVEPOINT bizenv_unit; RELEASE SAVEPOINT bizenv_unit"));
 }
 
-/* The registry load is never batched: its own transaction. */
-static int
-begin_as_loader(PGconn *conn, struct bz_error *e)
-{
-    int nested;
-    return begin_unit(conn, &nested, e);
-}
-
 int
 loader_batch_begin(PGconn *conn, struct bz_error *e)
 {
@@ -558,20 +550,35 @@ loader_registry_load(PGconn *conn, const char *csv_path, struct loader_registry_
                      struct bz_error *e)
 {
     struct dbuf data;
+    memset(st, 0, sizeof(*st));
+    dbuf_init(&data, LOADER_REGISTRY_MAX_BYTES);
+    int rc = read_file(csv_path, &data, e);
+    if (rc == 0)
+        rc = loader_registry_merge(conn, data.data ? data.data : "", data.len, csv_path, st, e);
+    dbuf_free(&data);
+    return rc;
+}
+
+int
+loader_registry_read(const char *path, struct dbuf *data, struct bz_error *e)
+{
+    return read_file(path, data, e);
+}
+
+int
+loader_registry_merge(PGconn *conn, const char *data, size_t len, const char *shown,
+                      struct loader_registry_stats *st, struct bz_error *e)
+{
     struct regcsv reg;
     int64_t id = 0;
-    int in_tx = 0;
+    int in_tx = 0, nested = 0;
 
     memset(st, 0, sizeof(*st));
     memset(&reg, 0, sizeof(reg));
-    dbuf_init(&data, LOADER_REGISTRY_MAX_BYTES);
-    int rc = read_file(csv_path, &data, e);
+    int rc = regcsv_parse(data, len, shown, &reg, e);
     if (rc < 0)
         goto out;
-    rc = regcsv_parse(data.data ? data.data : "", data.len, csv_path, &reg, e);
-    if (rc < 0)
-        goto out;
-    rc = begin_as_loader(conn, e);
+    rc = begin_unit(conn, &nested, e);
     if (rc < 0)
         goto out;
     in_tx = 1;
@@ -581,14 +588,13 @@ loader_registry_load(PGconn *conn, const char *csv_path, struct loader_registry_
     if (rc == 0)
         rc = merge_registry(conn, id, st, e);
     if (rc == 0)
-        rc = pgutil_exec(conn, "COMMIT", "提交乡镇名录", e);
+        rc = end_unit(conn, nested, "提交乡镇名录", e);
 out:
     if (rc < 0 && in_tx) {
-        pgutil_rollback(conn);
+        abort_unit(conn, nested);
         memset(st, 0, sizeof(*st));
     }
     regcsv_free(&reg);
-    dbuf_free(&data);
     return rc;
 }
 
@@ -636,6 +642,10 @@ static const char *const stage_copy_what[ST_TABLES] = {"写入报表暂存表", 
 static const char copy_receipt[] =
     "COPY raw.receipt (file_sha256, member, township_code, period, revision, outcome, codes,"
     " body, body_json) FROM STDIN";
+/* the same with the time set by loader_stage_set_time (bizenv rebuild) */
+static const char copy_receipt_timed[] =
+    "COPY raw.receipt (file_sha256, member, township_code, period, revision, outcome, codes,"
+    " body, body_json, created_at) FROM STDIN";
 static const char sql_record_files[] =
     "INSERT INTO raw.file (sha256, size, original_name, received_at, archive_path)"
     " SELECT f.sha256, f.size, f.name, to_timestamp(f.t), f.path"
@@ -697,9 +707,16 @@ struct loader_stage {
     /* the merge in flight: slots merged .. inflight_end */
     enum merge_phase phase, after;
     size_t inflight_end;
-    int table;   /* the table being copied */
-    size_t sent; /* of its buffer */
+    int table;     /* the table being copied */
+    size_t sent;   /* of its buffer */
+    char time[64]; /* the receipts' created_at (loader_stage_set_time), "" = now() */
 };
+
+void
+loader_stage_set_time(struct loader_stage *st, const char *time)
+{
+    snprintf(st->time, sizeof(st->time), "%s", time != NULL ? time : "");
+}
 
 struct loader_stage *
 loader_stage_new(void)
@@ -911,6 +928,8 @@ loader_stage_receipt(struct loader_stage *st, const struct loader_receipt *r, st
     rc = rc ? rc : pgutil_copy_text_array(b, 0, codes, ncodes);
     rc = rc ? rc : pgutil_copy_text(b, 0, r->body);
     rc = rc ? rc : pgutil_copy_text(b, 0, r->body_json);
+    if (st->time[0] != '\0')
+        rc = rc ? rc : pgutil_copy_text(b, 0, st->time);
     rc = rc ? rc : pgutil_copy_end_row(b);
     if (rc < 0) {
         b->len = mark;
@@ -1286,7 +1305,8 @@ loader_stage_finish(PGconn *conn, struct loader_stage *st, struct bz_error *e)
 {
     int rc = loader_stage_merge(conn, st, e);
     if (rc == 0)
-        rc = copy_all(conn, copy_receipt, "保存回执", &st->receipts, e);
+        rc = copy_all(conn, st->time[0] ? copy_receipt_timed : copy_receipt, "保存回执",
+                      &st->receipts, e);
     if (rc == 0)
         loader_stage_reset(st);
     return rc;

@@ -32,6 +32,7 @@
 #ifndef BZ_LOADER_H
 #define BZ_LOADER_H
 
+#include "../common/dbuf.h"
 #include "../common/diag.h"
 #include "../common/error.h"
 #include "../transform/submission.h"
@@ -164,6 +165,11 @@ int loader_stage_submission(PGconn *conn, struct loader_stage *st, const struct 
                             const struct diag_list *warnings, const struct loader_meta *meta,
                             size_t *slot, struct bz_error *e);
 
+/* The time the stage's receipts are stored with (timestamptz text), for
+ * bizenv rebuild, which gives them the time the journal recorded; NULL
+ * (the default) = the transaction's time, now(). Kept until set again. */
+void loader_stage_set_time(struct loader_stage *st, const char *time);
+
 /* Buffers a receipt for raw.receipt (as loader_store_receipt; no id). */
 int loader_stage_receipt(struct loader_stage *st, const struct loader_receipt *r,
                          struct bz_error *e);
@@ -240,6 +246,19 @@ struct loader_registry_stats {
  */
 int loader_registry_load(PGconn *conn, const char *csv_path, struct loader_registry_stats *st,
                          struct bz_error *e);
+
+/* Reads a registry file whole into data (whose limit should be
+ * LOADER_REGISTRY_MAX_BYTES), with loader_registry_load's errors. */
+int loader_registry_read(const char *path, struct dbuf *data, struct bz_error *e);
+
+/*
+ * The same for a registry file already read (len bytes; `shown` names it
+ * in messages). Inside the caller's transaction it runs in a savepoint
+ * and leaves the COMMIT to the caller (`registry load` journals the file
+ * before it commits); otherwise in its own transaction.
+ */
+int loader_registry_merge(PGconn *conn, const char *data, size_t len, const char *shown,
+                          struct loader_registry_stats *st, struct bz_error *e);
 
 /*
  * Registry lookup in the shape of transform_ctx.township_known (`conn` is

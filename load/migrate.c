@@ -36,6 +36,7 @@ static const char *const definition_order[] = {
     "sql/load/rollup.sql",    /* a prefecture's roll-ups */
     "sql/load/workbook.sql",  /* what the monthly workbooks are pre-filled with */
     "sql/facts/walk_summary.sql", "sql/meta/runs.sql",
+    "sql/meta/journal.sql", /* the journal's place in the database */
 };
 #define NDEFINITIONS (sizeof(definition_order) / sizeof(definition_order[0]))
 
