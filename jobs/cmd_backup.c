@@ -37,6 +37,7 @@ cmd_backup(struct cli *cli, int argc, char **argv)
     /* the journal opened (and its last group closed) before it is copied */
     if (record_session_open(cli, &rs, &e) < 0)
         return cli_report(&e);
+    record_warn_drift(&rs.rec, stderr);
     int rc = record_sync(&rs.rec, &e);
     if (rc == 0)
         rc = backup_make(rs.conn, &cli->settings, out, &r, &e);

@@ -94,6 +94,7 @@ cmd_export(struct cli *cli, int argc, char **argv)
     struct record_session rs;
     if (record_session_open(cli, &rs, &e) < 0)
         return cli_report(&e);
+    record_warn_drift(&rs.rec, stderr);
     struct record_export x = {&rs.rec, 0, to_exports(&cli->settings, out)};
     struct export_hook hook = {NULL, NULL, NULL, record_export_hook, &x};
     int rc = export_run_hooked(rs.conn, &cli->settings, argv[1], as_of, 0, out, &hook, &r, &e);
@@ -191,6 +192,7 @@ cmd_counties(struct cli *cli, int argc, char **argv)
     if (rc == 0)
         rc = record_session_open(cli, &rs, &e);
     if (rc == 0) {
+        record_warn_drift(&rs.rec, stderr);
         rc = load_counties(&rs, argv[2], data, len, &st, &e);
         record_session_close(&rs);
     }

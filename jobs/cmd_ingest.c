@@ -71,6 +71,7 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
         runlock_release(&lock);
         return cli_report(&e);
     }
+    record_warn_drift(&rec, stderr);
     int today = cli_today();
     snprintf(day, sizeof(day), "%04d-%02d-%02d", today / 10000, today / 100 % 100, today % 100);
     struct pipeline_opts o = {

@@ -84,6 +84,7 @@ cmd_registry(struct cli *cli, int argc, char **argv)
         dbuf_free(&data);
         return cli_report(&e);
     }
+    record_warn_drift(&rs.rec, stderr);
     rc = load(&rs, argv[2], &data, &st, &e);
     record_session_close(&rs);
     dbuf_free(&data);

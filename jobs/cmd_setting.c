@@ -81,6 +81,7 @@ cmd_setting(struct cli *cli, int argc, char **argv)
     bz_error_clear(&e);
     if (record_session_open(cli, &rs, &e) < 0)
         return cli_report(&e);
+    record_warn_drift(&rs.rec, stderr);
     int rc = set_setting(&rs, argv[2], argv[3], &e);
     record_session_close(&rs);
     if (rc == BZ_EINPUT) {

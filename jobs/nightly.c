@@ -6,6 +6,7 @@
 #include "../export/export.h"
 #include "../ingest/inbox.h"
 #include "../load/db.h"
+#include "../load/jstate.h"
 #include "../load/pgutil.h"
 #include "backup.h"
 #include "record.h"
@@ -399,16 +400,17 @@ static int
 open_journal(struct night *n, struct bz_error *e)
 {
     int rc = record_open(&n->rec, &n->cli->settings, n->conn, e);
+    if (rc == 0) /* found tonight, or by a command since the last night */
+        rc = jstate_take_unreported(n->conn, n->r->drift, sizeof(n->r->drift), e);
     if (rc < 0)
         return rc;
-    if (n->rec.drift[0] != '\0') {
-        snprintf(n->r->drift, sizeof(n->r->drift), "%s", n->rec.drift);
+    if (n->r->drift[0] != '\0') {
         dbuf_printf(&n->r->summary,
                     "[E_JOURNAL_DRIFT] 数据库中的%s被绕过 bizenv 直接修改过（日志中没有这次修改）；"
                     "日志已按现值补记。今后请用 bizenv weights set、bizenv setting set 或 "
                     "bizenv registry load 修改\n",
-                    n->rec.drift);
-        runlog_printf(&n->log, "journal: changed outside bizenv: %s", n->rec.drift);
+                    n->r->drift);
+        runlog_printf(&n->log, "journal: changed outside bizenv: %s", n->r->drift);
     }
     if (n->rec.history > 0)
         runlog_printf(&n->log, "journal begun on a database holding %lld files", n->rec.history);

@@ -374,6 +374,12 @@ record_state(struct record *r, const struct jstate_drift *d, struct bz_error *e)
     }
     if (rc == 0)
         rc = record_prepare(r, 1, 1, e);
+    /* for the next night's summary, each part once */
+    const char *parts[] = {"权重", "数据库设置", "乡镇名录", "县名录"};
+    const int found[] = {d->weights, d->settings, d->townships, d->counties};
+    for (int i = 0; rc == 0 && d->known && i < 4; i++)
+        if (found[i])
+            rc = jstate_add_unreported(r->conn, parts[i], e);
     if (rc == 0)
         rc = pgutil_exec(r->conn, "COMMIT", "提交日志记录", e);
     if (rc < 0) {
@@ -385,7 +391,8 @@ record_state(struct record *r, const struct jstate_drift *d, struct bz_error *e)
 }
 
 /* What the database holds that the journal does not describe: recorded
- * as found (and, for a journal the database knew, reported as drift). */
+ * as found (and, for a journal the database knew, kept for the next
+ * night to report). */
 static int
 sync_state(struct record *r, struct bz_error *e)
 {
@@ -478,4 +485,14 @@ record_session_close(struct record_session *rs)
     PQfinish(rs->conn);
     rs->conn = NULL;
     runlock_release(&rs->lock);
+}
+
+void
+record_warn_drift(const struct record *r, FILE *out)
+{
+    if (r->drift[0] != '\0')
+        fprintf(out,
+                "bizenv: 注意 [E_JOURNAL_DRIFT] 数据库中的%s被绕过 bizenv 直接修改过；日志已按现值"
+                "补记，今晚的运行摘要也会提到\n",
+                r->drift);
 }

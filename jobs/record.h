@@ -17,11 +17,12 @@
  * record_open also notes what someone changed in the database outside
  * bizenv (a direct UPDATE of ref.weight, ref.setting or the registries)
  * and records the values found, so the journal describes the database
- * again from there on; `drift` tells the caller (the nightly summary says
- * so).
+ * again from there on; `drift` tells the caller, and the database keeps it
+ * until a night reports it (jstate_take_unreported).
  *
  * The caller holds the run lock: one writer at a time, so the journal's
- * order is the order of the commits. Never prints.
+ * order is the order of the commits. Never prints (record_warn_drift
+ * aside).
  */
 #ifndef BZ_RECORD_H
 #define BZ_RECORD_H
@@ -33,6 +34,7 @@
 #include "runlock.h"
 
 #include <libpq-fe.h>
+#include <stdio.h>
 #include <time.h>
 
 struct record {
@@ -53,6 +55,10 @@ struct record {
  * or the failure (BZ_EIO, BZ_ECONFIG E_HOME_UNSAFE/E_JOURNAL, BZ_EDB).
  */
 int record_open(struct record *r, const struct settings *s, PGconn *conn, struct bz_error *e);
+
+/* Prints, for a command run by hand, that record_open found a change made
+ * outside bizenv (nothing when it found none). The only printing here. */
+void record_warn_drift(const struct record *r, FILE *out);
 
 /* Closes it; a group still prepared is left for the next record_open. */
 void record_close(struct record *r);

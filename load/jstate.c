@@ -13,6 +13,14 @@ static const char sql_has_state[] =
 static const char sql_state[] = "SELECT journal_id, txn, rebuilding FROM meta.journal_state";
 static const char sql_commit[] = "SELECT meta.journal_commit($1, $2::bigint, $3::boolean)";
 static const char sql_rebuilding[] = "UPDATE meta.journal_state SET rebuilding = $1::boolean";
+static const char sql_add_unreported[] =
+    "UPDATE meta.journal_state SET unreported ="
+    " CASE WHEN unreported = '' THEN $1"
+    "      WHEN $1 = ANY (string_to_array(unreported, '、')) THEN unreported"
+    "      ELSE unreported || '、' || $1 END";
+static const char sql_take_unreported[] =
+    "UPDATE meta.journal_state s SET unreported = '' FROM meta.journal_state old"
+    " WHERE old.singleton AND s.singleton RETURNING old.unreported AS what";
 static const char sql_txn_time[] = "SELECT now()::text AS at";
 static const char sql_drift[] =
     "SELECT known, weights, settings, townships, counties FROM meta.journal_drift($1)";
@@ -180,6 +188,26 @@ jstate_drift(PGconn *conn, const char *jid, struct jstate_drift *d, struct bz_er
     d->counties = flag(res, 0, "counties");
     PQclear(res);
     return 0;
+}
+
+int
+jstate_add_unreported(PGconn *conn, const char *what, struct bz_error *e)
+{
+    const char *v[] = {what};
+    return run(conn, sql_add_unreported, 1, v, "记录数据库被直接修改", NULL, e);
+}
+
+int
+jstate_take_unreported(PGconn *conn, char *out, size_t cap, struct bz_error *e)
+{
+    PGresult *res;
+    out[0] = '\0';
+    int rc = run(conn, sql_take_unreported, 0, NULL, "读取数据库被直接修改的记录", &res, e);
+    if (rc == 0) {
+        bz_strlcpy_utf8(out, text(res, 0, "what"), cap);
+        PQclear(res);
+    }
+    return rc;
 }
 
 int

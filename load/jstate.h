@@ -47,6 +47,12 @@ struct jstate_drift {
 };
 int jstate_drift(PGconn *conn, const char *jid, struct jstate_drift *d, struct bz_error *e);
 
+/* Adds `what` (Chinese, one part: 权重, 乡镇名录, ...) to what the next
+ * night reports as changed outside bizenv, once; jstate_take_unreported reads and clears it
+ * (out: cap bytes). */
+int jstate_add_unreported(PGconn *conn, const char *what, struct bz_error *e);
+int jstate_take_unreported(PGconn *conn, char *out, size_t cap, struct bz_error *e);
+
 /* The three weights as the database holds them (numeric text). */
 int jstate_weights(PGconn *conn, char service[64], char completion[64], char coverage[64],
                    struct bz_error *e);
