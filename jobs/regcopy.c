@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int
@@ -19,15 +20,21 @@ read_all(const char *src, size_t limit, char **data, size_t *len, struct bz_erro
         bz_error_set(e, BZ_EIO, "E_IO_READ", "无法读取名录文件“%s”", src);
         return bz_error_detail(e, "%s", strerror(errno));
     }
-    char *buf = malloc(limit + 1);
+    /* room for what the file holds now (and one byte to see it grow past
+     * the limit), not for the limit: the journal's is a gigabyte */
+    struct stat st;
+    size_t want = fstat(fd, &st) == 0 && st.st_size >= 0 && (size_t)st.st_size < limit
+                      ? (size_t)st.st_size
+                      : limit;
+    char *buf = malloc(want + 1);
     size_t n = 0;
     int rc = 0;
     if (buf == NULL) {
         rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
         goto out;
     }
-    while (n <= limit) {
-        ssize_t got = read(fd, buf + n, limit + 1 - n);
+    while (n <= want) {
+        ssize_t got = read(fd, buf + n, want + 1 - n);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
@@ -39,7 +46,7 @@ read_all(const char *src, size_t limit, char **data, size_t *len, struct bz_erro
             break;
         n += (size_t)got;
     }
-    if (n > limit)
+    if (n > want)
         rc = bz_error_set(e, BZ_EINPUT, "E_REGISTRY_FORMAT", "文件“%s”超过 %zu 字节", src, limit);
 out:
     close(fd);
