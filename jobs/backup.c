@@ -223,6 +223,7 @@ sweep(int dir)
     DIR *d = fdopendir(dup(dir));
     if (d == NULL)
         return;
+    rewinddir(d); /* the dup shares dir's offset */
     const struct dirent *de;
     while ((de = readdir(d)) != NULL)
         if (strncmp(de->d_name, ".bizenv-dump-", 13) == 0 ||
@@ -382,6 +383,8 @@ list_backups(int dfd, char ***names, size_t *n)
     DIR *d = fdopendir(dup(dfd));
     if (d == NULL)
         return -1;
+    /* the dup shares dfd's offset, which an earlier listing left at the end */
+    rewinddir(d);
     const struct dirent *de;
     while ((de = readdir(d)) != NULL) {
         if (!is_backup_name(de->d_name))

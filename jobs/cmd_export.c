@@ -156,6 +156,7 @@ load_counties(struct record_session *rs, const char *path, const char *data, siz
         journal_add_str(l, "sha256", sha);
         journal_add_int(l, "size", (long long)len);
         journal_add_str(l, "name", base ? base + 1 : path);
+        record_add_time(l);
         rc = record_line_end(&rs->rec, l, e);
     }
     if (rc == 0)

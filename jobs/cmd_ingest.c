@@ -77,7 +77,7 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
     struct pipeline_opts o = {
         inbox ? inbox : cli->settings.inbox, day, today, show_file, NULL, &rec};
     memset(&st, 0, sizeof(st));
-    rc = record_run(&rec, "ingest", day, today, day, &e);
+    rc = record_run(&rec, "ingest", 0, day, today, day, &e);
     if (rc == 0)
         rc = pipeline_ingest(conn, &cli->settings, &o, &st, &e);
     if (rc == 0)

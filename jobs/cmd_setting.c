@@ -45,6 +45,7 @@ set_setting(struct record_session *rs, const char *key, const char *value, struc
         journal_add_str(l, "key", key);
         journal_add_str(l, "value", value);
         journal_add_str(l, "source", "command");
+        record_add_time(l);
         rc = record_line_end(&rs->rec, l, e);
     }
     if (rc == 0)

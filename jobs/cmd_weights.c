@@ -48,6 +48,7 @@ set_weights(struct record_session *rs, char *const *w, char got[3][64], struct b
         journal_add_str(l, "completion", got[1]);
         journal_add_str(l, "coverage", got[2]);
         journal_add_str(l, "source", "command");
+        record_add_time(l);
         rc = record_line_end(&rs->rec, l, e);
     }
     if (rc == 0)

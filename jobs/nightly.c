@@ -499,7 +499,7 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
         rc = begin_run(&n, e);
     /* 2. ingest of the inbox */
     if (rc == 0)
-        rc = record_run(&n.rec, "nightly", n.as_of, cli_today(), n.as_of, e);
+        rc = record_run(&n.rec, "nightly", r->run_id, n.as_of, cli_today(), n.as_of, e);
     if (rc == 0) {
         struct pipeline_opts o = {cli->settings.inbox, n.as_of, cli_today(), on_file, &n, &n.rec};
         rc = pipeline_ingest(n.conn, &cli->settings, &o, &r->st, e);

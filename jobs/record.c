@@ -147,16 +147,27 @@ record_sync(struct record *r, struct bz_error *e)
     return r->j.fd >= 0 ? journal_sync(&r->j, e) : 0;
 }
 
+void
+record_add_time(struct journal_line *l)
+{
+    char at[40];
+    wall_time(at);
+    journal_add_str(l, "at", at);
+}
+
 int
-record_run(struct record *r, const char *kind, const char *as_of, int today, const char *day,
-           struct bz_error *e)
+record_run(struct record *r, const char *kind, long long run_id, const char *as_of, int today,
+           const char *day, struct bz_error *e)
 {
     char at[40], td[16], v[64];
     wall_time(at);
     snprintf(td, sizeof(td), "%04d-%02d-%02d", today / 10000, today / 100 % 100, today % 100);
     struct journal_line *l = solo_line(r, "run", 0);
+    r->run = r->j.last_seq;
     journal_add_str(l, "at", at);
     journal_add_str(l, "kind", kind);
+    if (run_id > 0)
+        journal_add_int(l, "run_id", run_id);
     journal_add_str(l, "as_of", as_of);
     journal_add_str(l, "today", td);
     journal_add_str(l, "day", day);
@@ -177,6 +188,7 @@ record_file(struct record *r, const struct record_file *f, const char *time, str
     journal_add_str(l, "mtime", mtime);
     journal_add_int(l, "size", f->size);
     journal_add_str(l, "sha256", f->sha256);
+    journal_add_int(l, "run", r->run);
     if (f->reject != NULL)
         journal_add_str(l, "reject", f->reject);
     journal_add_str(l, "t", time);
@@ -303,6 +315,7 @@ snapshot_registry(struct record *r, int counties, struct bz_error *e)
         journal_add_str(l, "sha256", sha);
         journal_add_int(l, "size", (long long)text.len);
         journal_add_int(l, "rows", PQntuples(res));
+        record_add_time(l);
         rc = record_line_end(r, l, e);
     }
     PQclear(res);
@@ -322,6 +335,7 @@ snapshot_weights(struct record *r, struct bz_error *e)
     journal_add_str(l, "completion", w[1]);
     journal_add_str(l, "coverage", w[2]);
     journal_add_str(l, "source", "observed");
+    record_add_time(l);
     return record_line_end(r, l, e);
 }
 
@@ -337,6 +351,7 @@ snapshot_settings(struct record *r, struct bz_error *e)
         journal_add_str(l, "key", PQgetvalue(res, i, PQfnumber(res, "key")));
         journal_add_str(l, "value", PQgetvalue(res, i, PQfnumber(res, "value")));
         journal_add_str(l, "source", "observed");
+        record_add_time(l);
         rc = record_line_end(r, l, e);
     }
     PQclear(res);

@@ -46,6 +46,8 @@ struct record {
     int prepared;      /* its lines are written, the transaction not yet ended */
     char drift[256];   /* what record_open found changed outside bizenv (Chinese), "" */
     long long history; /* files the database held when this journal began, 0 */
+    long long run;     /* seq of the current run's "run" line, which its file lines carry as
+                          their run id; 0 before record_run */
 };
 
 /*
@@ -89,11 +91,17 @@ int record_committed(struct record *r, struct bz_error *e);
  * else it is forgotten. Failures are ignored (record_open would close it). */
 void record_abandon(struct record *r);
 
-/* A run begins: its kind (nightly, ingest), as-of date, the today and day
- * its files are judged and filed by, and the reading limits in force. A
- * line of its own, outside any group, durable with the run's first batch. */
-int record_run(struct record *r, const char *kind, const char *as_of, int today, const char *day,
-               struct bz_error *e);
+/* A run begins: its kind (nightly, ingest), its meta.run id (0 when it has
+ * none: an ingest), as-of date, the today and day its files are judged and
+ * filed by, and the reading limits in force. A line of its own, outside
+ * any group, durable with the run's first batch; its seq is the run id its
+ * file lines carry. */
+int record_run(struct record *r, const char *kind, long long run_id, const char *as_of, int today,
+               const char *day, struct bz_error *e);
+
+/* Adds "at": the wall-clock time now, with its offset (what a registry,
+ * weights or setting line records as the time of the change). */
+void record_add_time(struct journal_line *l);
 
 /* One file of a batch, as its group records it. */
 struct record_file {
@@ -107,7 +115,8 @@ struct record_file {
     const char *codes;
 };
 
-/* Adds the file's line to the batch's group; `time` is the batch
+/* Adds the file's line to the batch's group: name, receive time, size,
+ * SHA-256, the run id (r->run) and its outcome; `time` is the batch
  * transaction's (its receipts carry it). */
 int record_file(struct record *r, const struct record_file *f, const char *time,
                 struct bz_error *e);

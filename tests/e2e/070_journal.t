@@ -82,6 +82,43 @@ ok $? "bizenv backup"
 backup=$(ls "$T"/bk/bizenv-backup-*.tar)
 ls "$H"/backups/bizenv-backup-*.tar >/dev/null 2>&1
 ok $? "the nights made their backups in backups/"
+out=$(BIZENV_TODAY=2026-11-30 "$BIZENV" --home "$H" --set backup_keep=2 nightly --as-of 2026-11-30 2>&1 </dev/null); rc=$?
+is "$rc:$out" "0:" "a night with backup_keep=2 is quiet"
+is "$(ls "$H"/backups/ | grep -c '^bizenv-backup-.*\.tar$')" 2 "and keeps the newest two backups"
+: >"$T/notadir"
+out=$(BIZENV_TODAY=2026-11-30 "$BIZENV" --home "$H" --set backups="$T/notadir/b" nightly --as-of 2026-11-30 2>&1 </dev/null); rc=$?
+is "$rc" 0 "a night whose backup fails still ends well"
+like "$out" "^\[E_IO_READ\] 今晚的备份失败：创建目录“$T/notadir/b”失败" "and its summary warns that the backup failed, and why"
+is "$(ls "$H"/backups/ | grep -c '^bizenv-backup-.*\.tar$')" 2 "the backups already made are kept"
+
+# what the journal says of each input (python reads the JSON after the checksum)
+journal_check() {
+    python3 - "$H/journal.log" <<'EOF'
+import json, sys
+ev = [json.loads(l.split(" ", 1)[1]) for l in open(sys.argv[1], encoding="utf-8")]
+runs = {e["seq"] for e in ev if e["ev"] == "run"}
+files = [e for e in ev if e["ev"] == "file"]
+bad = [e["seq"] for e in files
+       if not (e.get("name") and e.get("mtime") and "size" in e and len(e.get("sha256", "")) in (0, 64)
+               and e.get("run") in runs and e.get("t"))]
+print("files %d, %s" % (len(files), "all with name, receive time, size, SHA-256, run id"
+                        if files and not bad else "lines without them: %s" % bad[:5]))
+regs = [e for e in ev if e["ev"] == "registry" and "snapshot" not in e]
+print("registry loads %d, %s" % (len(regs), "archived with time" if all(
+    len(e.get("sha256", "")) == 64 and e.get("at") and e.get("name") for e in regs) else "incomplete"))
+w = [e for e in ev if e["ev"] == "weights" and e.get("source") == "command"]
+print("weights %s" % ":".join(w[-1][k] for k in ("service", "completion", "coverage")) if w else "no weights")
+s = [e for e in ev if e["ev"] == "setting" and e.get("source") == "command"]
+print("setting %s=%s at %s" % (s[-1]["key"], s[-1]["value"], bool(s[-1].get("at"))) if s else "no setting")
+print("observed weights %s" % ":".join(e["completion"] for e in ev if e["ev"] == "weights" and e.get("source") == "observed"))
+EOF
+}
+jc=$(journal_check)
+like "$jc" "^files [0-9]+, all with name, receive time, size, SHA-256, run id$" "the journal's file lines: $(echo "$jc" | head -1)"
+like "$jc" "^registry loads 2, archived with time$" "both registry loads archived by SHA-256, with their time"
+like "$jc" "^weights 1:1:3$" "the weights set by the command"
+like "$jc" "^setting deadline_day=7 at True$" "the deadline day set by the command, with its time"
+like "$jc" "^observed weights .*2$" "the weight changed by SQL, recorded as found"
 
 nexports=$(ls "$H/exports" | sed 's/\.\(xlsx\|csv\|adx\.xml\)$//' | sort -u | wc -l)
 ok $([ "$nexports" -ge 8 ] && echo 0 || echo 1) "the month left $nexports exports in exports/"
