@@ -18,7 +18,8 @@ PKGS := gcc make pkg-config perl python3 libc6-dev \
         libcmocka-dev postgresql-15 postgresql-contrib postgresql-15-pgtap \
         libtap-parser-sourcehandler-pgtap-perl valgrind \
         clang-14 libclang-rt-14-dev time \
-        scdoc groff-base man-db git debhelper dpkg-dev fakeroot lintian adduser
+        scdoc groff-base man-db git debhelper dpkg-dev fakeroot lintian adduser \
+        openssl
 
 # The version is the top entry of debian/changelog (one place for it and the
 # package); BIZENV_HOME_DEFAULT is where bizenv works when neither --home nor
@@ -85,8 +86,14 @@ $(BUILD)/libbizenv.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 # The SQL (sql/migrations/ and the definition files beside it, load/migrate.c)
-# and the XSDs are compiled into the binary.
-$(BUILD)/gen/embedded_data.c: common/embed.pl $(EMBED_SRC) | $(BUILD)/gen
+# and the XSDs are compiled into the binary; the list of them is a
+# prerequisite too, so a file added, moved or removed (whatever its mtime)
+# makes them embedded again.
+$(BUILD)/gen/embed.list: FORCE | $(BUILD)/gen
+	@echo '$(EMBED_SRC)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/gen/embedded_data.c: common/embed.pl $(EMBED_SRC) $(BUILD)/gen/embed.list | $(BUILD)/gen
 	perl common/embed.pl $@ $(EMBED_SRC)
 
 $(BUILD)/gen:

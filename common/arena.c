@@ -67,20 +67,20 @@ arena_alloc(struct arena *a, size_t n)
 }
 
 char *
-arena_strndup(struct arena *a, const char *s, size_t n)
+arena_strndup(struct arena *a, const char *str, size_t n)
 {
     if (n == SIZE_MAX)
         return NULL;
     char *p = arena_alloc(a, n + 1);
     if (p == NULL)
         return NULL;
-    memcpy(p, s, n);
+    memcpy(p, str, n);
     p[n] = '\0';
     return p;
 }
 
 char *
-arena_strdup(struct arena *a, const char *s)
+arena_strdup(struct arena *a, const char *str)
 {
-    return arena_strndup(a, s, strlen(s));
+    return arena_strndup(a, str, strlen(str));
 }

@@ -31,10 +31,10 @@ void arena_free(struct arena *a);
  * when the limit would be exceeded (then a->over_limit is set). */
 void *arena_alloc(struct arena *a, size_t n);
 
-/* Copies `n` bytes of s plus a NUL into the arena; NULL as above. */
-char *arena_strndup(struct arena *a, const char *s, size_t n);
+/* Copies `n` bytes of str plus a NUL into the arena; NULL as above. */
+char *arena_strndup(struct arena *a, const char *str, size_t n);
 
-/* arena_strndup(a, s, strlen(s)). */
-char *arena_strdup(struct arena *a, const char *s);
+/* arena_strndup(a, str, strlen(str)). */
+char *arena_strdup(struct arena *a, const char *str);
 
 #endif

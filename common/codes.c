@@ -3,52 +3,86 @@
 #include <string.h>
 
 struct code_row {
-    const char *code;
-    enum bz_code_class cls;
+    const char *name;
+    enum bz_status status;
     const char *title;
 };
 
-#define ERR BZ_CLASS_ERR
-#define WARN BZ_CLASS_WARN
-#define OP BZ_CLASS_OP
+/* the class tokens of BZ_CODE_LIST */
+#define INPUT BZ_EINPUT
+#define WARNING BZ_OK
+#define CONFLICT BZ_ECONFLICT
+#define USAGE BZ_EUSAGE
+#define NOTFOUND BZ_ENOTFOUND
+#define DATABASE BZ_EDB
+#define SCHEMA BZ_ESCHEMA
+#define INTERNAL BZ_EFAIL
+#define MEMORY BZ_ENOMEM
+#define IO BZ_EIO
+#define BUSY BZ_EBUSY
+#define TIMEOUT BZ_ETIMEOUT
+#define CONFIG BZ_ECONFIG
 #define ROW(id, cls, title) {#id, cls, title},
-static const struct code_row rows[] = {BZ_CODE_LIST(ROW)};
+static const struct code_row rows[BZ_NCODES] = {BZ_CODE_LIST(ROW)};
 #undef ROW
-#undef ERR
-#undef WARN
-#undef OP
+
+static const struct {
+    enum bz_status status;
+    const char *name;
+} classes[] = {
+    {WARNING, "warning"}, {INPUT, "input"},        {CONFLICT, "conflict"},
+    {USAGE, "usage"},     {NOTFOUND, "not-found"}, {DATABASE, "database"},
+    {SCHEMA, "schema"},   {INTERNAL, "internal"},  {MEMORY, "memory"},
+    {IO, "io"},           {BUSY, "busy"},          {TIMEOUT, "timeout"},
+    {CONFIG, "config"},
+};
+
+const char *
+codes_name(enum bz_code code)
+{
+    return (unsigned)code < BZ_NCODES ? rows[code].name : "E_INTERNAL";
+}
+
+const char *
+codes_title_of(enum bz_code code)
+{
+    return (unsigned)code < BZ_NCODES ? rows[code].title : rows[E_INTERNAL].title;
+}
+
+enum bz_status
+codes_status(enum bz_code code)
+{
+    return (unsigned)code < BZ_NCODES ? rows[code].status : BZ_EFAIL;
+}
+
+const char *
+codes_class_name(enum bz_status status)
+{
+    for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+        if (classes[i].status == status)
+            return classes[i].name;
+    return NULL;
+}
 
 static const struct code_row *
-find(const char *code)
+find(const char *name)
 {
-    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-        if (strcmp(rows[i].code, code) == 0)
+    for (size_t i = 0; i < BZ_NCODES; i++)
+        if (strcmp(rows[i].name, name) == 0)
             return &rows[i];
     return NULL;
 }
 
 const char *
-codes_title(const char *code)
+codes_title(const char *name)
 {
-    const struct code_row *r = find(code);
+    const struct code_row *r = find(name);
     return r ? r->title : NULL;
 }
 
-enum bz_code_class
-codes_class(const char *code)
-{
-    const struct code_row *r = find(code);
-    return r ? r->cls : BZ_CLASS_OP;
-}
-
 int
-codes_count(void)
+codes_is_warning(const char *name)
 {
-    return (int)(sizeof(rows) / sizeof(rows[0]));
-}
-
-const char *
-codes_at(int i)
-{
-    return i >= 0 && i < codes_count() ? rows[i].code : NULL;
+    const struct code_row *r = find(name);
+    return r != NULL && r->status == BZ_OK;
 }

@@ -64,9 +64,9 @@ dbuf_add(struct dbuf *b, const void *p, size_t n)
 }
 
 int
-dbuf_adds(struct dbuf *b, const char *s)
+dbuf_adds(struct dbuf *b, const char *str)
 {
-    return dbuf_add(b, s, strlen(s));
+    return dbuf_add(b, str, strlen(str));
 }
 
 int
@@ -89,10 +89,10 @@ dbuf_printf(struct dbuf *b, const char *fmt, ...)
 }
 
 int
-dbuf_add_json(struct dbuf *b, const char *s)
+dbuf_add_json(struct dbuf *b, const char *str)
 {
     int rc = dbuf_add(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; rc == 0 && *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)str; rc == 0 && *p; p++) {
         char esc[8];
         if (*p == '"' || *p == '\\') {
             esc[0] = '\\';

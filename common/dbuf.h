@@ -30,7 +30,7 @@ void dbuf_reset(struct dbuf *b);
 int dbuf_add(struct dbuf *b, const void *p, size_t n);
 
 /* Appends a NUL-terminated string. Returns as dbuf_add. */
-int dbuf_adds(struct dbuf *b, const char *s);
+int dbuf_adds(struct dbuf *b, const char *str);
 
 /* Appends printf-formatted text. Returns as dbuf_add. */
 int dbuf_printf(struct dbuf *b, const char *fmt, ...)
@@ -39,8 +39,8 @@ int dbuf_printf(struct dbuf *b, const char *fmt, ...)
 #endif
     ;
 
-/* Appends s as a JSON string literal (quotes included, control characters,
+/* Appends str as a JSON string literal (quotes included, control characters,
  * quote and backslash escaped, U+2028/2029 escaped). Returns as dbuf_add. */
-int dbuf_add_json(struct dbuf *b, const char *s);
+int dbuf_add_json(struct dbuf *b, const char *str);
 
 #endif

@@ -41,7 +41,7 @@ store(struct diag_list *l, const char *code, long line, const char *path, const 
         l->cap = cap;
     }
     struct diag *d = &l->items[l->n];
-    d->severity = codes_class(code) == BZ_CLASS_WARN ? DIAG_WARNING : DIAG_ERROR;
+    d->severity = codes_is_warning(code) ? DIAG_WARNING : DIAG_ERROR;
     bz_strlcpy_utf8(d->code, code, sizeof(d->code));
     d->line = line;
     d->path = strdup(path ? path : "");
@@ -60,7 +60,7 @@ diag_add(struct diag_list *l, const char *code, long line, const char *path, con
 {
     char msg[1024];
     va_list ap;
-    int is_warning = codes_class(code) == BZ_CLASS_WARN;
+    int is_warning = codes_is_warning(code);
 
     if (is_warning)
         l->nwarnings++;
@@ -108,11 +108,3 @@ diag_has_errors(const struct diag_list *l)
     return l->nerrors > 0 || l->oom;
 }
 
-long
-diag_find(const struct diag_list *l, const char *code)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->items[i].code, code) == 0)
-            return (long)i;
-    return -1;
-}

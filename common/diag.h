@@ -57,7 +57,4 @@ int diag_list_append(struct diag_list *dst, struct diag_list *src);
 /* Non-zero when the list holds at least one error. */
 int diag_has_errors(const struct diag_list *l);
 
-/* Index of the first entry with `code`, or -1. */
-long diag_find(const struct diag_list *l, const char *code);
-
 #endif

@@ -13,19 +13,19 @@ bz_error_clear(struct bz_error *e)
 /* Cuts a NUL-terminated buffer back so it does not end inside a UTF-8
  * sequence (vsnprintf truncates by bytes). */
 static void
-trim_partial_utf8(char *s)
+trim_partial_utf8(char *str)
 {
-    size_t n = strlen(s);
+    size_t n = strlen(str);
     size_t i = n;
 
-    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+    while (i > 0 && ((unsigned char)str[i - 1] & 0xC0) == 0x80)
         i--;
     if (i == 0)
         return;
-    unsigned char lead = (unsigned char)s[i - 1];
+    unsigned char lead = (unsigned char)str[i - 1];
     size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
     if (n - (i - 1) < want)
-        s[i - 1] = '\0';
+        str[i - 1] = '\0';
 }
 
 size_t
@@ -42,32 +42,54 @@ bz_strlcpy_utf8(char *dst, const char *src, size_t cap)
     return strlen(dst);
 }
 
+/* printf into a fixed field, cut back to a whole UTF-8 character. */
+static void
+format_into(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+    vsnprintf(buf, cap, fmt, ap);
+    trim_partial_utf8(buf);
+}
+
 int
-bz_error_set(struct bz_error *e, int status, const char *code, const char *fmt, ...)
+bz_error_set(struct bz_error *e, enum bz_code code, const char *fmt, ...)
 {
     va_list ap;
 
-    e->status = status;
-    bz_strlcpy_utf8(e->code, code, sizeof(e->code));
+    bz_error_recode(e, code);
     va_start(ap, fmt);
-    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+    format_into(e->message, sizeof(e->message), fmt, ap);
     va_end(ap);
-    trim_partial_utf8(e->message);
     e->detail[0] = '\0';
     e->file[0] = '\0';
     e->line = 0;
-    return status;
+    return e->status;
+}
+
+int
+bz_error_recode(struct bz_error *e, enum bz_code code)
+{
+    e->status = codes_status(code);
+    bz_strlcpy_utf8(e->code, codes_name(code), sizeof(e->code));
+    return e->status;
+}
+
+int
+bz_error_reword(struct bz_error *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    format_into(e->message, sizeof(e->message), fmt, ap);
+    va_end(ap);
+    return e->status;
 }
 
 int
 bz_error_detail(struct bz_error *e, const char *fmt, ...)
 {
     va_list ap;
-
     va_start(ap, fmt);
-    vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+    format_into(e->detail, sizeof(e->detail), fmt, ap);
     va_end(ap);
-    trim_partial_utf8(e->detail);
     return e->status;
 }
 

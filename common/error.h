@@ -2,9 +2,12 @@
  * error — the error value every stage returns.
  *
  * Functions return 0 on success or a negative BZ_E* status, and fill a
- * caller-owned struct bz_error. The struct holds fixed-size text so that
- * reporting an error never allocates (an out-of-memory error can always be
- * reported). Only jobs/ turns an error into output and an exit status.
+ * caller-owned struct bz_error. The status is the class of the error's
+ * code (codes.h): bz_error_set takes the code and derives it, so a code
+ * always comes back with the same status and exit status. The struct
+ * holds fixed-size text so that reporting an error never allocates (an
+ * out-of-memory error can always be reported). Only jobs/ turns an error
+ * into output and an exit status.
  *
  * `code` is a stable, searchable identifier (E_IO_READ, E_DB_CONNECT, ...);
  * `message` is Chinese text for the county or township reader; `detail`
@@ -13,25 +16,12 @@
 #ifndef BZ_ERROR_H
 #define BZ_ERROR_H
 
+#include "codes.h"
+
 #include <stddef.h>
 
-enum bz_status {
-    BZ_OK = 0,
-    BZ_EINPUT = -1,    /* the input is at fault: reject it, do not retry */
-    BZ_ENOTFOUND = -2, /* a named thing does not exist (missing file, unknown township) */
-    BZ_ECONFLICT = -3, /* a rule about existing state refused the change */
-    BZ_EIO = -4,       /* local I/O failed (disk full, permission, rename) */
-    BZ_EDB = -5,       /* the database failed or is unreachable: retry later */
-    BZ_ENOMEM = -6,    /* allocation failed */
-    BZ_EBUSY = -7,     /* another run holds the lock */
-    BZ_ECONFIG = -8,   /* bad configuration or usage */
-    BZ_ELIMIT = -9,    /* a configured limit was exceeded (input's fault) */
-    BZ_ETIMEOUT = -10, /* a time limit was hit */
-    BZ_EFAIL = -11     /* anything else */
-};
-
 struct bz_error {
-    int status;        /* one of enum bz_status; 0 when no error is set */
+    int status;        /* codes_status of the code; 0 when no error is set */
     char code[32];     /* stable code, e.g. "E_IO_READ" */
     char message[512]; /* Chinese, for the user; what went wrong first */
     char detail[512];  /* technical reason; may be empty */
@@ -43,13 +33,29 @@ struct bz_error {
 void bz_error_clear(struct bz_error *e);
 
 /*
- * Sets status, code and a printf-formatted message; clears detail, file and
- * line. Returns `status` so callers can write `return bz_error_set(...)`.
- * Text that does not fit is truncated at a UTF-8 character boundary.
+ * Sets code, its status (codes_status) and a printf-formatted message;
+ * clears detail, file and line. Returns the status so callers can write
+ * `return bz_error_set(...)`. Text that does not fit is truncated at a
+ * UTF-8 character boundary.
  */
-int bz_error_set(struct bz_error *e, int status, const char *code, const char *fmt, ...)
+int bz_error_set(struct bz_error *e, enum bz_code code, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Gives an error already set another code (and that code's status),
+ * keeping its message, detail and place: a stage boundary naming what the
+ * failure means there (a migration's failed SQL is E_DB_MIGRATE). Returns
+ * the new status. */
+int bz_error_recode(struct bz_error *e, enum bz_code code);
+
+/* Replaces the message (printf-formatted), keeping code, status, detail
+ * and place: a stage naming the object it was working on. Returns
+ * e->status. */
+int bz_error_reword(struct bz_error *e, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
 #endif
     ;
 

@@ -73,9 +73,9 @@ esc_step(const unsigned char *p, char rep[16])
 }
 
 int
-esc_dbuf(struct dbuf *b, const char *s)
+esc_dbuf(struct dbuf *b, const char *str)
 {
-    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+    const unsigned char *p = (const unsigned char *)(str != NULL ? str : "");
     const unsigned char *run = p;
     int rc = 0;
     while (rc == 0 && *p != '\0') {
@@ -95,9 +95,9 @@ esc_dbuf(struct dbuf *b, const char *s)
 }
 
 char *
-esc_text(char *dst, size_t cap, const char *s)
+esc_text(char *dst, size_t cap, const char *str)
 {
-    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+    const unsigned char *p = (const unsigned char *)(str != NULL ? str : "");
     size_t len = 0;
     if (cap == 0)
         return dst;

@@ -23,15 +23,15 @@
 
 #include <stddef.h>
 
-/* Appends s (NULL = nothing) escaped as above. Returns as dbuf_add. */
-int esc_dbuf(struct dbuf *b, const char *s);
+/* Appends str (NULL = nothing) escaped as above. Returns as dbuf_add. */
+int esc_dbuf(struct dbuf *b, const char *str);
 
 /*
- * Writes s (NULL = "") escaped as above into dst, cap bytes with the NUL;
+ * Writes str (NULL = "") escaped as above into dst, cap bytes with the NUL;
  * what does not fit is dropped at a character or escape boundary. A
- * result of up to 4 × strlen(s) + 1 bytes always fits. Returns dst.
+ * result of up to 4 × strlen(str) + 1 bytes always fits. Returns dst.
  * Cannot fail.
  */
-char *esc_text(char *dst, size_t cap, const char *s);
+char *esc_text(char *dst, size_t cap, const char *str);
 
 #endif

@@ -22,22 +22,23 @@ fsdir_io_error(struct bz_error *e, const char *what, const char *shown)
 {
     int err = errno;
     if (err == ENOMEM)
-        bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "%s“%s”失败", what, shown);
+        bz_error_set(e, E_NOMEM, "%s“%s”失败", what, shown);
     else
-        bz_error_set(e, BZ_EIO, err == ENOSPC || err == EDQUOT ? "E_IO_WRITE" : "E_IO_READ",
-                     "%s“%s”失败", what, shown);
+        bz_error_set(e, err == ENOSPC || err == EDQUOT ? E_IO_WRITE : E_IO_READ, "%s“%s”失败", what,
+                     shown);
     return bz_error_detail(e, "%s", strerror(err));
 }
 
-int
+/* Checks an open folder as FSDIR_OWN does. Returns 0 or BZ_ECONFIG. */
+static int
 fsdir_check(int fd, const char *shown, struct bz_error *e)
 {
     struct stat st;
     if (fstat(fd, &st) < 0)
         return fsdir_io_error(e, "检查目录", shown);
     if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
-        bz_error_set(e, BZ_ECONFIG, "E_HOME_UNSAFE",
-                     "目录“%s”不安全：须为运行用户所有、其他用户不可写的真实目录", shown);
+        bz_error_set(e, E_HOME_UNSAFE, "目录“%s”不安全：须为运行用户所有、其他用户不可写的真实目录",
+                     shown);
         return bz_error_detail(e, "uid %lu (运行用户 %lu), mode %03o%s", (unsigned long)st.st_uid,
                                (unsigned long)geteuid(), (unsigned)(st.st_mode & 0777),
                                S_ISDIR(st.st_mode) ? "" : ", 不是目录");
@@ -50,7 +51,7 @@ fsdir_mkdirs(const char *path, mode_t mode, struct bz_error *e)
 {
     char tmp[BZ_PATH_MAX];
     if (bz_strlcpy_utf8(tmp, path, sizeof(tmp)) != strlen(path))
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "路径过长：%s", path);
+        return bz_error_set(e, E_CONFIG, "路径过长：%s", path);
     /* usually the folder is there already: one call instead of one per level */
     if (mkdir(tmp, mode) == 0 || errno == EEXIST)
         return 0;
@@ -95,12 +96,11 @@ static int
 open_dir_failed(const char *shown, struct bz_error *e)
 {
     if (errno == ENOTDIR || errno == ELOOP) {
-        bz_error_set(e, BZ_ECONFIG, "E_HOME_UNSAFE", "“%s”不是目录（文件或符号链接），拒绝使用",
-                     shown);
+        bz_error_set(e, E_HOME_UNSAFE, "“%s”不是目录（文件或符号链接），拒绝使用", shown);
         return bz_error_detail(e, "%s", strerror(errno));
     }
     if (errno == ENOENT) {
-        bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "目录“%s”不存在", shown);
+        bz_error_set(e, E_NOINPUT, "目录“%s”不存在", shown);
         return bz_error_detail(e, "%s", strerror(errno));
     }
     return fsdir_io_error(e, "打开目录", shown);
@@ -137,7 +137,7 @@ fsdir_create(int dir, const char *name, const char *shown, mode_t mode, int *fd,
     if (*fd >= 0)
         return 0;
     if (errno == EEXIST)
-        return bz_error_set(e, BZ_ECONFLICT, "E_IO_WRITE", "文件“%s”已存在", shown);
+        return bz_error_set(e, E_FILE_EXISTS, "文件“%s”已存在", shown);
     return fsdir_io_error(e, "创建文件", shown);
 }
 
@@ -230,7 +230,7 @@ write_unnamed(int dir, const char *name, const char *shown, const void *data, si
     if (r == 0)
         return 0;
     if (err == EEXIST)
-        return bz_error_set(e, BZ_ECONFLICT, "E_IO_WRITE", "文件“%s”已存在", shown);
+        return bz_error_set(e, E_FILE_EXISTS, "文件“%s”已存在", shown);
     if (err == ENOENT || err == EPERM || err == EOPNOTSUPP)
         return 1; /* no /proc, or no hard links here */
     errno = err;
@@ -261,7 +261,7 @@ fsdir_write(int dir, const char *name, const char *shown, const void *data, size
         int r = (flags & FSDIR_EXCL) ? fsdir_rename_noreplace(dir, tmp, dir, name)
                                      : renameat(dir, tmp, dir, name);
         if (r < 0 && errno == EEXIST)
-            rc = bz_error_set(e, BZ_ECONFLICT, "E_IO_WRITE", "文件“%s”已存在", shown);
+            rc = bz_error_set(e, E_FILE_EXISTS, "文件“%s”已存在", shown);
         else if (r < 0)
             rc = fsdir_io_error(e, "写入", shown);
     }
@@ -278,28 +278,28 @@ int
 fsdir_inside(int fd, dev_t dev, ino_t ino)
 {
     struct stat st, up;
-    int cur = dup(fd);
+    int here = dup(fd);
     int found = 0;
-    if (cur < 0)
+    if (here < 0)
         return 0;
     for (int depth = 0; depth < INSIDE_MAX_DEPTH; depth++) {
-        if (fstat(cur, &st) < 0)
+        if (fstat(here, &st) < 0)
             break;
         if (st.st_dev == dev && st.st_ino == ino) {
             found = 1;
             break;
         }
-        int parent = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int parent = openat(here, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (parent < 0 || fstat(parent, &up) < 0) {
             if (parent >= 0)
                 close(parent);
             break;
         }
-        close(cur);
-        cur = parent;
+        close(here);
+        here = parent;
         if (up.st_dev == st.st_dev && up.st_ino == st.st_ino)
             break; /* the root: its ".." is itself */
     }
-    close(cur);
+    close(here);
     return found;
 }

@@ -41,15 +41,12 @@ int fsdir_open(const char *path, unsigned flags, int *fd, struct bz_error *e);
 int fsdir_sub(int dir, const char *name, const char *shown, unsigned flags, int *fd,
               struct bz_error *e);
 
-/* Checks an open folder as FSDIR_OWN does. Returns 0 or BZ_ECONFIG. */
-int fsdir_check(int fd, const char *shown, struct bz_error *e);
-
 /* Creates `path` and its missing parents: the parents 0755 (so a server
  * user can pass through), the folder itself `mode`. Returns 0 or BZ_EIO. */
 int fsdir_mkdirs(const char *path, mode_t mode, struct bz_error *e);
 
 /* Creates the new file `name` in dir for reading and writing (O_EXCL,
- * O_NOFOLLOW) as *fd. Returns 0, BZ_ECONFLICT when the name exists, BZ_EIO. */
+ * O_NOFOLLOW) as *fd. Returns 0, BZ_ECONFLICT (E_FILE_EXISTS) when the name exists, BZ_EIO. */
 int fsdir_create(int dir, const char *name, const char *shown, mode_t mode, int *fd,
                  struct bz_error *e);
 

@@ -149,13 +149,12 @@ journal_line_end(struct journal_line *l, struct dbuf *out, struct bz_error *e)
 {
     char sum[HASH_HEX_LEN + 1];
     if (l->overflow)
-        return bz_error_set(e, BZ_ELIMIT, "E_INTERNAL", "日志行超过 %u 字节上限",
-                            (unsigned)JOURNAL_LINE_MAX);
+        return bz_error_set(e, E_INTERNAL, "日志行超过 %u 字节上限", (unsigned)JOURNAL_LINE_MAX);
     l->buf[l->len++] = '}';
     hash_sha256_hex(l->buf, l->len, sum);
     if (dbuf_add(out, sum, SUM_LEN) < 0 || dbuf_add(out, " ", 1) < 0 ||
         dbuf_add(out, l->buf, l->len) < 0 || dbuf_add(out, "\n", 1) < 0)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法写日志");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法写日志");
     return 0;
 }
 
@@ -440,11 +439,10 @@ read_all_fd(int fd, size_t max_bytes, char **out, size_t *len, const char *path,
     if (fstat(fd, &st) < 0)
         return fsdir_io_error(e, "读取日志", path);
     if ((unsigned long long)st.st_size > max_bytes)
-        return bz_error_set(e, BZ_ELIMIT, "E_JOURNAL", "日志“%s”超过 %zu 字节上限", path,
-                            max_bytes);
+        return bz_error_set(e, E_JOURNAL, "日志“%s”超过 %zu 字节上限", path, max_bytes);
     char *buf = malloc((size_t)st.st_size + 1);
     if (buf == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取日志");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法读取日志");
     size_t n = 0;
     while (n < (size_t)st.st_size) {
         ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
@@ -472,7 +470,7 @@ journal_read(const char *path, size_t max_bytes, struct journal_file *jf, struct
     memset(jf, 0, sizeof(*jf));
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT)
-        return bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "日志“%s”不存在", path);
+        return bz_error_set(e, E_NOINPUT, "日志“%s”不存在", path);
     if (fd < 0)
         return fsdir_io_error(e, "读取日志", path);
     int rc = read_all_fd(fd, max_bytes, &buf, &len, path, e);
@@ -512,7 +510,7 @@ journal_read(const char *path, size_t max_bytes, struct journal_file *jf, struct
     free(buf);
     if (rc < 0) {
         journal_file_free(jf);
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取日志");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法读取日志");
     }
     if (jf->n > 0 && strcmp(jf->events[0].ev, "open") == 0) {
         const char *id = journal_get(&jf->events[0], "id");
@@ -561,7 +559,7 @@ open_file(const char *path, struct journal *j, struct bz_error *e)
         if (j->fd >= 0)
             close(j->fd);
         j->fd = -1;
-        return bz_error_set(e, BZ_ECONFIG, "E_HOME_UNSAFE",
+        return bz_error_set(e, E_HOME_UNSAFE,
                             "日志“%s”不是运行用户自己的普通文件（符号链接、硬链接、他人可写或属于"
                             "他人），拒绝使用",
                             path);
@@ -592,7 +590,7 @@ read_head(struct journal *j, off_t size, struct bz_error *e)
     char *buf = malloc(JOURNAL_LINE_MAX + 1);
     size_t n = size < (off_t)JOURNAL_LINE_MAX + 1 ? (size_t)size : JOURNAL_LINE_MAX + 1;
     if (buf == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取日志");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法读取日志");
     if (pread_all(j->fd, buf, n, 0) < 0) {
         free(buf);
         return fsdir_io_error(e, "读取日志", j->path);
@@ -602,13 +600,11 @@ read_head(struct journal *j, off_t size, struct bz_error *e)
     char why[160];
     int rc = 0;
     if (nl == NULL || journal_parse_line(buf, (size_t)(nl - buf), &ev, why, sizeof(why)) < 0) {
-        rc = bz_error_set(e, BZ_ECONFIG, "E_JOURNAL", "日志“%s”的第一行已损坏，无法确定日志编号",
-                          j->path);
+        rc = bz_error_set(e, E_JOURNAL, "日志“%s”的第一行已损坏，无法确定日志编号", j->path);
     } else {
         const char *id = journal_get(&ev, "id");
         if (strcmp(ev.ev, "open") != 0 || id == NULL || strlen(id) != JOURNAL_ID_LEN)
-            rc = bz_error_set(e, BZ_ECONFIG, "E_JOURNAL", "日志“%s”的第一行不是日志开头（open）",
-                              j->path);
+            rc = bz_error_set(e, E_JOURNAL, "日志“%s”的第一行不是日志开头（open）", j->path);
         else
             memcpy(j->id, id, JOURNAL_ID_LEN + 1);
         journal_event_free(&ev);
@@ -660,7 +656,7 @@ read_tail(struct journal *j, off_t size, struct bz_error *e)
         size_t n = (off_t)w >= size ? (size_t)size : w;
         char *buf = malloc(n);
         if (buf == NULL)
-            return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取日志");
+            return bz_error_set(e, E_NOMEM, "内存不足，无法读取日志");
         if (pread_all(j->fd, buf, n, size - (off_t)n) < 0) {
             free(buf);
             return fsdir_io_error(e, "读取日志", j->path);

@@ -93,7 +93,7 @@ void journal_line_begin(struct journal_line *l, long long seq, const char *ev, l
 void journal_add_str(struct journal_line *l, const char *key, const char *value);
 void journal_add_int(struct journal_line *l, const char *key, long long value);
 /* Closes the object and appends "<checksum> <json>\n" to out. Returns 0,
- * BZ_ELIMIT (E_INTERNAL: the line would exceed JOURNAL_LINE_MAX) or
+ * BZ_EFAIL (E_INTERNAL: the line would exceed JOURNAL_LINE_MAX) or
  * BZ_ENOMEM (out's limit). */
 int journal_line_end(struct journal_line *l, struct dbuf *out, struct bz_error *e);
 
@@ -141,7 +141,7 @@ struct journal_file {
  * not intact (checksum, JSON, a seq not above the previous one, no
  * newline at the end of the file) is listed in damaged[] and skipped.
  * Returns 0, BZ_ENOTFOUND (E_NOINPUT: no journal), BZ_EIO, BZ_ENOMEM,
- * BZ_ELIMIT (larger than max_bytes). Free with journal_file_free.
+ * BZ_ECONFIG (E_JOURNAL: larger than max_bytes). Free with journal_file_free.
  */
 int journal_read(const char *path, size_t max_bytes, struct journal_file *jf, struct bz_error *e);
 void journal_file_free(struct journal_file *jf);

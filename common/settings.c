@@ -71,6 +71,15 @@ static const struct row rows[] = {
     /* a week of nights: a problem found on a Monday can still be taken
      * back to before the weekend */
     INT(backup_keep, "7", 0, 10000, "nightly backups kept in `backups` (0 = none made)"),
+    /* an analyst's query may run minutes, never into the night's hours;
+     * the limits are set on each analyst role by `bizenv analyst` */
+    INT(analyst_connection_limit, "5", 1, 1000, "sessions one analyst login may hold at once"),
+    INT(analyst_statement_timeout_ms, "300000", 1000, 86400000,
+        "statement_timeout of every analyst role"),
+    INT(analyst_idle_in_transaction_ms, "600000", 1000, 86400000,
+        "idle_in_transaction_session_timeout of every analyst role"),
+    BYTES(analyst_temp_file_limit, "2G", 1024 * 1024, 1LL << 40,
+          "temp_file_limit of every analyst role (sorts and hashes spilled to disk)"),
     STR(home, "", "BIZENV_HOME: all folders below are relative to it"),
     STR(inbox, "inbox", "where townships' files arrive"),
     STR(archive, "archive", "raw bytes of every file taken, by SHA-256"),
@@ -89,6 +98,13 @@ static const struct row rows[] = {
     STR(syslog_ident, "", "syslog identity; empty = no syslog"),
     STR(county_code, "", "6-digit county code in exports; empty = from the township codes"),
     STR(county_name, "", "county name in exports; empty = the county code"),
+    STR(listen, "",
+        "HOST[:PORT] the embedded server takes analysts' TLS connections on; empty = none"),
+    STR(tls_names, "",
+        "more names or addresses for the local server certificate (comma separated)"),
+    STR(tls_cert_file, "", "the county's own server certificate; empty = bizenv's local CA"),
+    STR(tls_key_file, "", "private key of tls_cert_file"),
+    STR(tls_ca_file, "", "CA certificate analysts verify tls_cert_file with"),
 };
 
 static const struct row *
@@ -140,17 +156,16 @@ apply(struct settings *s, const struct row *r, const char *value, struct bz_erro
     char *base = (char *)s;
     if (r->kind == K_STR) {
         if (strlen(value) >= r->size)
-            return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "设置项 %s 的值过长", r->name);
+            return bz_error_set(e, E_CONFIG, "设置项 %s 的值过长", r->name);
         memcpy(base + r->offset, value, strlen(value) + 1);
         return 0;
     }
     long long n;
     if (parse_number(value, r->kind == K_BYTES, &n) < 0)
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "设置项 %s 的值“%s”不是有效数字", r->name,
-                            value);
+        return bz_error_set(e, E_CONFIG, "设置项 %s 的值“%s”不是有效数字", r->name, value);
     if (n < r->min || n > r->max)
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "设置项 %s 的值 %lld 超出范围 %lld–%lld",
-                            r->name, n, r->min, r->max);
+        return bz_error_set(e, E_CONFIG, "设置项 %s 的值 %lld 超出范围 %lld–%lld", r->name, n,
+                            r->min, r->max);
     memcpy(base + r->offset, &n, sizeof(n));
     return 0;
 }
@@ -170,7 +185,7 @@ settings_set(struct settings *s, const char *name, const char *value, struct bz_
 {
     const struct row *r = find(name);
     if (r == NULL)
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "未知的设置项 %s", name);
+        return bz_error_set(e, E_CONFIG, "未知的设置项 %s", name);
     return apply(s, r, value, e);
 }
 
@@ -281,7 +296,7 @@ conf_split(char *line, char **name, char **value, const char **why)
 static int
 conf_line_error(struct bz_error *e, const char *path, long lineno, const char *why)
 {
-    bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "配置文件第 %ld 行%s", lineno, why);
+    bz_error_set(e, E_CONFIG, "配置文件第 %ld 行%s", lineno, why);
     bz_error_at(e, path, lineno);
     return e->status;
 }
@@ -296,9 +311,9 @@ settings_load_file(struct settings *s, const char *path, int optional, struct bz
             return 0;
         /* fopen allocates its FILE: no memory is not a configuration fault */
         if (err == ENOMEM)
-            bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法打开配置文件“%s”", path);
+            bz_error_set(e, E_NOMEM, "内存不足，无法打开配置文件“%s”", path);
         else
-            bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "无法打开配置文件“%s”", path);
+            bz_error_set(e, E_CONFIG, "无法打开配置文件“%s”", path);
         return bz_error_detail(e, "%s", strerror(err));
     }
     char line[CONF_LINE_MAX];
@@ -312,7 +327,7 @@ settings_load_file(struct settings *s, const char *path, int optional, struct bz
         char *name, *value;
         const char *why = NULL;
         if (got == CONF_READ_ERROR) {
-            rc = bz_error_set(e, BZ_EIO, "E_IO_READ", "读取配置文件“%s”失败", path);
+            rc = bz_error_set(e, E_IO_READ, "读取配置文件“%s”失败", path);
             bz_error_at(e, path, lineno);
         } else if (got == CONF_TOO_LONG) {
             char why_long[96];
@@ -351,6 +366,9 @@ settings_resolve(struct settings *s)
                      s->pgdata, s->registry, s->templates,  s->journal,  s->backups};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
         resolve(paths[i], BZ_PATH_MAX, s->home);
+    resolve(s->tls_cert_file, BZ_PATH_MAX, s->home);
+    resolve(s->tls_key_file, BZ_PATH_MAX, s->home);
+    resolve(s->tls_ca_file, BZ_PATH_MAX, s->home);
 }
 
 /* Appends text[0..n) to out at *len, keeping out NUL-terminated and

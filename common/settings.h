@@ -46,6 +46,12 @@ struct settings {
     long long max_shared_strings;   /* shared strings of one workbook */
     long long backup_keep;          /* nightly backups kept in `backups` (0 = no nightly backup) */
 
+    /* what every analyst login's sessions start with (bizenv analyst) */
+    long long analyst_connection_limit; /* sessions one analyst login may hold at once */
+    long long analyst_statement_timeout_ms;
+    long long analyst_idle_in_transaction_ms;
+    long long analyst_temp_file_limit; /* bytes of temporary files per analyst session */
+
     /* paths; relative paths are taken relative to `home` */
     char home[BZ_PATH_MAX]; /* BIZENV_HOME: everything below lives here */
     char inbox[BZ_PATH_MAX];
@@ -66,6 +72,14 @@ struct settings {
     char county_code[16];        /* 6-digit county code for export file names and the ADX
                                     roll-up; empty = first 6 digits of the township codes */
     char county_name[128];       /* the county's name in exports; empty = the code */
+
+    /* network access to the embedded server (load/pgnet.h, load/certs.h) */
+    char listen[256];    /* HOST[:PORT] it listens on for analysts, TLS only; empty = socket only */
+    char tls_names[512]; /* more names/addresses for the local server certificate */
+    char tls_cert_file[BZ_PATH_MAX]; /* the county's own server certificate (PEM); empty =
+                                        bizenv's local CA under $BIZENV_HOME/tls */
+    char tls_key_file[BZ_PATH_MAX];  /* its private key (PEM), with tls_cert_file */
+    char tls_ca_file[BZ_PATH_MAX];   /* the CA certificate analysts verify the server with */
 };
 
 /* Fills *s with the built-in defaults, home = `home`. Cannot fail. */

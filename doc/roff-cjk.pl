@@ -28,6 +28,8 @@ for my $i (0 .. $#lines) {
     next if $line =~ /^[.']/ || $name;
     # between two characters of which at least one is wide
     $line =~ s/(?<=$wide)(?=[^\s\\])(?!$no_start)(?<!$no_end)|(?<=[^\s\\])(?<!\\.)(?=$wide)(?!$no_start)(?<!$no_end)/\\:/g;
+    # and between a wide character and a font change (*a*、*b*、*c* in a list)
+    $line =~ s/(?<=$wide)(?<!$no_end)(?=\\f[BIRP])/\\:/g;
     # a newline after Chinese punctuation, or between two Chinese
     # characters, is no space
     my $next = $i < $#lines ? $lines[$i + 1] : '.';

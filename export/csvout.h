@@ -4,13 +4,17 @@
  * UTF-8 with a BOM (Excel on Windows then shows Chinese correctly), CRLF
  * line ends, RFC 4180 quoting (a field holding a comma, quote, CR or LF is
  * quoted, quotes doubled), Chinese headers in the order of metrics.md's
- * Display section, then the code, missing months and the figure ranks.
+ * Display section, the change since the previous period of the same kind
+ * (较上期: ↑2, ↓1, –, 新; and the composite's change, "+1.23"), then the
+ * code, missing months and the figure ranks.
  * Percentages with one decimal (96.8%), the composite with two, as SQL
  * rounded them.
  *
  * A field that begins with '=', '+', '-', '@', TAB or CR would be taken for
  * a formula by Excel, WPS or LibreOffice: it is written with a leading
- * apostrophe, which those programs show as text and never evaluate.
+ * apostrophe, which those programs show as text and never evaluate. A
+ * plain signed decimal number ("-0.50") is read as that number, not a
+ * formula, and is written as it is.
  *
  * Renders into memory only; never prints, never touches files.
  */
@@ -25,7 +29,7 @@
 int csvout_render(const struct export_data *d, struct dbuf *out);
 
 /* Appends one field (neutralised and quoted as above; NULL = empty). */
-int csvout_field(struct dbuf *out, const char *s);
+int csvout_field(struct dbuf *out, const char *str);
 
 /* The ranking columns both the CSV and the workbook's 排名 sheet show. */
 struct csvout_col {

@@ -6,7 +6,8 @@
 #include "../common/hash.h"
 #include "../load/db.h"
 #include "../load/pgutil.h"
-#include "adx.h"
+#include "../transform/adx.h"
+#include "adxout.h"
 #include "csvout.h"
 #include "export_data.h"
 #include "xlsxout.h"
@@ -47,7 +48,7 @@ struct job {
 static int
 write_fail(struct job *j, enum export_kind k)
 {
-    bz_error_set(j->e, BZ_EIO, "E_IO_WRITE", "无法写入导出文件“%s”", j->r->files[k].path);
+    bz_error_set(j->e, E_IO_WRITE, "无法写入导出文件“%s”", j->r->files[k].path);
     return bz_error_detail(j->e, "%s", strerror(errno));
 }
 
@@ -100,7 +101,7 @@ hash_file(struct job *j, enum export_kind k)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            bz_error_set(j->e, BZ_EIO, "E_IO_READ", "无法读取导出文件“%s”", f->path);
+            bz_error_set(j->e, E_IO_READ, "无法读取导出文件“%s”", f->path);
             return bz_error_detail(j->e, "%s", strerror(errno));
         }
         if (n == 0)
@@ -133,7 +134,8 @@ write_csv(struct job *j)
     dbuf_init(&b, CSV_LIMIT);
     int rc = csvout_render(&j->d, &b);
     if (rc < 0)
-        rc = bz_error_set(j->e, rc, "E_EXPORT", "CSV 过大或内存不足");
+        rc = rc == BZ_ENOMEM ? bz_error_set(j->e, E_NOMEM, "内存不足，无法生成 CSV")
+                             : bz_error_set(j->e, E_EXPORT, "CSV 超过大小上限");
     else
         rc = write_text(j, EXPORT_CSV, &b);
     dbuf_free(&b);
@@ -150,14 +152,15 @@ write_adx(struct job *j)
     memset(&doc, 0, sizeof(doc));
     dbuf_init(&b, ADX_LIMIT);
     diag_list_init(&diags, 16);
-    int rc = adx_render(&j->d, &b);
+    int rc = adxout_render(&j->d, &b);
     if (rc < 0) {
-        rc = bz_error_set(j->e, rc, "E_EXPORT", "ADX 汇总过大或内存不足");
+        rc = rc == BZ_ENOMEM ? bz_error_set(j->e, E_NOMEM, "内存不足，无法生成 ADX 汇总")
+                             : bz_error_set(j->e, E_EXPORT, "ADX 汇总超过大小上限");
         goto out;
     }
     rc = adx_parse((const unsigned char *)b.data, b.len, &doc, &diags, j->e);
     if (rc == 0 && diag_has_errors(&diags)) {
-        rc = bz_error_set(j->e, BZ_EFAIL, "E_EXPORT", "生成的 ADX 汇总未通过 XSD 校验，未写出");
+        rc = bz_error_set(j->e, E_EXPORT, "生成的 ADX 汇总未通过 XSD 校验，未写出");
         bz_error_detail(j->e, "[%s] %s", diags.items[0].code, diags.items[0].message);
     }
     if (rc == 0)
@@ -192,7 +195,7 @@ record(struct job *j)
         pgutil_array_literal(&lit[1], names, EXPORT_NKINDS) < 0 ||
         pgutil_array_literal(&lit[2], shas, EXPORT_NKINDS) < 0 ||
         pgutil_array_literal(&lit[3], sz, EXPORT_NKINDS) < 0) {
-        rc = bz_error_set(j->e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法登记导出");
+        rc = bz_error_set(j->e, E_NOMEM, "内存不足，无法登记导出");
         goto out;
     }
     snprintf(run, sizeof(run), "%lld", j->d.run_id);
@@ -225,7 +228,7 @@ set_paths(struct job *j, const char *dir)
         int m = snprintf(j->tmp[k], sizeof(j->tmp[k]), ".%s_%s_%s%s.tmp", j->d.county_code,
                          j->d.period, j->d.as_of, kind_ext[k]);
         if (n < 0 || (size_t)n >= sizeof(f->path) || m < 0 || (size_t)m >= sizeof(j->tmp[k]))
-            return bz_error_set(j->e, BZ_ECONFIG, "E_CONFIG", "导出目录路径过长：%s", dir);
+            return bz_error_set(j->e, E_CONFIG, "导出目录路径过长：%s", dir);
     }
     return 0;
 }
@@ -236,7 +239,7 @@ publish(struct job *j)
     for (int k = 0; k < EXPORT_NKINDS; k++) {
         const char *slash = strrchr(j->r->files[k].path, '/');
         if (renameat(j->dir, j->tmp[k], j->dir, slash + 1) != 0) {
-            bz_error_set(j->e, BZ_EIO, "E_IO_WRITE", "无法写入导出文件“%s”", j->r->files[k].path);
+            bz_error_set(j->e, E_IO_WRITE, "无法写入导出文件“%s”", j->r->files[k].path);
             return bz_error_detail(j->e, "%s", strerror(errno));
         }
         j->tmp[k][0] = '\0';
@@ -259,13 +262,10 @@ write_xlsx(struct job *j)
 #else
     snprintf(path, sizeof(path), "%s/%s", j->dir_path, j->tmp[EXPORT_XLSX]);
 #endif
-    rc = xlsxout_write(&j->d, path, j->e);
-    if (rc < 0) {
-        char detail[sizeof(j->e->detail)];
-        memcpy(detail, j->e->detail, sizeof(detail));
-        bz_error_set(j->e, rc, j->e->code, "写入工作簿“%s”失败", j->r->files[EXPORT_XLSX].path);
-        return bz_error_detail(j->e, "%s", detail);
-    }
+    /* the CSV is written first: its SHA-256 is the workbook's trace code */
+    rc = xlsxout_write(&j->d, j->r->files[EXPORT_CSV].sha256, path, j->e);
+    if (rc < 0)
+        return bz_error_reword(j->e, "写入工作簿“%s”失败", j->r->files[EXPORT_XLSX].path);
     rc = hash_file(j, EXPORT_XLSX);
     if (rc == 0)
         rc = close_tmp(j, EXPORT_XLSX);
@@ -367,7 +367,7 @@ export_run_stored(PGconn *conn, const struct settings *s, const char *period, co
                   struct bz_error *e)
 {
     if (run_id <= 0)
-        return bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "没有指定已保存的排名记录");
+        return bz_error_set(e, E_INTERNAL, "没有指定已保存的排名记录");
     return export_one(conn, s, period, as_of, run_id, out_dir, NULL, r, e);
 }
 

@@ -1,13 +1,14 @@
 /*
  * export — one export of a ranking period for the prefecture: the Excel
- * workbook (xlsxout), the CSV (csvout) and the ADX roll-up (adx), named
+ * workbook (xlsxout), the CSV (csvout) and the ADX roll-up (adxout), named
  * <county>_<period>_<as-of>.{xlsx,csv,adx.xml}, and its record.
  *
  * Everything is read in one REPEATABLE READ transaction that also stores
  * the ranking (report.refresh_ranking; or takes a stored one, see
  * export_run_stored) and records the export
  * (meta.record_export: period, as-of, weights, SHA-256 of each file). The
- * ADX is validated against export/adx-1.xsd before it is written. Files are
+ * ADX is read back with the prefecture's own reader (transform/adx.h:
+ * transform/adx-1.xsd and its rules) before it is written. Files are
  * written under temporary names and renamed into place just before the
  * commit, so a failed export leaves neither files nor a record behind.
  *
@@ -48,7 +49,7 @@ struct export_result {
 /*
  * Exports `period` as of `as_of` (YYYY-MM-DD) into out_dir (created if
  * missing; NULL = settings exports folder). Returns 0 with *r filled, or
- * BZ_EINPUT (bad period), BZ_ECONFIG (no county code), BZ_EIO, BZ_EDB,
+ * BZ_EUSAGE (E_USAGE: bad period), BZ_ECONFIG (no county code), BZ_EIO, BZ_EDB,
  * BZ_ETIMEOUT, BZ_ENOMEM, BZ_EFAIL (the roll-up failed its own XSD) with e
  * filled. The connection must not be inside a transaction.
  */

@@ -497,7 +497,7 @@ form_value(struct job *j, const struct town *t, lxw_worksheet *ws, enum wb_field
 }
 
 static void
-form_sheet(struct job *j, const struct town *t, lxw_worksheet *ws, enum wb_sheet s)
+form_sheet(struct job *j, const struct town *t, lxw_worksheet *ws, enum wb_sheet sheet)
 {
     worksheet_set_column(ws, 0, 0, 44, NULL);
     worksheet_set_column(ws, 1, 1, 24, NULL);
@@ -507,7 +507,7 @@ form_sheet(struct job *j, const struct town *t, lxw_worksheet *ws, enum wb_sheet
     worksheet_write_string(ws, 0, 2, "说明", j->f[F_HEAD]);
     for (int f = 0; f < WF_NFIELDS; f++) {
         const struct wb_form_field *ff = wblayout_field((enum wb_field)f);
-        if (ff->sheet != s)
+        if (ff->sheet != sheet)
             continue;
         int row = (int)ff->row - 1;
         worksheet_write_string(ws, (lxw_row_t)row, 0, ff->label, j->f[F_LABEL]);
@@ -523,18 +523,18 @@ form_sheet(struct job *j, const struct town *t, lxw_worksheet *ws, enum wb_sheet
 
 /* Header row, column formats (unlocked for input), validations. */
 static void
-list_frame(struct job *j, lxw_worksheet *ws, enum wb_sheet s)
+list_frame(struct job *j, lxw_worksheet *ws, enum wb_sheet sheet)
 {
     size_t n;
-    const struct wb_column *cols = wblayout_columns(s, &n);
+    const struct wb_column *cols = wblayout_columns(sheet, &n);
     for (size_t c = 0; c < n; c++) {
         worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, cols[c].width,
                              kind_format(j, cols[c].kind));
         worksheet_write_string(ws, 0, (lxw_col_t)c, cols[c].label, j->f[F_HEAD]);
         int when = 0;
-        if (s == WB_WALKS)
+        if (sheet == WB_WALKS)
             when = 1; /* inside the month */
-        else if (s == WB_PROBLEMS && (c == PC_FOUND || c == PC_RECTIFIED))
+        else if (sheet == WB_PROBLEMS && (c == PC_FOUND || c == PC_RECTIFIED))
             when = 2; /* not after the month */
         if (cols[c].kind == WBK_LEADER_REF)
             validate_ref(ws, (int)c, wblayout_sheet_name(WB_LEADERS), cols[c].hint);
@@ -721,7 +721,7 @@ write_book(struct job *j, const struct town *t, const char *path)
     lxw_worksheet *ws[WB_NSHEETS];
     j->wb = workbook_new(path);
     if (j->wb == NULL)
-        return bz_error_set(j->e, BZ_EIO, "E_IO_WRITE", "无法创建填报表“%s”", path);
+        return bz_error_set(j->e, E_IO_WRITE, "无法创建填报表“%s”", path);
     snprintf(title, sizeof(title), "%s %04d-%02d 营商环境月报填报表", t->name, j->year, j->month);
     lxw_doc_properties props;
     memset(&props, 0, sizeof(props));
@@ -737,8 +737,8 @@ write_book(struct job *j, const struct town *t, const char *path)
     props.created = timegm(&tm);
     workbook_set_properties(j->wb, &props);
     make_formats(j);
-    for (int s = 0; s < WB_NSHEETS; s++)
-        ws[s] = workbook_add_worksheet(j->wb, wblayout_sheet_name((enum wb_sheet)s));
+    for (int sh = 0; sh < WB_NSHEETS; sh++)
+        ws[sh] = workbook_add_worksheet(j->wb, wblayout_sheet_name((enum wb_sheet)sh));
     guide_sheet(j, t, ws[WB_GUIDE]);
     form_sheet(j, t, ws[WB_BASIC], WB_BASIC);
     form_sheet(j, t, ws[WB_ONESTOP], WB_ONESTOP);
@@ -755,7 +755,7 @@ write_book(struct job *j, const struct town *t, const char *path)
     lxw_error err = workbook_close(j->wb);
     j->wb = NULL;
     if (err != LXW_NO_ERROR) {
-        bz_error_set(j->e, BZ_EIO, "E_IO_WRITE", "写入填报表“%s”失败", path);
+        bz_error_set(j->e, E_IO_WRITE, "写入填报表“%s”失败", path);
         return bz_error_detail(j->e, "%s", lxw_strerror(err));
     }
     return 0;
@@ -775,10 +775,10 @@ publish(struct job *j, const struct town *t, const char *dir, char *path, size_t
     int n = snprintf(path, cap, "%s/%s", dir, name);
     int m = snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
     if (n < 0 || (size_t)n >= cap || m < 0 || (size_t)m >= sizeof(tmp))
-        return bz_error_set(j->e, BZ_ECONFIG, "E_CONFIG", "填报表目录路径过长：%s", dir);
+        return bz_error_set(j->e, E_CONFIG, "填报表目录路径过长：%s", dir);
     int rc = write_book(j, t, tmp);
     if (rc == 0 && rename(tmp, path) != 0) {
-        bz_error_set(j->e, BZ_EIO, "E_IO_WRITE", "无法写入填报表“%s”", path);
+        bz_error_set(j->e, E_IO_WRITE, "无法写入填报表“%s”", path);
         rc = bz_error_detail(j->e, "%s", strerror(errno));
     }
     if (rc < 0)
@@ -823,8 +823,7 @@ fetch(struct job *j)
         return rc;
     int n = PQntuples(j->base);
     if (j->o->township != NULL && n == 0)
-        return bz_error_set(j->e, BZ_EINPUT, "E_USAGE", "乡镇代码 %s 不在全县乡镇名录中",
-                            j->o->township);
+        return bz_error_set(j->e, E_USAGE, "乡镇代码 %s 不在全县乡镇名录中", j->o->township);
     /* array literals of codes and ids: digits only, nothing to quote */
     dbuf_init(&codes, 1u << 24);
     dbuf_init(&ids, 1u << 24);
@@ -842,7 +841,7 @@ fetch(struct job *j)
     if (rc == 0)
         rc = dbuf_adds(&ids, "}");
     if (rc != 0)
-        rc = bz_error_set(j->e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法生成填报表");
+        rc = bz_error_set(j->e, E_NOMEM, "内存不足，无法生成填报表");
     v[1] = codes.data;
     if (rc == 0)
         rc = query(j, &j->open, sql_open, 2, v, "读取未整改问题");
@@ -855,7 +854,7 @@ fetch(struct job *j)
     int nn = PQntuples(j->names);
     j->catalog = calloc((size_t)nn + 1, sizeof(*j->catalog));
     if (j->catalog == NULL)
-        return bz_error_set(j->e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法生成填报表");
+        return bz_error_set(j->e, E_NOMEM, "内存不足，无法生成填报表");
     for (int i = 0; i < nn; i++)
         j->catalog[i] = (char *)text(j->names, i, "name");
     return 0;
@@ -865,7 +864,7 @@ fetch(struct job *j)
 static const char *
 plan(struct job *j, int row, struct town *t)
 {
-    const char *cur = cell(j->base, row, "current_id");
+    const char *current_id = cell(j->base, row, "current_id");
     memset(t, 0, sizeof(*t));
     t->row = row;
     t->code = text(j->base, row, "township_code");
@@ -874,15 +873,15 @@ plan(struct job *j, int row, struct town *t)
     long current = strtol(text(j->base, row, "current_revision"), NULL, 10);
     if (j->o->revise) {
         t->revision = current;
-        if (cur == NULL)
+        if (current_id == NULL)
             return "E_TEMPLATE_NO_REVISION";
-        t->source_id = cur;
+        t->source_id = current_id;
         t->source_sha256 = text(j->base, row, "current_sha256");
         t->source_period = j->period_date;
         t->revision = current + 1;
         return NULL;
     }
-    if (cur != NULL) {
+    if (current_id != NULL) {
         t->revision = current;
         return "E_TEMPLATE_EXISTS";
     }
@@ -946,15 +945,15 @@ template_run(PGconn *conn, const struct settings *s, const struct template_opts 
     j.o = o;
     j.e = e;
     if (parse_period(&j, o->period) < 0)
-        return bz_error_set(e, BZ_EINPUT, "E_USAGE", "无效的月份“%s”（应为 YYYY-MM）",
+        return bz_error_set(e, E_USAGE, "无效的月份“%s”（应为 YYYY-MM）",
                             o->period ? o->period : "");
     if (o->township != NULL && (strlen(o->township) != 9 || strspn(o->township, "0123456789") != 9))
-        return bz_error_set(e, BZ_EINPUT, "E_USAGE", "乡镇代码“%s”应为 9 位数字", o->township);
+        return bz_error_set(e, E_USAGE, "乡镇代码“%s”应为 9 位数字", o->township);
     int n = o->out_dir != NULL
                 ? snprintf(r->dir, sizeof(r->dir), "%s", o->out_dir)
                 : snprintf(r->dir, sizeof(r->dir), "%s/%04d-%02d", s->templates, j.year, j.month);
     if (n < 0 || (size_t)n >= sizeof(r->dir))
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "填报表目录路径过长");
+        return bz_error_set(e, E_CONFIG, "填报表目录路径过长");
     int rc = inbox_mkdirs(r->dir, e);
     if (rc < 0)
         return rc;

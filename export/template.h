@@ -62,7 +62,7 @@ struct template_result {
 
 /*
  * Writes the period's workbooks. Returns 0 with *r filled (skipped
- * townships are not a failure), or BZ_EINPUT (bad period; unknown
+ * townships are not a failure), or BZ_EUSAGE (bad period; unknown
  * township, E_USAGE), BZ_EIO, BZ_EDB, BZ_ETIMEOUT, BZ_ENOMEM with e filled.
  * The connection must not be inside a transaction. `obs` (may be NULL) is
  * called once per township, in code order.

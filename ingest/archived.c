@@ -122,18 +122,18 @@ archived_open(const struct settings *s, const char *sha256, int *fd, int64_t *si
     int cd;
     *fd = -1;
     if (!is_sha(sha256))
-        return bz_error_set(e, BZ_EINPUT, "E_JOURNAL", "日志中的 SHA-256“%s”格式错误", sha256);
+        return bz_error_set(e, E_JOURNAL, "日志中的 SHA-256“%s”格式错误", sha256);
     snprintf(shown, sizeof(shown), "%s/%.2s/%.2s/%s", s->archive, sha256, sha256 + 2, sha256);
     int rc = open_level(s, sha256, 0, &cd, e);
     if (rc == BZ_ENOTFOUND)
-        return bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "归档中没有文件“%s”", shown);
+        return bz_error_set(e, E_NOINPUT, "归档中没有文件“%s”", shown);
     if (rc < 0)
         return rc;
     int f = openat(cd, sha256, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     int err = errno;
     close(cd);
     if (f < 0 && err == ENOENT)
-        return bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "归档中没有文件“%s”", shown);
+        return bz_error_set(e, E_NOINPUT, "归档中没有文件“%s”", shown);
     if (f < 0) {
         errno = err;
         return fsdir_io_error(e, "读取归档", shown);
@@ -141,7 +141,7 @@ archived_open(const struct settings *s, const char *sha256, int *fd, int64_t *si
     struct stat st;
     if (fstat(f, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(f);
-        return bz_error_set(e, BZ_EINPUT, "E_JOURNAL", "归档项“%s”不是普通文件", shown);
+        return bz_error_set(e, E_JOURNAL, "归档项“%s”不是普通文件", shown);
     }
     if (digest_fd(f, got, size) < 0) {
         rc = fsdir_io_error(e, "读取归档", shown);
@@ -150,8 +150,7 @@ archived_open(const struct settings *s, const char *sha256, int *fd, int64_t *si
     }
     if (strcmp(got, sha256) != 0) {
         close(f);
-        bz_error_set(e, BZ_EINPUT, "E_JOURNAL", "归档项“%s”的内容与其 SHA-256 不符（已损坏）",
-                     shown);
+        bz_error_set(e, E_JOURNAL, "归档项“%s”的内容与其 SHA-256 不符（已损坏）", shown);
         return bz_error_detail(e, "实际 SHA-256 %s", got);
     }
     *fd = f;
@@ -171,12 +170,12 @@ archived_read(const struct settings *s, const char *sha256, size_t limit, char *
         return rc;
     if ((uint64_t)size > limit) {
         close(fd);
-        return bz_error_set(e, BZ_ELIMIT, "E_JOURNAL", "归档项 %s 超过 %zu 字节", sha256, limit);
+        return bz_error_set(e, E_JOURNAL, "归档项 %s 超过 %zu 字节", sha256, limit);
     }
     char *buf = malloc((size_t)size + 1);
     if (buf == NULL) {
         close(fd);
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        return bz_error_set(e, E_NOMEM, "内存不足");
     }
     size_t got = 0;
     while (got < (size_t)size) {

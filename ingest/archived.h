@@ -29,8 +29,8 @@ int archived_put(const struct settings *s, const void *data, size_t len, char sh
 /*
  * Opens the archived entry of sha256 for reading, after reading it whole
  * and checking its digest; *fd is at offset 0, *size its bytes. Returns 0,
- * BZ_ENOTFOUND (E_NOINPUT: not in the archive), BZ_EINPUT (E_JOURNAL: the
- * bytes do not match their name), BZ_ECONFIG, BZ_EIO.
+ * BZ_ENOTFOUND (E_NOINPUT: not in the archive), BZ_ECONFIG (E_JOURNAL: the
+ * bytes do not match their name, or not a plain file; E_HOME_UNSAFE), BZ_EIO.
  */
 int archived_open(const struct settings *s, const char *sha256, int *fd, int64_t *size,
                   struct bz_error *e);

@@ -44,10 +44,10 @@ inbox_mkdirs(const char *path, struct bz_error *e)
 }
 
 static int
-ends_with(const char *s, const char *suffix)
+ends_with(const char *str, const char *suffix)
 {
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
+    size_t n = strlen(str), m = strlen(suffix);
+    return n >= m && strcmp(str + n - m, suffix) == 0;
 }
 
 /* Still being uploaded: left alone (submission-format.md, Inbox hygiene). */
@@ -96,9 +96,8 @@ outside_inbox(const struct inbox_dirs *d, int fd, const char *path, struct bz_er
     if (fstat(d->inbox, &in) < 0)
         return fsdir_io_error(e, "检查目录", d->inbox_path);
     if (below(path, d->inbox_path) || fsdir_inside(fd, in.st_dev, in.st_ino))
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG",
-                            "目录“%s”位于收件箱“%s”之内，上传者可以改动它，拒绝使用", path,
-                            d->inbox_path);
+        return bz_error_set(e, E_CONFIG, "目录“%s”位于收件箱“%s”之内，上传者可以改动它，拒绝使用",
+                            path, d->inbox_path);
     return 0;
 }
 
@@ -110,7 +109,7 @@ same_filesystem(const struct inbox_dirs *d, const char *claim_path, struct bz_er
     if (fstat(d->inbox, &a) < 0 || fstat(d->claim, &b) < 0)
         return fsdir_io_error(e, "检查目录", d->inbox_path);
     if (a.st_dev != b.st_dev)
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG",
+        return bz_error_set(e, E_CONFIG,
                             "收件箱“%s”与领取目录“%s”不在同一文件系统，无法原子地领取文件",
                             d->inbox_path, claim_path);
     return 0;
@@ -141,7 +140,7 @@ inbox_open(const struct settings *s, const char *inbox, const char *day, struct 
 
     int rc = fsdir_open(inbox, 0, &d->inbox, e);
     if (rc == BZ_ENOTFOUND)
-        bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "收件箱目录“%s”不存在", inbox);
+        bz_error_set(e, E_NOINPUT, "收件箱目录“%s”不存在", inbox);
     if (rc == 0)
         rc = fsdir_open(home, FSDIR_CREATE | FSDIR_OWN, &home_fd, e);
     if (rc == 0)
@@ -234,7 +233,7 @@ scan_dir(int dir, const char *shown, int claimed, size_t max, struct inbox_file 
             size_t ncap = *cap ? *cap * 2 : 64;
             struct inbox_file *p = realloc(*files, ncap * sizeof(*p));
             if (p == NULL) {
-                rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+                rc = bz_error_set(e, E_NOMEM, "内存不足");
                 break;
             }
             *files = p;
@@ -247,7 +246,7 @@ scan_dir(int dir, const char *shown, int claimed, size_t max, struct inbox_file 
             continue; /* vanished meanwhile */
         f->name = strdup(de->d_name);
         if (f->name == NULL) {
-            rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+            rc = bz_error_set(e, E_NOMEM, "内存不足");
             break;
         }
         f->claimed = claimed;
@@ -300,18 +299,17 @@ inbox_claim(struct inbox_dirs *d, struct inbox_file *f, struct bz_error *e)
     }
     switch (errno) {
     case ENOENT:
-        return bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "文件“%s”已被取走", f->name);
+        return bz_error_set(e, E_NOINPUT, "文件“%s”已被取走", f->name);
     case EEXIST:
-        return bz_error_set(e, BZ_EBUSY, "E_IO_WRITE", "领取目录中已有同名文件“%s”", f->name);
+        return bz_error_set(e, E_FILE_BUSY, "领取目录中已有同名文件“%s”", f->name);
     case EXDEV:
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG",
-                            "收件箱“%s”与领取目录不在同一挂载点，无法原子地领取文件",
+        return bz_error_set(e, E_CONFIG, "收件箱“%s”与领取目录不在同一挂载点，无法原子地领取文件",
                             d->inbox_path);
     case EACCES:
     case EPERM:
         /* moving a folder to another parent needs write access to it */
         if (!f->regular)
-            return bz_error_set(e, BZ_EBUSY, "E_IO_WRITE", "无权移动“%s”", f->name);
+            return bz_error_set(e, E_FILE_BUSY, "无权移动“%s”", f->name);
         break;
     }
     return fsdir_io_error(e, "领取文件", f->name);
@@ -320,8 +318,7 @@ inbox_claim(struct inbox_dirs *d, struct inbox_file *f, struct bz_error *e)
 static int
 not_regular(struct bz_error *e, const struct inbox_file *f, const char *what)
 {
-    return bz_error_set(e, BZ_EINPUT, "E_FILE_NOT_REGULAR", "“%s”不是普通文件（%s）", f->name,
-                        what);
+    return bz_error_set(e, E_FILE_NOT_REGULAR, "“%s”不是普通文件（%s）", f->name, what);
 }
 
 /* Opens the claimed entry for reading if it is a regular file of one name:
@@ -391,8 +388,7 @@ copy_hashing(struct inbox_dirs *d, struct inbox_file *f, int in, int out,
     hash_init(&h);
     for (;;) {
         if (past(deadline))
-            return bz_error_set(e, BZ_EINPUT, "E_LIMIT_TIME", "读取超过 %lld 秒上限",
-                                d->s->parse_timeout_s);
+            return bz_error_set(e, E_LIMIT_TIME, "读取超过 %lld 秒上限", d->s->parse_timeout_s);
         ssize_t r = read(in, buf, sizeof(buf));
         if (r < 0 && errno == EINTR)
             continue;
@@ -403,7 +399,7 @@ copy_hashing(struct inbox_dirs *d, struct inbox_file *f, int in, int out,
         total += r;
         if (total > limit) {
             f->cut = 1;
-            return bz_error_set(e, BZ_EINPUT, "E_LIMIT_FILE_SIZE",
+            return bz_error_set(e, E_LIMIT_FILE_SIZE,
                                 "文件超过 %lld 字节上限（读到第 %lld 字节时停止）", limit, total);
         }
         hash_update(&h, buf, (size_t)r);
@@ -450,7 +446,7 @@ file_copy(struct inbox_dirs *d, const char *tmp, int out, const char *sha256, in
 
     if (snprintf(archive_path, cap, "%s/%.2s/%.2s/%s", d->s->archive, sha256, sha256 + 2, sha256) >=
         (int)cap)
-        return bz_error_set(e, BZ_ECONFIG, "E_CONFIG", "归档路径过长");
+        return bz_error_set(e, E_CONFIG, "归档路径过长");
     snprintf(shown, sizeof(shown), "%s/%.2s", d->s->archive, sha256);
     int rc = fsdir_sub(d->archive, level, shown, FSDIR_CREATE | FSDIR_OWN, &ab, e);
     if (rc == 0) {
@@ -617,7 +613,7 @@ quarantine_head(struct inbox_dirs *d, const struct inbox_file *f, const char *qn
     int in = -1;
     ssize_t n = 0;
     if (head == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        return bz_error_set(e, E_NOMEM, "内存不足");
     int rc = open_claimed(d, (struct inbox_file *)f, &in, e);
     if (rc == BZ_EINPUT)
         rc = 0; /* no longer a plain file: nothing of it is kept */
@@ -666,7 +662,7 @@ inbox_quarantine(struct inbox_dirs *d, struct inbox_file *f, const char *receipt
         if (rc != BZ_ECONFLICT)
             return rc;
     }
-    return bz_error_set(e, BZ_EIO, "E_IO_WRITE", "隔离区中同名文件过多：%s", f->name);
+    return bz_error_set(e, E_IO_WRITE, "隔离区中同名文件过多：%s", f->name);
 }
 
 int
@@ -699,7 +695,7 @@ inbox_write_receipt(struct inbox_dirs *d, const char *name, size_t index, const 
         if (rc != BZ_ECONFLICT)
             return rc;
     }
-    return bz_error_set(e, BZ_EIO, "E_IO_WRITE", "回执目录中同名文件过多：%s", name);
+    return bz_error_set(e, E_IO_WRITE, "回执目录中同名文件过多：%s", name);
 }
 
 void

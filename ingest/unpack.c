@@ -52,17 +52,16 @@ unpack_reject(struct unpack_run *r, const char *code, const char *path, const ch
 }
 
 int
-unpack_fail(struct unpack_run *r, int status, const char *code, const char *detail)
+unpack_fail(struct unpack_run *r, enum bz_code code, const char *detail)
 {
     if (r->status == 0) {
-        const char *title = status == BZ_ENOMEM     ? "读取文件时内存不足"
-                            : status == BZ_ETIMEOUT ? "读取文件超时"
-                                                    : "读取文件失败";
-        bz_error_set(r->e, status, code, "%s", title);
+        const char *title = code == E_NOMEM     ? "读取文件时内存不足"
+                            : code == E_TIMEOUT ? "读取文件超时"
+                                                : "读取文件失败";
+        r->status = bz_error_set(r->e, code, "%s", title);
         if (detail != NULL)
             bz_error_detail(r->e, "%s", detail);
         bz_error_at(r->e, r->path, 0);
-        r->status = status;
     }
     r->halt = 1;
     return -1;
@@ -80,7 +79,7 @@ unpack_check_time(struct unpack_run *r)
         (now.tv_sec == r->deadline.tv_sec && now.tv_nsec >= r->deadline.tv_nsec)) {
         char detail[96];
         snprintf(detail, sizeof(detail), "parse_timeout_s = %lld", r->s->parse_timeout_s);
-        return unpack_fail(r, BZ_ETIMEOUT, "E_TIMEOUT", detail);
+        return unpack_fail(r, E_TIMEOUT, detail);
     }
     return 0;
 }
@@ -172,7 +171,7 @@ sniff(const unsigned char *b, size_t n)
 static int
 io_fail(struct unpack_run *r, int err)
 {
-    return unpack_fail(r, BZ_EIO, "E_IO_READ", strerror(err));
+    return unpack_fail(r, E_IO_READ, strerror(err));
 }
 
 /* Pass 1 for every kind: the whole file through SHA-256, keeping its head. */
@@ -184,7 +183,7 @@ hash_file(struct unpack_run *r, struct unpack_result *res, unsigned char *head, 
     long long total = 0;
 
     if (buf == NULL)
-        return unpack_fail(r, BZ_ENOMEM, "E_NOMEM", NULL);
+        return unpack_fail(r, E_NOMEM, NULL);
     *nhead = 0;
     hash_init(&h);
     for (;;) {
@@ -234,7 +233,7 @@ deliver_bare(struct unpack_run *r, int workbook)
     unsigned char *doc = malloc(len);
 
     if (doc == NULL) {
-        unpack_fail(r, BZ_ENOMEM, "E_NOMEM", NULL);
+        unpack_fail(r, E_NOMEM, NULL);
         return;
     }
     while (got < len) {
@@ -252,7 +251,7 @@ deliver_bare(struct unpack_run *r, int workbook)
         got += (size_t)n;
     }
     if (got != len) {
-        unpack_fail(r, BZ_EIO, "E_IO_READ", "file shrank while being read");
+        unpack_fail(r, E_IO_READ, "file shrank while being read");
         goto out;
     }
     deliver(r, workbook, "", doc, len, NULL, 0);
@@ -351,7 +350,7 @@ open_regular(struct unpack_run *r, const char *path)
             return -1;
         }
         if (err == ENOENT) {
-            bz_error_set(r->e, BZ_ENOTFOUND, "E_NOINPUT", "找不到输入文件");
+            bz_error_set(r->e, E_NOINPUT, "找不到输入文件");
             bz_error_detail(r->e, "%s", strerror(err));
             bz_error_at(r->e, path, 0);
             r->status = BZ_ENOTFOUND;
@@ -419,7 +418,7 @@ read_passes(struct unpack_run *r, struct unpack_result *res, struct diag_list *s
     r->nentries = 0;
     deliver_pass(r);
     if (r->status == 0 && (diag_has_errors(scratch) || r->ndocs != res->ndocs)) {
-        unpack_fail(r, BZ_EIO, "E_IO_READ", "file changed between the check and the delivery");
+        unpack_fail(r, E_IO_READ, "file changed between the check and the delivery");
         if (scratch->n > 0)
             bz_error_detail(e, "file changed between the check and the delivery (%s)",
                             scratch->items[0].code);

@@ -44,7 +44,7 @@ refill(struct gz_state *g)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return unpack_fail(g->r, BZ_EIO, "E_IO_READ", strerror(errno));
+            return unpack_fail(g->r, E_IO_READ, strerror(errno));
         if (n == 0)
             g->eof = 1;
         g->zs.next_in = g->in;
@@ -65,7 +65,7 @@ keep(struct gz_state *g, const unsigned char *p, size_t n)
             cap = (size_t)g->r->s->max_xml_bytes;
         unsigned char *d = realloc(g->doc, cap);
         if (d == NULL)
-            return unpack_fail(g->r, BZ_ENOMEM, "E_NOMEM", NULL);
+            return unpack_fail(g->r, E_NOMEM, NULL);
         g->doc = d;
         g->doc_cap = cap;
     }
@@ -157,7 +157,7 @@ inflate_all(struct gz_state *g)
         case Z_STREAM_END:
             return 1;
         case Z_MEM_ERROR:
-            unpack_fail(r, BZ_ENOMEM, "E_NOMEM", "zlib");
+            unpack_fail(r, E_NOMEM, "zlib");
             return 0;
         case Z_DATA_ERROR:
             reject_data_error(g);
@@ -179,12 +179,12 @@ unpack_gz_read(struct unpack_run *r)
     g.in = malloc(UNPACK_CHUNK);
     g.out = malloc(UNPACK_CHUNK);
     if (g.in == NULL || g.out == NULL) {
-        unpack_fail(r, BZ_ENOMEM, "E_NOMEM", NULL);
+        unpack_fail(r, E_NOMEM, NULL);
         goto out;
     }
     /* 16 + MAX_WBITS: gzip framing only, so a raw zlib stream is corrupt */
     if (inflateInit2(&g.zs, 16 + MAX_WBITS) != Z_OK) {
-        unpack_fail(r, BZ_ENOMEM, "E_NOMEM", "inflateInit2");
+        unpack_fail(r, E_NOMEM, "inflateInit2");
         goto out;
     }
     if (inflate_all(&g)) {

@@ -48,7 +48,7 @@ void unpack_reject(struct unpack_run *r, const char *code, const char *path, con
 int unpack_check_time(struct unpack_run *r);
 
 /* Sets an operational failure (first one wins) and halts. Returns -1. */
-int unpack_fail(struct unpack_run *r, int status, const char *code, const char *detail);
+int unpack_fail(struct unpack_run *r, enum bz_code code, const char *detail);
 
 /* Pass 2: hashes the document and hands it to the callback; a negative
  * callback result becomes r->status. Returns 0 or -1. */

@@ -127,30 +127,30 @@ archive_fail(struct unpack_run *r, struct archive *a, const char *what)
     const char *m = archive_error_string(a) ? archive_error_string(a) : what;
 
     if (archive_oom(a))
-        return unpack_fail(r, BZ_ENOMEM, "E_NOMEM", m);
+        return unpack_fail(r, E_NOMEM, m);
     if (archive_errno(a) == EIO)
-        return unpack_fail(r, BZ_EIO, "E_IO_READ", strerror(EIO));
-    return unpack_fail(r, BZ_EFAIL, "E_INTERNAL", m);
+        return unpack_fail(r, E_IO_READ, strerror(EIO));
+    return unpack_fail(r, E_INTERNAL, m);
 }
 
 static char *
 concat(const char *a, const char *b)
 {
     size_t na = strlen(a), nb = strlen(b);
-    char *s = malloc(na + nb + 1);
+    char *str = malloc(na + nb + 1);
 
-    if (s != NULL) {
-        memcpy(s, a, na);
-        memcpy(s + na, b, nb + 1);
+    if (str != NULL) {
+        memcpy(str, a, na);
+        memcpy(str + na, b, nb + 1);
     }
-    return s;
+    return str;
 }
 
 static int
-utf8_valid(const unsigned char *s)
+utf8_valid(const unsigned char *str)
 {
-    while (*s) {
-        unsigned c = *s;
+    while (*str) {
+        unsigned c = *str;
         size_t n = c < 0x80             ? 0
                    : (c & 0xE0) == 0xC0 ? 1
                    : (c & 0xF0) == 0xE0 ? 2
@@ -159,12 +159,12 @@ utf8_valid(const unsigned char *s)
         if (n == 4 || (n == 1 && c < 0xC2) || (n == 3 && c > 0xF4))
             return 0;
         for (size_t i = 1; i <= n; i++)
-            if ((s[i] & 0xC0) != 0x80)
+            if ((str[i] & 0xC0) != 0x80)
                 return 0;
-        if ((n == 2 && c == 0xE0 && s[1] < 0xA0) || (n == 2 && c == 0xED && s[1] >= 0xA0) ||
-            (n == 3 && c == 0xF0 && s[1] < 0x90) || (n == 3 && c == 0xF4 && s[1] >= 0x90))
+        if ((n == 2 && c == 0xE0 && str[1] < 0xA0) || (n == 2 && c == 0xED && str[1] >= 0xA0) ||
+            (n == 3 && c == 0xF0 && str[1] < 0x90) || (n == 3 && c == 0xF4 && str[1] >= 0x90))
             return 0; /* overlong forms, surrogates, beyond U+10FFFF */
-        s += n + 1;
+        str += n + 1;
     }
     return 1;
 }
@@ -220,7 +220,7 @@ remember_name(struct zip_level *z, const char *name)
         size_t cap = z->capnames ? z->capnames * 2 : 32;
         struct zip_name *n = realloc(z->names, cap * sizeof(*n));
         if (n == NULL)
-            return unpack_fail(z->r, BZ_ENOMEM, "E_NOMEM", NULL);
+            return unpack_fail(z->r, E_NOMEM, NULL);
         z->names = n;
         z->capnames = cap;
     }
@@ -230,7 +230,7 @@ remember_name(struct zip_level *z, const char *name)
     if (zn->name == NULL || zn->key == NULL) {
         free(zn->name);
         free(zn->key);
-        return unpack_fail(z->r, BZ_ENOMEM, "E_NOMEM", NULL);
+        return unpack_fail(z->r, E_NOMEM, NULL);
     }
     memcpy(zn->name, name, len);
     zn->name[len] = '\0';
@@ -286,7 +286,7 @@ zbuf_add(struct unpack_run *r, struct zbuf *b, const void *p, size_t n)
             cap = b->limit;
         unsigned char *q = realloc(b->p, cap);
         if (q == NULL)
-            return unpack_fail(r, BZ_ENOMEM, "E_NOMEM", NULL);
+            return unpack_fail(r, E_NOMEM, NULL);
         b->p = q;
         b->cap = cap;
     }
@@ -407,14 +407,14 @@ add_attachment(struct zip_level *z, const char *name, long long size, const char
         size_t cap = z->capatts ? z->capatts * 2 : 8;
         struct subm_attachment *a = realloc(z->atts, cap * sizeof(*a));
         if (a == NULL)
-            return unpack_fail(z->r, BZ_ENOMEM, "E_NOMEM", NULL);
+            return unpack_fail(z->r, E_NOMEM, NULL);
         z->atts = a;
         z->capatts = cap;
     }
     struct subm_attachment *at = &z->atts[z->natts];
     char *copy = strdup(name);
     if (copy == NULL)
-        return unpack_fail(z->r, BZ_ENOMEM, "E_NOMEM", NULL);
+        return unpack_fail(z->r, E_NOMEM, NULL);
     at->name = copy;
     at->size = size;
     memcpy(at->sha256, sha, sizeof(at->sha256));
@@ -443,7 +443,7 @@ open_archive(struct unpack_run *r, const void *mem, size_t len, const char *path
     struct archive *a = archive_read_new();
 
     if (a == NULL) {
-        unpack_fail(r, BZ_ENOMEM, "E_NOMEM", "archive_read_new");
+        unpack_fail(r, E_NOMEM, "archive_read_new");
         return NULL;
     }
     /* set-up reads nothing of the file: a failure here is ours; GB18030
@@ -452,7 +452,7 @@ open_archive(struct unpack_run *r, const void *mem, size_t len, const char *path
         archive_read_set_options(a, "zip:hdrcharset=GB18030") != ARCHIVE_OK) {
         const char *m = archive_error_string(a);
         if (m != NULL && strstr(m, "iconv_open") != NULL)
-            unpack_fail(r, BZ_ENOMEM, "E_NOMEM", m);
+            unpack_fail(r, E_NOMEM, m);
         else
             archive_fail(r, a, "archive set-up");
         archive_read_free(a);
@@ -462,7 +462,7 @@ open_archive(struct unpack_run *r, const void *mem, size_t len, const char *path
     if (mem != NULL) {
         rc = archive_read_open_memory(a, mem, len);
     } else if (lseek(r->fd, 0, SEEK_SET) < 0) {
-        unpack_fail(r, BZ_EIO, "E_IO_READ", strerror(errno));
+        unpack_fail(r, E_IO_READ, strerror(errno));
         archive_read_free(a);
         return NULL;
     } else {
@@ -505,7 +505,7 @@ nested_package(struct zip_level *z, struct archive_entry *ent, const char *path)
     in.shape = UNPACK_PACKAGE;
     char *prefix = concat(path, "/");
     if (prefix == NULL) {
-        unpack_fail(r, BZ_ENOMEM, "E_NOMEM", NULL);
+        unpack_fail(r, E_NOMEM, NULL);
         goto out;
     }
     in.prefix = prefix;
@@ -542,7 +542,7 @@ top_xml(struct zip_level *z, struct archive_entry *ent, const char *path)
         z->xml_member = strdup(path);
         b.p = NULL;
         if (z->xml_member == NULL)
-            unpack_fail(r, BZ_ENOMEM, "E_NOMEM", NULL);
+            unpack_fail(r, E_NOMEM, NULL);
     }
 out:
     free(b.p);
@@ -570,7 +570,7 @@ top_workbook(struct zip_level *z, struct archive_entry *ent, const char *path)
         z->xml_member = strdup(path);
         b.p = NULL;
         if (z->xml_member == NULL)
-            unpack_fail(r, BZ_ENOMEM, "E_NOMEM", NULL);
+            unpack_fail(r, E_NOMEM, NULL);
     }
 out:
     free(b.p);
@@ -617,7 +617,7 @@ zip_entry(struct zip_level *z, struct archive_entry *ent, int hdr_rc)
     }
     path = concat(z->prefix, name);
     if (path == NULL) {
-        unpack_fail(r, BZ_ENOMEM, "E_NOMEM", NULL);
+        unpack_fail(r, E_NOMEM, NULL);
         goto out;
     }
     if (hdr_rc != ARCHIVE_OK) {
@@ -763,7 +763,7 @@ unpack_zip_read(struct unpack_run *r)
         /* without it every non-ASCII name would look unconvertible; glibc
          * 2.35+ builds C.UTF-8 in, so only memory can be missing (its
          * errno is not always ENOMEM then) */
-        unpack_fail(r, BZ_ENOMEM, "E_NOMEM", "newlocale C.UTF-8");
+        unpack_fail(r, E_NOMEM, "newlocale C.UTF-8");
         return;
     }
     memset(&z, 0, sizeof(z));

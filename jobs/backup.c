@@ -8,6 +8,7 @@
 #include "../load/instance.h"
 #include "../load/jstate.h"
 #include "../load/pgtool.h"
+#include "../load/regcsv.h"
 #include "regcopy.h"
 #include "session.h"
 
@@ -99,7 +100,7 @@ write_member(struct archive *a, const char *name, int fd, long long size, time_t
 {
     struct archive_entry *ent = archive_entry_new();
     if (ent == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法写备份");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法写备份");
     archive_entry_set_pathname(ent, name);
     archive_entry_set_size(ent, size);
     archive_entry_set_filetype(ent, AE_IFREG);
@@ -107,13 +108,13 @@ write_member(struct archive *a, const char *name, int fd, long long size, time_t
     archive_entry_set_mtime(ent, t, 0);
     int rc = 0;
     if (archive_write_header(a, ent) != ARCHIVE_OK) {
-        bz_error_set(e, BZ_EIO, "E_IO_WRITE", "写入备份“%s”失败", shown);
+        bz_error_set(e, E_IO_WRITE, "写入备份“%s”失败", shown);
         rc = bz_error_detail(e, "%s", archive_error_string(a));
     }
     archive_entry_free(ent);
     char *buf = rc == 0 ? malloc(CHUNK) : NULL;
     if (rc == 0 && buf == NULL)
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法写备份");
+        rc = bz_error_set(e, E_NOMEM, "内存不足，无法写备份");
     for (long long off = 0; rc == 0 && off < size;) {
         size_t want = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
         ssize_t n = pread(fd, buf, want, (off_t)off);
@@ -121,11 +122,11 @@ write_member(struct archive *a, const char *name, int fd, long long size, time_t
             continue;
         if (n <= 0) {
             rc = n < 0 ? fail(e, "读取", name)
-                       : bz_error_set(e, BZ_EIO, "E_BACKUP", "备份时“%s”变短了", name);
+                       : bz_error_set(e, E_IO_READ, "备份时“%s”变短了", name);
             break;
         }
         if (archive_write_data(a, buf, (size_t)n) != n) {
-            bz_error_set(e, BZ_EIO, "E_IO_WRITE", "写入备份“%s”失败", shown);
+            bz_error_set(e, E_IO_WRITE, "写入备份“%s”失败", shown);
             rc = bz_error_detail(e, "%s", archive_error_string(a));
         }
         off += n;
@@ -141,7 +142,7 @@ write_text_member(struct archive *a, const char *name, const char *text, time_t 
     struct archive_entry *ent = archive_entry_new();
     size_t len = strlen(text);
     if (ent == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法写备份");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法写备份");
     archive_entry_set_pathname(ent, name);
     archive_entry_set_size(ent, (la_int64_t)len);
     archive_entry_set_filetype(ent, AE_IFREG);
@@ -150,7 +151,7 @@ write_text_member(struct archive *a, const char *name, const char *text, time_t 
     int rc = 0;
     if (archive_write_header(a, ent) != ARCHIVE_OK ||
         archive_write_data(a, text, len) != (la_ssize_t)len) {
-        bz_error_set(e, BZ_EIO, "E_IO_WRITE", "写入备份“%s”失败", shown);
+        bz_error_set(e, E_IO_WRITE, "写入备份“%s”失败", shown);
         rc = bz_error_detail(e, "%s", archive_error_string(a));
     }
     archive_entry_free(ent);
@@ -180,11 +181,11 @@ write_tar(int out, const struct source *src, const char *manifest, const char *s
     int rc = 0;
     time_t t = time(NULL);
     if (a == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法写备份");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法写备份");
     if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
         archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
         archive_write_open_fd(a, out) != ARCHIVE_OK) {
-        bz_error_set(e, BZ_EIO, "E_IO_WRITE", "写入备份“%s”失败", shown);
+        bz_error_set(e, E_IO_WRITE, "写入备份“%s”失败", shown);
         rc = bz_error_detail(e, "%s", archive_error_string(a));
     }
     for (int m = 0; rc == 0 && m < M_MANIFEST; m++)
@@ -193,7 +194,7 @@ write_tar(int out, const struct source *src, const char *manifest, const char *s
     if (rc == 0)
         rc = write_text_member(a, MANIFEST, manifest, t, shown, e);
     if (archive_write_close(a) != ARCHIVE_OK && rc == 0) {
-        bz_error_set(e, BZ_EIO, "E_IO_WRITE", "写入备份“%s”失败", shown);
+        bz_error_set(e, E_IO_WRITE, "写入备份“%s”失败", shown);
         rc = bz_error_detail(e, "%s", archive_error_string(a));
     }
     archive_write_free(a);
@@ -210,7 +211,7 @@ dump(PGconn *conn, const struct settings *s, const char *path, struct bz_error *
     const char *args[] = {"--format=custom", "--no-password", file, NULL};
     int rc = pgtool_run(conn, s, "pg_dump", args, &status, out, sizeof(out), e);
     if (rc == 0 && status != 0) {
-        bz_error_set(e, BZ_EDB, "E_BACKUP", "pg_dump 失败（退出码 %d），未生成备份", status);
+        bz_error_set(e, E_BACKUP, "pg_dump 失败（退出码 %d），未生成备份", status);
         rc = bz_error_detail(e, "%s", out);
     }
     return rc;
@@ -247,7 +248,7 @@ gather(const struct settings *s, struct source *src, struct bz_error *e)
     char path[BZ_PATH_MAX + 32];
     int rc = open_optional(s->journal, &src->fd[M_JOURNAL], e);
     if (rc == 0 && src->fd[M_JOURNAL] < 0)
-        rc = bz_error_set(e, BZ_EIO, "E_BACKUP", "日志“%s”不存在，无法备份", s->journal);
+        rc = bz_error_set(e, E_JOURNAL, "日志“%s”不存在，无法备份", s->journal);
     snprintf(path, sizeof(path), "%s/bizenv.id", s->home);
     if (rc == 0)
         rc = open_optional(path, &src->fd[M_ID], e);
@@ -289,7 +290,7 @@ name_backup(int dir, const char *tmp, const char *dirpath, long long seq, char *
         if (errno != EEXIST)
             return fail(e, "写入备份", dirpath);
     }
-    return bz_error_set(e, BZ_EIO, "E_IO_WRITE", "备份目录“%s”中同名备份过多", dirpath);
+    return bz_error_set(e, E_IO_WRITE, "备份目录“%s”中同名备份过多", dirpath);
 }
 
 int
@@ -492,8 +493,7 @@ extract_one(struct archive *a, struct extracted *x, int m, const char *file, str
     for (;;) {
         la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
         if (n < 0) {
-            bz_error_set(e, BZ_EINPUT, "E_BACKUP", "备份文件“%s”已损坏（%s）", file,
-                         member_names[m]);
+            bz_error_set(e, E_BACKUP_FILE, "备份文件“%s”已损坏（%s）", file, member_names[m]);
             rc = bz_error_detail(e, "%s", archive_error_string(a));
             break;
         }
@@ -501,13 +501,12 @@ extract_one(struct archive *a, struct extracted *x, int m, const char *file, str
             break;
         total += n;
         if ((unsigned long long)total > member_max[m]) {
-            rc = bz_error_set(e, BZ_EINPUT, "E_BACKUP", "备份文件“%s”中的 %s 过大", file,
-                              member_names[m]);
+            rc = bz_error_set(e, E_BACKUP_FILE, "备份文件“%s”中的 %s 过大", file, member_names[m]);
             break;
         }
         hash_update(&h, buf, (size_t)n);
         if (m == M_MANIFEST && dbuf_add(&text, buf, (size_t)n) < 0) {
-            rc = bz_error_set(e, BZ_EINPUT, "E_BACKUP", "备份清单过大");
+            rc = bz_error_set(e, E_BACKUP_FILE, "备份清单过大");
             break;
         }
         for (la_ssize_t off = 0; rc == 0 && off < n;) {
@@ -545,10 +544,10 @@ extract(const char *file, struct extracted *x, struct bz_error *e)
     struct archive_entry *ent;
     int rc = 0;
     if (a == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        return bz_error_set(e, E_NOMEM, "内存不足");
     archive_read_support_format_tar(a);
     if (archive_read_open_filename(a, file, CHUNK) != ARCHIVE_OK) {
-        bz_error_set(e, BZ_ENOTFOUND, "E_NOINPUT", "无法打开备份文件“%s”", file);
+        bz_error_set(e, E_NOINPUT, "无法打开备份文件“%s”", file);
         rc = bz_error_detail(e, "%s", archive_error_string(a));
         archive_read_free(a);
         return rc;
@@ -558,13 +557,13 @@ extract(const char *file, struct extracted *x, struct bz_error *e)
         if (r == ARCHIVE_EOF)
             break;
         if (r != ARCHIVE_OK) {
-            bz_error_set(e, BZ_EINPUT, "E_BACKUP", "备份文件“%s”不是 bizenv 的备份或已损坏", file);
+            bz_error_set(e, E_BACKUP_FILE, "备份文件“%s”不是 bizenv 的备份或已损坏", file);
             rc = bz_error_detail(e, "%s", archive_error_string(a));
             break;
         }
         int m = member_index(archive_entry_pathname(ent));
         if (m < 0 || x->present[m] || archive_entry_filetype(ent) != AE_IFREG) {
-            rc = bz_error_set(e, BZ_EINPUT, "E_BACKUP", "备份文件“%s”含有意外的条目“%s”", file,
+            rc = bz_error_set(e, E_BACKUP_FILE, "备份文件“%s”含有意外的条目“%s”", file,
                               archive_entry_pathname(ent));
             break;
         }
@@ -583,8 +582,7 @@ check_manifest(const struct extracted *x, const char *file, struct backup_restor
 {
     int listed[M_COUNT] = {0};
     if (!x->present[M_MANIFEST] || strncmp(x->manifest, "bizenv-backup 1\n", 16) != 0)
-        return bz_error_set(e, BZ_EINPUT, "E_BACKUP", "备份文件“%s”缺少清单，或清单版本不认识",
-                            file);
+        return bz_error_set(e, E_BACKUP_FILE, "备份文件“%s”缺少清单，或清单版本不认识", file);
     for (const char *p = x->manifest; *p != '\0';) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
@@ -595,7 +593,7 @@ check_manifest(const struct extracted *x, const char *file, struct backup_restor
             int m = member_index(name);
             if (m < 0 || m == M_MANIFEST || !x->present[m] || x->size[m] != size ||
                 strcmp(x->sha[m], sha) != 0)
-                return bz_error_set(e, BZ_EINPUT, "E_BACKUP",
+                return bz_error_set(e, E_BACKUP_FILE,
                                     "备份文件“%s”中的 %s 与清单不符（缺少或已损坏）", file, name);
             listed[m] = 1;
         } else if (strncmp(line, "instance ", 9) == 0) {
@@ -611,10 +609,10 @@ check_manifest(const struct extracted *x, const char *file, struct backup_restor
     }
     for (int m = 0; m < M_MANIFEST; m++)
         if (x->present[m] && !listed[m])
-            return bz_error_set(e, BZ_EINPUT, "E_BACKUP", "备份文件“%s”中的 %s 不在清单中", file,
+            return bz_error_set(e, E_BACKUP_FILE, "备份文件“%s”中的 %s 不在清单中", file,
                                 member_names[m]);
     if (!listed[M_DUMP] || !listed[M_JOURNAL])
-        return bz_error_set(e, BZ_EINPUT, "E_BACKUP", "备份文件“%s”缺少数据库转储或日志", file);
+        return bz_error_set(e, E_BACKUP_FILE, "备份文件“%s”缺少数据库转储或日志", file);
     return 0;
 }
 
@@ -632,7 +630,7 @@ restore_dump(PGconn *conn, const struct settings *s, const char *dump_path, stru
         return rc;
     if (schema) {
         bz_error_set(
-            e, BZ_ECONFIG, "E_DB_NOT_EMPTY",
+            e, E_DB_NOT_EMPTY,
             "数据库“%s”已有 bizenv 的表（%s），恢复只写入新建的空数据库；bizenv 没有改动它",
             PQdb(conn), empty ? "虽然没有数据" : "并且有数据");
         return bz_error_detail(e, "新建一个空数据库（createdb），用 --db 指向它；"
@@ -648,7 +646,7 @@ restore_dump(PGconn *conn, const struct settings *s, const char *dump_path, stru
     int status;
     rc = pgtool_run(conn, s, "pg_restore", args, &status, out, sizeof(out), e);
     if (rc == 0 && status != 0) {
-        bz_error_set(e, BZ_EDB, "E_BACKUP", "pg_restore 失败（退出码 %d），数据库没有改动", status);
+        bz_error_set(e, E_BACKUP, "pg_restore 失败（退出码 %d），数据库没有改动", status);
         rc = bz_error_detail(e, "%s", out);
     }
     return rc;
@@ -660,15 +658,15 @@ place_files(const struct settings *s, const struct extracted *x, struct bz_error
 {
     char src[BZ_PATH_MAX + 128], dest[BZ_PATH_MAX + 32];
     snprintf(src, sizeof(src), "%s/%s", x->dir, member_names[M_JOURNAL]);
-    int rc = regcopy_save_new(src, s->journal, JOURNAL_MAX, e);
+    int rc = regcopy_save_file(src, s->journal, JOURNAL_MAX, 1, e);
     if (rc == 0 && x->present[M_TOWNSHIPS]) {
         snprintf(src, sizeof(src), "%s/%s", x->dir, member_names[M_TOWNSHIPS]);
-        rc = regcopy_save(src, s->registry, e);
+        rc = regcopy_save_file(src, s->registry, REGCSV_MAX_BYTES, 0, e);
     }
     if (rc == 0 && x->present[M_COUNTIES]) {
         snprintf(src, sizeof(src), "%s/%s", x->dir, member_names[M_COUNTIES]);
         snprintf(dest, sizeof(dest), "%s/" REGCOPY_COUNTIES, s->home);
-        rc = regcopy_save(src, dest, e);
+        rc = regcopy_save_file(src, dest, REGCSV_MAX_BYTES, 0, e);
     }
     return rc;
 }
@@ -695,12 +693,12 @@ home_is_new(const struct settings *s, struct bz_error *e)
     if (rc < 0)
         return rc;
     if (h.history)
-        return bz_error_set(e, BZ_ECONFIG, "E_HOME_NOT_EMPTY",
+        return bz_error_set(e, E_HOME_NOT_EMPTY,
                             "工作目录“%s”已有历史记录（%s），恢复只写入新的空工作目录", s->home,
                             h.evidence);
     if (lstat(s->journal, &st) == 0)
-        return bz_error_set(e, BZ_ECONFIG, "E_HOME_NOT_EMPTY",
-                            "工作目录已有日志“%s”，恢复只写入新的空工作目录", s->journal);
+        return bz_error_set(e, E_HOME_NOT_EMPTY, "工作目录已有日志“%s”，恢复只写入新的空工作目录",
+                            s->journal);
     return 0;
 }
 

@@ -73,6 +73,8 @@ cli_no_more_options(int argc, char **argv, const char *command)
     return 0;
 }
 
+/* The one table from a code's class (common/codes.h) to sysexits.h;
+ * README.md's codes table says the same (tests/jobs/test_codes). */
 int
 cli_exit_status(int status)
 {
@@ -80,24 +82,24 @@ cli_exit_status(int status)
     case BZ_OK:
         return EX_OK;
     case BZ_EINPUT:
+    case BZ_ECONFLICT:
         return EX_DATAERR;
-    case BZ_ELIMIT:
-        return EX_DATAERR;
+    case BZ_EUSAGE:
+        return EX_USAGE;
     case BZ_ENOTFOUND:
         return EX_NOINPUT;
-    case BZ_EIO:
-        return EX_IOERR;
     case BZ_EDB:
         return EX_UNAVAILABLE;
     case BZ_ENOMEM:
         return EX_OSERR;
+    case BZ_EIO:
+        return EX_IOERR;
     case BZ_EBUSY:
-        return EX_TEMPFAIL;
     case BZ_ETIMEOUT:
         return EX_TEMPFAIL;
     case BZ_ECONFIG:
         return EX_CONFIG;
-    default:
+    default: /* BZ_EFAIL, BZ_ESCHEMA, and a full buffer no one named */
         return EX_SOFTWARE;
     }
 }
@@ -120,24 +122,25 @@ cli_report(const struct bz_error *e)
     if (e->detail[0] != '\0')
         fprintf(stderr, "\n  原因：%s", esc_text(shown, sizeof(shown), e->detail));
     fputc('\n', stderr);
-    return cli_exit_status(e->status);
+    /* an error reported without a code set is still a failure */
+    return e->status != 0 ? cli_exit_status(e->status) : EX_SOFTWARE;
 }
 
 int
-cli_parse_date(const char *s)
+cli_parse_date(const char *str)
 {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     for (int i = 0; i < 10; i++) {
         if (i == 4 || i == 7) {
-            if (s[i] != '-')
+            if (str[i] != '-')
                 return -1;
-        } else if (s[i] < '0' || s[i] > '9') {
+        } else if (str[i] < '0' || str[i] > '9') {
             return -1;
         }
     }
-    if (s[10] != '\0')
+    if (str[10] != '\0')
         return -1;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    int y = atoi(str), m = atoi(str + 5), d = atoi(str + 8);
     if (y < 1900 || m < 1 || m > 12 || d < 1)
         return -1;
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -164,17 +167,18 @@ static int
 set_home(struct cli *cli, const char *home)
 {
     char abs[BZ_PATH_MAX];
+    struct bz_error e;
     if (home[0] == '/') {
         bz_strlcpy_utf8(abs, home, sizeof(abs));
     } else {
         char cwd[BZ_PATH_MAX / 2];
         if (getcwd(cwd, sizeof(cwd)) == NULL) {
-            fprintf(stderr, "bizenv: 错误 [E_CONFIG] 无法确定当前目录\n");
-            return EX_OSERR;
+            bz_error_set(&e, E_CONFIG, "无法确定当前目录");
+            return cli_report(&e);
         }
         if ((size_t)snprintf(abs, sizeof(abs), "%s/%s", cwd, home) >= sizeof(abs)) {
-            fprintf(stderr, "bizenv: 错误 [E_CONFIG] 工作目录路径过长\n");
-            return EX_CONFIG;
+            bz_error_set(&e, E_CONFIG, "工作目录路径过长");
+            return cli_report(&e);
         }
     }
     settings_defaults(&cli->settings, abs);
@@ -197,7 +201,7 @@ check_home_owner(const struct cli *cli)
         snprintf(owner, sizeof(owner), "%s", pw->pw_name);
     else
         snprintf(owner, sizeof(owner), "%ld", (long)st.st_uid);
-    bz_error_set(&e, BZ_ECONFIG, "E_CONFIG", "工作目录“%s”属于用户 %s，不能以 root 身份在其中运行",
+    bz_error_set(&e, E_CONFIG, "工作目录“%s”属于用户 %s，不能以 root 身份在其中运行",
                  cli->settings.home, owner);
     bz_error_detail(&e, "请以该用户运行，例如：runuser -u %s -- bizenv 命令", owner);
     return cli_report(&e);

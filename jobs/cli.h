@@ -50,7 +50,8 @@ int cli_no_more_options(int argc, char **argv, const char *command);
  * sysexits status for e->status. */
 int cli_report(const struct bz_error *e);
 
-/* The sysexits status for a bz_status. */
+/* The sysexits status of a class (a bz_status, common/codes.h): the one
+ * table from class to exit status. */
 int cli_exit_status(int status);
 
 /* Today as yyyymmdd in Asia/Shanghai, or BIZENV_TODAY (YYYY-MM-DD) when set
@@ -58,6 +59,6 @@ int cli_exit_status(int status);
 int cli_today(void);
 
 /* Parses YYYY-MM-DD into yyyymmdd, checking the day exists; -1 if invalid. */
-int cli_parse_date(const char *s);
+int cli_parse_date(const char *str);
 
 #endif

@@ -1,8 +1,8 @@
 /*
- * bizenv db start|stop|status|check|psql — look after the embedded cluster,
- * check whichever database bizenv uses for corruption (pg_amcheck: every
- * table's pages, checksums included, and every index against its table),
- * and open psql on it.
+ * bizenv db start|stop|restart|status|check|psql — look after the
+ * embedded cluster, check whichever database bizenv uses for corruption
+ * (pg_amcheck: every table's pages, checksums included, and every index
+ * against its table), and open psql on it.
  */
 #include "../common/esc.h"
 #include "../load/cluster.h"
@@ -10,6 +10,7 @@
 #include "../load/jstate.h"
 #include "../load/pgtool.h"
 #include "commands.h"
+#include "netinfo.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -22,7 +23,8 @@
 
 #define PSQL_PATH "/usr/bin/psql"
 
-static const char usage_text[] = "用法：bizenv db start|stop|status|check|psql [psql 参数...]";
+static const char usage_text[] =
+    "用法：bizenv db start|stop|restart|status|check|psql [psql 参数...]";
 
 static const char *
 target_name(enum db_target t)
@@ -36,26 +38,25 @@ static int
 refuse_external(enum db_target t, const char *action)
 {
     struct bz_error e;
-    bz_error_set(&e, BZ_ECONFIG, "E_USAGE", "当前使用%s，bizenv 只管理内置数据库，不会%s其他服务器",
+    bz_error_set(&e, E_USAGE, "当前使用%s，bizenv 只管理内置数据库，不会%s其他服务器",
                  target_name(t), action);
-    cli_report(&e);
-    return EX_USAGE;
+    return cli_report(&e);
 }
 
 static int
 db_start(struct cli *cli)
 {
     struct bz_error e;
-    struct cluster_status st;
+    struct cluster_status cs;
     enum db_target t = db_target(&cli->settings);
 
     if (t != DB_TARGET_EMBEDDED)
         return refuse_external(t, "启动");
     bz_error_clear(&e);
     if (cluster_start(&cli->settings, CLUSTER_CREATE_NEW_HOME, &e) < 0 ||
-        cluster_status(&cli->settings, &st, &e) < 0)
+        cluster_status(&cli->settings, &cs, &e) < 0)
         return cli_report(&e);
-    printf("内置数据库已启动（%s）\n", st.socket_dir);
+    printf("内置数据库已启动（%s）\n", cs.socket_dir);
     return EX_OK;
 }
 
@@ -72,6 +73,23 @@ db_stop(struct cli *cli)
         return cli_report(&e);
     printf("内置数据库已停止\n");
     return EX_OK;
+}
+
+/* Restarting is what makes a changed `listen` address or port take effect:
+ * it ends every session, so bizenv never does it on its own. */
+static int
+db_restart(struct cli *cli)
+{
+    struct bz_error e;
+    enum db_target t = db_target(&cli->settings);
+
+    if (t != DB_TARGET_EMBEDDED)
+        return refuse_external(t, "重启");
+    bz_error_clear(&e);
+    if (cluster_restart(&cli->settings, &e) < 0)
+        return cli_report(&e);
+    printf("内置数据库已重启\n");
+    return netinfo_print(&cli->settings, stdout) < 0 ? EX_CONFIG : EX_OK;
 }
 
 static int
@@ -94,26 +112,28 @@ static int
 status_embedded(struct cli *cli)
 {
     struct bz_error e;
-    struct cluster_status st;
+    struct cluster_status cs;
     char conninfo[BZ_PATH_MAX * 2 + 128];
 
     bz_error_clear(&e);
-    if (cluster_status(&cli->settings, &st, &e) < 0)
+    if (cluster_status(&cli->settings, &cs, &e) < 0)
         return cli_report(&e);
     printf("数据库：内置数据库（目录 %s）\n", cli->settings.pgdata);
-    if (!st.exists)
+    if (!cs.exists)
         printf("状态：未创建\n");
-    else if (!st.running)
+    else if (!cs.running)
         printf("状态：已创建，已停止\n");
     else
-        printf("状态：已创建，运行中（进程 %ld）\n", st.pid);
-    printf("套接字目录：%s\n", st.socket_dir);
-    if (!st.running)
+        printf("状态：已创建，运行中（进程 %ld）\n", cs.pid);
+    printf("套接字目录：%s\n", cs.socket_dir);
+    if (netinfo_print(&cli->settings, stdout) < 0)
+        return EX_CONFIG;
+    if (!cs.running)
         return EXIT_NOT_RUNNING;
     if (cluster_conninfo(&cli->settings, conninfo, sizeof(conninfo)) < 0 ||
         PQping(conninfo) == PQPING_NO_RESPONSE) {
-        bz_error_set(&e, BZ_EDB, "E_DB_CONNECT", "内置数据库进程存在，但无法通过套接字目录 %s 连接",
-                     st.socket_dir);
+        bz_error_set(&e, E_DB_CONNECT, "内置数据库进程存在，但无法通过套接字目录 %s 连接",
+                     cs.socket_dir);
         return cli_report(&e);
     }
     return EX_OK;
@@ -169,13 +189,13 @@ db_check(struct cli *cli)
     }
     fputs(esc_text(shown, sizeof(shown), out), stdout);
     fputc('\n', stdout);
-    bz_error_set(&e, BZ_EFAIL, status == 2 ? "E_DB_CORRUPT" : "E_DB_QUERY",
-                 status == 2 ? "数据库校验发现损坏（见上）；请从备份恢复（bizenv restore），"
-                               "或按日志重建（bizenv rebuild）"
-                             : "pg_amcheck 未能完成校验（退出码 %d，见上）",
-                 status);
-    cli_report(&e);
-    return status == 2 ? EX_DATAERR : EX_UNAVAILABLE;
+    if (status == 2)
+        bz_error_set(&e, E_DB_CORRUPT,
+                     "数据库校验发现损坏（见上）；请从备份恢复（bizenv restore），"
+                     "或按日志重建（bizenv rebuild）");
+    else
+        bz_error_set(&e, E_DB_QUERY, "pg_amcheck 未能完成校验（退出码 %d，见上）", status);
+    return cli_report(&e);
 }
 
 /* Replaces bizenv by psql on the same database; returns only on failure. */
@@ -192,8 +212,7 @@ db_psql(struct cli *cli, int argc, char **argv)
         if (cluster_start(&cli->settings, CLUSTER_CREATE_NEW_HOME, &e) < 0)
             return cli_report(&e);
         if (cluster_conninfo(&cli->settings, conninfo, sizeof(conninfo)) < 0) {
-            bz_error_set(&e, BZ_EDB, "E_DB_CONNECT", "内置数据库目录“%s”路径过长",
-                         cli->settings.pgdata);
+            bz_error_set(&e, E_DB_CONNECT, "内置数据库目录“%s”路径过长", cli->settings.pgdata);
             return cli_report(&e);
         }
         dsn = conninfo;
@@ -206,7 +225,7 @@ db_psql(struct cli *cli, int argc, char **argv)
         first++;
     char **args = calloc((size_t)argc + 4, sizeof(*args));
     if (args == NULL) {
-        bz_error_set(&e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        bz_error_set(&e, E_NOMEM, "内存不足");
         return cli_report(&e);
     }
     size_t n = 0;
@@ -220,7 +239,7 @@ db_psql(struct cli *cli, int argc, char **argv)
     args[n] = NULL;
     fflush(NULL);
     execv(PSQL_PATH, args);
-    bz_error_set(&e, BZ_ECONFIG, "E_CONFIG", "无法运行 %s", PSQL_PATH);
+    bz_error_set(&e, E_CONFIG, "无法运行 %s", PSQL_PATH);
     bz_error_detail(&e, "%s", strerror(errno));
     free(args);
     return cli_report(&e);
@@ -245,6 +264,8 @@ cmd_db(struct cli *cli, int argc, char **argv)
         return db_start(cli);
     if (strcmp(sub, "stop") == 0)
         return db_stop(cli);
+    if (strcmp(sub, "restart") == 0)
+        return db_restart(cli);
     if (strcmp(sub, "status") == 0)
         return db_status(cli);
     if (strcmp(sub, "check") == 0)

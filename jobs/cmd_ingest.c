@@ -13,9 +13,9 @@
 #include <sysexits.h>
 
 static const char *
-state_label(enum pipeline_file_state s)
+state_label(enum pipeline_file_state state)
 {
-    switch (s) {
+    switch (state) {
     case PIPELINE_FILE_ACCEPTED:
         return "接收";
     case PIPELINE_FILE_DUPLICATE:
@@ -47,7 +47,7 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
     const char *inbox = NULL;
     struct bz_error e;
     struct runlock lock;
-    struct pipeline_stats st;
+    struct pipeline_stats stats;
     char day[16];
 
     bz_error_clear(&e);
@@ -76,19 +76,19 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
     snprintf(day, sizeof(day), "%04d-%02d-%02d", today / 10000, today / 100 % 100, today % 100);
     struct pipeline_opts o = {
         inbox ? inbox : cli->settings.inbox, day, today, show_file, NULL, &rec};
-    memset(&st, 0, sizeof(st));
+    memset(&stats, 0, sizeof(stats));
     rc = record_run(&rec, "ingest", 0, day, today, day, &e);
     if (rc == 0)
-        rc = pipeline_ingest(conn, &cli->settings, &o, &st, &e);
+        rc = pipeline_ingest(conn, &cli->settings, &o, &stats, &e);
     if (rc == 0)
         rc = record_sync(&rec, &e);
     record_close(&rec);
-    printf("收件 %zu 个文件：接收 %zu，重复 %zu，退回 %zu", st.files_seen, st.files_accepted,
-           st.files_duplicate, st.files_rejected);
-    if (st.files_retry > 0)
-        printf("，未完成 %zu", st.files_retry);
-    printf("；报表 %zu 份：接收 %zu，重复 %zu，退回 %zu，警告 %zu 条\n", st.submissions,
-           st.accepted, st.duplicates, st.rejected, st.warnings);
+    printf("收件 %zu 个文件：接收 %zu，重复 %zu，退回 %zu", stats.files_seen, stats.files_accepted,
+           stats.files_duplicate, stats.files_rejected);
+    if (stats.files_retry > 0)
+        printf("，未完成 %zu", stats.files_retry);
+    printf("；报表 %zu 份：接收 %zu，重复 %zu，退回 %zu，警告 %zu 条\n", stats.submissions,
+           stats.accepted, stats.duplicates, stats.rejected, stats.warnings);
     PQfinish(conn);
     runlock_release(&lock);
     return rc < 0 ? cli_report(&e) : EX_OK;

@@ -64,15 +64,15 @@ cmd_nightly(struct cli *cli, int argc, char **argv)
     }
     r = malloc(sizeof(*r));
     if (r == NULL) {
-        fprintf(stderr, "bizenv: 错误 [E_NOMEM] 内存不足\n");
-        return EX_OSERR;
+        bz_error_set(&e, E_NOMEM, "内存不足");
+        return cli_report(&e);
     }
     struct progress p = {isatty(STDERR_FILENO) && isatty(STDOUT_FILENO), cli->verbose};
     bz_error_clear(&e);
     rc = nightly_run(cli, as_of, show_progress, &p, r, &e);
     /* a failed job says one thing, its error; the summary is in runs/ */
-    int show = rc == 0 && (p.tty || p.verbose || r->st.rejected > 0 || r->st.files_retry > 0 ||
-                           r->drift[0] != '\0' || r->backup_failed);
+    int show = rc == 0 && (p.tty || p.verbose || r->stats.rejected > 0 ||
+                           r->stats.files_retry > 0 || r->drift[0] != '\0' || r->backup_failed);
     if (show && r->summary.data != NULL)
         fputs(r->summary.data, stdout);
     int status = rc < 0 ? cli_report(&e) : EX_OK;

@@ -2,10 +2,10 @@
  * bizenv rank PERIOD [--as-of DATE] [--format table|csv] — print the county
  * ranking of a month, quarter, half or year (metrics.md).
  *
- * Every figure, rank and rounding comes from report.ranking (sql/report/): this
- * file only formats what the query returns and never recomputes a figure.
- * The period is checked by report.period_bounds; its SQLSTATE 22023 becomes
- * a usage error. It only reads: nothing is migrated or created, and a
+ * Every figure, rank and rounding comes from report.ranking (sql/report/,
+ * read by load/ranking.c): this file only formats the rows and never
+ * recomputes a figure. A period report.period_bounds refuses is a usage
+ * error (E_USAGE). It only reads: nothing is migrated or created, and a
  * database whose schema is not this binary's is refused (E_DB_SCHEMA), so
  * an analyst's read-only role can use it.
  *
@@ -19,44 +19,12 @@
 
 #include "../common/esc.h"
 #include "../export/csvout.h"
-#include "../load/db.h"
+#include "../load/ranking.h"
 #include "session.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
-
-/* $1 = period text, $2 = as-of date. Columns by index: see enum rank_col. */
-static const char RANK_QUERY[] =
-    "SELECT r.composite_rank::text, r.code, r.name,"
-    "       round(r.service_rate * 100, 2)::text, round(r.completion_rate * 100, 2)::text,"
-    "       round(r.walk_coverage * 100, 2)::text, r.composite::text,"
-    "       r.service_rank::text, r.completion_rank::text, r.coverage_rank::text,"
-    "       r.status, array_to_string(r.missing_months, ' '),"
-    "       round(r.service_rate * 100, 1)::text || '%', round(r.completion_rate * 100, 1)::text "
-    "|| '%',"
-    "       round(r.walk_coverage * 100, 1)::text || '%'"
-    "  FROM report.ranking($1, $2::date) AS r"
-    " ORDER BY r.composite_rank NULLS LAST, r.code";
-
-enum rank_col {
-    COL_RANK,
-    COL_CODE,
-    COL_NAME,
-    COL_SERVICE2,
-    COL_COMPLETION2,
-    COL_COVERAGE2,
-    COL_COMPOSITE,
-    COL_SERVICE_RANK,
-    COL_COMPLETION_RANK,
-    COL_COVERAGE_RANK,
-    COL_STATUS,
-    COL_MISSING,
-    COL_SERVICE1,
-    COL_COMPLETION1,
-    COL_COVERAGE1,
-    COL_COUNT
-};
 
 /* One escaped table cell: a township name of up to 255 bytes, escaped. */
 #define TABLE_CELL_MAX 1024
@@ -68,28 +36,28 @@ static const char CSV_HEADER[] =
     "rank,code,name,service_rate,completion_rate,walk_coverage,composite,"
     "service_rank,completion_rank,coverage_rank,status,missing_months";
 
-/* CSV columns in header order, as query columns. */
-static const int CSV_COLS[] = {COL_RANK,          COL_CODE,         COL_NAME,
-                               COL_SERVICE2,      COL_COMPLETION2,  COL_COVERAGE2,
-                               COL_COMPOSITE,     COL_SERVICE_RANK, COL_COMPLETION_RANK,
-                               COL_COVERAGE_RANK, COL_STATUS,       COL_MISSING};
+/* CSV columns in header order (load/ranking.h). */
+static const int CSV_COLS[] = {RANKING_RANK,          RANKING_CODE,         RANKING_NAME,
+                               RANKING_SERVICE,       RANKING_COMPLETION,   RANKING_COVERAGE,
+                               RANKING_COMPOSITE,     RANKING_SERVICE_RANK, RANKING_COMPLETION_RANK,
+                               RANKING_COVERAGE_RANK, RANKING_STATUS,       RANKING_MISSING};
 
-/* Table columns: header, query column, right-aligned. */
+/* Table columns: header, column (load/ranking.h), right-aligned. */
 struct table_col {
     const char *title;
     int col;
     int right;
 };
 static const struct table_col TABLE_COLS[] = {
-    {"排名", COL_RANK, 1},
-    {"代码", COL_CODE, 0},
-    {"乡镇", COL_NAME, 0},
-    {"服务率", COL_SERVICE1, 1},
-    {"整改完成率", COL_COMPLETION1, 1},
-    {"走流程覆盖率", COL_COVERAGE1, 1},
-    {"综合得分", COL_COMPOSITE, 1},
-    {"报送状态", COL_STATUS, 0},
-    {"缺报月份", COL_MISSING, 0},
+    {"排名", RANKING_RANK, 1},
+    {"代码", RANKING_CODE, 0},
+    {"乡镇", RANKING_NAME, 0},
+    {"服务率", RANKING_SERVICE_PCT, 1},
+    {"整改完成率", RANKING_COMPLETION_PCT, 1},
+    {"走流程覆盖率", RANKING_COVERAGE_PCT, 1},
+    {"综合得分", RANKING_COMPOSITE, 1},
+    {"报送状态", RANKING_STATUS, 0},
+    {"缺报月份", RANKING_MISSING, 0},
 };
 #define TABLE_NCOLS (sizeof(TABLE_COLS) / sizeof(TABLE_COLS[0]))
 
@@ -116,9 +84,9 @@ cp_width(unsigned long cp)
 /* Display width of UTF-8 text (the server sends UTF-8; an invalid byte
  * counts as one column so a damaged name cannot break the layout). */
 static int
-display_width(const char *s)
+display_width(const char *str)
 {
-    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *p = (const unsigned char *)str;
     int w = 0;
     while (*p != '\0') {
         unsigned long cp = *p;
@@ -143,13 +111,13 @@ display_width(const char *s)
 }
 
 static void
-put_padded(const char *s, int width, int right, int last)
+put_padded(const char *str, int width, int right, int last)
 {
-    int pad = width - display_width(s);
+    int pad = width - display_width(str);
     if (right)
         for (int i = 0; i < pad; i++)
             putchar(' ');
-    fputs(s, stdout);
+    fputs(str, stdout);
     if (!right && !last)
         for (int i = 0; i < pad; i++)
             putchar(' ');
@@ -158,24 +126,22 @@ put_padded(const char *s, int width, int right, int last)
 /* NULL (no rank, no figure) shows as "-" in the table; a name's control
  * and line-breaking characters show escaped, so a row stays one line. */
 static const char *
-table_cell(const PGresult *res, int row, int col, char buf[TABLE_CELL_MAX])
+table_cell(const struct pgutil_rows *rows, size_t row, int col, char buf[TABLE_CELL_MAX])
 {
-    if (PQgetisnull(res, row, col))
-        return "-";
-    return esc_text(buf, TABLE_CELL_MAX, PQgetvalue(res, row, col));
+    const char *v = pgutil_rows_at(rows, row, col);
+    return v == NULL ? "-" : esc_text(buf, TABLE_CELL_MAX, v);
 }
 
 static void
-print_table(const PGresult *res, const char *period, const char *as_of)
+print_table(const struct pgutil_rows *rows, const char *period, const char *as_of)
 {
     int width[TABLE_NCOLS];
-    int rows = PQntuples(res);
     char buf[TABLE_CELL_MAX];
 
     for (size_t c = 0; c < TABLE_NCOLS; c++) {
         width[c] = display_width(TABLE_COLS[c].title);
-        for (int r = 0; r < rows; r++) {
-            int w = display_width(table_cell(res, r, TABLE_COLS[c].col, buf));
+        for (size_t r = 0; r < rows->n; r++) {
+            int w = display_width(table_cell(rows, r, TABLE_COLS[c].col, buf));
             if (w > width[c])
                 width[c] = w;
         }
@@ -187,11 +153,11 @@ print_table(const PGresult *res, const char *period, const char *as_of)
         put_padded(TABLE_COLS[c].title, width[c], TABLE_COLS[c].right, c + 1 == TABLE_NCOLS);
     }
     putchar('\n');
-    for (int r = 0; r < rows; r++) {
+    for (size_t r = 0; r < rows->n; r++) {
         for (size_t c = 0; c < TABLE_NCOLS; c++) {
             if (c > 0)
                 fputs("  ", stdout);
-            put_padded(table_cell(res, r, TABLE_COLS[c].col, buf), width[c], TABLE_COLS[c].right,
+            put_padded(table_cell(rows, r, TABLE_COLS[c].col, buf), width[c], TABLE_COLS[c].right,
                        c + 1 == TABLE_NCOLS);
         }
         putchar('\n');
@@ -202,19 +168,20 @@ print_table(const PGresult *res, const char *period, const char *as_of)
  * quoting, a leading ' before what a spreadsheet would take for a formula),
  * one row at a time. Returns 0, or the dbuf error for a row past its limit. */
 static int
-print_csv(const PGresult *res)
+print_csv(const struct pgutil_rows *rows)
 {
     struct dbuf row;
     int rc = 0;
     dbuf_init(&row, CSV_ROW_LIMIT);
     puts(CSV_HEADER);
-    for (int r = 0; rc == 0 && r < PQntuples(res); r++) {
+    for (size_t r = 0; rc == 0 && r < rows->n; r++) {
         dbuf_reset(&row);
         for (size_t c = 0; rc == 0 && c < sizeof(CSV_COLS) / sizeof(CSV_COLS[0]); c++) {
+            const char *v = pgutil_rows_at(rows, r, CSV_COLS[c]);
             if (c > 0)
                 rc = dbuf_adds(&row, ",");
-            if (rc == 0 && !PQgetisnull(res, r, CSV_COLS[c]))
-                rc = csvout_field(&row, PQgetvalue(res, r, CSV_COLS[c]));
+            if (rc == 0 && v != NULL)
+                rc = csvout_field(&row, v);
         }
         if (rc == 0)
             rc = dbuf_adds(&row, "\n");
@@ -223,23 +190,6 @@ print_csv(const PGresult *res)
     }
     dbuf_free(&row);
     return rc;
-}
-
-/* A bad period is the user's mistake (report.period_bounds raises 22023). */
-static int
-report_query_error(PGconn *conn, const PGresult *res, struct bz_error *e)
-{
-    const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    if (state != NULL && strcmp(state, "22023") == 0) {
-        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-        const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
-        fprintf(stderr, "bizenv rank: 错误 [E_USAGE] %s\n", msg != NULL ? msg : "无效的排名期间");
-        if (hint != NULL)
-            fprintf(stderr, "  %s\n", hint);
-        return EX_USAGE;
-    }
-    db_error(e, conn, res, "计算排名");
-    return cli_report(e);
 }
 
 /* Parses the options; fills *period, as_of (YYYY-MM-DD) and *csv.
@@ -287,7 +237,7 @@ cmd_rank(struct cli *cli, int argc, char **argv)
     char as_of[16];
     int csv = 0, rc;
     PGconn *conn = NULL;
-    PGresult *res = NULL;
+    struct pgutil_rows rows;
 
     rc = parse_args(argc, argv, &period, as_of, &csv);
     if (rc != 0)
@@ -298,27 +248,31 @@ cmd_rank(struct cli *cli, int argc, char **argv)
     if (conn == NULL)
         return cli_report(&e);
 
-    const char *params[2] = {period, as_of};
-    res = PQexecParams(conn, RANK_QUERY, 2, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQnfields(res) != COL_COUNT) {
-        rc = report_query_error(conn, res, &e);
-        goto out;
+    rc = ranking_read(conn, period, as_of, &rows, &e);
+    PQfinish(conn);
+    if (rc == BZ_EUSAGE) {
+        /* the period: said as the other usage errors are, with the hint */
+        fprintf(stderr, "bizenv rank: 错误 [%s] %s\n", e.code, e.message);
+        if (e.detail[0] != '\0')
+            fprintf(stderr, "  %s\n", e.detail);
+        return cli_exit_status(rc);
     }
-    if (csv && print_csv(res) < 0) {
-        bz_error_set(&e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法写出排名");
+    if (rc < 0)
+        return cli_report(&e);
+    if (csv && print_csv(&rows) < 0) {
+        bz_error_set(&e, E_NOMEM, "内存不足，无法写出排名");
         rc = cli_report(&e);
         goto out;
     }
     if (!csv)
-        print_table(res, period, as_of);
+        print_table(&rows, period, as_of);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        bz_error_set(&e, BZ_EIO, "E_IO_WRITE", "无法写出排名");
+        bz_error_set(&e, E_IO_WRITE, "无法写出排名");
         rc = cli_report(&e);
         goto out;
     }
     rc = EX_OK;
 out:
-    PQclear(res);
-    PQfinish(conn);
+    pgutil_rows_free(&rows);
     return rc;
 }

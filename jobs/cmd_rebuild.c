@@ -54,10 +54,8 @@ cmd_rebuild(struct cli *cli, int argc, char **argv)
         printf("重放得到的导出文件留在 %s，供比较\n", rep.scratch);
     dbuf_free(&rep.notes);
     if (rep.exports_same != rep.exports || rep.files_differ > 0) {
-        bz_error_set(&e, BZ_EINPUT, "E_REBUILD_DIFFERS",
-                     "重建完成，但有导出或文件的结果与原来不同（见上）");
-        cli_report(&e);
-        return EX_DATAERR;
+        bz_error_set(&e, E_REBUILD_DIFFERS, "重建完成，但有导出或文件的结果与原来不同（见上）");
+        return cli_report(&e);
     }
     return EX_OK;
 }

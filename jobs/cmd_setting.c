@@ -11,7 +11,6 @@
 #include "commands.h"
 
 #include "../load/jstate.h"
-#include "../load/pgutil.h"
 #include "record.h"
 
 #include <stdio.h>
@@ -36,7 +35,7 @@ valid(const char *key, const char *value)
 static int
 set_setting(struct record_session *rs, const char *key, const char *value, struct bz_error *e)
 {
-    int rc = pgutil_exec(rs->conn, "BEGIN", "开始修改设置", e);
+    int rc = jstate_txn_begin(rs->conn, e);
     if (rc < 0)
         return rc;
     rc = jstate_set_setting(rs->conn, key, value, e);
@@ -51,9 +50,9 @@ set_setting(struct record_session *rs, const char *key, const char *value, struc
     if (rc == 0)
         rc = record_prepare(&rs->rec, 1, 1, e);
     if (rc == 0)
-        rc = pgutil_exec(rs->conn, "COMMIT", "提交设置", e);
+        rc = jstate_txn_commit(rs->conn, e);
     if (rc < 0) {
-        pgutil_rollback(rs->conn);
+        jstate_txn_rollback(rs->conn);
         record_abandon(&rs->rec);
         return rc;
     }
@@ -85,10 +84,6 @@ cmd_setting(struct cli *cli, int argc, char **argv)
     record_warn_drift(&rs.rec, stderr);
     int rc = set_setting(&rs, argv[2], argv[3], &e);
     record_session_close(&rs);
-    if (rc == BZ_EINPUT) {
-        cli_report(&e);
-        return EX_USAGE;
-    }
     if (rc < 0)
         return cli_report(&e);
     printf("数据库设置 %s 已设为 %s（已记入日志）\n", argv[2], argv[3]);

@@ -28,6 +28,7 @@ static const char usage_text[] =
 struct shown {
     int verbose;
     int skipped_named; /* --township was given and skipped */
+    enum bz_code skip; /* why, when skipped_named */
 };
 
 static void
@@ -35,7 +36,9 @@ on_item(const struct template_item *it, void *arg)
 {
     struct shown *sh = arg;
     if (it->skip != NULL) {
-        if (strcmp(it->skip, "E_TEMPLATE_EXISTS") == 0)
+        sh->skip =
+            strcmp(it->skip, "E_TEMPLATE_EXISTS") == 0 ? E_TEMPLATE_EXISTS : E_TEMPLATE_NO_REVISION;
+        if (sh->skip == E_TEMPLATE_EXISTS)
             printf("  跳过 %s %s：[%s] 本月已有已接收的报表（版本 %ld），更正请用 --revise\n",
                    it->code, it->name, it->skip, it->revision);
         else
@@ -55,7 +58,7 @@ cmd_template(struct cli *cli, int argc, char **argv)
     struct template_opts o;
     struct template_result r;
     struct bz_error e;
-    struct shown sh = {cli->verbose, 0};
+    struct shown sh = {cli->verbose, 0, E_TEMPLATE_EXISTS};
 
     memset(&o, 0, sizeof(o));
     if (cli_take_opt(&argc, argv, "--township", &o.township) < 0 ||
@@ -84,14 +87,15 @@ cmd_template(struct cli *cli, int argc, char **argv)
         return cli_report(&e);
     int rc = template_run(conn, &cli->settings, &o, on_item, &sh, &r, &e);
     PQfinish(conn);
-    if (rc == BZ_EINPUT) {
+    if (rc == BZ_EUSAGE) {
         fprintf(stderr, "bizenv template: 错误 [%s] %s\n", e.code, e.message);
         fputs(usage_text, stderr);
-        return EX_USAGE;
+        return cli_exit_status(rc);
     }
     if (rc < 0)
         return cli_report(&e);
     printf("已生成 %s 填报表 %d 份%s，跳过 %d 个乡镇；文件在 %s\n", o.period, r.written,
            o.revise ? "（更正版）" : "", r.skipped, r.dir);
-    return o.township != NULL && sh.skipped_named ? EX_DATAERR : EX_OK;
+    /* the one township asked for was skipped: the status of why */
+    return o.township != NULL && sh.skipped_named ? cli_exit_status(codes_status(sh.skip)) : EX_OK;
 }

@@ -25,8 +25,6 @@
 
 /* Receipts are short; 4 MB holds max_diagnostics lines of any length. */
 #define RECEIPT_LIMIT (4u << 20)
-/* A registry file: tens of townships for a county, thousands for a province. */
-#define REGISTRY_MAX_BYTES (4L << 20)
 
 struct validate_run {
     const struct settings *settings;
@@ -56,31 +54,11 @@ registry_lookup(const char *code, const char **name, void *arg)
 static int
 load_registry(const char *path, int explicit_path, struct regcsv *reg, struct bz_error *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        int err = errno;
-        if (err == ENOENT && !explicit_path)
-            return 0;
-        if (err == ENOMEM)
-            bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取乡镇名录“%s”", path);
-        else
-            bz_error_set(e, err == ENOENT ? BZ_ENOTFOUND : BZ_EIO,
-                         err == ENOENT ? "E_NOINPUT" : "E_IO_READ", "无法读取乡镇名录“%s”", path);
-        return bz_error_detail(e, "%s", strerror(err));
+    int rc = regcsv_read(path, REGCSV_TOWNSHIPS, reg, e);
+    if (rc == BZ_ENOTFOUND && !explicit_path) {
+        bz_error_clear(e);
+        return 0;
     }
-    char *data = malloc(REGISTRY_MAX_BYTES + 1);
-    size_t n = data ? fread(data, 1, REGISTRY_MAX_BYTES + 1, f) : 0;
-    int rc = 0;
-    if (data == NULL)
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
-    else if (ferror(f))
-        rc = bz_error_set(e, BZ_EIO, "E_IO_READ", "无法读取乡镇名录“%s”", path);
-    else if (n > REGISTRY_MAX_BYTES)
-        rc = bz_error_set(e, BZ_EINPUT, "E_REGISTRY_FORMAT", "乡镇名录“%s”超过 4 MB", path);
-    else
-        rc = regcsv_parse(data, n, path, reg, e);
-    fclose(f);
-    free(data);
     return rc;
 }
 
@@ -174,10 +152,9 @@ validate_one(struct validate_run *v, const char *path)
     struct stat st;
 
     if (lstat(path, &st) < 0 && errno == ENOENT) {
-        char name[4 * BZ_PATH_MAX];
-        fprintf(stderr, "bizenv validate: 错误 [E_NOINPUT] 找不到文件“%s”\n",
-                esc_text(name, sizeof(name), path));
-        return EX_NOINPUT;
+        struct bz_error e;
+        bz_error_set(&e, E_NOINPUT, "找不到文件“%s”", path);
+        return cli_report(&e);
     }
     v->file = path;
     v->rejected = 0;
@@ -197,7 +174,7 @@ validate_one(struct validate_run *v, const char *path)
     }
     diag_list_free(&diags);
     if (status == EX_OK && v->rejected)
-        status = EX_DATAERR;
+        status = cli_exit_status(BZ_EINPUT); /* a submission was rejected */
     return status;
 }
 

@@ -10,7 +10,6 @@
 #include "commands.h"
 
 #include "../load/jstate.h"
-#include "../load/pgutil.h"
 #include "record.h"
 
 #include <stdio.h>
@@ -36,7 +35,7 @@ is_weight(const char *v)
 static int
 set_weights(struct record_session *rs, char *const *w, char got[3][64], struct bz_error *e)
 {
-    int rc = pgutil_exec(rs->conn, "BEGIN", "开始修改权重", e);
+    int rc = jstate_txn_begin(rs->conn, e);
     if (rc < 0)
         return rc;
     rc = jstate_set_weights(rs->conn, w[0], w[1], w[2], e);
@@ -54,9 +53,9 @@ set_weights(struct record_session *rs, char *const *w, char got[3][64], struct b
     if (rc == 0)
         rc = record_prepare(&rs->rec, 1, 1, e);
     if (rc == 0)
-        rc = pgutil_exec(rs->conn, "COMMIT", "提交权重", e);
+        rc = jstate_txn_commit(rs->conn, e);
     if (rc < 0) {
-        pgutil_rollback(rs->conn);
+        jstate_txn_rollback(rs->conn);
         record_abandon(&rs->rec);
         return rc;
     }
@@ -90,10 +89,6 @@ cmd_weights(struct cli *cli, int argc, char **argv)
     record_warn_drift(&rs.rec, stderr);
     int rc = set_weights(&rs, argv + 2, got, &e);
     record_session_close(&rs);
-    if (rc == BZ_EINPUT) {
-        cli_report(&e);
-        return EX_USAGE;
-    }
     if (rc < 0)
         return cli_report(&e);
     printf("权重已设置：服务率 %s，整改完成率 %s，走流程覆盖率 %s（已记入日志）\n", got[0], got[1],

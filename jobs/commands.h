@@ -65,5 +65,7 @@ int cmd_setting(struct cli *cli, int argc, char **argv);
 int cmd_backup(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_rebuild(struct cli *cli, int argc, char **argv);
+int cmd_analyst(struct cli *cli, int argc, char **argv);
+int cmd_dictionary(struct cli *cli, int argc, char **argv);
 
 #endif

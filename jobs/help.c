@@ -17,16 +17,16 @@
 
 static const char exit_statuses[] =
     "退出状态：0 成功（validate：全部接收；ingest、nightly：任务完成，含退回的文件）；"
-    "64 用法错误；65 有报表被退回（validate）；66 输入文件不存在；69 数据库无法连接；"
-    "70 内部错误或数据库结构不符；71 内存不足；74 读写文件出错；"
-    "75 另一任务正在运行或超时；78 配置错误\n";
+    "64 用法错误；65 有报表被退回（validate）或与已有数据冲突；66 输入文件不存在；"
+    "69 数据库无法连接；70 内部错误或数据库结构不符；71 内存不足；74 读写文件出错；"
+    "75 另一任务正在运行或超时；78 配置错误（各错误代码的退出状态见 bizenv codes）\n";
 
 /* Display columns of a UTF-8 string: East Asian wide characters take two. */
 static int
-display_width(const char *s)
+display_width(const char *str)
 {
     int w = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
+    for (const unsigned char *p = (const unsigned char *)str; *p != '\0';) {
         uint32_t cp = *p;
         int len = 1;
         if (cp >= 0xF0) {
@@ -100,7 +100,8 @@ help_main(FILE *out)
     fputs("\n“bizenv 命令 --help”显示该命令的用法与选项；完整说明见 man bizenv。\n", out);
 }
 
-void
+/* The usage of one command: synopsis, description, its options. */
+static void
 help_command(const struct command *c, FILE *out)
 {
     fputs("用法：", out);
@@ -120,7 +121,8 @@ help_command(const struct command *c, FILE *out)
     fputs("（见 bizenv --help）\n", out);
 }
 
-void
+/* Version, schema version (the last migration compiled in) and build. */
+static void
 help_version(FILE *out)
 {
     static struct migrate_item items[MIGRATE_MAX];
@@ -300,7 +302,8 @@ word_list(const struct cmd_option *opts, FILE *out)
         fprintf(out, "%s%s", o == opts ? "" : " ", o->name);
 }
 
-void
+/* A bash completion script for bizenv, generated from the table. */
+static void
 help_bash_completion(FILE *out)
 {
     fprintf(out,

@@ -25,14 +25,6 @@ int help_handle(int argc, char **argv);
 /* The usage of bizenv: synopsis, commands, global options, exit statuses. */
 void help_main(FILE *out);
 
-/* The usage of one command: synopsis, description, its options. */
-void help_command(const struct command *c, FILE *out);
-
-/* Version, schema version (the last migration compiled in) and build. */
-void help_version(FILE *out);
-
-/* A bash completion script for bizenv, generated from the table. */
-void help_bash_completion(FILE *out);
 
 /*
  * Says on stderr that `arg` is not an option of `command` (NULL: a global

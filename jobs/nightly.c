@@ -5,9 +5,9 @@
 #include "../common/fsdir.h"
 #include "../export/export.h"
 #include "../ingest/inbox.h"
-#include "../load/db.h"
 #include "../load/jstate.h"
-#include "../load/pgutil.h"
+#include "../load/ranking.h"
+#include "../load/runs.h"
 #include "backup.h"
 #include "record.h"
 #include "runlock.h"
@@ -22,32 +22,17 @@
 /* The summary is a page or two; 1 MB leaves room for a long rejected list. */
 #define SUMMARY_LIMIT (1u << 20)
 
-static const char run_begin_sql[] = "SELECT meta.run_begin($1, $2::date, $3, $4::int, $5)";
-static const char run_end_sql[] =
-    "SELECT meta.run_end($1::bigint, $2, $3::int, $4::int, $5::int, $6::int, $7::int, "
-    "$8::text[], $9, $10, $11)";
-static const char refresh_sql[] = "SELECT period, run_id, refreshed "
-                                  "FROM report.refresh_rankings_if_changed($1::text[], $2::date)";
-/* The last ended month's ranking, from its stored run (computed only when
- * its inputs changed), so a quiet night does not rank all history again. */
-static const char last_month_run_sql[] =
-    "SELECT run_id FROM report.refresh_ranking_if_changed($1, $2::date)";
-/* Its figures, in a statement of their own: a statement does not see rows
- * stored by a function it calls (its stable functions read its snapshot),
- * so joined to the refresh above they missed a run stored that night. */
-static const char unreported_sql[] =
-    "SELECT s.code, s.name, s.status, s.months_reported, s.months_on_time "
-    "FROM report.stored_figures($1::bigint) s ORDER BY s.code";
-
 struct night {
     struct cli *cli;
     struct nightly_report *r;
     PGconn *conn;
     struct record rec; /* the journal (jobs/record.h); rec.j.fd -1 until opened */
     struct runlog log;
-    char as_of[16];      /* YYYY-MM-DD */
-    char last_month[16]; /* the last month ended by as_of, YYYY-MM */
-    struct dbuf missing; /* array literal of codes not reported for last_month */
+    char as_of[16];               /* YYYY-MM-DD */
+    char last_month[16];          /* the last month ended by as_of, YYYY-MM */
+    struct pgutil_rows reporting; /* how each township reported last_month */
+    const char **missing;         /* codes not reported for it (into reporting) */
+    size_t nmissing;
     nightly_observer obs;
     void *obs_arg;
 };
@@ -73,37 +58,11 @@ on_file(const struct pipeline_file *f, size_t done, size_t total, void *arg)
 }
 
 static int
-exec_params(struct night *n, const char *sql, int nparams, const char *const *values,
-            const char *what, PGresult **out, struct bz_error *e)
-{
-    PGresult *res = PQexecParams(n->conn, sql, nparams, NULL, values, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
-        int rc = db_error(e, n->conn, res, what);
-        PQclear(res);
-        return rc;
-    }
-    if (out != NULL)
-        *out = res;
-    else
-        PQclear(res);
-    return 0;
-}
-
-static int
 begin_run(struct night *n, struct bz_error *e)
 {
-    char host[256] = "", pid[32];
-    PGresult *res;
-    gethostname(host, sizeof(host) - 1);
-    snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-    const char *v[] = {"nightly", n->as_of, host, pid, buildinfo_label()};
-    int rc = exec_params(n, run_begin_sql, 5, v, "登记运行记录", &res, e);
-    if (rc < 0)
-        return rc;
-    n->r->run_id = atoll(PQgetvalue(res, 0, 0));
+    int rc = runs_begin(n->conn, "nightly", n->as_of, &n->r->run_id, e);
     n->log.run_id = n->r->run_id;
-    PQclear(res);
-    return 0;
+    return rc;
 }
 
 /* Adds "YYYY-MM", "YYYY-Qn", "YYYY-Hn" and "YYYY" of a month to the list. */
@@ -133,28 +92,36 @@ add_month_periods(struct nightly_report *r, unsigned year, unsigned month)
     add_period(r, p);
 }
 
-/* Journal hook: a refresh's line, durable, and its group recorded, in
- * the refresh's transaction; then its COMMIT. On failure the transaction
- * is rolled back, the result cleared and the group abandoned. */
+/* Journal hook: a refresh's line (the periods asked for, comma-separated,
+ * and those rows says were stored anew), durable, and its group recorded,
+ * in the refresh's transaction; then its COMMIT. On failure the
+ * transaction is rolled back, rows (may be NULL) freed and the group
+ * abandoned. */
 static int
-journal_refresh(struct night *n, const char *what, const char *periods, PGresult *res,
-                struct bz_error *e)
+journal_refresh(struct night *n, const char *what, const char *const *periods, size_t np,
+                struct pgutil_rows *rows, struct bz_error *e)
 {
-    struct dbuf done;
+    struct dbuf asked, done;
+    dbuf_init(&asked, 4096);
     dbuf_init(&done, 4096);
-    int c_period = PQfnumber(res, "period"), c_refreshed = PQfnumber(res, "refreshed");
-    for (int i = 0; c_period >= 0 && c_refreshed >= 0 && i < PQntuples(res); i++)
-        if (strcmp(PQgetvalue(res, i, c_refreshed), "t") == 0)
-            dbuf_printf(&done, "%s%s", done.len ? "," : "", PQgetvalue(res, i, c_period));
-    int rc = record_refresh(&n->rec, what, periods, n->as_of, done.data ? done.data : "", e);
+    for (size_t i = 0; i < np; i++)
+        dbuf_printf(&asked, "%s%s", i ? "," : "", periods[i]);
+    for (size_t i = 0; rows != NULL && i < rows->n; i++)
+        if (strcmp(pgutil_rows_at(rows, i, REFRESH_CHANGED), "t") == 0)
+            dbuf_printf(&done, "%s%s", done.len ? "," : "",
+                        pgutil_rows_at(rows, i, REFRESH_PERIOD));
+    int rc = record_refresh(&n->rec, what, asked.data ? asked.data : "", n->as_of,
+                            done.data ? done.data : "", e);
+    dbuf_free(&asked);
     dbuf_free(&done);
     if (rc == 0)
         rc = record_prepare(&n->rec, 1, 0, e);
     if (rc == 0)
-        rc = pgutil_exec(n->conn, "COMMIT", "提交排名", e);
+        rc = jstate_txn_commit(n->conn, e);
     if (rc < 0) {
-        PQclear(res);
-        pgutil_rollback(n->conn);
+        if (rows != NULL)
+            pgutil_rows_free(rows);
+        jstate_txn_rollback(n->conn);
         record_abandon(&n->rec);
         return rc;
     }
@@ -168,43 +135,35 @@ refresh_rankings(struct night *n, struct bz_error *e)
 {
     struct nightly_report *r = n->r;
     add_month_periods(r, (unsigned)r->as_of / 10000, (unsigned)r->as_of / 100 % 100);
-    for (size_t i = 0; i < r->st.nperiods; i++)
-        add_month_periods(r, (unsigned)atoi(r->st.periods[i]),
-                          (unsigned)atoi(r->st.periods[i] + 5));
+    for (size_t i = 0; i < r->stats.nperiods; i++)
+        add_month_periods(r, (unsigned)atoi(r->stats.periods[i]),
+                          (unsigned)atoi(r->stats.periods[i] + 5));
     /* one statement refreshes them all (stored together, the changed
      * townships' figures computed once); keep only the periods whose
-     * ranking changed: those are exported. Periods are YYYY-MM, YYYY-Qn,
-     * YYYY-Hn or YYYY: nothing to quote in the array literal. */
-    char list[sizeof(r->refreshed) + sizeof(r->refreshed) / sizeof(r->refreshed[0]) + 3];
-    size_t len = 0;
-    list[len++] = '{';
+     * ranking changed: those are exported */
+    const char *periods[sizeof(r->refreshed) / sizeof(r->refreshed[0])];
+    struct pgutil_rows rows;
     for (size_t i = 0; i < r->nrefreshed; i++)
-        len +=
-            (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? "," : "", r->refreshed[i]);
-    list[len++] = '}';
-    list[len] = '\0';
-    const char *v[] = {list, n->as_of};
-    PGresult *res;
-    int rc = pgutil_exec(n->conn, "BEGIN", "开始刷新排名", e);
-    if (rc == 0 && (rc = exec_params(n, refresh_sql, 2, v, "刷新排名", &res, e)) < 0)
-        pgutil_rollback(n->conn);
+        periods[i] = r->refreshed[i];
+    int rc = jstate_txn_begin(n->conn, e);
+    if (rc == 0 && (rc = ranking_refresh(n->conn, periods, r->nrefreshed, n->as_of, &rows, e)) < 0)
+        jstate_txn_rollback(n->conn);
     else if (rc == 0)
-        rc = journal_refresh(n, "night", list, res, e);
+        rc = journal_refresh(n, "night", periods, r->nrefreshed, &rows, e);
     if (rc < 0)
         return rc;
-    int c_period = PQfnumber(res, "period"), c_run = PQfnumber(res, "run_id"),
-        c_refreshed = PQfnumber(res, "refreshed");
     size_t kept = 0;
-    for (int i = 0; i < PQntuples(res) && kept < r->nrefreshed; i++) {
-        int changed = strcmp(PQgetvalue(res, i, c_refreshed), "t") == 0;
-        runlog_printf(&n->log, "ranking %s as of %s: %s", PQgetvalue(res, i, c_period), n->as_of,
+    for (size_t i = 0; i < rows.n && kept < r->nrefreshed; i++) {
+        const char *period = pgutil_rows_at(&rows, i, REFRESH_PERIOD);
+        int changed = strcmp(pgutil_rows_at(&rows, i, REFRESH_CHANGED), "t") == 0;
+        runlog_printf(&n->log, "ranking %s as of %s: %s", period, n->as_of,
                       changed ? "refreshed" : "unchanged, kept");
         if (!changed)
             continue;
-        snprintf(r->refreshed[kept], sizeof(r->refreshed[0]), "%s", PQgetvalue(res, i, c_period));
-        r->refreshed_run[kept++] = strtoll(PQgetvalue(res, i, c_run), NULL, 10);
+        snprintf(r->refreshed[kept], sizeof(r->refreshed[0]), "%s", period);
+        r->refreshed_run[kept++] = strtoll(pgutil_rows_at(&rows, i, REFRESH_RUN), NULL, 10);
     }
-    PQclear(res);
+    pgutil_rows_free(&rows);
     r->nrefreshed = kept;
     return 0;
 }
@@ -251,59 +210,55 @@ export_periods(struct night *n, struct bz_error *e)
 
 /* "、name（code）" of row i: registry text, escaped like any other. */
 static void
-summary_township(struct dbuf *b, const char *sep, const PGresult *res, int i)
+summary_township(struct dbuf *b, const char *sep, const struct pgutil_rows *rows, size_t i)
 {
     dbuf_adds(b, sep);
-    esc_dbuf(b, PQgetvalue(res, i, 1));
+    esc_dbuf(b, pgutil_rows_at(rows, i, REPORTING_NAME));
     dbuf_adds(b, "（");
-    esc_dbuf(b, PQgetvalue(res, i, 0));
+    esc_dbuf(b, pgutil_rows_at(rows, i, REPORTING_CODE));
     dbuf_adds(b, "）");
 }
 
 /* Appends the townships that have not reported, or reported late, for the
- * last month ended by as_of. */
+ * last month ended by as_of; keeps the codes of the first for the run's
+ * record. */
 static int
 summarize_reporting(struct night *n, struct bz_error *e)
 {
-    PGresult *res;
-    const char *v[] = {n->last_month, n->as_of};
     struct dbuf *b = &n->r->summary;
-    int rc = pgutil_exec(n->conn, "BEGIN", "开始刷新上月排名", e);
-    if (rc == 0 && (rc = exec_params(n, last_month_run_sql, 2, v, "刷新上月排名", &res, e)) < 0)
-        pgutil_rollback(n->conn);
-    else if (rc == 0)
-        rc = journal_refresh(n, "last_month", n->last_month, res, e);
-    if (rc < 0)
-        return rc;
+    const struct pgutil_rows *rows = &n->reporting;
+    const char *month[1] = {n->last_month};
     char run[32];
-    snprintf(run, sizeof(run), "%s", PQgetvalue(res, 0, PQfnumber(res, "run_id")));
-    PQclear(res);
-    const char *r1[] = {run};
-    rc = exec_params(n, unreported_sql, 1, r1, "查询报送情况", &res, e);
+    int rc = jstate_txn_begin(n->conn, e);
+    if (rc == 0 && (rc = ranking_month_run(n->conn, n->last_month, n->as_of, run, e)) < 0)
+        jstate_txn_rollback(n->conn);
+    else if (rc == 0)
+        rc = journal_refresh(n, "last_month", month, 1, NULL, e);
+    if (rc == 0)
+        rc = ranking_reporting(n->conn, run, &n->reporting, e);
     if (rc < 0)
         return rc;
-    int missing = 0, late = 0;
-    dbuf_adds(&n->missing, "{");
+    n->missing = calloc(rows->n ? rows->n : 1, sizeof(*n->missing));
+    if (n->missing == NULL)
+        return bz_error_set(e, E_NOMEM, "内存不足，无法汇总报送情况");
+    size_t late = 0;
     dbuf_printf(b, "%s 未报送的乡镇：", n->last_month);
-    for (int i = 0; i < PQntuples(res); i++) {
-        if (strcmp(PQgetvalue(res, i, 2), "未报送") != 0)
+    for (size_t i = 0; i < rows->n; i++) {
+        if (strcmp(pgutil_rows_at(rows, i, REPORTING_STATUS), "未报送") != 0)
             continue;
-        summary_township(b, missing ? "、" : "", res, i);
-        dbuf_printf(&n->missing, "%s%s", missing ? "," : "", PQgetvalue(res, i, 0));
-        missing++;
+        summary_township(b, n->nmissing ? "、" : "", rows, i);
+        n->missing[n->nmissing++] = pgutil_rows_at(rows, i, REPORTING_CODE);
     }
-    dbuf_adds(&n->missing, "}");
-    dbuf_adds(b, missing ? "\n" : "无\n");
+    dbuf_adds(b, n->nmissing ? "\n" : "无\n");
     dbuf_printf(b, "%s 迟报的乡镇：", n->last_month);
-    for (int i = 0; i < PQntuples(res); i++) {
-        if (atoi(PQgetvalue(res, i, 3)) == 0 ||
-            atoi(PQgetvalue(res, i, 4)) >= atoi(PQgetvalue(res, i, 3)))
+    for (size_t i = 0; i < rows->n; i++) {
+        int reported = atoi(pgutil_rows_at(rows, i, REPORTING_MONTHS_REPORTED));
+        if (reported == 0 || atoi(pgutil_rows_at(rows, i, REPORTING_MONTHS_ON_TIME)) >= reported)
             continue;
-        summary_township(b, late ? "、" : "", res, i);
+        summary_township(b, late ? "、" : "", rows, i);
         late++;
     }
     dbuf_adds(b, late ? "\n" : "无\n");
-    PQclear(res);
     return 0;
 }
 
@@ -311,13 +266,13 @@ static void
 summarize_files(struct nightly_report *r)
 {
     struct dbuf *b = &r->summary;
-    const struct pipeline_stats *st = &r->st;
-    dbuf_printf(b, "收件 %zu 个文件：接收 %zu，重复 %zu，退回 %zu", st->files_seen,
-                st->files_accepted, st->files_duplicate, st->files_rejected);
-    if (st->files_retry > 0)
-        dbuf_printf(b, "，未完成 %zu（留在收件箱，下次重试）", st->files_retry);
-    dbuf_printf(b, "\n报表 %zu 份：接收 %zu，重复 %zu，退回 %zu，警告 %zu 条\n", st->submissions,
-                st->accepted, st->duplicates, st->rejected, st->warnings);
+    const struct pipeline_stats *stats = &r->stats;
+    dbuf_printf(b, "收件 %zu 个文件：接收 %zu，重复 %zu，退回 %zu", stats->files_seen,
+                stats->files_accepted, stats->files_duplicate, stats->files_rejected);
+    if (stats->files_retry > 0)
+        dbuf_printf(b, "，未完成 %zu（留在收件箱，下次重试）", stats->files_retry);
+    dbuf_printf(b, "\n报表 %zu 份：接收 %zu，重复 %zu，退回 %zu，警告 %zu 条\n", stats->submissions,
+                stats->accepted, stats->duplicates, stats->rejected, stats->warnings);
     if (r->nrejected == 0)
         return;
     dbuf_adds(b, "退回的文件：\n");
@@ -330,7 +285,7 @@ summarize_files(struct nightly_report *r)
         esc_dbuf(b, r->rejected[i].first_error);
         dbuf_adds(b, "\n");
     }
-    if (st->rejected > r->nrejected)
+    if (stats->rejected > r->nrejected)
         dbuf_printf(b, "  （其余未列出，见 quarantine/ 目录）\n");
 }
 
@@ -356,29 +311,22 @@ write_summary(struct night *n)
 static void
 end_run(struct night *n, int rc, const struct bz_error *e)
 {
-    struct nightly_report *r = n->r;
+    const struct nightly_report *r = n->r;
     struct bz_error ignored;
-    char v[7][32];
     if (n->conn == NULL || r->run_id == 0 || PQstatus(n->conn) != CONNECTION_OK)
         return;
-    snprintf(v[0], sizeof(v[0]), "%lld", r->run_id);
-    snprintf(v[1], sizeof(v[1]), "%zu", r->st.files_taken);
-    snprintf(v[2], sizeof(v[2]), "%zu", r->st.accepted);
-    snprintf(v[3], sizeof(v[3]), "%zu", r->st.duplicates);
-    snprintf(v[4], sizeof(v[4]), "%zu", r->st.rejected);
-    snprintf(v[5], sizeof(v[5]), "%zu", r->st.warnings);
-    const char *p[] = {v[0],
-                       rc < 0 ? "failed" : "ok",
-                       v[1],
-                       v[2],
-                       v[3],
-                       v[4],
-                       v[5],
-                       n->missing.data ? n->missing.data : "{}",
-                       rc < 0 ? e->code : NULL,
-                       rc < 0 ? e->message : NULL,
-                       r->summary_path[0] ? r->summary_path : NULL};
-    exec_params(n, run_end_sql, 11, p, "结束运行记录", NULL, &ignored);
+    const struct runs_end end = {rc < 0,
+                                 r->stats.files_taken,
+                                 r->stats.accepted,
+                                 r->stats.duplicates,
+                                 r->stats.rejected,
+                                 r->stats.warnings,
+                                 n->missing,
+                                 n->nmissing,
+                                 e->code,
+                                 e->message,
+                                 r->summary_path[0] ? r->summary_path : NULL};
+    runs_end(n->conn, r->run_id, &end, &ignored);
 }
 
 /* The failure line; its message may quote a file name. */
@@ -406,7 +354,7 @@ open_journal(struct night *n, struct bz_error *e)
         return rc;
     if (n->r->drift[0] != '\0') {
         dbuf_printf(&n->r->summary,
-                    "[E_JOURNAL_DRIFT] 数据库中的%s被绕过 bizenv 直接修改过（日志中没有这次修改）；"
+                    "[W_JOURNAL_DRIFT] 数据库中的%s被绕过 bizenv 直接修改过（日志中没有这次修改）；"
                     "日志已按现值补记。今后请用 bizenv weights set、bizenv setting set 或 "
                     "bizenv registry load 修改\n",
                     n->r->drift);
@@ -464,7 +412,6 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     memset(&n, 0, sizeof(n));
     memset(r, 0, sizeof(*r));
     dbuf_init(&r->summary, SUMMARY_LIMIT);
-    dbuf_init(&n.missing, SUMMARY_LIMIT);
     n.cli = cli;
     n.r = r;
     n.obs = obs;
@@ -502,9 +449,9 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
         rc = record_run(&n.rec, "nightly", r->run_id, n.as_of, cli_today(), n.as_of, e);
     if (rc == 0) {
         struct pipeline_opts o = {cli->settings.inbox, n.as_of, cli_today(), on_file, &n, &n.rec};
-        rc = pipeline_ingest(n.conn, &cli->settings, &o, &r->st, e);
+        rc = pipeline_ingest(n.conn, &cli->settings, &o, &r->stats, e);
         runlog_printf(&n.log, "ingest done: %zu files, %zu accepted, %zu rejected",
-                      r->st.files_seen, r->st.accepted, r->st.rejected);
+                      r->stats.files_seen, r->stats.accepted, r->stats.rejected);
     }
     /* 3. rankings of the current month, quarter, half and year, and of the periods touched */
     if (rc == 0)
@@ -533,6 +480,7 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     PQfinish(n.conn);
     runlock_release(&lock);
 out_nolog:
-    dbuf_free(&n.missing);
+    free(n.missing);
+    pgutil_rows_free(&n.reporting);
     return rc;
 }

@@ -2,7 +2,9 @@
  * nightly — the job cron runs every night, in the order of the product
  * spec: pending migrations, ingest of the inbox, refresh of the rankings,
  * exports, and a run summary. One run at a time (runlock), recorded in
- * meta.run, logged line by line in bizenv.log.
+ * meta.run (load/runs.h), logged line by line in bizenv.log. The
+ * statements it needs are load/'s (runs.h, ranking.h, export.h): this
+ * module only drives them and writes the summary.
  *
  * It never prints: the summary text comes back in struct nightly_report
  * and the command decides whether cron should see it.
@@ -20,7 +22,7 @@
 struct nightly_report {
     long long run_id; /* meta.run id, 0 when the database was not reached */
     int as_of;        /* yyyymmdd */
-    struct pipeline_stats st;
+    struct pipeline_stats stats;
     struct pipeline_file rejected[NIGHTLY_MAX_LISTED]; /* name pointers are copied below */
     char rejected_names[NIGHTLY_MAX_LISTED][256];
     size_t nrejected;

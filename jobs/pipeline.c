@@ -2,12 +2,14 @@
 
 #include "../common/dbuf.h"
 #include "../common/receipt.h"
-#include "../export/rollup.h"
 #include "../ingest/archived.h"
 #include "../ingest/inbox.h"
 #include "../ingest/unpack.h"
 #include "../load/jstate.h"
 #include "../load/loader.h"
+#include "../load/registry.h"
+#include "../load/rollup.h"
+#include "../transform/adx.h"
 #include "../transform/transform.h"
 #include "../transform/workbook.h"
 #include "record.h"
@@ -34,7 +36,7 @@ struct file_run {
     PGconn *conn;
     const struct settings *s;
     const struct pipeline_opts *o;
-    struct pipeline_stats *st;
+    struct pipeline_stats *stats;
     struct inbox_file *f;
     struct inbox_dirs *dirs;
     char sha256[65];          /* of the inbox file; "" when not archived */
@@ -66,15 +68,15 @@ note_code(struct pipeline_file *res, const struct diag_list *d)
 }
 
 static void
-note_period(struct pipeline_stats *st, int year, int month)
+note_period(struct pipeline_stats *stats, int year, int month)
 {
     char p[16];
     snprintf(p, sizeof(p), "%04u-%02u", (unsigned)year % 10000u, (unsigned)month % 100u);
-    for (size_t i = 0; i < st->nperiods; i++)
-        if (strcmp(st->periods[i], p) == 0)
+    for (size_t i = 0; i < stats->nperiods; i++)
+        if (strcmp(stats->periods[i], p) == 0)
             return;
-    if (st->nperiods < sizeof(st->periods) / sizeof(st->periods[0]))
-        memcpy(st->periods[st->nperiods++], p, sizeof(st->periods[0]));
+    if (stats->nperiods < sizeof(stats->periods) / sizeof(stats->periods[0]))
+        memcpy(stats->periods[stats->nperiods++], p, sizeof(stats->periods[0]));
 }
 
 /*
@@ -123,7 +125,7 @@ struct batch {
     size_t n;
     size_t submissions;
     struct timespec started;
-    struct pipeline_stats saved; /* *st when the batch started, restored when abandoned */
+    struct pipeline_stats saved; /* *stats when the batch started, restored when abandoned */
     PGconn *conn;
     int open;        /* its transaction is open */
     char time[64];   /* its transaction's time: its receipts', and its journal group's */
@@ -131,25 +133,26 @@ struct batch {
 };
 
 /*
- * Two batches at a time: while the server merges the batch just shipped
- * (`prev`, its merge sent with loader_stage_merge_send and moved along
+ * Two batches at a time: while the server merges the batch just sent
+ * (`sent`, its merge sent with loader_stage_merge_send and moved along
  * with loader_stage_pump after each file), the client reads, checks and
- * stages the next files into `cur`, on two cores at once. The
- * connection is busy until prev is settled (merge collected, receipts
- * stored, files synced, COMMIT, files put away); cur settles prev before
- * it needs the server (its BEGIN, a mid-batch merge, a roll-up, load ids
- * beyond those reserved), so batches still commit one after another, in
- * file order, each in its own transaction.
+ * stages the next files into `reading`, on two cores at once. The
+ * connection is busy until the sent batch is committed (commit_sent:
+ * merge collected, receipts stored, files synced, COMMIT, files put
+ * away); the batch being read commits the sent one before it needs the
+ * server (its BEGIN, a mid-batch merge, a roll-up, load ids beyond those
+ * reserved), so batches still commit one after another, in file order,
+ * each in its own transaction.
  */
 struct ingest {
     PGconn *conn;
-    struct pipeline_stats *st;
+    struct pipeline_stats *stats;
     struct bz_error *e;
-    struct loader_townships *towns; /* registry copy for transform, read once */
-    size_t batch_size;              /* setting batch_size, at most BATCH_FILES */
-    struct batch *b[2];
-    struct batch *cur;  /* files being read */
-    struct batch *prev; /* shipped, not yet settled; NULL when none */
+    struct registry_townships *towns; /* registry copy for transform, read once */
+    size_t batch_size;                /* setting batch_size, at most BATCH_FILES */
+    struct batch *batches[2];
+    struct batch *reading; /* files being read */
+    struct batch *sent;    /* its merge sent, not yet committed; NULL when none */
     struct inbox_dirs *dirs;
     struct record *rec;     /* the journal of the files taken (o->rec), NULL none */
     const char *replay_jid; /* pipeline_replay: the journal its groups commit under; NULL for
@@ -159,21 +162,21 @@ struct ingest {
 /* Remembers a receipt written for the batch: removed if the batch is
  * dropped, so a rolled-back batch leaves no receipt behind. */
 static int
-receipt_written(struct batch *b, const char *name, struct bz_error *e)
+receipt_written(struct batch *batch, const char *name, struct bz_error *e)
 {
-    b->unsynced = 1;
-    if (dbuf_add(&b->receipts, name, strlen(name) + 1) < 0)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法记录回执文件");
+    batch->unsynced = 1;
+    if (dbuf_add(&batch->receipts, name, strlen(name) + 1) < 0)
+        return bz_error_set(e, E_NOMEM, "内存不足，无法记录回执文件");
     return 0;
 }
 
 /* Makes every file written for the batch durable. */
 static int
-sync_batch(struct batch *b, struct bz_error *e)
+sync_batch(struct batch *batch, struct bz_error *e)
 {
-    int rc = b->unsynced ? inbox_sync(b->in->dirs, e) : 0;
+    int rc = batch->unsynced ? inbox_sync(batch->in->dirs, e) : 0;
     if (rc == 0)
-        b->unsynced = 0;
+        batch->unsynced = 0;
     return rc;
 }
 
@@ -191,20 +194,24 @@ issue_receipt(struct file_run *fr, const struct receipt *r, int year, int month,
     if (rc == 0)
         rc = receipt_render_json(r, &json);
     if (rc < 0) {
-        bz_error_set(fr->e, rc, "E_NOMEM", "回执过长，无法生成（%s）", fr->f->name);
+        if (rc == BZ_ENOMEM)
+            bz_error_set(fr->e, E_NOMEM, "内存不足，无法生成回执（%s）", fr->f->name);
+        else
+            bz_error_set(fr->e, E_INTERNAL, "回执过长，无法生成（%s）", fr->f->name);
         goto out;
     }
     if (fr->sha256[0] != '\0') {
-        struct loader_receipt lr = {fr->sha256,
-                                    r->member,
-                                    r->township_code,
-                                    year,
-                                    month,
-                                    r->revision,
-                                    receipt_outcome_name(r->outcome),
-                                    r->diags,
-                                    text.data,
-                                    json.data};
+        struct rows_receipt lr = {fr->sha256,
+                                  r->member,
+                                  r->township_code,
+                                  year,
+                                  month,
+                                  r->revision,
+                                  receipt_outcome_name(r->outcome),
+                                  r->diags,
+                                  text.data,
+                                  json.data,
+                                  NULL};
         rc = loader_stage_receipt(fr->batch->stage, &lr, fr->e);
         if (rc < 0)
             goto out;
@@ -219,7 +226,7 @@ issue_receipt(struct file_run *fr, const struct receipt *r, int year, int month,
     if (rc == 0 && r->outcome == RECEIPT_REJECTED) {
         if (dbuf_add(&fr->rejected_text, text.data, text.len) < 0 ||
             dbuf_adds(&fr->rejected_text, "\n") < 0)
-            rc = bz_error_set(fr->e, BZ_ENOMEM, "E_NOMEM", "回执过长（%s）", fr->f->name);
+            rc = bz_error_set(fr->e, E_NOMEM, "回执过长（%s）", fr->f->name);
     }
 out:
     dbuf_free(&text);
@@ -283,100 +290,106 @@ count(struct file_run *fr, enum receipt_outcome outcome, const struct diag_list 
       int month)
 {
     fr->res.submissions++;
-    fr->st->submissions++;
+    fr->stats->submissions++;
     fr->res.warnings += diags->nwarnings;
     switch (outcome) {
     case RECEIPT_ACCEPTED:
     case RECEIPT_ACCEPTED_WITH_WARNINGS:
         fr->res.accepted++;
-        fr->st->accepted++;
-        fr->st->warnings += diags->nwarnings;
-        note_period(fr->st, year, month);
+        fr->stats->accepted++;
+        fr->stats->warnings += diags->nwarnings;
+        note_period(fr->stats, year, month);
         break;
     case RECEIPT_DUPLICATE:
         fr->res.duplicates++;
-        fr->st->duplicates++;
+        fr->stats->duplicates++;
         break;
     case RECEIPT_REJECTED:
         fr->res.rejected++;
-        fr->st->rejected++;
+        fr->stats->rejected++;
         note_code(&fr->res, diags);
         break;
     }
 }
 
-/* A county's ADX roll-up, at a prefecture (export/rollup.h): stored, or
- * rejected with its reasons, and receipted like a submission. */
+/* A county's ADX roll-up, at a prefecture: read and checked
+ * (transform/adx.h), stored (load/rollup.h) or rejected with its reasons,
+ * and receipted like a submission. */
 static int
 on_rollup(struct file_run *fr, const struct unpack_doc *doc)
 {
     struct diag_list diags;
-    struct rollup_outcome ro;
+    struct adx_doc adx;
+    enum rollup_result result = ROLLUP_REJECTED;
     struct rollup_meta meta = {doc->sha256, fr->sha256, doc->member, fr->f->mtime.tv_sec};
 
+    memset(&adx, 0, sizeof(adx));
     diag_list_init(&diags, (size_t)fr->s->max_diagnostics);
-    int rc = rollup_ingest(fr->conn, doc->data, doc->len, &meta, &ro, &diags, fr->e);
+    int rc = adx_parse(doc->data, doc->len, &adx, &diags, fr->e);
+    if (rc == 0 && !diag_has_errors(&diags))
+        rc = rollup_store(fr->conn, &adx, &meta, &result, &diags, fr->e);
     if (rc < 0)
         goto out;
     struct receipt r = {0};
     r.file = fr->f->name;
     r.member = doc->member;
-    r.township_code = ro.county[0] ? ro.county : NULL;
-    r.township_name = ro.county_name[0] ? ro.county_name : NULL;
-    r.period = ro.period[0] ? ro.period : NULL;
+    r.township_code = adx.county[0] ? adx.county : NULL;
+    r.township_name = adx.county_name[0] ? adx.county_name : NULL;
+    r.period = adx.period[0] ? adx.period : NULL;
     r.sha256 = doc->sha256;
-    r.outcome = ro.result == ROLLUP_ACCEPTED    ? RECEIPT_ACCEPTED
-                : ro.result == ROLLUP_DUPLICATE ? RECEIPT_DUPLICATE
-                                                : RECEIPT_REJECTED;
-    r.note = ro.result == ROLLUP_DUPLICATE ? "该县汇总（ADX）此前已接收" : NULL;
+    r.outcome = result == ROLLUP_ACCEPTED    ? RECEIPT_ACCEPTED
+                : result == ROLLUP_DUPLICATE ? RECEIPT_DUPLICATE
+                                             : RECEIPT_REJECTED;
+    r.note = result == ROLLUP_DUPLICATE ? "该县汇总（ADX）此前已接收" : NULL;
     r.diags = &diags;
     rc = issue_receipt(fr, &r, 0, 0, doc->index);
     if (rc < 0)
         goto out;
     fr->res.submissions++;
-    fr->st->submissions++;
-    if (ro.result == ROLLUP_ACCEPTED) {
+    fr->stats->submissions++;
+    if (result == ROLLUP_ACCEPTED) {
         fr->res.accepted++;
-        fr->st->accepted++;
-    } else if (ro.result == ROLLUP_DUPLICATE) {
+        fr->stats->accepted++;
+    } else if (result == ROLLUP_DUPLICATE) {
         fr->res.duplicates++;
-        fr->st->duplicates++;
+        fr->stats->duplicates++;
     } else {
         fr->res.rejected++;
-        fr->st->rejected++;
+        fr->stats->rejected++;
         note_code(&fr->res, &diags);
     }
 out:
+    adx_doc_free(&adx);
     diag_list_free(&diags);
     return rc;
 }
 
 static void
-pending_clear(struct batch *b)
+pending_clear(struct batch *batch)
 {
-    for (size_t i = 0; i < b->npending; i++) {
-        free(b->pending[i].member);
-        free(b->pending[i].township_name);
-        diag_list_free(&b->pending[i].diags);
+    for (size_t i = 0; i < batch->npending; i++) {
+        free(batch->pending[i].member);
+        free(batch->pending[i].township_name);
+        diag_list_free(&batch->pending[i].diags);
     }
-    b->npending = 0;
+    batch->npending = 0;
 }
 
-static int batch_begin(struct batch *b);
-static int settle(struct ingest *in);
+static int batch_begin(struct batch *batch);
+static int commit_sent(struct ingest *in);
 
 /* Issues the waiting receipts of merged documents in document order and
  * sends them; the transaction stays open. */
 static int
-issue_pending(struct batch *b, struct bz_error *e)
+issue_pending(struct batch *batch, struct bz_error *e)
 {
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < b->npending; i++) {
-        struct pending *p = &b->pending[i];
+    for (size_t i = 0; rc == 0 && i < batch->npending; i++) {
+        struct pending *p = &batch->pending[i];
         enum receipt_outcome outcome = RECEIPT_REJECTED;
         char note[512] = "";
         if (p->slot != NO_SLOT) {
-            struct loader_outcome *lo = loader_stage_outcome(b->stage, p->slot);
+            struct loader_outcome *lo = loader_stage_outcome(batch->stage, p->slot);
             size_t before = p->diags.n;
             diag_list_append(&p->diags, &lo->warnings);
             if (p->workbook)
@@ -400,31 +413,31 @@ issue_pending(struct batch *b, struct bz_error *e)
         if (rc == 0)
             count(p->fr, outcome, &p->diags, p->year, p->month);
     }
-    pending_clear(b);
+    pending_clear(batch);
     if (rc == 0)
-        rc = loader_stage_finish(b->conn, b->stage, e);
+        rc = loader_stage_finish(batch->conn, batch->stage, e);
     return rc;
 }
 
 /* Merges what the batch staged so far (opening its transaction first),
  * then issues the waiting receipts. */
 static int
-flush(struct batch *b, struct bz_error *e)
+flush(struct batch *batch, struct bz_error *e)
 {
-    int rc = batch_begin(b);
+    int rc = batch_begin(batch);
     if (rc == 0)
-        rc = loader_stage_merge(b->conn, b->stage, e);
+        rc = loader_stage_merge(batch->conn, batch->stage, e);
     if (rc == 0)
-        rc = issue_pending(b, e);
+        rc = issue_pending(batch, e);
     return rc;
 }
 
 static char *
-dup_or_null(const char *s, int *oom)
+dup_or_null(const char *str, int *oom)
 {
-    if (s == NULL)
+    if (str == NULL)
         return NULL;
-    char *d = strdup(s);
+    char *d = strdup(str);
     *oom |= d == NULL;
     return d;
 }
@@ -433,7 +446,7 @@ static int
 on_document(const struct unpack_doc *doc, void *arg)
 {
     struct file_run *fr = arg;
-    struct batch *b = fr->batch;
+    struct batch *batch = fr->batch;
     struct submission sub;
     struct diag_list diags;
     struct receipt r = {0};
@@ -446,7 +459,7 @@ on_document(const struct unpack_doc *doc, void *arg)
     fr->ndocs++;
     if (!doc->workbook && adx_detect(doc->data, doc->len)) {
         /* a roll-up is stored directly: what came before it goes first */
-        int frc = flush(b, fr->e);
+        int frc = flush(batch, fr->e);
         return frc < 0 ? frc : on_rollup(fr, doc);
     }
     submission_init(&sub, transform_arena_limit(doc->len));
@@ -463,17 +476,18 @@ on_document(const struct unpack_doc *doc, void *arg)
         sub.nattachments = doc->nattachments;
         memcpy(sub.doc_sha256, sha256, sizeof(sub.doc_sha256));
         sub.member = doc->member;
-        struct loader_meta meta = {fr->sha256, fr->f->mtime.tv_sec, doc->member};
+        struct rows_origin origin = {fr->sha256, fr->f->mtime.tv_sec, doc->member};
         /* more load ids than reserved: the server must be free to give them */
-        if (b->in->prev != NULL && loader_stage_ids_left(b->stage) == 0)
-            rc = settle(b->in);
+        if (batch->in->sent != NULL && loader_stage_ids_left(batch->stage) == 0)
+            rc = commit_sent(batch->in);
         if (rc == 0)
-            rc = loader_stage_submission(fr->conn, b->stage, &sub, &diags, &meta, &slot, fr->e);
+            rc = loader_stage_submission(fr->conn, batch->stage, &sub, &diags, &origin, &slot,
+                                         fr->e);
         if (rc < 0)
             goto out;
     }
     /* the receipt waits for the merge: keep what it needs, not the submission */
-    struct pending *p = &b->pending[b->npending];
+    struct pending *p = &batch->pending[batch->npending];
     memset(p, 0, sizeof(*p));
     submission_receipt_identity(&sub, &r, period);
     p->fr = fr;
@@ -491,14 +505,14 @@ on_document(const struct unpack_doc *doc, void *arg)
     p->workbook = doc->workbook;
     p->diags = diags;
     diag_list_init(&diags, 2); /* moved into the pending entry */
-    b->npending++;
-    b->submissions++;
+    batch->npending++;
+    batch->submissions++;
     if (oom) {
-        rc = bz_error_set(fr->e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法装载报表");
+        rc = bz_error_set(fr->e, E_NOMEM, "内存不足，无法装载报表");
         goto out;
     }
-    if (b->npending == PENDING_MAX || loader_stage_full(b->stage))
-        rc = flush(b, fr->e);
+    if (batch->npending == PENDING_MAX || loader_stage_full(batch->stage))
+        rc = flush(batch, fr->e);
 out:
     diag_list_free(&diags);
     submission_free(&sub);
@@ -522,7 +536,7 @@ reject_file(struct file_run *fr, const struct diag_list *diags)
     int rc = issue_receipt(fr, &r, 0, 0, 0);
     if (rc == 0) {
         fr->res.rejected++;
-        fr->st->rejected++;
+        fr->stats->rejected++;
         note_code(&fr->res, diags);
     }
     return rc;
@@ -603,62 +617,63 @@ ms_since(const struct timespec *t0)
 }
 
 static void
-notify(const struct pipeline_opts *o, const struct file_run *fr, const struct pipeline_stats *st)
+notify(const struct pipeline_opts *o, const struct file_run *fr, const struct pipeline_stats *stats)
 {
     if (o->observer != NULL)
-        o->observer(&fr->res, st->files_taken + st->files_retry, st->files_seen, o->observer_arg);
+        o->observer(&fr->res, stats->files_taken + stats->files_retry, stats->files_seen,
+                    o->observer_arg);
 }
 
 /* Gives a claimed file back to the inbox (else recovered at the next start). */
 static void
-retry_file(struct file_run *fr, struct pipeline_stats *st)
+retry_file(struct file_run *fr, struct pipeline_stats *stats)
 {
     struct bz_error ignored;
     fr->res.state = PIPELINE_FILE_RETRY;
     inbox_release(fr->dirs, fr->f, &ignored);
-    st->files_retry++;
-    notify(fr->o, fr, st);
+    stats->files_retry++;
+    notify(fr->o, fr, stats);
 }
 
 /* A batch failed: nothing of it is stored, every file of it goes back to
  * the inbox. */
 static void
-batch_drop(struct batch *b, struct pipeline_stats *st)
+batch_drop(struct batch *batch, struct pipeline_stats *stats)
 {
-    loader_stage_merge_cancel(b->conn, b->stage);
-    if (b->open)
-        loader_batch_rollback(b->conn);
-    pending_clear(b);
-    loader_stage_reset(b->stage);
-    for (size_t off = 0; off < b->receipts.len; off += strlen(b->receipts.data + off) + 1)
-        inbox_remove_receipt(b->in->dirs, b->receipts.data + off);
-    dbuf_reset(&b->receipts);
-    for (size_t i = 0; i < b->n; i++) {
-        retry_file(b->runs[i], st);
-        file_run_free(b->runs[i]);
+    loader_stage_merge_cancel(batch->conn, batch->stage);
+    if (batch->open)
+        loader_batch_rollback(batch->conn);
+    pending_clear(batch);
+    loader_stage_reset(batch->stage);
+    for (size_t off = 0; off < batch->receipts.len; off += strlen(batch->receipts.data + off) + 1)
+        inbox_remove_receipt(batch->in->dirs, batch->receipts.data + off);
+    dbuf_reset(&batch->receipts);
+    for (size_t i = 0; i < batch->n; i++) {
+        retry_file(batch->runs[i], stats);
+        file_run_free(batch->runs[i]);
     }
-    b->n = 0;
-    b->open = 0;
+    batch->n = 0;
+    batch->open = 0;
 }
 
 /* The run failed: both batches are dropped (the counts go back to before
- * the older one), and `cur`, the file being read, when claimed. */
+ * the older one), and `fr`, the file being read, when claimed. */
 static void
-abandon(struct ingest *in, struct file_run *cur)
+abandon(struct ingest *in, struct file_run *fr)
 {
-    struct pipeline_stats *st = in->st;
-    size_t seen = st->files_seen;
-    *st = in->prev != NULL ? in->prev->saved : in->cur->saved;
-    st->files_seen = seen;
-    if (in->prev != NULL)
-        batch_drop(in->prev, st);
-    in->prev = NULL;
-    batch_drop(in->cur, st);
-    if (cur != NULL && cur->res.name != NULL)
-        retry_file(cur, st);
+    struct pipeline_stats *stats = in->stats;
+    size_t seen = stats->files_seen;
+    *stats = in->sent != NULL ? in->sent->saved : in->reading->saved;
+    stats->files_seen = seen;
+    if (in->sent != NULL)
+        batch_drop(in->sent, stats);
+    in->sent = NULL;
+    batch_drop(in->reading, stats);
+    if (fr != NULL && fr->res.name != NULL)
+        retry_file(fr, stats);
 }
 
-/* What settling a batch added to the counts also belongs to the counts
+/* What committing a batch added to the counts also belongs to the counts
  * the batch started after it would go back to. */
 static void
 carry(struct pipeline_stats *to, const struct pipeline_stats *before,
@@ -693,15 +708,15 @@ state_name(enum pipeline_file_state state)
  * the batch's sync) and its transaction marks its group applied; in a
  * replay, only the latter. */
 static int
-journal_batch(struct ingest *in, struct batch *b)
+journal_batch(struct ingest *in, struct batch *batch)
 {
     if (in->replay_jid != NULL)
-        return jstate_commit(b->conn, in->replay_jid, b->group, 0, in->e);
-    if (in->rec == NULL || b->n == 0)
+        return jstate_commit(batch->conn, in->replay_jid, batch->group, 0, in->e);
+    if (in->rec == NULL || batch->n == 0)
         return 0;
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < b->n; i++) {
-        const struct file_run *fr = b->runs[i];
+    for (size_t i = 0; rc == 0 && i < batch->n; i++) {
+        const struct file_run *fr = batch->runs[i];
         struct record_file f = {fr->f->name,
                                 fr->f->mtime,
                                 (long long)fr->f->size,
@@ -713,34 +728,34 @@ journal_batch(struct ingest *in, struct batch *b)
                                 fr->res.duplicates,
                                 fr->res.rejected,
                                 fr->res.codes};
-        rc = record_file(in->rec, &f, b->time, in->e);
+        rc = record_file(in->rec, &f, batch->time, in->e);
     }
     if (rc == 0)
         rc = record_prepare(in->rec, 0, 0, in->e);
-    b->unsynced = 1;
+    batch->unsynced = 1;
     return rc;
 }
 
-/* Waits for the shipped batch's merge, stores its receipts, syncs its
- * files, commits, then puts its files away in order. */
+/* Waits for the sent batch's merge, stores its receipts, syncs its files,
+ * commits, then puts its files away in order. */
 static int
-settle(struct ingest *in)
+commit_sent(struct ingest *in)
 {
-    struct batch *b = in->prev;
-    struct pipeline_stats *st = in->st, before = *st;
-    if (b == NULL)
+    struct batch *batch = in->sent;
+    struct pipeline_stats *stats = in->stats, before = *stats;
+    if (batch == NULL)
         return 0;
-    int rc = loader_stage_merge_collect(b->conn, b->stage, in->e);
+    int rc = loader_stage_merge_collect(batch->conn, batch->stage, in->e);
     if (rc == 0)
-        rc = issue_pending(b, in->e);
+        rc = issue_pending(batch, in->e);
     if (rc == 0)
-        rc = journal_batch(in, b);
+        rc = journal_batch(in, batch);
     /* the batch's archive copies, receipt files and journal lines reach
      * the disk before the database says they were accepted */
     if (rc == 0)
-        rc = sync_batch(b, in->e);
+        rc = sync_batch(batch, in->e);
     if (rc == 0)
-        rc = loader_batch_commit(b->conn, in->e);
+        rc = loader_batch_commit(batch->conn, in->e);
     if (rc < 0) {
         if (in->rec != NULL)
             record_abandon(in->rec);
@@ -750,101 +765,103 @@ settle(struct ingest *in)
         struct bz_error ignored; /* a lost commit line is closed by the next record_open */
         record_committed(in->rec, &ignored);
     }
-    b->open = 0;
-    in->prev = NULL;
-    dbuf_reset(&b->receipts); /* committed: they stay */
-    for (size_t i = 0; i < b->n; i++) {
-        struct file_run *fr = b->runs[i];
+    batch->open = 0;
+    in->sent = NULL;
+    dbuf_reset(&batch->receipts); /* committed: they stay */
+    for (size_t i = 0; i < batch->n; i++) {
+        struct file_run *fr = batch->runs[i];
         if (rc == 0)
             rc = put_away(fr);
         if (rc < 0) {
-            retry_file(fr, st);
+            retry_file(fr, stats);
         } else {
-            st->files_taken++;
-            st->files_accepted += fr->res.state == PIPELINE_FILE_ACCEPTED;
-            st->files_duplicate += fr->res.state == PIPELINE_FILE_DUPLICATE;
-            st->files_rejected += fr->res.state == PIPELINE_FILE_REJECTED;
-            notify(fr->o, fr, st);
+            stats->files_taken++;
+            stats->files_accepted += fr->res.state == PIPELINE_FILE_ACCEPTED;
+            stats->files_duplicate += fr->res.state == PIPELINE_FILE_DUPLICATE;
+            stats->files_rejected += fr->res.state == PIPELINE_FILE_REJECTED;
+            notify(fr->o, fr, stats);
         }
         file_run_free(fr);
     }
-    b->n = 0;
-    if (in->cur != b)
-        carry(&in->cur->saved, &before, st);
+    batch->n = 0;
+    if (in->reading != batch)
+        carry(&in->reading->saved, &before, stats);
     return rc;
 }
 
-/* Opens the batch's transaction, once the shipped one is settled. */
+/* Opens the batch's transaction, once the sent one is committed. */
 static int
-batch_begin(struct batch *b)
+batch_begin(struct batch *batch)
 {
-    if (b->open)
+    if (batch->open)
         return 0;
-    int rc = settle(b->in);
+    int rc = commit_sent(batch->in);
     if (rc == 0)
-        rc = loader_batch_begin(b->conn, b->in->e);
+        rc = loader_batch_begin(batch->conn, batch->in->e);
     /* its receipts carry the transaction's time, which the journal keeps
      * (a replay has it from there) */
-    if (rc == 0 && b->in->replay_jid == NULL)
-        rc = jstate_txn_time(b->conn, b->time, b->in->e);
+    if (rc == 0 && batch->in->replay_jid == NULL)
+        rc = jstate_txn_time(batch->conn, batch->time, batch->in->e);
     if (rc == 0)
-        b->open = 1;
+        batch->open = 1;
     return rc;
 }
 
 static void
-batch_start(struct batch *b, const struct pipeline_stats *st)
+batch_start(struct batch *batch, const struct pipeline_stats *stats)
 {
-    b->n = 0;
-    b->submissions = 0;
-    b->group = 0;
-    b->saved = *st;
-    clock_gettime(CLOCK_MONOTONIC, &b->started);
+    batch->n = 0;
+    batch->submissions = 0;
+    batch->group = 0;
+    batch->saved = *stats;
+    clock_gettime(CLOCK_MONOTONIC, &batch->started);
 }
 
 /* Sends the current batch to be merged and starts the next one: load ids
  * for it are reserved first, the connection being busy until the merge
  * is collected. */
 static int
-ship(struct ingest *in)
+send_batch(struct ingest *in)
 {
-    struct batch *b = in->cur, *next = in->b[0] == b ? in->b[1] : in->b[0];
-    int rc = batch_begin(b);
+    struct batch *batch = in->reading,
+                 *next = in->batches[0] == batch ? in->batches[1] : in->batches[0];
+    int rc = batch_begin(batch);
     if (rc == 0)
         rc = loader_stage_reserve(in->conn, next->stage, in->batch_size, in->e);
     if (rc == 0)
-        rc = loader_stage_merge_send(in->conn, b->stage, in->e);
+        rc = loader_stage_merge_send(in->conn, batch->stage, in->e);
     /* while the server merges: the archive copies (and receipts of
      * rejected files) written so far go to disk */
     if (rc == 0)
-        rc = sync_batch(b, in->e);
+        rc = sync_batch(batch, in->e);
     if (rc < 0)
         return rc;
-    in->prev = b;
-    in->cur = next;
-    batch_start(next, in->st);
+    in->sent = batch;
+    in->reading = next;
+    batch_start(next, in->stats);
     return 0;
 }
 
 static struct file_run *
-file_run_new(PGconn *conn, struct batch *b, const struct settings *s, const struct pipeline_opts *o,
-             struct inbox_file *f, struct pipeline_stats *st, struct bz_error *e)
+file_run_new(PGconn *conn, struct batch *batch, const struct settings *s,
+             const struct pipeline_opts *o, struct inbox_file *f, struct pipeline_stats *stats,
+             struct bz_error *e)
 {
     struct file_run *fr = calloc(1, sizeof(*fr));
     if (fr == NULL)
         return NULL;
-    fr->batch = b;
+    fr->batch = batch;
     fr->conn = conn;
     fr->s = s;
     fr->o = o;
-    fr->st = st;
+    fr->stats = stats;
     fr->f = f;
-    fr->dirs = b->in->dirs;
+    fr->dirs = batch->in->dirs;
     fr->copy = -1;
     fr->e = e;
     fr->tctx.today = o->today;
-    fr->tctx.township_known = loader_townships_lookup;
-    fr->tctx.arg = b->in->towns;
+    fr->tctx.township_known = registry_townships_lookup;
+    fr->tctx.arg = batch->in->towns;
     dbuf_init(&fr->rejected_text, QUARANTINE_TEXT_LIMIT);
     return fr;
 }
@@ -883,10 +900,10 @@ take_file(struct file_run *fr)
 }
 
 static int
-batch_full(const struct batch *b)
+batch_full(const struct batch *batch)
 {
-    return b->n >= b->in->batch_size || b->submissions >= b->in->batch_size ||
-           ms_since(&b->started) >= BATCH_MS;
+    return batch->n >= batch->in->batch_size || batch->submissions >= batch->in->batch_size ||
+           ms_since(&batch->started) >= BATCH_MS;
 }
 
 static void
@@ -895,69 +912,69 @@ ingest_free(struct ingest *in)
     if (in == NULL)
         return;
     for (int k = 0; k < 2; k++) {
-        if (in->b[k] == NULL)
+        if (in->batches[k] == NULL)
             continue;
-        pending_clear(in->b[k]);
-        loader_stage_free(in->b[k]->stage);
-        dbuf_free(&in->b[k]->receipts);
-        free(in->b[k]);
+        pending_clear(in->batches[k]);
+        loader_stage_free(in->batches[k]->stage);
+        dbuf_free(&in->batches[k]->receipts);
+        free(in->batches[k]);
     }
-    loader_townships_free(in->towns);
+    registry_townships_free(in->towns);
     free(in);
 }
 
 static struct ingest *
-ingest_new(PGconn *conn, struct inbox_dirs *dirs, struct pipeline_stats *st, struct bz_error *e)
+ingest_new(PGconn *conn, struct inbox_dirs *dirs, struct pipeline_stats *stats, struct bz_error *e)
 {
     struct ingest *in = calloc(1, sizeof(*in));
     if (in == NULL)
         return NULL;
     in->conn = conn;
     in->dirs = dirs;
-    in->st = st;
+    in->stats = stats;
     in->e = e;
     for (int k = 0; k < 2; k++) {
-        struct batch *b = in->b[k] = calloc(1, sizeof(*b));
-        if (b == NULL) {
+        struct batch *batch = in->batches[k] = calloc(1, sizeof(*batch));
+        if (batch == NULL) {
             ingest_free(in);
             return NULL;
         }
-        b->in = in;
-        b->conn = conn;
-        dbuf_init(&b->receipts, 64u << 20);
-        if ((b->stage = loader_stage_new()) == NULL) {
+        batch->in = in;
+        batch->conn = conn;
+        dbuf_init(&batch->receipts, 64u << 20);
+        if ((batch->stage = loader_stage_new()) == NULL) {
             ingest_free(in);
             return NULL;
         }
     }
-    loader_stage_share_ids(in->b[1]->stage, in->b[0]->stage);
-    in->cur = in->b[0];
+    loader_stage_share_ids(in->batches[1]->stage, in->batches[0]->stage);
+    in->reading = in->batches[0];
     return in;
 }
 
 int
 pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_opts *o,
-                struct pipeline_stats *st, struct bz_error *e)
+                struct pipeline_stats *stats, struct bz_error *e)
 {
     struct inbox_file *files = NULL;
     struct inbox_dirs dirs;
     struct ingest *in = NULL;
     size_t n = 0;
 
-    memset(st, 0, sizeof(*st));
+    memset(stats, 0, sizeof(*stats));
     int rc = inbox_open(s, o->inbox, o->day, &dirs, e);
     if (rc < 0)
         return rc;
     rc = inbox_recover(&dirs, e);
     if (rc == 0)
         rc = inbox_scan(&dirs, MAX_FILES_PER_RUN, &files, &n, e);
-    st->files_seen = n;
+    stats->files_seen = n;
     if (rc < 0 || n == 0) {
         inbox_files_free(files, n);
         inbox_close(&dirs);
         return rc;
     }
-    if ((in = ingest_new(conn, &dirs, st, e)) != NULL) {
+    if ((in = ingest_new(conn, &dirs, stats, e)) != NULL) {
         in->batch_size = s->batch_size < 1             ? 1
                          : s->batch_size > BATCH_FILES ? BATCH_FILES
                                                        : (size_t)s->batch_size;
@@ -967,21 +984,21 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
     if (in == NULL) {
         inbox_files_free(files, n);
         inbox_close(&dirs);
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法开始装载");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法开始装载");
     }
     /* the first batch's transaction reads the registry, under the loader
      * role; the merge re-checks every code */
-    batch_start(in->cur, st);
-    rc = batch_begin(in->cur);
+    batch_start(in->reading, stats);
+    rc = batch_begin(in->reading);
     if (rc == 0)
-        rc = loader_townships_load(conn, &in->towns, e);
+        rc = registry_townships_read(conn, &in->towns, e);
     if (rc < 0)
         abandon(in, NULL);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        struct batch *b = in->cur;
-        struct file_run *fr = file_run_new(conn, b, s, o, &files[i], st, e);
+        struct batch *batch = in->reading;
+        struct file_run *fr = file_run_new(conn, batch, s, o, &files[i], stats, e);
         if (fr == NULL) {
-            rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法开始装载");
+            rc = bz_error_set(e, E_NOMEM, "内存不足，无法开始装载");
             abandon(in, NULL);
             break;
         }
@@ -998,8 +1015,8 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
             bz_error_clear(e);
             fr->res.name = fr->f->name;
             fr->res.state = PIPELINE_FILE_RETRY;
-            st->files_retry++;
-            notify(o, fr, st);
+            stats->files_retry++;
+            notify(o, fr, stats);
             file_run_free(fr);
             continue;
         }
@@ -1008,20 +1025,20 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
             file_run_free(fr);
             break;
         }
-        b->runs[b->n++] = fr;
-        b->submissions += fr->ndocs == 0; /* documents count in on_document */
-        if (in->prev != NULL)
-            rc = loader_stage_pump(conn, in->prev->stage, e);
-        if (rc == 0 && batch_full(b))
-            rc = ship(in);
+        batch->runs[batch->n++] = fr;
+        batch->submissions += fr->ndocs == 0; /* documents count in on_document */
+        if (in->sent != NULL)
+            rc = loader_stage_pump(conn, in->sent->stage, e);
+        if (rc == 0 && batch_full(batch))
+            rc = send_batch(in);
         if (rc < 0)
             abandon(in, NULL);
     }
-    if (rc == 0 && (in->cur->n > 0 || in->cur->open))
-        rc = ship(in);
+    if (rc == 0 && (in->reading->n > 0 || in->reading->open))
+        rc = send_batch(in);
     if (rc == 0)
-        rc = settle(in);
-    if (rc < 0 && (in->prev != NULL || in->cur->n > 0 || in->cur->open))
+        rc = commit_sent(in);
+    if (rc < 0 && (in->sent != NULL || in->reading->n > 0 || in->reading->open))
         abandon(in, NULL);
     ingest_free(in);
     inbox_files_free(files, n);
@@ -1061,38 +1078,38 @@ take_archived(struct file_run *fr, const struct pipeline_replay_file *rf)
 /* The batch starts the journal group of rf: its receipts take the time
  * the group recorded. */
 static void
-start_group(struct batch *b, const struct pipeline_replay_file *rf)
+start_group(struct batch *batch, const struct pipeline_replay_file *rf)
 {
-    b->group = rf->group;
-    snprintf(b->time, sizeof(b->time), "%s", rf->time);
-    loader_stage_set_time(b->stage, rf->time);
+    batch->group = rf->group;
+    snprintf(batch->time, sizeof(batch->time), "%s", rf->time);
+    loader_stage_set_time(batch->stage, rf->time);
 }
 
-/* Replays the files one after another, a batch per journal group. */
+/* Replays the files one after another, a batch per journal group: the
+ * batches the ingest committed. */
 static int
 replay_files(struct ingest *in, const struct settings *s, const struct pipeline_opts *o,
              const struct pipeline_replay_file *files, struct inbox_file *fs, size_t n)
 {
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        struct batch *b = in->cur;
-        if (b->n > 0 && b->group != files[i].group) {
-            rc = ship(in);
+        struct batch *batch = in->reading;
+        if (batch->n > 0 && batch->group != files[i].group) {
+            rc = send_batch(in);
             if (rc < 0)
                 break;
-            b = in->cur;
+            batch = in->reading;
         }
-        if (b->n == BATCH_FILES)
-            rc = bz_error_set(in->e, BZ_EINPUT, "E_JOURNAL",
-                              "日志第 %lld 组的文件多于一批能装载的 %d 个", files[i].group,
-                              BATCH_FILES);
+        if (batch->n == BATCH_FILES)
+            rc = bz_error_set(in->e, E_JOURNAL, "日志第 %lld 组的文件多于一批能装载的 %d 个",
+                              files[i].group, BATCH_FILES);
         if (rc < 0)
             break;
-        if (b->n == 0)
-            start_group(b, &files[i]);
-        struct file_run *fr = file_run_new(in->conn, b, s, o, &fs[i], in->st, in->e);
+        if (batch->n == 0)
+            start_group(batch, &files[i]);
+        struct file_run *fr = file_run_new(in->conn, batch, s, o, &fs[i], in->stats, in->e);
         if (fr == NULL) {
-            rc = bz_error_set(in->e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法重放");
+            rc = bz_error_set(in->e, E_NOMEM, "内存不足，无法重放");
             break;
         }
         rc = take_archived(fr, &files[i]);
@@ -1101,10 +1118,10 @@ replay_files(struct ingest *in, const struct settings *s, const struct pipeline_
             file_run_free(fr);
             return rc;
         }
-        b->runs[b->n++] = fr;
-        b->submissions += fr->ndocs == 0;
-        if (in->prev != NULL)
-            rc = loader_stage_pump(in->conn, in->prev->stage, in->e);
+        batch->runs[batch->n++] = fr;
+        batch->submissions += fr->ndocs == 0;
+        if (in->sent != NULL)
+            rc = loader_stage_pump(in->conn, in->sent->stage, in->e);
     }
     if (rc < 0)
         abandon(in, NULL);
@@ -1114,22 +1131,22 @@ replay_files(struct ingest *in, const struct settings *s, const struct pipeline_
 int
 pipeline_replay(PGconn *conn, const struct settings *s, const struct pipeline_opts *o,
                 const char *journal_id, const struct pipeline_replay_file *files, size_t n,
-                struct pipeline_stats *st, struct bz_error *e)
+                struct pipeline_stats *stats, struct bz_error *e)
 {
     struct inbox_dirs dirs;
-    memset(st, 0, sizeof(*st));
+    memset(stats, 0, sizeof(*stats));
     memset(&dirs, 0, sizeof(dirs));
     dirs.inbox = dirs.claim = dirs.archive = dirs.quarantine = dirs.receipts = -1;
     dirs.quarantine_day = dirs.receipts_day = dirs.also_sync = -1;
     dirs.s = s;
-    st->files_seen = n;
+    stats->files_seen = n;
     if (n == 0)
         return 0;
     struct inbox_file *fs = calloc(n, sizeof(*fs));
-    struct ingest *in = fs != NULL ? ingest_new(conn, &dirs, st, e) : NULL;
+    struct ingest *in = fs != NULL ? ingest_new(conn, &dirs, stats, e) : NULL;
     if (in == NULL) {
         free(fs);
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法重放");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法重放");
     }
     for (size_t i = 0; i < n; i++) {
         fs[i].name = (char *)files[i].name; /* borrowed: not freed below */
@@ -1138,20 +1155,20 @@ pipeline_replay(PGconn *conn, const struct settings *s, const struct pipeline_op
     }
     in->replay_jid = journal_id;
     in->batch_size = BATCH_FILES;
-    batch_start(in->cur, st);
-    start_group(in->cur, &files[0]);
-    int rc = batch_begin(in->cur);
+    batch_start(in->reading, stats);
+    start_group(in->reading, &files[0]);
+    int rc = batch_begin(in->reading);
     if (rc == 0)
-        rc = loader_townships_load(conn, &in->towns, e);
+        rc = registry_townships_read(conn, &in->towns, e);
     if (rc < 0)
         abandon(in, NULL);
     if (rc == 0)
         rc = replay_files(in, s, o, files, fs, n);
-    if (rc == 0 && (in->cur->n > 0 || in->cur->open))
-        rc = ship(in);
+    if (rc == 0 && (in->reading->n > 0 || in->reading->open))
+        rc = send_batch(in);
     if (rc == 0)
-        rc = settle(in);
-    if (rc < 0 && (in->prev != NULL || in->cur->n > 0 || in->cur->open))
+        rc = commit_sent(in);
+    if (rc < 0 && (in->sent != NULL || in->reading->n > 0 || in->reading->open))
         abandon(in, NULL);
     ingest_free(in);
     free(fs);

@@ -66,10 +66,10 @@ struct pipeline_opts {
  * and stored; when the database or the disk fails the current file goes
  * back to the inbox untouched (RETRY) and the run stops with that error.
  * Returns 0 or the failure (BZ_EDB, BZ_EIO, BZ_ETIMEOUT, BZ_ENOMEM) with e
- * filled; *st holds the counts either way.
+ * filled; *stats holds the counts either way.
  */
 int pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_opts *o,
-                    struct pipeline_stats *st, struct bz_error *e);
+                    struct pipeline_stats *stats, struct bz_error *e);
 
 /* A file as the journal recorded it, for pipeline_replay. */
 struct pipeline_replay_file {

@@ -293,17 +293,17 @@ close_open_group(struct record *r, struct bz_error *e)
 static int
 snapshot_registry(struct record *r, int counties, struct bz_error *e)
 {
-    PGresult *res = NULL;
+    struct pgutil_rows rows;
     struct dbuf text;
     char sha[65];
     dbuf_init(&text, SNAPSHOT_LIMIT);
-    int rc = jstate_registry(r->conn, counties, &res, e);
-    for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+    int rc = jstate_registry(r->conn, counties, &rows, e);
+    for (size_t i = 0; rc == 0 && i < rows.n; i++) {
         struct journal_line row;
-        journal_line_begin(&row, i + 1, counties ? "county" : "township", 0);
-        journal_add_str(&row, "code", PQgetvalue(res, i, PQfnumber(res, "code")));
-        journal_add_str(&row, "name", PQgetvalue(res, i, PQfnumber(res, "name")));
-        journal_add_str(&row, "active", PQgetvalue(res, i, PQfnumber(res, "active")));
+        journal_line_begin(&row, (long long)i + 1, counties ? "county" : "township", 0);
+        journal_add_str(&row, "code", pgutil_rows_at(&rows, i, JSTATE_REG_CODE));
+        journal_add_str(&row, "name", pgutil_rows_at(&rows, i, JSTATE_REG_NAME));
+        journal_add_str(&row, "active", pgutil_rows_at(&rows, i, JSTATE_REG_ACTIVE));
         rc = journal_line_end(&row, &text, e);
     }
     if (rc == 0)
@@ -314,11 +314,11 @@ snapshot_registry(struct record *r, int counties, struct bz_error *e)
         journal_add_str(l, "snapshot", "1");
         journal_add_str(l, "sha256", sha);
         journal_add_int(l, "size", (long long)text.len);
-        journal_add_int(l, "rows", PQntuples(res));
+        journal_add_int(l, "rows", (long long)rows.n);
         record_add_time(l);
         rc = record_line_end(r, l, e);
     }
-    PQclear(res);
+    pgutil_rows_free(&rows);
     dbuf_free(&text);
     return rc;
 }
@@ -342,19 +342,19 @@ snapshot_weights(struct record *r, struct bz_error *e)
 static int
 snapshot_settings(struct record *r, struct bz_error *e)
 {
-    PGresult *res;
-    int rc = jstate_settings(r->conn, &res, e);
+    struct pgutil_rows rows;
+    int rc = jstate_settings(r->conn, &rows, e);
     if (rc < 0)
         return rc;
-    for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+    for (size_t i = 0; rc == 0 && i < rows.n; i++) {
         struct journal_line *l = record_line(r, "setting");
-        journal_add_str(l, "key", PQgetvalue(res, i, PQfnumber(res, "key")));
-        journal_add_str(l, "value", PQgetvalue(res, i, PQfnumber(res, "value")));
+        journal_add_str(l, "key", pgutil_rows_at(&rows, i, JSTATE_SETTING_KEY));
+        journal_add_str(l, "value", pgutil_rows_at(&rows, i, JSTATE_SETTING_VALUE));
         journal_add_str(l, "source", "observed");
         record_add_time(l);
         rc = record_line_end(r, l, e);
     }
-    PQclear(res);
+    pgutil_rows_free(&rows);
     return rc;
 }
 
@@ -366,11 +366,11 @@ name_part(char *out, size_t cap, const char *part)
 }
 
 /* One group recording, as found, every part that differs from what the
- * journal last recorded (for a new journal: from a new database). */
+ * journal last recorded (for a journal new to the database: every part). */
 static int
 record_state(struct record *r, const struct jstate_drift *d, struct bz_error *e)
 {
-    int rc = pgutil_exec(r->conn, "BEGIN", "开始记录日志", e);
+    int rc = jstate_txn_begin(r->conn, e);
     if (rc < 0)
         return rc;
     if (d->weights)
@@ -382,8 +382,8 @@ record_state(struct record *r, const struct jstate_drift *d, struct bz_error *e)
     if (rc == 0 && d->counties)
         rc = snapshot_registry(r, 1, e);
     if (rc == 0 && r->g == 0) {
-        /* nothing differs from a new database: the group still tells the
-         * database which journal describes it */
+        /* nothing differs: the group still tells the database which
+         * journal describes it */
         struct journal_line *l = record_line(r, "state");
         rc = record_line_end(r, l, e);
     }
@@ -396,9 +396,9 @@ record_state(struct record *r, const struct jstate_drift *d, struct bz_error *e)
         if (found[i])
             rc = jstate_add_unreported(r->conn, parts[i], e);
     if (rc == 0)
-        rc = pgutil_exec(r->conn, "COMMIT", "提交日志记录", e);
+        rc = jstate_txn_commit(r->conn, e);
     if (rc < 0) {
-        pgutil_rollback(r->conn);
+        jstate_txn_rollback(r->conn);
         record_abandon(r);
         return rc;
     }
@@ -434,8 +434,8 @@ sync_state(struct record *r, struct bz_error *e)
         if (d.counties)
             name_part(r->drift, sizeof(r->drift), "县名录");
     }
-    /* a journal new to this database records where it stands even when
-     * nothing differs from a new database, so its groups are known */
+    /* a journal new to this database records where it stands (every
+     * part, as found), so its groups are known */
     if (!d.known || d.weights || d.settings || d.townships || d.counties)
         rc = record_state(r, &d, e);
     return rc;
@@ -507,7 +507,7 @@ record_warn_drift(const struct record *r, FILE *out)
 {
     if (r->drift[0] != '\0')
         fprintf(out,
-                "bizenv: 注意 [E_JOURNAL_DRIFT] 数据库中的%s被绕过 bizenv 直接修改过；日志已按现值"
+                "bizenv: 注意 [W_JOURNAL_DRIFT] 数据库中的%s被绕过 bizenv 直接修改过；日志已按现值"
                 "补记，今晚的运行摘要也会提到\n",
                 r->drift);
 }

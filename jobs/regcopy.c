@@ -2,7 +2,6 @@
 
 #include "../common/fsdir.h"
 #include "../common/settings.h"
-#include "../load/loader.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +16,7 @@ read_all(const char *src, size_t limit, char **data, size_t *len, struct bz_erro
 {
     int fd = open(src, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        bz_error_set(e, BZ_EIO, "E_IO_READ", "无法读取名录文件“%s”", src);
+        bz_error_set(e, E_IO_READ, "无法读取文件“%s”", src);
         return bz_error_detail(e, "%s", strerror(errno));
     }
     /* room for what the file holds now (and one byte to see it grow past
@@ -30,7 +29,7 @@ read_all(const char *src, size_t limit, char **data, size_t *len, struct bz_erro
     size_t n = 0;
     int rc = 0;
     if (buf == NULL) {
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足");
+        rc = bz_error_set(e, E_NOMEM, "内存不足");
         goto out;
     }
     while (n <= want) {
@@ -38,7 +37,7 @@ read_all(const char *src, size_t limit, char **data, size_t *len, struct bz_erro
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
-            bz_error_set(e, BZ_EIO, "E_IO_READ", "无法读取名录文件“%s”", src);
+            bz_error_set(e, E_IO_READ, "无法读取文件“%s”", src);
             rc = bz_error_detail(e, "%s", strerror(errno));
             goto out;
         }
@@ -47,7 +46,7 @@ read_all(const char *src, size_t limit, char **data, size_t *len, struct bz_erro
         n += (size_t)got;
     }
     if (n > want)
-        rc = bz_error_set(e, BZ_EINPUT, "E_REGISTRY_FORMAT", "文件“%s”超过 %zu 字节", src, limit);
+        rc = bz_error_set(e, E_IO_READ, "文件“%s”超过 %zu 字节，或在读取时变大", src, limit);
 out:
     close(fd);
     if (rc < 0) {
@@ -95,14 +94,13 @@ write_tmp(int dfd, const char *tmp, const char *data, size_t len)
     return 0;
 }
 
-/* Copies src to dest through a synced temporary file; with `excl` an
- * existing dest is never replaced (BZ_ECONFLICT). */
+/* Writes data to dest through a synced temporary file; with `excl` an
+ * existing dest is never replaced (E_FILE_EXISTS). */
 static int
-save(const char *src, const char *dest, size_t limit, int excl, struct bz_error *e)
+save(const char *data, size_t len, const char *dest, int excl, struct bz_error *e)
 {
     char dir[BZ_PATH_MAX], tmp[BZ_PATH_MAX];
-    char *data = NULL;
-    size_t len = 0;
+    int rc = 0;
 
     const char *slash = strrchr(dest, '/');
     const char *base = slash ? slash + 1 : dest;
@@ -111,10 +109,7 @@ save(const char *src, const char *dest, size_t limit, int excl, struct bz_error 
     else
         snprintf(dir, sizeof(dir), "%.*s", slash == dest ? 1 : (int)(slash - dest), dest);
     if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", base, (long)getpid()) >= sizeof(tmp))
-        return bz_error_set(e, BZ_EIO, "E_IO_WRITE", "路径过长：“%s”", dest);
-    int rc = read_all(src, limit, &data, &len, e);
-    if (rc < 0)
-        return rc;
+        return bz_error_set(e, E_IO_WRITE, "路径过长：“%s”", dest);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || write_tmp(dfd, tmp, data, len) < 0)
         goto fail;
@@ -123,7 +118,7 @@ save(const char *src, const char *dest, size_t limit, int excl, struct bz_error 
         unlinkat(dfd, tmp, 0);
         errno = err;
         if (err == EEXIST) {
-            rc = bz_error_set(e, BZ_ECONFLICT, "E_IO_WRITE", "“%s”已存在，不会被替换", dest);
+            rc = bz_error_set(e, E_FILE_EXISTS, "“%s”已存在，不会被替换", dest);
             goto out;
         }
         goto fail;
@@ -133,23 +128,28 @@ save(const char *src, const char *dest, size_t limit, int excl, struct bz_error 
     goto out;
 fail:
     rc = errno;
-    bz_error_set(e, BZ_EIO, "E_IO_WRITE", "无法保存名录副本“%s”", dest);
+    bz_error_set(e, E_IO_WRITE, "无法保存“%s”", dest);
     rc = bz_error_detail(e, "%s", strerror(rc));
 out:
     if (dfd >= 0)
         close(dfd);
-    free(data);
     return rc;
 }
 
 int
-regcopy_save(const char *src, const char *dest, struct bz_error *e)
+regcopy_save(const char *data, size_t len, const char *dest, struct bz_error *e)
 {
-    return save(src, dest, LOADER_REGISTRY_MAX_BYTES, 0, e);
+    return save(data, len, dest, 0, e);
 }
 
 int
-regcopy_save_new(const char *src, const char *dest, size_t limit, struct bz_error *e)
+regcopy_save_file(const char *src, const char *dest, size_t limit, int excl, struct bz_error *e)
 {
-    return save(src, dest, limit, 1, e);
+    char *data = NULL;
+    size_t len = 0;
+    int rc = read_all(src, limit, &data, &len, e);
+    if (rc == 0)
+        rc = save(data, len, dest, excl, e);
+    free(data);
+    return rc;
 }

@@ -17,16 +17,19 @@
 #define REGCOPY_COUNTIES "counties.csv"
 
 /*
- * Copies the file `src` (at most LOADER_REGISTRY_MAX_BYTES) to `dest`:
- * written under a temporary name in dest's folder (O_EXCL, O_NOFOLLOW),
- * synced, then renamed over dest, so dest is always whole. Returns 0, or
- * BZ_EIO (E_IO_READ, E_IO_WRITE) / BZ_EINPUT (E_REGISTRY_FORMAT: too
- * large) with e filled; nothing is left behind on failure.
+ * Writes the registry file's bytes as loaded (regcsv.h keeps them) to
+ * `dest`: under a temporary name in dest's folder (O_EXCL, O_NOFOLLOW),
+ * synced, then renamed over dest, so dest is always whole and is exactly
+ * what the database holds, even if the source file changed meanwhile.
+ * Returns 0, or BZ_EIO (E_IO_WRITE) with e filled; nothing is left behind
+ * on failure.
  */
-int regcopy_save(const char *src, const char *dest, struct bz_error *e);
+int regcopy_save(const char *data, size_t len, const char *dest, struct bz_error *e);
 
-/* The same for any file of at most `limit` bytes, never replacing dest
- * (BZ_ECONFLICT when it exists): the journal a restore puts in place. */
-int regcopy_save_new(const char *src, const char *dest, size_t limit, struct bz_error *e);
+/* The file `src` (at most `limit` bytes, else E_IO_READ) to `dest` the same
+ * way; with `excl` an existing dest is never replaced (E_FILE_EXISTS):
+ * what a restore puts into the home (the journal, the registry copies). */
+int regcopy_save_file(const char *src, const char *dest, size_t limit, int excl,
+                      struct bz_error *e);
 
 #endif

@@ -7,7 +7,9 @@
 #include "../common/journal.h"
 #include "../export/export.h"
 #include "../export/export_data.h"
-#include "../export/rollup.h"
+#include "../load/ranking.h"
+#include "../load/regcsv.h"
+#include "../load/registry.h"
 #include "../ingest/archived.h"
 #include "../load/db.h"
 #include "../load/instance.h"
@@ -137,7 +139,7 @@ committed(const struct replay *rp, long long g)
 static int
 group_begin(struct replay *rp)
 {
-    return pgutil_exec(rp->conn, "BEGIN", "开始重放", rp->e);
+    return jstate_txn_begin(rp->conn, rp->e);
 }
 
 /* Records group g applied, then commits; rolls back on failure. */
@@ -147,9 +149,9 @@ group_end(struct replay *rp, long long g, int with_state, int rc)
     if (rc == 0)
         rc = jstate_commit(rp->conn, rp->jf.id, g, with_state, rp->e);
     if (rc == 0)
-        rc = pgutil_exec(rp->conn, "COMMIT", "提交重放", rp->e);
+        rc = jstate_txn_commit(rp->conn, rp->e);
     if (rc < 0)
-        pgutil_rollback(rp->conn);
+        jstate_txn_rollback(rp->conn);
     else
         rp->rep->groups++;
     return rc;
@@ -228,7 +230,7 @@ add_file(struct replay *rp, const struct journal_event *ev)
         if (f != NULL)
             rp->files = f;
         if (x == NULL)
-            return bz_error_set(rp->e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法重放");
+            return bz_error_set(rp->e, E_NOMEM, "内存不足，无法重放");
         rp->file_ev = x;
         rp->capfiles = cap;
     }
@@ -238,8 +240,7 @@ add_file(struct replay *rp, const struct journal_event *ev)
     f->group = ev->g;
     f->time = journal_get(ev, "t");
     if (f->name == NULL || f->time == NULL || parse_mtime(journal_get(ev, "mtime"), &f->mtime) < 0)
-        return bz_error_set(rp->e, BZ_EINPUT, "E_JOURNAL", "日志第 %ld 行（文件）缺少字段",
-                            ev->line_no);
+        return bz_error_set(rp->e, E_JOURNAL, "日志第 %ld 行（文件）缺少字段", ev->line_no);
     rp->file_ev[rp->nfiles++] = ev;
     return 0;
 }
@@ -306,9 +307,9 @@ apply_snapshot(struct replay *rp, int counties, const char *data, size_t len)
     if (rc == 0)
         rc = jstate_restore_registry(rp->conn, counties, codes, names, act, n, rp->e);
     else if (rc == -1)
-        rc = bz_error_set(rp->e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法恢复名录");
+        rc = bz_error_set(rp->e, E_NOMEM, "内存不足，无法恢复名录");
     else
-        rc = bz_error_set(rp->e, BZ_EINPUT, "E_JOURNAL", "名录快照已损坏");
+        rc = bz_error_set(rp->e, E_JOURNAL, "名录快照已损坏");
     for (size_t i = 0; i < n; i++)
         journal_event_free(&rows[i]);
     free(codes);
@@ -327,21 +328,24 @@ apply_registry(struct replay *rp, const struct journal_event *ev)
     char *data = NULL;
     size_t len = 0;
     if (sha == NULL)
-        return bz_error_set(rp->e, BZ_EINPUT, "E_JOURNAL", "日志第 %ld 行（名录）缺少 SHA-256",
-                            ev->line_no);
+        return bz_error_set(rp->e, E_JOURNAL, "日志第 %ld 行（名录）缺少 SHA-256", ev->line_no);
     int rc = archived_read(&rp->s, sha, REGISTRY_MAX, &data, &len, rp->e);
     if (rc < 0)
         return rc;
     if (snapshot != NULL && strcmp(snapshot, "1") == 0) {
         rc = apply_snapshot(rp, counties, data, len);
-    } else if (counties) {
-        struct rollup_registry_stats st;
-        rc = rollup_registry_load(rp->conn, data, len, journal_get(ev, "name"), &st, rp->e);
-    } else {
-        struct loader_registry_stats st;
-        rc = loader_registry_merge(rp->conn, data, len, journal_get(ev, "name"), &st, rp->e);
+        free(data);
+        return rc;
     }
-    free(data);
+    /* the file as `registry load` or `counties load` read it, by the same parser */
+    struct regcsv reg;
+    struct registry_stats st;
+    rc = regcsv_parse(data, len, counties ? REGCSV_COUNTIES : REGCSV_TOWNSHIPS,
+                      or_else(journal_get(ev, "name"), sha), &reg, rp->e);
+    if (rc == 0)
+        rc = counties ? registry_load_counties(rp->conn, &reg, &st, rp->e)
+                      : registry_merge_townships(rp->conn, &reg, &st, rp->e);
+    regcsv_free(&reg);
     return rc;
 }
 
@@ -357,8 +361,7 @@ apply_line(struct replay *rp, const struct journal_event *ev)
     if (strcmp(ev->ev, "setting") == 0) {
         const char *key = journal_get(ev, "key"), *value = journal_get(ev, "value");
         if (key == NULL || value == NULL)
-            return bz_error_set(rp->e, BZ_EINPUT, "E_JOURNAL", "日志第 %ld 行（设置）缺少字段",
-                                ev->line_no);
+            return bz_error_set(rp->e, E_JOURNAL, "日志第 %ld 行（设置）缺少字段", ev->line_no);
         return jstate_set_setting(rp->conn, key, value, rp->e);
     }
     return 0; /* "state": nothing but the group itself */
@@ -376,27 +379,55 @@ replay_state(struct replay *rp, const struct journal_event *first, size_t n)
 
 /* Refreshes -------------------------------------------------------------- */
 
+/* The periods a refresh line asked for, comma-separated (journals of an
+ * earlier build wrote them as an array literal, braces included). At most
+ * `cap` of them, pointing into buf. */
+static size_t
+split_periods(const char *list, char *buf, size_t bufcap, const char **out, size_t cap)
+{
+    size_t n = 0;
+    snprintf(buf, bufcap, "%s", list + (list[0] == '{'));
+    size_t len = strlen(buf);
+    if (len > 0 && buf[len - 1] == '}')
+        buf[len - 1] = '\0';
+    for (char *p = buf; *p != '\0' && n < cap;) {
+        out[n++] = p;
+        char *comma = strchr(p, ',');
+        if (comma == NULL)
+            break;
+        *comma = '\0';
+        p = comma + 1;
+    }
+    return n;
+}
+
+/* The night's refresh of its periods (the same statement, ranking.h), or
+ * the last month's for its summary, in one transaction as the night ran
+ * it; a night that stored other periods anew than the original is noted. */
 static int
 replay_refresh(struct replay *rp, const struct journal_event *ev)
 {
     const char *what = journal_get(ev, "what"), *periods = journal_get(ev, "periods");
     const char *as_of = journal_get(ev, "as_of"), *want = journal_get(ev, "refreshed");
-    PGresult *res = NULL;
+    const char *list[64];
+    char buf[2048], run[32];
+    struct pgutil_rows rows;
+    memset(&rows, 0, sizeof(rows));
     if (what == NULL || periods == NULL || as_of == NULL)
-        return bz_error_set(rp->e, BZ_EINPUT, "E_JOURNAL", "日志第 %ld 行（刷新）缺少字段",
-                            ev->line_no);
+        return bz_error_set(rp->e, E_JOURNAL, "日志第 %ld 行（刷新）缺少字段", ev->line_no);
     int night = strcmp(what, "night") == 0;
+    size_t n = split_periods(periods, buf, sizeof(buf), list, sizeof(list) / sizeof(list[0]));
     int rc = group_begin(rp);
     if (rc == 0)
-        rc = night ? jstate_refresh(rp->conn, periods, as_of, &res, rp->e)
-                   : jstate_refresh_one(rp->conn, periods, as_of, &res, rp->e);
+        rc = night ? ranking_refresh(rp->conn, list, n, as_of, &rows, rp->e)
+                   : ranking_month_run(rp->conn, periods, as_of, run, rp->e);
     if (rc == 0 && night) {
         struct dbuf got;
         dbuf_init(&got, 4096);
-        for (int i = 0; i < PQntuples(res); i++)
-            if (strcmp(PQgetvalue(res, i, PQfnumber(res, "refreshed")), "t") == 0)
+        for (size_t i = 0; i < rows.n; i++)
+            if (strcmp(pgutil_rows_at(&rows, i, REFRESH_CHANGED), "t") == 0)
                 dbuf_printf(&got, "%s%s", got.len ? "," : "",
-                            PQgetvalue(res, i, PQfnumber(res, "period")));
+                            pgutil_rows_at(&rows, i, REFRESH_PERIOD));
         if (strcmp(got.data ? got.data : "", want ? want : "") != 0) {
             char text[1024];
             snprintf(text, sizeof(text),
@@ -407,7 +438,7 @@ replay_refresh(struct replay *rp, const struct journal_event *ev)
         }
         dbuf_free(&got);
     }
-    PQclear(res);
+    pgutil_rows_free(&rows);
     return group_end(rp, ev->g, 0, rc);
 }
 
@@ -476,8 +507,7 @@ replay_export(struct replay *rp, const struct journal_event *ev)
     char dir[BZ_PATH_MAX + 64];
     long long run = 0;
     if (period == NULL || as_of == NULL || journal_get(ev, "county") == NULL)
-        return bz_error_set(rp->e, BZ_EINPUT, "E_JOURNAL", "日志第 %ld 行（导出）缺少字段",
-                            ev->line_no);
+        return bz_error_set(rp->e, E_JOURNAL, "日志第 %ld 行（导出）缺少字段", ev->line_no);
     struct settings s = rp->cli->settings;
     snprintf(s.county_code, sizeof(s.county_code), "%s", journal_get(ev, "county"));
     snprintf(s.county_name, sizeof(s.county_name), "%s",
@@ -488,7 +518,7 @@ replay_export(struct replay *rp, const struct journal_event *ev)
     if (journal_get_int(ev, "stored", 0) == 1)
         rc = jstate_stored_run(rp->conn, period, as_of, &run, rp->e);
     if (rc == 0 && journal_get_int(ev, "stored", 0) == 1 && run == 0)
-        rc = bz_error_set(rp->e, BZ_EFAIL, "E_REBUILD_DIFFERS",
+        rc = bz_error_set(rp->e, E_REBUILD_DIFFERS,
                           "日志第 %ld 行的导出所用的排名（%s，截至 %s）在重放中没有保存",
                           ev->line_no, period, as_of);
     struct export_check x = {rp, ev, ev->g};
@@ -777,7 +807,7 @@ check_target(struct replay *rp, int *resume)
     *resume = rebuilding && strcmp(jid, rp->jf.id) == 0;
     if (empty || *resume)
         return 0;
-    bz_error_set(rp->e, BZ_ECONFIG, "E_DB_NOT_EMPTY",
+    bz_error_set(rp->e, E_DB_NOT_EMPTY,
                  "数据库“%s”不是空的，bizenv rebuild 只重建到空数据库；bizenv 没有改动它",
                  PQdb(rp->conn));
     return bz_error_detail(rp->e,
@@ -870,12 +900,12 @@ replay_rebuild(struct cli *cli, struct replay_report *rep, struct bz_error *e)
         return rc;
     rc = journal_read(cli->settings.journal, JOURNAL_READ_MAX, &rp.jf, e);
     if (rc == BZ_ENOTFOUND)
-        bz_error_set(e, BZ_ECONFIG, "E_JOURNAL", "没有日志“%s”，无法重建", cli->settings.journal);
+        bz_error_set(e, E_JOURNAL, "没有日志“%s”，无法重建", cli->settings.journal);
     if (rc == 0 && rp.jf.id[0] == '\0')
-        rc = bz_error_set(e, BZ_ECONFIG, "E_JOURNAL", "日志“%s”的第一行不是日志开头，无法重建",
+        rc = bz_error_set(e, E_JOURNAL, "日志“%s”的第一行不是日志开头，无法重建",
                           cli->settings.journal);
     if (rc == 0 && collect_status(&rp) < 0)
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法重建");
+        rc = bz_error_set(e, E_NOMEM, "内存不足，无法重建");
     if (rc == 0) {
         rep->lines = rp.jf.n;
         rep->damaged = rp.jf.ndamaged;

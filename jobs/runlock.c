@@ -1,7 +1,7 @@
 #include "runlock.h"
 
 #include "../common/fsdir.h"
-#include "../load/db.h"
+#include "../load/runs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,10 +10,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* The advisory lock key: "bizenv" in ASCII, fixed so every bizenv version
- * and host agrees on it. */
-static const char lock_sql[] = "SELECT pg_try_advisory_lock(108205164555894)";
 
 /* Opens run.lock in the home's descriptor: never through a symlink, and
  * only a plain file of the run's own user. Returns the fd or -1 with e set. */
@@ -32,12 +28,12 @@ open_lock(const struct settings *s, const char *path, struct bz_error *e)
     if (fd >= 0 || err == ELOOP) {
         if (fd >= 0)
             close(fd);
-        bz_error_set(e, BZ_ECONFIG, "E_HOME_UNSAFE",
+        bz_error_set(e, E_HOME_UNSAFE,
                      "锁文件“%s”不是运行用户自己的普通文件（符号链接、目录或属于他人），拒绝使用",
                      path);
         return -1;
     }
-    bz_error_set(e, BZ_EIO, "E_IO_WRITE", "无法打开锁文件“%s”", path);
+    bz_error_set(e, E_IO_WRITE, "无法打开锁文件“%s”", path);
     bz_error_detail(e, "%s", strerror(err));
     return -1;
 }
@@ -55,9 +51,8 @@ runlock_file(struct runlock *l, const struct settings *s, struct bz_error *e)
         int busy = errno == EWOULDBLOCK;
         close(fd);
         if (busy)
-            return bz_error_set(e, BZ_EBUSY, "E_BUSY", "另一个 bizenv 任务正在运行（%s 已被锁定）",
-                                path);
-        bz_error_set(e, BZ_EIO, "E_IO_WRITE", "无法锁定“%s”", path);
+            return bz_error_set(e, E_BUSY, "另一个 bizenv 任务正在运行（%s 已被锁定）", path);
+        bz_error_set(e, E_IO_WRITE, "无法锁定“%s”", path);
         return bz_error_detail(e, "%s", strerror(errno));
     }
     if (ftruncate(fd, 0) == 0) {
@@ -81,20 +76,16 @@ int
 runlock_db(PGconn *conn, struct bz_error *e)
 {
     for (int i = 0; i < DB_LOCK_TRIES; i++) {
-        PGresult *res = PQexec(conn, lock_sql);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-            int rc = db_error(e, conn, res, "获取数据库运行锁");
-            PQclear(res);
+        int got;
+        int rc = runs_try_lock(conn, &got, e);
+        if (rc < 0)
             return rc;
-        }
-        int got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-        PQclear(res);
         if (got)
             return 0;
         if (i + 1 < DB_LOCK_TRIES)
             usleep(DB_LOCK_PAUSE_US);
     }
-    return bz_error_set(e, BZ_EBUSY, "E_BUSY", "另一个 bizenv 任务正在使用同一数据库运行");
+    return bz_error_set(e, E_BUSY, "另一个 bizenv 任务正在使用同一数据库运行");
 }
 
 void

@@ -1,6 +1,10 @@
 #include "cluster.h"
 
+#include "../common/dbuf.h"
+#include "../common/hash.h"
+#include "certs.h"
 #include "instance.h"
+#include "pgnet.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,8 +33,8 @@
 /* pg_ctl's wait for start and stop, in seconds (its -t). */
 #define PGCTL_WAIT "60"
 
-/* The socket file the server makes inside its socket folder. */
-#define SOCKET_NAME "/.s.PGSQL.5432"
+/* The configuration files bizenv writes into pgdata: a few KB each. */
+#define SERVER_FILE_MAX (64u << 10)
 
 /* Marker line that makes postgresql.conf read bizenv.conf (last, so it wins). */
 static const char include_line[] = "include = 'bizenv.conf'\n";
@@ -45,6 +49,7 @@ struct paths {
     char log[BZ_PATH_MAX + 8];  /* <pgdata>.log */
     char parent[BZ_PATH_MAX];
     char sockdir[BZ_PATH_MAX];
+    int port; /* the port the settings ask for */
 };
 
 /* Who runs initdb and pg_ctl: bizenv itself, or settings.pg_user when root. */
@@ -68,22 +73,35 @@ path_is_safe(const char *p)
 }
 
 static uint64_t
-fnv1a64(const char *s)
+fnv1a64(const char *str)
 {
     uint64_t h = 14695981039346656037ULL;
-    for (const unsigned char *c = (const unsigned char *)s; *c != '\0'; c++) {
+    for (const unsigned char *c = (const unsigned char *)str; *c != '\0'; c++) {
         h ^= *c;
         h *= 1099511628211ULL;
     }
     return h;
 }
 
+/* The port the settings ask for (a bad `listen` is reported by
+ * cluster_start; until then the default). */
+static int
+settings_port(const struct settings *s)
+{
+    struct pgnet_listen l;
+    struct bz_error e;
+    return pgnet_parse(s->listen, &l, &e) == 0 ? l.port : PGNET_DEFAULT_PORT;
+}
+
 int
 cluster_socket_dir(const struct settings *s, char *buf, size_t cap)
 {
+    char name[32];
     size_t n = strlen(s->pgdata);
     size_t limit = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
-    int fits = n > 0 && n + strlen(SOCKET_NAME) <= limit;
+    /* the socket file the server makes inside the folder */
+    snprintf(name, sizeof(name), "/.s.PGSQL.%d", settings_port(s));
+    int fits = n > 0 && n + strlen(name) <= limit;
     int r;
 
     if (fits && path_is_safe(s->pgdata) && s->pgdata[n - 1] != ' ')
@@ -132,14 +150,16 @@ conninfo_add(char *buf, size_t cap, size_t *len, const char *key, const char *va
 }
 
 static int
-conninfo_for(const char *sockdir, const char *dbname, char *buf, size_t cap)
+conninfo_for(const char *sockdir, int port, const char *dbname, char *buf, size_t cap)
 {
     size_t len = 0;
+    char portstr[16];
     if (cap == 0)
         return -1;
     buf[0] = '\0';
+    snprintf(portstr, sizeof(portstr), "%d", port);
     if (conninfo_add(buf, cap, &len, "host", sockdir) < 0 ||
-        conninfo_add(buf, cap, &len, "port", "5432") < 0 ||
+        conninfo_add(buf, cap, &len, "port", portstr) < 0 ||
         conninfo_add(buf, cap, &len, "dbname", dbname) < 0 ||
         conninfo_add(buf, cap, &len, "user", "bizenv") < 0) {
         buf[0] = '\0';
@@ -148,23 +168,72 @@ conninfo_for(const char *sockdir, const char *dbname, char *buf, size_t cap)
     return 0;
 }
 
+/* What postmaster.pid says about the running server: its port (line 4),
+ * socket folder (line 5) and first listen address (line 6). Returns 0, or
+ * -1 when there is no such file or it is not complete. */
+static int
+read_pid_lines(const char *pgdata, int *port, char *sockdir, size_t sockcap, char *listen,
+               size_t listencap)
+{
+    char path[BZ_PATH_MAX + 24], buf[2 * BZ_PATH_MAX + 256];
+    snprintf(path, sizeof(path), "%s/postmaster.pid", pgdata);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *line[6] = {0};
+    char *p = buf;
+    for (int i = 0; i < 6 && p != NULL; i++) {
+        line[i] = p;
+        p = strchr(p, '\n');
+        if (p != NULL)
+            *p++ = '\0';
+    }
+    if (p == NULL || line[5] == NULL)
+        return -1;
+    char *end;
+    long v = strtol(line[3], &end, 10);
+    if (end == line[3] || *end != '\0' || v < 1 || v > 65535 || line[4][0] == '\0')
+        return -1;
+    *port = (int)v;
+    bz_strlcpy_utf8(sockdir, line[4], sockcap);
+    bz_strlcpy_utf8(listen, line[5], listencap);
+    return 0;
+}
+
 int
 cluster_conninfo(const struct settings *s, char *buf, size_t cap)
 {
-    char dir[BZ_PATH_MAX];
+    char dir[BZ_PATH_MAX], listen[256];
+    int port;
+    /* a running server is where its pid file says, even when the settings
+     * name another port that a restart has not taken up yet */
+    if (read_pid_lines(s->pgdata, &port, dir, sizeof(dir), listen, sizeof(listen)) == 0)
+        return conninfo_for(dir, port, "bizenv", buf, cap);
     if (cluster_socket_dir(s, dir, sizeof(dir)) < 0) {
         if (cap > 0)
             buf[0] = '\0';
         return -1;
     }
-    return conninfo_for(dir, "bizenv", buf, cap);
+    return conninfo_for(dir, settings_port(s), "bizenv", buf, cap);
 }
 
 static int
 cluster_fail(struct bz_error *e, const char *fmt, const char *arg)
 {
-    bz_error_set(e, BZ_EDB, "E_DB_CLUSTER", fmt, arg);
+    bz_error_set(e, E_DB_CLUSTER, fmt, arg);
     return e->status;
+}
+
+/* The settings (pgdata, pg_user) cannot work: fixed by changing them. */
+static int
+settings_fail(struct bz_error *e, const char *fmt, const char *arg)
+{
+    return bz_error_set(e, E_DB_CLUSTER_CONFIG, fmt, arg);
 }
 
 static int
@@ -172,9 +241,9 @@ make_paths(const struct settings *s, struct paths *p, struct bz_error *e)
 {
     memset(p, 0, sizeof(*p));
     if (s->pgdata[0] != '/')
-        return cluster_fail(e, "内置数据库目录“%s”必须是绝对路径", s->pgdata);
+        return settings_fail(e, "内置数据库目录“%s”必须是绝对路径", s->pgdata);
     if (!path_is_safe(s->pgdata))
-        return cluster_fail(
+        return settings_fail(
             e, "内置数据库目录“%s”含有不允许的字符（引号、反斜杠、逗号、$、`或控制字符）",
             s->pgdata);
     bz_strlcpy_utf8(p->pgdata, s->pgdata, sizeof(p->pgdata));
@@ -182,7 +251,7 @@ make_paths(const struct settings *s, struct paths *p, struct bz_error *e)
     while (n > 1 && p->pgdata[n - 1] == '/')
         p->pgdata[--n] = '\0';
     if (n <= 1)
-        return cluster_fail(e, "内置数据库目录“%s”不能是根目录", s->pgdata);
+        return settings_fail(e, "内置数据库目录“%s”不能是根目录", s->pgdata);
     snprintf(p->lock, sizeof(p->lock), "%s.lock", p->pgdata);
     snprintf(p->log, sizeof(p->log), "%s.log", p->pgdata);
     memcpy(p->parent, p->pgdata, n + 1);
@@ -194,7 +263,8 @@ make_paths(const struct settings *s, struct paths *p, struct bz_error *e)
     struct settings trimmed = *s;
     memcpy(trimmed.pgdata, p->pgdata, n + 1);
     if (cluster_socket_dir(&trimmed, p->sockdir, sizeof(p->sockdir)) < 0)
-        return cluster_fail(e, "内置数据库目录“%s”路径过长", s->pgdata);
+        return settings_fail(e, "内置数据库目录“%s”路径过长", s->pgdata);
+    p->port = settings_port(s);
     return 0;
 }
 
@@ -214,7 +284,7 @@ resolve_runas(const struct settings *s, struct runas *ra, struct bz_error *e)
     errno = 0;
     const struct passwd *pw = getpwnam(s->pg_user);
     if (pw == NULL || pw->pw_uid == 0) {
-        bz_error_set(e, BZ_ECONFIG, "E_DB_CLUSTER",
+        bz_error_set(e, E_DB_CLUSTER_CONFIG,
                      "以 root 运行时，内置数据库须以系统用户“%s”运行，但该用户%s；请安装 "
                      "postgresql 软件包，或用设置项 pg_user 指定一个非 root 用户",
                      s->pg_user, pw == NULL ? "不存在" : "是 root");
@@ -460,27 +530,134 @@ write_all(int fd, const char *data, size_t n)
     return 0;
 }
 
-/* Writes pgdata/bizenv.conf: the connection settings, every start, so a
- * moved home or a changed socket folder is picked up. */
-static int
-write_bizenv_conf(const struct paths *p, const struct runas *ra, struct bz_error *e)
+/* The files bizenv keeps in pgdata for the server, as the settings want
+ * them now (load/pgnet.h): the configuration, the authentication file and,
+ * while listening, the certificate and key. */
+struct server_files {
+    struct dbuf conf, hba, cert, key;
+};
+
+static void
+server_files_free(struct server_files *f)
 {
-    char path[BZ_PATH_MAX + 16], text[BZ_PATH_MAX + 512];
-    snprintf(path, sizeof(path), "%s/bizenv.conf", p->pgdata);
-    int n = snprintf(text, sizeof(text),
-                     "# Written by bizenv at every start of the embedded cluster; edits are lost.\n"
-                     "# Unix socket only: the server opens no TCP port at all.\n"
-                     "listen_addresses = ''\n"
-                     "port = 5432\n"
-                     "unix_socket_directories = '%s'\n"
-                     "unix_socket_permissions = 0700\n",
-                     p->sockdir);
-    int fd = open_for_server(path, O_TRUNC, ra);
-    if (fd < 0 || write_all(fd, text, (size_t)n) != 0 || close(fd) != 0) {
+    dbuf_free(&f->conf);
+    dbuf_free(&f->hba);
+    dbuf_free(&f->cert);
+    dbuf_free(&f->key);
+}
+
+/* What the configuration says about the certificate: its names (bizenv's
+ * local CA) or whose it is, and the SHA-256 of certificate and key, so a
+ * new certificate changes bizenv.conf and the server is reloaded. */
+static void
+tls_note(const struct certs *c, const struct server_files *f, char *out, size_t cap)
+{
+    struct hash_ctx h;
+    char hex[HASH_HEX_LEN + 1];
+    hash_init(&h);
+    hash_update(&h, f->cert.data, f->cert.len);
+    hash_update(&h, f->key.data, f->key.len);
+    hash_final_hex(&h, hex);
+    snprintf(out, cap, "%s sha256 %s", c->local ? c->names : "the county's own", hex);
+}
+
+static int
+desired_files(const struct settings *s, const struct paths *p, struct server_files *f,
+              struct bz_error *e)
+{
+    struct pgnet_listen l;
+    struct certs c;
+    char hba[BZ_PATH_MAX + 32], note[sizeof(c.names) + 128] = "";
+    dbuf_init(&f->conf, SERVER_FILE_MAX);
+    dbuf_init(&f->hba, SERVER_FILE_MAX);
+    dbuf_init(&f->cert, CERTS_FILE_MAX);
+    dbuf_init(&f->key, CERTS_FILE_MAX);
+    int rc = pgnet_parse(s->listen, &l, e);
+    if (rc == 0 && l.on) {
+        rc = certs_prepare(s, &l, &c, e);
+        if (rc == 0)
+            rc = certs_read(c.cert, &f->cert, e);
+        if (rc == 0)
+            rc = certs_read(c.key, &f->key, e);
+        if (rc == 0)
+            tls_note(&c, f, note, sizeof(note));
+    }
+    if (rc < 0)
+        return rc;
+    snprintf(hba, sizeof(hba), "%s/" PGNET_HBA_NAME, p->pgdata);
+    if (pgnet_conf_text(&l, p->sockdir, hba, note, &f->conf) < 0 ||
+        pgnet_hba_text(&l, &f->hba) < 0) {
+        bz_error_set(e, E_NOMEM, "内存不足");
+        return e->status;
+    }
+    return 0;
+}
+
+/* 1 when pgdata/name holds exactly want. */
+static int
+file_holds(const struct paths *p, const char *name, const struct dbuf *want)
+{
+    char path[BZ_PATH_MAX + 32], buf[SERVER_FILE_MAX + 1];
+    snprintf(path, sizeof(path), "%s/%s", p->pgdata, name);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof(buf) && (n = read(fd, buf + got, sizeof(buf) - got)) > 0)
+        got += (size_t)n;
+    close(fd);
+    return got == want->len && (got == 0 || memcmp(buf, want->data, got) == 0);
+}
+
+/* Writes pgdata/name, owned by the server user, 0600: into name.tmp, then
+ * renamed, so the server never reads half a file. */
+static int
+put_server_file(const struct paths *p, const char *name, const struct dbuf *text,
+                const struct runas *ra, struct bz_error *e)
+{
+    char path[BZ_PATH_MAX + 32], tmp[BZ_PATH_MAX + 40];
+    snprintf(path, sizeof(path), "%s/%s", p->pgdata, name);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open_for_server(tmp, O_TRUNC, ra);
+    if (fd < 0 || write_all(fd, text->data != NULL ? text->data : "", text->len) != 0 ||
+        fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
         cluster_fail(e, "无法写入内置数据库配置“%s”", path);
         return bz_error_detail(e, "%s", strerror(errno));
     }
     return 0;
+}
+
+/*
+ * Brings the files bizenv keeps in pgdata up to the settings: bizenv.conf
+ * (included from postgresql.conf), bizenv_hba.conf and, while listening,
+ * the certificate and key. *changed says whether any was written; the
+ * configuration last, since it names the others.
+ */
+static int
+sync_server_files(const struct settings *s, const struct paths *p, const struct runas *ra,
+                  int *changed, struct bz_error *e)
+{
+    struct server_files f;
+    *changed = 0;
+    int rc = desired_files(s, p, &f, e);
+    struct {
+        const char *name;
+        const struct dbuf *text;
+    } files[] = {{PGNET_CERT_NAME, &f.cert},
+                 {PGNET_KEY_NAME, &f.key},
+                 {PGNET_HBA_NAME, &f.hba},
+                 {"bizenv.conf", &f.conf}};
+    for (size_t i = 0; rc == 0 && i < sizeof(files) / sizeof(files[0]); i++) {
+        if (files[i].text->len == 0 && i < 2)
+            continue; /* not listening: no certificate to install */
+        if (file_holds(p, files[i].name, files[i].text))
+            continue;
+        rc = put_server_file(p, files[i].name, files[i].text, ra, e);
+        *changed = 1;
+    }
+    server_files_free(&f);
+    return rc;
 }
 
 /* Makes sure postgresql.conf ends by including bizenv.conf (appended once,
@@ -543,7 +720,7 @@ check_new_pgdata(const struct paths *p, struct bz_error *e)
     }
     if (empty)
         return 0;
-    bz_error_set(e, BZ_ECONFIG, "E_DB_CLUSTER",
+    bz_error_set(e, E_DB_CLUSTER_CONFIG,
                  "内置数据库目录“%s”已存在，但%s，也不是 PostgreSQL 数据目录；bizenv "
                  "没有改动它。请把设置项 pgdata 指向一个不存在的或空的目录",
                  p->pgdata,
@@ -585,7 +762,7 @@ initdb(const struct settings *s, const struct paths *p, const struct runas *ra, 
     int rc = run_program(ra, argv, out, sizeof(out));
     if (rc != 0) {
         if (ra->switch_user)
-            bz_error_set(e, BZ_EDB, "E_DB_CLUSTER",
+            bz_error_set(e, E_DB_CLUSTER,
                          "无法创建内置数据库（initdb 失败），目录“%s”；数据库以系统用户“%s”运行，"
                          "它须能进入这个目录的各级上级目录",
                          p->pgdata, ra->name);
@@ -619,6 +796,23 @@ pg_ctl(const struct settings *s, const struct paths *p, const struct runas *ra, 
     return e->status;
 }
 
+/* Makes a running server read its configuration again (pg_ctl reload:
+ * SIGHUP). The authentication file and TLS take effect at once for new
+ * connections; listen_addresses and port wait for a restart. */
+static int
+pg_ctl_reload(const struct settings *s, const struct paths *p, const struct runas *ra,
+              struct bz_error *e)
+{
+    char prog[BZ_PATH_MAX + 16], out[OUTPUT_CAP];
+    snprintf(prog, sizeof(prog), "%s/pg_ctl", s->pg_bindir);
+    char *argv[] = {prog, "reload", "-D", (char *)p->pgdata, "-s", NULL};
+    if (run_program(ra, argv, out, sizeof(out)) == 0)
+        return 0;
+    cluster_fail(e, "内置数据库重新加载配置失败（%s）", p->pgdata);
+    detail_from_output(e, out, NULL);
+    return e->status;
+}
+
 /* Creates database bizenv unless it exists (creation may have been
  * interrupted after initdb; checked at every real start, which is rare). */
 static int
@@ -628,7 +822,7 @@ ensure_database(const struct paths *p, struct bz_error *e)
     int rc = 0;
     PGresult *res = NULL;
 
-    if (conninfo_for(p->sockdir, "postgres", conninfo, sizeof(conninfo)) < 0)
+    if (conninfo_for(p->sockdir, p->port, "postgres", conninfo, sizeof(conninfo)) < 0)
         return cluster_fail(e, "内置数据库目录“%s”路径过长", p->pgdata);
     PGconn *conn = PQconnectdb(conninfo);
     if (PQstatus(conn) != CONNECTION_OK) {
@@ -725,7 +919,7 @@ postmaster_live(const struct paths *p, long pid)
     }
 #endif
     char conninfo[BZ_PATH_MAX * 2 + 128];
-    if (conninfo_for(p->sockdir, "postgres", conninfo, sizeof(conninfo)) < 0)
+    if (conninfo_for(p->sockdir, p->port, "postgres", conninfo, sizeof(conninfo)) < 0)
         return 1; /* cannot ask: assume live, never remove a live server's file */
     PGPing ping = PQping(conninfo);
     return ping == PQPING_OK || ping == PQPING_REJECT;
@@ -734,13 +928,13 @@ postmaster_live(const struct paths *p, long pid)
 /* A live pid counts as running only when it is this cluster's postmaster
  * (postmaster_live); otherwise the file is stale (st->stale). */
 static int
-status_of(const struct paths *p, struct cluster_status *st, struct bz_error *e)
+status_of(const struct paths *p, struct cluster_status *cs, struct bz_error *e)
 {
     char path[BZ_PATH_MAX + 16];
     struct stat sb;
 
-    memset(st, 0, sizeof(*st));
-    bz_strlcpy_utf8(st->socket_dir, p->sockdir, sizeof(st->socket_dir));
+    memset(cs, 0, sizeof(*cs));
+    bz_strlcpy_utf8(cs->socket_dir, p->sockdir, sizeof(cs->socket_dir));
     snprintf(path, sizeof(path), "%s/PG_VERSION", p->pgdata);
     if (stat(path, &sb) != 0) {
         if (errno == ENOENT || errno == ENOTDIR)
@@ -748,13 +942,13 @@ status_of(const struct paths *p, struct cluster_status *st, struct bz_error *e)
         cluster_fail(e, "无法访问内置数据库目录“%s”", p->pgdata);
         return bz_error_detail(e, "%s", strerror(errno));
     }
-    st->exists = 1;
+    cs->exists = 1;
     long pid = read_pid(p->pgdata);
     if (pid > 0 && postmaster_live(p, pid)) {
-        st->running = 1;
-        st->pid = pid;
+        cs->running = 1;
+        cs->pid = pid;
     } else if (pid > 0) {
-        st->stale = pid;
+        cs->stale = pid;
     }
     return 0;
 }
@@ -787,7 +981,7 @@ clear_stale(const struct paths *p, long pid, struct bz_error *e)
         cluster_fail(e, "无法删除过期的“%s”", path);
         return bz_error_detail(e, "%s", strerror(errno));
     }
-    snprintf(path, sizeof(path), "%s%s.lock", p->sockdir, SOCKET_NAME);
+    snprintf(path, sizeof(path), "%s/.s.PGSQL.%d.lock", p->sockdir, p->port);
     long other = read_lock_pid(path, NULL);
     if (other == pid || (other > 0 && !postmaster_live(p, other)))
         unlink(path);
@@ -795,14 +989,14 @@ clear_stale(const struct paths *p, long pid, struct bz_error *e)
 }
 
 int
-cluster_status(const struct settings *s, struct cluster_status *st, struct bz_error *e)
+cluster_status(const struct settings *s, struct cluster_status *cs, struct bz_error *e)
 {
     struct paths p;
-    memset(st, 0, sizeof(*st));
+    memset(cs, 0, sizeof(*cs));
     int rc = make_paths(s, &p, e);
     if (rc < 0)
         return rc;
-    return status_of(&p, st, e);
+    return status_of(&p, cs, e);
 }
 
 /* Takes the creation/start lock next to pgdata; returns the fd or -1. */
@@ -844,7 +1038,8 @@ start_locked(const struct settings *s, const struct paths *p, const struct runas
         if (rc < 0)
             return rc;
     }
-    rc = write_bizenv_conf(p, ra, e);
+    int changed;
+    rc = sync_server_files(s, p, ra, &changed, e);
     if (rc < 0)
         return rc;
     int fd = open_for_server(p->log, O_APPEND, ra);
@@ -873,14 +1068,14 @@ may_create(const struct settings *s, const struct paths *p, enum cluster_create 
     if (create == CLUSTER_CREATE_NEW_HOME && !h.history)
         return 0;
     if (h.history) {
-        bz_error_set(e, BZ_ECONFIG, "E_DB_MISSING",
+        bz_error_set(e, E_DB_MISSING,
                      "内置数据库“%s”不存在，而本目录已有历史记录；bizenv 不会新建空数据库代替它。"
                      "请从备份恢复该目录，或把设置项 pgdata 指向原来的数据库目录",
                      p->pgdata);
         return bz_error_detail(e, "history found in %s; no PG_VERSION in %s", h.evidence,
                                p->pgdata);
     }
-    bz_error_set(e, BZ_ECONFIG, "E_DB_MISSING",
+    bz_error_set(e, E_DB_MISSING,
                  "内置数据库“%s”尚未建立，只读命令不会建立它；请先运行 bizenv migrate 或 "
                  "bizenv nightly",
                  p->pgdata);
@@ -892,7 +1087,7 @@ cluster_start(const struct settings *s, enum cluster_create create, struct bz_er
 {
     struct paths p;
     struct runas ra;
-    struct cluster_status st;
+    struct cluster_status cs;
     int lockfd = -1;
 
     int rc = make_paths(s, &p, e);
@@ -900,23 +1095,33 @@ cluster_start(const struct settings *s, enum cluster_create create, struct bz_er
         rc = resolve_runas(s, &ra, e);
     /* a refusal creates nothing, not even the lock file */
     if (rc == 0)
-        rc = status_of(&p, &st, e);
-    if (rc == 0 && !st.exists)
+        rc = status_of(&p, &cs, e);
+    if (rc == 0 && !cs.exists)
         rc = may_create(s, &p, create, e);
     if (rc < 0)
         return rc;
     lockfd = lock_cluster(&p, e);
     if (lockfd < 0)
         return e->status;
-    rc = status_of(&p, &st, e);
-    if (rc < 0 || st.running)
+    rc = status_of(&p, &cs, e);
+    if (rc == 0 && cs.running) {
+        /* settings changed since the start (listen, the certificate) reach
+         * the running server by a reload, never by a restart behind the
+         * back of the night or an analyst's session */
+        int changed;
+        rc = sync_server_files(s, &p, &ra, &changed, e);
+        if (rc == 0 && changed)
+            rc = pg_ctl_reload(s, &p, &ra, e);
         goto out;
-    if (st.stale > 0)
-        rc = clear_stale(&p, st.stale, e);
-    if (rc == 0 && !st.exists)
+    }
+    if (rc == 0 && cs.stale > 0)
+        rc = clear_stale(&p, cs.stale, e);
+    if (rc < 0)
+        goto out;
+    if (!cs.exists)
         rc = may_create(s, &p, create, e);
     if (rc == 0)
-        rc = start_locked(s, &p, &ra, st.exists, e);
+        rc = start_locked(s, &p, &ra, cs.exists, e);
 out:
     close(lockfd); /* releases the flock */
     return rc;
@@ -927,13 +1132,13 @@ cluster_stop(const struct settings *s, struct bz_error *e)
 {
     struct paths p;
     struct runas ra;
-    struct cluster_status st;
+    struct cluster_status cs;
     int lockfd = -1;
 
     int rc = make_paths(s, &p, e);
     if (rc == 0)
-        rc = status_of(&p, &st, e);
-    if (rc < 0 || !st.running)
+        rc = status_of(&p, &cs, e);
+    if (rc < 0 || !cs.running)
         return rc;
     rc = resolve_runas(s, &ra, e);
     if (rc < 0)
@@ -941,9 +1146,40 @@ cluster_stop(const struct settings *s, struct bz_error *e)
     lockfd = lock_cluster(&p, e);
     if (lockfd < 0)
         return e->status;
-    rc = status_of(&p, &st, e);
-    if (rc == 0 && st.running)
+    rc = status_of(&p, &cs, e);
+    if (rc == 0 && cs.running)
         rc = pg_ctl(s, &p, &ra, 0, e);
     close(lockfd);
     return rc;
+}
+
+int
+cluster_restart(const struct settings *s, struct bz_error *e)
+{
+    int rc = cluster_stop(s, e);
+    return rc < 0 ? rc : cluster_start(s, CLUSTER_CREATE_NEVER, e);
+}
+
+int
+cluster_listen_state(const struct settings *s, struct cluster_listen *l, struct bz_error *e)
+{
+    struct pgnet_listen want;
+    struct cluster_status st;
+    char sockdir[BZ_PATH_MAX];
+    memset(l, 0, sizeof(*l));
+    int rc = pgnet_parse(s->listen, &want, e);
+    if (rc == 0)
+        rc = cluster_status(s, &st, e);
+    if (rc < 0)
+        return rc;
+    l->wanted = want.on;
+    memcpy(l->wanted_host, want.host, sizeof(l->wanted_host));
+    l->wanted_port = want.port;
+    if (!st.running || read_pid_lines(s->pgdata, &l->running_port, sockdir, sizeof(sockdir),
+                                      l->running_host, sizeof(l->running_host)) < 0)
+        return 0;
+    l->running = 1;
+    l->restart_needed =
+        l->running_port != l->wanted_port || strcmp(l->running_host, want.on ? want.host : "") != 0;
+    return 0;
 }

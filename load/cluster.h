@@ -6,9 +6,12 @@
  *   pg/            the data folder (0700, owned by the server user)
  *   pg/bizenv.conf connection settings, included from postgresql.conf and
  *                  rewritten at every start, so a manual `pg_ctl start`
- *                  keeps them: listen_addresses = '' (no TCP at all),
- *                  port 5432, unix_socket_permissions 0700 and the socket
- *                  folder
+ *                  keeps them: listen_addresses (none unless the `listen`
+ *                  setting asks), the port, unix_socket_permissions 0700,
+ *                  the socket folder, hba_file and TLS (load/pgnet.h)
+ *   pg/bizenv_hba.conf  the authentication file bizenv owns (pgnet.h)
+ *   pg/bizenv-server.crt, .key  the TLS certificate while listening
+ *                  (load/certs.h), copied here for the server user
  *   pg.lock        flock taken while creating or starting, so two bizenv
  *                  processes starting at once do not collide
  *   pg.log         the server log (pg_ctl -l)
@@ -60,12 +63,15 @@ enum cluster_create {
 
 /*
  * Creates the cluster if needed and `create` allows it, and starts it if
- * it is not running (a running cluster makes this a no-op). Waits until
+ * it is not running. A running cluster gets the files above rewritten when
+ * the settings changed them, and a reload (pg_ctl reload), never a
+ * restart; otherwise nothing happens. Waits until
  * it accepts connections (at most 60 s). Returns 0; E_DB_MISSING
  * (BZ_ECONFIG) when the cluster is missing and may not be created,
- * nothing created; E_DB_CLUSTER (BZ_EDB; BZ_ECONFIG when settings.pg_user
- * is unusable or pgdata is a folder that is not empty) with the programs'
- * output in the detail.
+ * nothing created; E_DB_CLUSTER_CONFIG (BZ_ECONFIG) when settings.pg_user
+ * is unusable or pgdata cannot be a data folder (not absolute, characters
+ * the server's options cannot carry, a folder that is not empty), nothing
+ * created; E_DB_CLUSTER (BZ_EDB) with the programs' output in the detail.
  */
 int cluster_start(const struct settings *s, enum cluster_create create, struct bz_error *e);
 
@@ -76,9 +82,31 @@ int cluster_start(const struct settings *s, enum cluster_create create, struct b
  */
 int cluster_stop(const struct settings *s, struct bz_error *e);
 
-/* Fills *st without changing anything. Returns 0, or E_DB_CLUSTER when
+/*
+ * Stops the cluster when it runs and starts it again, for what only a
+ * restart applies (the `listen` address and port). Returns as
+ * cluster_stop and cluster_start (CLUSTER_CREATE_NEVER).
+ */
+int cluster_restart(const struct settings *s, struct bz_error *e);
+
+/* Where the server listens for analysts (load/pgnet.h), wanted and actual. */
+struct cluster_listen {
+    int wanted; /* the `listen` setting is on */
+    char wanted_host[256];
+    int wanted_port;
+    int running;            /* the server runs (postmaster.pid read) */
+    char running_host[256]; /* its first listen address, "" when it listens on no TCP */
+    int running_port;
+    int restart_needed; /* running, and host or port differ from the settings */
+};
+
+/* Fills *l from the settings and postmaster.pid without changing anything.
+ * Returns 0, or E_CONFIG for a bad `listen`. */
+int cluster_listen_state(const struct settings *s, struct cluster_listen *l, struct bz_error *e);
+
+/* Fills *cs without changing anything. Returns 0, or E_DB_CLUSTER when
  * pgdata cannot be examined (permission). */
-int cluster_status(const struct settings *s, struct cluster_status *st, struct bz_error *e);
+int cluster_status(const struct settings *s, struct cluster_status *cs, struct bz_error *e);
 
 /*
  * Writes the libpq conninfo of the cluster's database ("host=<socket dir>

@@ -71,9 +71,9 @@ connect_failed(struct bz_error *e, PGconn *conn, enum db_target t, const char *s
     char where[600];
     describe_conn(conn, where, sizeof(where));
     if (t == DB_TARGET_EMBEDDED)
-        bz_error_set(e, BZ_EDB, "E_DB_CONNECT", "无法连接内置数据库（套接字目录 %s）", sockdir);
+        bz_error_set(e, E_DB_CONNECT, "无法连接内置数据库（套接字目录 %s）", sockdir);
     else
-        bz_error_set(e, BZ_EDB, "E_DB_CONNECT", "无法连接数据库（%s；来自 %s）", where,
+        bz_error_set(e, E_DB_CONNECT, "无法连接数据库（%s；来自 %s）", where,
                      t == DB_TARGET_CONNINFO ? "--db 连接串" : "PG* 环境变量或服务文件");
     set_trimmed_detail(e, conn != NULL ? PQerrorMessage(conn) : "out of memory");
     PQfinish(conn);
@@ -127,7 +127,7 @@ db_connect_create(const struct settings *s, enum cluster_create create, struct b
             return NULL;
         if (cluster_socket_dir(s, sockdir, sizeof(sockdir)) < 0 ||
             cluster_conninfo(s, conninfo, sizeof(conninfo)) < 0) {
-            bz_error_set(e, BZ_EDB, "E_DB_CONNECT", "内置数据库目录“%s”路径过长", s->pgdata);
+            bz_error_set(e, E_DB_CONNECT, "内置数据库目录“%s”路径过长", s->pgdata);
             return NULL;
         }
         dbname = conninfo;
@@ -182,17 +182,15 @@ db_error(struct bz_error *e, PGconn *conn, const PGresult *res, const char *what
 
     if (res != NULL && sqlstate == NULL &&
         strstr(PQresultErrorMessage(res), "out of memory") != NULL)
-        bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "%s失败：内存不足",
-                     what); /* libpq's own allocation */
+        bz_error_set(e, E_NOMEM, "%s失败：内存不足", what); /* libpq's own allocation */
     else if (connection_lost(conn, res, sqlstate))
-        bz_error_set(e, BZ_EDB, "E_DB_CONNECT", "%s失败：与数据库的连接已断开", what);
+        bz_error_set(e, E_DB_CONNECT, "%s失败：与数据库的连接已断开", what);
     else if (sqlstate != NULL && strcmp(sqlstate, "57014") == 0)
-        bz_error_set(e, BZ_ETIMEOUT, "E_TIMEOUT",
-                     "%s超时：语句执行时间超过上限（statement_timeout）", what);
+        bz_error_set(e, E_TIMEOUT, "%s超时：语句执行时间超过上限（statement_timeout）", what);
     else if (sqlstate != NULL && strcmp(sqlstate, "55P03") == 0)
-        bz_error_set(e, BZ_ETIMEOUT, "E_TIMEOUT", "%s超时：等待锁超过上限（lock_timeout）", what);
+        bz_error_set(e, E_TIMEOUT, "%s超时：等待锁超过上限（lock_timeout）", what);
     else
-        bz_error_set(e, BZ_EDB, "E_DB_QUERY", "%s失败", what);
+        bz_error_set(e, E_DB_QUERY, "%s失败", what);
 
     if (primary != NULL && sqlstate != NULL && more != NULL)
         bz_error_detail(e, "%s: %s (%s)", sqlstate, primary, more);

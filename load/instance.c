@@ -29,21 +29,21 @@ static const char sql_claim[] =
     "INSERT INTO meta.instance (id) VALUES ($1) ON CONFLICT (singleton) DO NOTHING";
 
 static int
-is_id(const char *s, size_t n)
+is_id(const char *str, size_t n)
 {
     if (n != INSTANCE_ID_LEN)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+        if (!((str[i] >= '0' && str[i] <= '9') || (str[i] >= 'a' && str[i] <= 'f')))
             return 0;
     return 1;
 }
 
 static int
-io_fail(struct bz_error *e, int status, const char *code, const char *what, const char *path)
+io_fail(struct bz_error *e, enum bz_code code, const char *what, const char *path)
 {
     int err = errno;
-    bz_error_set(e, status, code, "%s“%s”失败", what, path);
+    bz_error_set(e, code, "%s“%s”失败", what, path);
     return bz_error_detail(e, "%s", strerror(err));
 }
 
@@ -58,7 +58,7 @@ read_id_file(int dfd, const char *home, char id[INSTANCE_ID_LEN + 1], struct bz_
     if (fd < 0 && errno == ENOENT)
         return 0;
     if (fd < 0 && errno != ELOOP)
-        return io_fail(e, BZ_EIO, "E_IO_READ", "读取实例编号文件", ID_FILE);
+        return io_fail(e, E_IO_READ, "读取实例编号文件", ID_FILE);
     ssize_t n =
         fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ? -1 : read(fd, buf, sizeof(buf));
     if (fd >= 0)
@@ -66,7 +66,7 @@ read_id_file(int dfd, const char *home, char id[INSTANCE_ID_LEN + 1], struct bz_
     if (n > 0 && buf[n - 1] == '\n')
         n--;
     if (n < 0 || !is_id(buf, (size_t)n)) {
-        bz_error_set(e, BZ_ECONFIG, "E_DB_IDENTITY",
+        bz_error_set(e, E_DB_IDENTITY,
                      "目录 %s 的实例编号文件 %s 已损坏（应为一行 32 位十六进制数）；"
                      "请从备份恢复它，或在确认数据库属于本目录后删除它",
                      home, ID_FILE);
@@ -102,7 +102,7 @@ instance_home_read(const struct settings *s, struct instance_home *h, struct bz_
     if (dfd < 0 && (errno == ENOENT || errno == ENOTDIR))
         return 0;
     if (dfd < 0)
-        return io_fail(e, BZ_EIO, "E_IO_READ", "打开目录", s->home);
+        return io_fail(e, E_IO_READ, "打开目录", s->home);
     int rc = read_id_file(dfd, s->home, h->id, e);
     close(dfd);
     if (rc < 0)
@@ -183,7 +183,7 @@ db_label(PGconn *conn)
 static int
 refuse(struct bz_error *e, const char *fmt, const char *db)
 {
-    bz_error_set(e, BZ_ECONFIG, "E_DB_IDENTITY", fmt, db);
+    bz_error_set(e, E_DB_IDENTITY, fmt, db);
     return e->status;
 }
 
@@ -238,11 +238,11 @@ write_home_id(const struct settings *s, const char *id, char out[INSTANCE_ID_LEN
     snprintf(text, sizeof(text), "%s\n", id);
     int dfd = open(s->home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
-        return io_fail(e, BZ_EIO, "E_IO_WRITE", "打开目录", s->home);
+        return io_fail(e, E_IO_WRITE, "打开目录", s->home);
     unlinkat(dfd, tmp, 0); /* left by a killed run of the same pid */
     int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0 || write(fd, text, INSTANCE_ID_LEN + 1) != INSTANCE_ID_LEN + 1 || fsync(fd) != 0) {
-        rc = io_fail(e, BZ_EIO, "E_IO_WRITE", "写入实例编号文件", ID_FILE);
+        rc = io_fail(e, E_IO_WRITE, "写入实例编号文件", ID_FILE);
         if (fd >= 0)
             close(fd);
         unlinkat(dfd, tmp, 0);
@@ -253,11 +253,11 @@ write_home_id(const struct settings *s, const char *id, char out[INSTANCE_ID_LEN
     if (linkat(dfd, tmp, dfd, ID_FILE, 0) == 0) {
         memcpy(out, id, INSTANCE_ID_LEN + 1);
         if (fsync(dfd) != 0)
-            rc = io_fail(e, BZ_EIO, "E_IO_WRITE", "写入实例编号文件", ID_FILE);
+            rc = io_fail(e, E_IO_WRITE, "写入实例编号文件", ID_FILE);
     } else if (errno == EEXIST) {
         rc = read_id_file(dfd, s->home, out, e);
     } else {
-        rc = io_fail(e, BZ_EIO, "E_IO_WRITE", "写入实例编号文件", ID_FILE);
+        rc = io_fail(e, E_IO_WRITE, "写入实例编号文件", ID_FILE);
     }
     unlinkat(dfd, tmp, 0);
     close(dfd);
@@ -274,7 +274,7 @@ new_id(char id[INSTANCE_ID_LEN + 1], struct bz_error *e)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            return io_fail(e, BZ_EIO, "E_IO_READ", "读取随机数", "getrandom");
+            return io_fail(e, E_IO_READ, "读取随机数", "getrandom");
         got += (size_t)n;
     }
     for (size_t i = 0; i < sizeof(raw); i++)

@@ -73,11 +73,6 @@ static const char sql_roles[] = "DO $$ DECLARE r text; BEGIN"
 static const char sql_schema[] =
     "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname IN"
     " ('ref', 'raw', 'staging', 'facts', 'load', 'meta', 'report')) AS found";
-/* the nightly's statements (jobs/nightly.c), for the replay */
-static const char sql_refresh[] = "SELECT period, run_id, refreshed"
-                                  " FROM report.refresh_rankings_if_changed($1::text[], $2::date)";
-static const char sql_refresh_one[] =
-    "SELECT run_id FROM report.refresh_ranking_if_changed($1, $2::date)";
 static const char sql_stored_run[] =
     "SELECT coalesce(max(r.id), 0) AS id FROM facts.ranking_run r"
     " WHERE r.period = $1 AND r.as_of = $2::date AND r.inputs IS NOT NULL";
@@ -117,6 +112,27 @@ text(const PGresult *res, int row, const char *col)
 {
     int c = PQfnumber(res, col);
     return c >= 0 && row < PQntuples(res) ? PQgetvalue(res, row, c) : "";
+}
+
+int
+jstate_txn_begin(PGconn *conn, struct bz_error *e)
+{
+    return pgutil_exec(conn, "BEGIN", "开始数据库事务", e);
+}
+
+int
+jstate_txn_commit(PGconn *conn, struct bz_error *e)
+{
+    int rc = pgutil_exec(conn, "COMMIT", "提交数据库事务", e);
+    if (rc < 0)
+        pgutil_rollback(conn);
+    return rc;
+}
+
+void
+jstate_txn_rollback(PGconn *conn)
+{
+    pgutil_rollback(conn);
 }
 
 int
@@ -236,8 +252,8 @@ jstate_set_weights(PGconn *conn, const char *service, const char *completion, co
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         /* 22P02 not a number, 23514 the CHECK (negative, NaN, Infinity) */
         if (state != NULL && (strcmp(state, "22P02") == 0 || strcmp(state, "23514") == 0))
-            rc = bz_error_set(e, BZ_EINPUT, "E_USAGE", "权重须为有限的非负数（可带小数）：%s %s %s",
-                              service, completion, coverage);
+            rc = bz_error_set(e, E_USAGE, "权重须为有限的非负数（可带小数）：%s %s %s", service,
+                              completion, coverage);
         else
             rc = db_error(e, conn, res, "设置权重");
     }
@@ -254,7 +270,7 @@ jstate_setting(PGconn *conn, const char *key, char *out, size_t cap, struct bz_e
     if (rc < 0)
         return rc;
     if (PQntuples(res) != 1)
-        rc = bz_error_set(e, BZ_ENOTFOUND, "E_USAGE", "数据库中没有设置项 %s", key);
+        rc = bz_error_set(e, E_USAGE, "数据库中没有设置项 %s", key);
     else
         snprintf(out, cap, "%s", text(res, 0, "value"));
     PQclear(res);
@@ -262,9 +278,11 @@ jstate_setting(PGconn *conn, const char *key, char *out, size_t cap, struct bz_e
 }
 
 int
-jstate_settings(PGconn *conn, PGresult **out, struct bz_error *e)
+jstate_settings(PGconn *conn, struct pgutil_rows *out, struct bz_error *e)
 {
-    return run(conn, sql_settings, 0, NULL, "读取数据库设置", out, e);
+    static const char *const cols[JSTATE_SETTING_NCOLS] = {"key", "value"};
+    return pgutil_query_rows(conn, sql_settings, 0, NULL, "读取数据库设置", cols,
+                             JSTATE_SETTING_NCOLS, out, e);
 }
 
 int
@@ -279,7 +297,7 @@ jstate_set_setting(PGconn *conn, const char *key, const char *value, struct bz_e
         int known = flag(res, 0, "known");
         PQclear(res);
         if (!known)
-            return bz_error_set(e, BZ_EINPUT, "E_USAGE", "数据库不认识时区“%s”", value);
+            return bz_error_set(e, E_USAGE, "数据库不认识时区“%s”", value);
     }
     PGresult *res;
     const char *v[] = {key, value};
@@ -287,16 +305,18 @@ jstate_set_setting(PGconn *conn, const char *key, const char *value, struct bz_e
     if (rc < 0)
         return rc;
     if (strcmp(PQcmdTuples(res), "1") != 0)
-        rc = bz_error_set(e, BZ_ENOTFOUND, "E_USAGE", "数据库中没有设置项 %s", key);
+        rc = bz_error_set(e, E_USAGE, "数据库中没有设置项 %s", key);
     PQclear(res);
     return rc;
 }
 
 int
-jstate_registry(PGconn *conn, int counties, PGresult **out, struct bz_error *e)
+jstate_registry(PGconn *conn, int counties, struct pgutil_rows *out, struct bz_error *e)
 {
-    return run(conn, counties ? sql_counties : sql_townships, 0, NULL,
-               counties ? "读取县名录" : "读取乡镇名录", out, e);
+    static const char *const cols[JSTATE_REG_NCOLS] = {"code", "name", "active"};
+    return pgutil_query_rows(conn, counties ? sql_counties : sql_townships, 0, NULL,
+                             counties ? "读取县名录" : "读取乡镇名录", cols, JSTATE_REG_NCOLS, out,
+                             e);
 }
 
 int
@@ -311,7 +331,7 @@ jstate_restore_registry(PGconn *conn, int counties, const char *const *codes,
     if (pgutil_array_literal(&lit[0], codes, n) < 0 ||
         pgutil_array_literal(&lit[1], names, n) < 0 ||
         pgutil_array_literal(&lit[2], actives, n) < 0)
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法恢复名录");
+        rc = bz_error_set(e, E_NOMEM, "内存不足，无法恢复名录");
     if (rc == 0) {
         const char *v[] = {lit[0].data, lit[1].data, lit[2].data};
         rc = run(conn, counties ? sql_restore_counties : sql_restore_townships, 3, v,
@@ -362,22 +382,6 @@ jstate_empty(PGconn *conn, int *empty, int *rebuilding, char jid[33], struct bz_
         memcpy(jid, st.journal_id, 33);
     }
     return rc;
-}
-
-int
-jstate_refresh(PGconn *conn, const char *periods, const char *as_of, PGresult **out,
-               struct bz_error *e)
-{
-    const char *v[] = {periods, as_of};
-    return run(conn, sql_refresh, 2, v, "刷新排名", out, e);
-}
-
-int
-jstate_refresh_one(PGconn *conn, const char *period, const char *as_of, PGresult **out,
-                   struct bz_error *e)
-{
-    const char *v[] = {period, as_of};
-    return run(conn, sql_refresh_one, 2, v, "刷新排名", out, e);
 }
 
 int

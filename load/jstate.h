@@ -13,12 +13,24 @@
 #define BZ_JSTATE_H
 
 #include "../common/error.h"
+#include "pgutil.h"
 
 #include <libpq-fe.h>
 
+/* The transaction of a journaled change made by a command (a registry
+ * load, weights, a setting, a group bizenv rebuild replays): begun on an
+ * idle connection, committed once the group's lines are written and
+ * recorded (jstate_commit). It runs as the connecting user, not under the
+ * loader role: it changes ref.weight and ref.setting. jstate_txn_commit
+ * rolls back when the COMMIT fails; jstate_txn_rollback ignores failures.
+ * Return 0 or BZ_EDB/BZ_ETIMEOUT. */
+int jstate_txn_begin(PGconn *conn, struct bz_error *e);
+int jstate_txn_commit(PGconn *conn, struct bz_error *e);
+void jstate_txn_rollback(PGconn *conn);
+
 /* meta.journal_state as read. */
 struct jstate {
-    int present; /* the row exists (and the table: 092 applied) */
+    int present; /* the row exists (and the table: 093 applied) */
     char journal_id[33];
     long long txn;  /* the last journal group committed */
     int rebuilding; /* bizenv rebuild has not finished */
@@ -57,23 +69,34 @@ int jstate_take_unreported(PGconn *conn, char *out, size_t cap, struct bz_error 
 int jstate_weights(PGconn *conn, char service[64], char completion[64], char coverage[64],
                    struct bz_error *e);
 /* Sets them (each a finite non-negative decimal: the server checks).
- * Returns 0, BZ_EINPUT (E_USAGE: not a number, negative, not finite),
+ * Returns 0, BZ_EUSAGE (E_USAGE: not a number, negative, not finite),
  * BZ_EDB. */
 int jstate_set_weights(PGconn *conn, const char *service, const char *completion,
                        const char *coverage, struct bz_error *e);
 
 /* The value of the database-held setting `key` (ref.setting) into out;
- * BZ_ENOTFOUND when there is no such key. */
+ * BZ_EUSAGE (E_USAGE) when there is no such key. */
 int jstate_setting(PGconn *conn, const char *key, char *out, size_t cap, struct bz_error *e);
-/* Sets it; a time zone must be one the server knows (BZ_EINPUT). */
+/* Sets it; a time zone must be one the server knows (BZ_EUSAGE, E_USAGE). */
 int jstate_set_setting(PGconn *conn, const char *key, const char *value, struct bz_error *e);
-/* Every ref.setting key and value in key order ("key" "value" columns);
- * the caller PQclear-s *out. */
-int jstate_settings(PGconn *conn, PGresult **out, struct bz_error *e);
+/* Columns of jstate_settings. */
+enum jstate_setting_col { JSTATE_SETTING_KEY, JSTATE_SETTING_VALUE, JSTATE_SETTING_NCOLS };
 
-/* The registry of townships (counties = 0) or counties as rows "code",
- * "name", "active" ('t'/'f'), by code; the caller PQclear-s *out. */
-int jstate_registry(PGconn *conn, int counties, PGresult **out, struct bz_error *e);
+/* Every ref.setting key and value in key order. Returns 0 with *out (the
+ * caller frees it), or the database error with *out empty. */
+int jstate_settings(PGconn *conn, struct pgutil_rows *out, struct bz_error *e);
+
+/* Columns of jstate_registry. */
+enum jstate_registry_col {
+    JSTATE_REG_CODE,
+    JSTATE_REG_NAME,
+    JSTATE_REG_ACTIVE, /* "t" or "f" */
+    JSTATE_REG_NCOLS
+};
+
+/* The registry of townships (counties = 0) or counties, by code. Returns
+ * as jstate_settings. */
+int jstate_registry(PGconn *conn, int counties, struct pgutil_rows *out, struct bz_error *e);
 /* Sets it exactly as listed (load.restore_townships / restore_counties). */
 int jstate_restore_registry(PGconn *conn, int counties, const char *const *codes,
                             const char *const *names, const char *const *actives, size_t n,
@@ -90,14 +113,6 @@ int jstate_files(PGconn *conn, long long *n, struct bz_error *e);
  * *jid did not finish (jid filled then).
  */
 int jstate_empty(PGconn *conn, int *empty, int *rebuilding, char jid[33], struct bz_error *e);
-
-/* The nightly's refreshes as bizenv rebuild replays them: every period of
- * the array literal `periods` as of `as_of` (columns "period", "run_id",
- * "refreshed"), or one period (column "run_id"). *out: the caller clears. */
-int jstate_refresh(PGconn *conn, const char *periods, const char *as_of, PGresult **out,
-                   struct bz_error *e);
-int jstate_refresh_one(PGconn *conn, const char *period, const char *as_of, PGresult **out,
-                       struct bz_error *e);
 
 /* The ranking run the nightly stored last for period as of as_of (the one
  * its export recorded); *id 0 when none. */

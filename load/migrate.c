@@ -1,4 +1,5 @@
 #include "migrate.h"
+#include "migrate_test.h"
 
 #include "../common/embedded.h"
 #include "../common/hash.h"
@@ -20,7 +21,7 @@
  * The definition files, in the order they are applied. A file may use what
  * the ones before it define: SQL function bodies, parameter defaults and
  * views are checked against the catalog when they are created. Every other
- * embedded sql/ file must be listed (migrate_definitions checks).
+ * embedded sql/ file must be listed (definitions() checks).
  */
 static const char *const definition_order[] = {
     "sql/report/periods.sql", /* time zone, as-of cut-off, periods */
@@ -29,14 +30,20 @@ static const char *const definition_order[] = {
     "sql/report/stored.sql",  /* stored rankings, read back */
     "sql/report/refresh.sql", /* the nightly's incremental refresh */
     "sql/report/summary.sql", /* the county summary */
+    "sql/report/change.sql",  /* change since the previous period, trend */
+    "sql/report/issues.sql",  /* a township's open problems and warnings */
     "sql/report/views.sql",   /* the analysts' views and grants */
+    /* the data dictionary's rules, examples and function result columns */
+    "sql/report/dictionary.sql",
     "sql/export/exports.sql", /* export records */
     "sql/load/merge.sql",     /* the batch merge */
     "sql/load/registry.sql",  /* township and county registries */
     "sql/load/rollup.sql",    /* a prefecture's roll-ups */
     "sql/load/workbook.sql",  /* what the monthly workbooks are pre-filled with */
-    "sql/facts/walk_summary.sql", "sql/meta/runs.sql",
-    "sql/meta/journal.sql", /* the journal's place in the database */
+    "sql/facts/walk_summary.sql",
+    "sql/meta/runs.sql",
+    "sql/meta/analysts.sql",
+    "sql/meta/journal.sql",
 };
 #define NDEFINITIONS (sizeof(definition_order) / sizeof(definition_order[0]))
 
@@ -226,15 +233,14 @@ migrate_known(struct migrate_item *out, size_t cap, size_t *n, struct bz_error *
             continue;
         struct migrate_item it;
         if (!parse_path(f->path, &it) || it.version == 0)
-            return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE",
-                                "数据库升级脚本“%s”命名不符合 NNN_名称.sql", f->path);
+            return bz_error_set(e, E_DB_MIGRATE, "数据库升级脚本“%s”命名不符合 NNN_名称.sql",
+                                f->path);
         if (*n == cap)
-            return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE", "数据库升级脚本过多");
+            return bz_error_set(e, E_DB_MIGRATE, "数据库升级脚本过多");
         hash_sha256_hex(f->data, f->len, it.sha256);
         /* embedded_files is sorted by path, so versions come in order */
         if (*n > 0 && out[*n - 1].version >= it.version)
-            return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE", "数据库升级脚本版本号 %03d 重复",
-                                it.version);
+            return bz_error_set(e, E_DB_MIGRATE, "数据库升级脚本版本号 %03d 重复", it.version);
         out[(*n)++] = it;
     }
     return 0;
@@ -249,22 +255,26 @@ listed(const char *path)
     return 0;
 }
 
-int
-migrate_definitions(struct migrate_item *out, size_t cap, size_t *n, struct bz_error *e)
+/*
+ * The definition files in the order they are applied. Returns 0, or
+ * E_DB_MIGRATE when an embedded sql/ file outside sql/migrations/ is not
+ * in the order, or a file in it is not embedded.
+ */
+static int
+definitions(struct migrate_item *out, size_t cap, size_t *n, struct bz_error *e)
 {
     *n = 0;
     for (const struct embedded_file *f = embedded_files; f->path != NULL; f++)
         if (strncmp(f->path, "sql/", 4) == 0 &&
             strncmp(f->path, MIGRATIONS_DIR, strlen(MIGRATIONS_DIR)) != 0 && !listed(f->path))
-            return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE",
+            return bz_error_set(e, E_DB_MIGRATE,
                                 "数据库定义文件“%s”未列入执行顺序（load/migrate.c）", f->path);
     for (size_t i = 0; i < NDEFINITIONS; i++) {
         const struct embedded_file *f = embedded_find(definition_order[i]);
         if (f == NULL)
-            return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE", "缺少数据库定义文件“%s”",
-                                definition_order[i]);
+            return bz_error_set(e, E_DB_MIGRATE, "缺少数据库定义文件“%s”", definition_order[i]);
         if (*n == cap || strlen(f->path) >= sizeof(out->name))
-            return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE", "数据库定义文件过多或路径过长");
+            return bz_error_set(e, E_DB_MIGRATE, "数据库定义文件过多或路径过长");
         struct migrate_item *it = &out[(*n)++];
         it->version = (int)i + 1;
         bz_strlcpy_utf8(it->name, f->path, sizeof(it->name));
@@ -281,13 +291,13 @@ migrate_previous_release(size_t *n)
 }
 
 static int
-load_binary(struct binary *b, struct bz_error *e)
+load_binary(struct binary *bin, struct bz_error *e)
 {
-    int rc = migrate_known(b->mig, MIGRATE_MAX, &b->nmig, e);
+    int rc = migrate_known(bin->mig, MIGRATE_MAX, &bin->nmig, e);
     if (rc == 0)
-        rc = migrate_definitions(b->def, MIGRATE_DEFINITIONS_MAX, &b->ndef, e);
-    if (rc == 0 && b->nmig == 0)
-        rc = bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE", "本程序不含数据库升级脚本");
+        rc = definitions(bin->def, MIGRATE_DEFINITIONS_MAX, &bin->ndef, e);
+    if (rc == 0 && bin->nmig == 0)
+        rc = bz_error_set(e, E_DB_MIGRATE, "本程序不含数据库升级脚本");
     return rc;
 }
 
@@ -308,10 +318,10 @@ find_version(const struct migrate_item *items, size_t n, int version)
  * exactly the previous release's.
  */
 static int
-plan_migrations(const PGresult *rows, const struct binary *b, struct migrate_plan *plan,
-                const char *ahead_code, struct bz_error *e)
+plan_migrations(const PGresult *rows, const struct binary *bin, struct migrate_plan *plan,
+                enum bz_code ahead_code, struct bz_error *e)
 {
-    const struct migrate_item *baseline = &b->mig[0];
+    const struct migrate_item *baseline = &bin->mig[0];
     char applied[MIGRATE_MAX];
     size_t nold = 0, nnew = 0;
     int stray = 0; /* a record below the baseline that is not the previous release's */
@@ -329,24 +339,24 @@ plan_migrations(const PGresult *rows, const struct binary *b, struct migrate_pla
             nold++;
             continue;
         }
-        const struct migrate_item *k = find_version(b->mig, b->nmig, version);
+        const struct migrate_item *k = find_version(bin->mig, bin->nmig, version);
         if (k == NULL)
-            return bz_error_set(e, BZ_ECONFLICT, ahead_code,
+            return bz_error_set(e, ahead_code,
                                 "数据库结构版本 %03d 不为本程序所知，数据库可能由更新版本的 bizenv "
                                 "建立；请安装与之相符的 bizenv 版本",
                                 version);
         if (strcmp(k->sha256, sha) != 0) {
-            bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE",
-                         "已执行的数据库升级脚本 %03d_%s 内容已被修改", version, k->name);
+            bz_error_set(e, E_DB_MIGRATE, "已执行的数据库升级脚本 %03d_%s 内容已被修改", version,
+                         k->name);
             return bz_error_detail(e, "recorded sha256 %s, binary has %s", sha, k->sha256);
         }
-        applied[k - b->mig] = 1;
+        applied[k - bin->mig] = 1;
         nnew++;
     }
     if (nold > 0) {
         if (stray != 0 || nold != NPREVIOUS || nnew > 0)
             return bz_error_set(
-                e, BZ_ECONFLICT, "E_DB_MIGRATE",
+                e, E_DB_MIGRATE,
                 "数据库升级记录（%03d 等）早于基线 %03d_%s，且不是上一版本（v0.1.0）"
                 "的完整记录：请先用 v0.1.0 升级",
                 stray != 0 ? stray : (int)previous_release[0].version, baseline->version,
@@ -355,10 +365,10 @@ plan_migrations(const PGresult *rows, const struct binary *b, struct migrate_pla
         plan->baseline = *baseline;
         applied[0] = 1;
     }
-    for (size_t i = 0; i < b->nmig; i++) {
+    for (size_t i = 0; i < bin->nmig; i++) {
         if (applied[i])
             continue;
-        plan->pending[plan->npending++] = b->mig[i];
+        plan->pending[plan->npending++] = bin->mig[i];
     }
     return 0;
 }
@@ -367,7 +377,7 @@ plan_migrations(const PGresult *rows, const struct binary *b, struct migrate_pla
  * binary's, path and checksum. When they are not and why is given, it names
  * the first difference (for migrate_check's message). */
 static int
-definitions_current(const PGresult *rows, const struct binary *b, char *why, size_t whylen)
+definitions_current(const PGresult *rows, const struct binary *bin, char *why, size_t whylen)
 {
     char seen[MIGRATE_DEFINITIONS_MAX];
     size_t n = 0;
@@ -378,36 +388,36 @@ definitions_current(const PGresult *rows, const struct binary *b, char *why, siz
         const char *path = PQgetvalue(rows, i, 1);
         const char *sha = PQgetvalue(rows, i, 2);
         size_t k = 0;
-        while (k < b->ndef && strcmp(b->def[k].name, path) != 0)
+        while (k < bin->ndef && strcmp(bin->def[k].name, path) != 0)
             k++;
-        if (k == b->ndef || strcmp(b->def[k].sha256, sha) != 0) {
+        if (k == bin->ndef || strcmp(bin->def[k].sha256, sha) != 0) {
             if (why != NULL)
                 snprintf(why, whylen,
-                         k == b->ndef ? "数据库定义文件 %s 不为本程序所知"
-                                      : "数据库定义文件 %s 的内容不同",
+                         k == bin->ndef ? "数据库定义文件 %s 不为本程序所知"
+                                        : "数据库定义文件 %s 的内容不同",
                          path);
             return 0;
         }
         seen[k] = 1;
         n++;
     }
-    for (size_t k = 0; n != b->ndef && k < b->ndef; k++)
+    for (size_t k = 0; n != bin->ndef && k < bin->ndef; k++)
         if (!seen[k]) {
             if (why != NULL)
-                snprintf(why, whylen, "数据库定义文件 %s 未执行", b->def[k].name);
+                snprintf(why, whylen, "数据库定义文件 %s 未执行", bin->def[k].name);
             return 0;
         }
     return 1;
 }
 
 static int
-plan_from(const PGresult *rows, const struct binary *b, struct migrate_plan *plan,
-          const char *ahead_code, struct bz_error *e)
+plan_from(const PGresult *rows, const struct binary *bin, struct migrate_plan *plan,
+          enum bz_code ahead_code, struct bz_error *e)
 {
     memset(plan, 0, sizeof(*plan));
-    int rc = plan_migrations(rows, b, plan, ahead_code, e);
-    if (rc == 0 && (plan->rebase || plan->npending > 0 || !definitions_current(rows, b, NULL, 0)))
-        plan->definitions = (int)b->ndef;
+    int rc = plan_migrations(rows, bin, plan, ahead_code, e);
+    if (rc == 0 && (plan->rebase || plan->npending > 0 || !definitions_current(rows, bin, NULL, 0)))
+        plan->definitions = (int)bin->ndef;
     return rc;
 }
 
@@ -420,11 +430,11 @@ nothing_to_do(const struct migrate_plan *plan)
 int
 migrate_plan(PGconn *conn, struct migrate_plan *plan, struct bz_error *e)
 {
-    struct binary b;
+    struct binary bin;
     PGresult *res = NULL;
 
     memset(plan, 0, sizeof(*plan));
-    int rc = load_binary(&b, e);
+    int rc = load_binary(&bin, e);
     if (rc < 0)
         return rc;
     res = PQexec(conn, sql_has_tables);
@@ -442,11 +452,11 @@ migrate_plan(PGconn *conn, struct migrate_plan *plan, struct bz_error *e)
             rc = db_error(e, conn, res, "读取数据库结构版本");
             goto out;
         }
-        rc = plan_from(res, &b, plan, "E_DB_MIGRATE", e);
+        rc = plan_from(res, &bin, plan, E_DB_MIGRATE, e);
     } else {
-        for (size_t i = 0; i < b.nmig; i++)
-            plan->pending[plan->npending++] = b.mig[i];
-        plan->definitions = (int)b.ndef;
+        for (size_t i = 0; i < bin.nmig; i++)
+            plan->pending[plan->npending++] = bin.mig[i];
+        plan->definitions = (int)bin.ndef;
     }
 out:
     PQclear(res);
@@ -463,7 +473,7 @@ run(PGconn *conn, const char *sql, const char *what, struct bz_error *e)
 {
     int rc = pgutil_exec(conn, sql, what, e);
     if (rc < 0 && strcmp(e->code, "E_DB_QUERY") == 0)
-        bz_strlcpy_utf8(e->code, "E_DB_MIGRATE", sizeof(e->code));
+        rc = bz_error_recode(e, E_DB_MIGRATE);
     return rc;
 }
 
@@ -477,13 +487,13 @@ drop_definitions(PGconn *conn, struct bz_error *e)
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         const char *more = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
         if (state != NULL && strcmp(state, "2BP01") == 0) {
-            rc = bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE",
+            rc = bz_error_set(e, E_DB_MIGRATE,
                               "无法重建数据库函数与视图：有其他对象依赖它们（未作改动）");
             bz_error_detail(e, "%s", more != NULL ? more : PQresultErrorMessage(res));
         } else {
             rc = db_error(e, conn, res, "删除旧的数据库函数与视图");
             if (strcmp(e->code, "E_DB_QUERY") == 0)
-                bz_strlcpy_utf8(e->code, "E_DB_MIGRATE", sizeof(e->code));
+                rc = bz_error_recode(e, E_DB_MIGRATE);
         }
     }
     PQclear(res);
@@ -511,8 +521,7 @@ rebase(PGconn *conn, const struct migrate_item *baseline, struct bz_error *e)
     return exec_params(conn, sql_rebase, 3, params, "将上一版本的数据库升级记录记为基线", e);
 }
 
-/* One migration in its own transaction: the definitions dropped, the file,
- * its record. */
+/* One migration, inside the upgrade's transaction: the file, its record. */
 static int
 apply_migration(PGconn *conn, const struct migrate_item *it, struct bz_error *e)
 {
@@ -523,62 +532,46 @@ apply_migration(PGconn *conn, const struct migrate_item *it, struct bz_error *e)
 
     const struct embedded_file *f = embedded_find(path);
     if (f == NULL) /* only when the name was truncated to fit migrate_item */
-        return bz_error_set(e, BZ_ECONFLICT, "E_DB_MIGRATE", "数据库升级脚本名称过长：%s", path);
-
-    int rc = pgutil_exec(conn, "BEGIN", what, e);
-    if (rc < 0)
-        return rc;
-    rc = drop_definitions(conn, e);
-    if (rc == 0)
-        rc = run(conn, (const char *)f->data, what, e);
+        return bz_error_set(e, E_DB_MIGRATE, "数据库升级脚本名称过长：%s", path);
+    int rc = run(conn, (const char *)f->data, what, e);
     if (rc == 0) {
         const char *params[3] = {version, it->name, it->sha256};
         rc = exec_params(conn, sql_record_migration, 3, params, what, e);
     }
-    if (rc == 0)
-        rc = pgutil_exec(conn, "COMMIT", what, e);
-    if (rc < 0)
-        pgutil_rollback(conn);
     return rc;
 }
 
-/* Every definition file, in one transaction: the old definitions dropped,
- * the files run in order, their checksums recorded. */
+/* Every definition file, in order, inside the upgrade's transaction (the
+ * old definitions already dropped): the files run, their checksums
+ * recorded. */
 static int
-apply_definitions(PGconn *conn, const struct binary *b, struct bz_error *e)
+apply_definitions(PGconn *conn, const struct binary *bin, struct bz_error *e)
 {
     char what[128];
-    int rc = pgutil_exec(conn, "BEGIN", "重建数据库函数与视图", e);
-    if (rc < 0)
-        return rc;
-    rc = drop_definitions(conn, e);
-    for (size_t i = 0; rc == 0 && i < b->ndef; i++) {
-        const struct embedded_file *f = embedded_find(b->def[i].name);
-        snprintf(what, sizeof(what), "执行数据库定义文件 %s", b->def[i].name);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < bin->ndef; i++) {
+        const struct embedded_file *f = embedded_find(bin->def[i].name);
+        snprintf(what, sizeof(what), "执行数据库定义文件 %s", bin->def[i].name);
         rc = run(conn, (const char *)f->data, what, e);
         if (rc == 0) {
-            const char *params[2] = {b->def[i].name, b->def[i].sha256};
+            const char *params[2] = {bin->def[i].name, bin->def[i].sha256};
             rc = exec_params(conn, sql_record_definition, 2, params, what, e);
         }
     }
-    if (rc == 0)
-        rc = pgutil_exec(conn, "COMMIT", "重建数据库函数与视图", e);
-    if (rc < 0)
-        pgutil_rollback(conn);
     return rc;
 }
 
 /* The unlocked look: 1 when the database needs nothing (or the records
  * refuse the binary: rc < 0), 0 when the locked path must run. */
 static int
-up_to_date(PGconn *conn, const struct binary *b, int *rc, struct bz_error *e)
+up_to_date(PGconn *conn, const struct binary *bin, int *rc, struct bz_error *e)
 {
     struct migrate_plan plan;
     PGresult *res = PQexec(conn, sql_recorded);
     int done = 0;
     *rc = 0;
     if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-        *rc = plan_from(res, b, &plan, "E_DB_MIGRATE", e);
+        *rc = plan_from(res, bin, &plan, E_DB_MIGRATE, e);
         done = *rc < 0 || nothing_to_do(&plan);
     } else {
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -592,56 +585,85 @@ up_to_date(PGconn *conn, const struct binary *b, int *rc, struct bz_error *e)
     return done;
 }
 
+/*
+ * Ends the sessions of analysts (direct members of bizenv_analyst) in this
+ * database before a migration or the definitions take their locks: an
+ * analyst's open transaction on a report view would hold the drop until
+ * lock_timeout and fail the night. A role that may not end them (on a
+ * configured server) leaves them, and waits as before.
+ */
+static const char sql_end_analysts[] =
+    "DO $$ DECLARE a record; BEGIN"
+    " FOR a IN SELECT s.pid FROM pg_catalog.pg_stat_activity s"
+    "  JOIN pg_catalog.pg_roles r ON r.oid = s.usesysid AND NOT r.rolsuper"
+    "  WHERE s.datname = current_database() AND s.pid <> pg_backend_pid()"
+    "   AND EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m"
+    "    JOIN pg_catalog.pg_roles g ON g.oid = m.roleid AND g.rolname = 'bizenv_analyst'"
+    "    WHERE m.member = s.usesysid) LOOP"
+    "  BEGIN PERFORM pg_terminate_backend(a.pid);"
+    "  EXCEPTION WHEN insufficient_privilege THEN NULL; END;"
+    " END LOOP; END $$";
+
+/*
+ * The whole upgrade in one transaction: the runner's tables, the rebase,
+ * the definitions dropped, every pending migration, every definition file
+ * run again. A failure anywhere rolls all of it back, so analysts never
+ * meet a database without its report views and functions, and the next
+ * run starts from the same state.
+ */
 static int
-apply_locked(PGconn *conn, const struct binary *b, struct migrate_plan *done, struct bz_error *e)
+apply_locked(PGconn *conn, const struct binary *bin, struct migrate_plan *done, struct bz_error *e)
 {
     struct migrate_plan plan;
     PGresult *res = NULL;
 
-    /* under the lock, so two first runs cannot race on creating meta */
-    int rc = pgutil_exec(conn, sql_bootstrap, "建立数据库升级记录表", e);
+    int rc = pgutil_exec(conn, "BEGIN", "开始数据库升级", e);
     if (rc < 0)
         return rc;
-    res = PQexec(conn, sql_recorded);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        rc = db_error(e, conn, res, "读取数据库结构版本");
-    else
-        rc = plan_from(res, b, &plan, "E_DB_MIGRATE", e);
-    PQclear(res);
-    if (rc == 0 && plan.rebase) {
+    /* under the lock, so two first runs cannot race on creating meta */
+    rc = pgutil_exec(conn, sql_bootstrap, "建立数据库升级记录表", e);
+    if (rc == 0) {
+        res = PQexec(conn, sql_recorded);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK)
+            rc = db_error(e, conn, res, "读取数据库结构版本");
+        else
+            rc = plan_from(res, bin, &plan, E_DB_MIGRATE, e);
+        PQclear(res);
+    }
+    if (rc == 0 && plan.rebase)
         rc = rebase(conn, &plan.baseline, e);
-        if (rc == 0) {
-            done->rebase = 1;
-            done->baseline = plan.baseline;
-        }
-    }
-    for (size_t i = 0; rc == 0 && i < plan.npending; i++) {
+    if (rc == 0 && (plan.npending > 0 || plan.definitions > 0))
+        rc = pgutil_exec(conn, sql_end_analysts, "结束分析人员的会话", e);
+    if (rc == 0 && plan.definitions > 0) /* a migration runs with no definitions in place */
+        rc = drop_definitions(conn, e);
+    for (size_t i = 0; rc == 0 && i < plan.npending; i++)
         rc = apply_migration(conn, &plan.pending[i], e);
-        if (rc == 0)
-            done->pending[done->npending++] = plan.pending[i];
+    if (rc == 0 && plan.definitions > 0)
+        rc = apply_definitions(conn, bin, e);
+    if (rc == 0)
+        rc = pgutil_exec(conn, "COMMIT", "提交数据库升级", e);
+    if (rc < 0) {
+        pgutil_rollback(conn);
+        return rc;
     }
-    if (rc == 0 && plan.definitions > 0) {
-        rc = apply_definitions(conn, b, e);
-        if (rc == 0)
-            done->definitions = plan.definitions;
-    }
-    return rc;
+    *done = plan;
+    return 0;
 }
 
 int
 migrate_apply(PGconn *conn, struct migrate_plan *done, struct bz_error *e)
 {
-    struct binary b;
+    struct binary bin;
     int rc;
 
     memset(done, 0, sizeof(*done));
-    rc = load_binary(&b, e);
-    if (rc < 0 || up_to_date(conn, &b, &rc, e))
+    rc = load_binary(&bin, e);
+    if (rc < 0 || up_to_date(conn, &bin, &rc, e))
         return rc;
     rc = pgutil_exec(conn, MIGRATE_LOCK_SQL, "获取数据库升级锁", e);
     if (rc < 0)
         return rc;
-    rc = apply_locked(conn, &b, done, e);
+    rc = apply_locked(conn, &bin, done, e);
     struct bz_error ignored;
     bz_error_clear(&ignored);
     pgutil_exec(conn, MIGRATE_UNLOCK_SQL, "释放数据库升级锁", &ignored);
@@ -652,7 +674,7 @@ migrate_apply(PGconn *conn, struct migrate_plan *done, struct bz_error *e)
 static int
 schema_behind(struct bz_error *e, const char *why)
 {
-    bz_error_set(e, BZ_ECONFLICT, "E_DB_SCHEMA",
+    bz_error_set(e, E_DB_SCHEMA,
                  "数据库结构版本早于本程序（%s）；只读命令不升级数据库，请由数据库属主运行 "
                  "bizenv migrate，或使用与数据库相符的 bizenv 版本",
                  why);
@@ -662,11 +684,11 @@ schema_behind(struct bz_error *e, const char *why)
 int
 migrate_check(PGconn *conn, struct bz_error *e)
 {
-    struct binary b;
+    struct binary bin;
     struct migrate_plan plan;
     char why[160];
 
-    int rc = load_binary(&b, e);
+    int rc = load_binary(&bin, e);
     if (rc < 0)
         return rc;
     PGresult *res = PQexec(conn, sql_can_read);
@@ -682,7 +704,7 @@ migrate_check(PGconn *conn, struct bz_error *e)
     if (!has_migration)
         return schema_behind(e, "数据库尚未建立任何结构");
     if (!readable) {
-        bz_error_set(e, BZ_ECONFLICT, "E_DB_SCHEMA",
+        bz_error_set(e, E_DB_SCHEMA,
                      "无法读取数据库结构版本（meta.migration、meta.definition_file）：数据库早于"
                      "本程序，或当前用户（%s）无权读取；请由数据库属主运行 bizenv migrate，或以 "
                      "bizenv_analyst 的成员连接",
@@ -694,7 +716,7 @@ migrate_check(PGconn *conn, struct bz_error *e)
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         rc = db_error(e, conn, res, "读取数据库结构版本");
     else
-        rc = plan_from(res, &b, &plan, "E_DB_SCHEMA", e);
+        rc = plan_from(res, &bin, &plan, E_DB_SCHEMA, e);
     if (rc == 0 && plan.rebase) {
         rc = schema_behind(e, "由上一版本（v0.1.0）建立，尚未升级");
     } else if (rc == 0 && plan.npending > 0) {
@@ -703,8 +725,8 @@ migrate_check(PGconn *conn, struct bz_error *e)
         rc = schema_behind(e, why);
     } else if (rc == 0 && plan.definitions > 0) {
         /* no migration tells which side is newer: the files differ */
-        definitions_current(res, &b, why, sizeof(why));
-        bz_error_set(e, BZ_ECONFLICT, "E_DB_SCHEMA",
+        definitions_current(res, &bin, why, sizeof(why));
+        bz_error_set(e, E_DB_SCHEMA,
                      "数据库中的函数与视图不是本程序的版本（%s）；只读命令不改动数据库：数据库较旧"
                      "时请由数据库属主运行 bizenv migrate，由其他版本的 bizenv 升级过时请使用与之"
                      "相符的版本",

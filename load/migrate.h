@@ -5,18 +5,25 @@
  *
  * Migrations, sql/migrations/NNN_name.sql: what holds data — schemas,
  * roles, tables, types, sequences, indexes, table grants, data moves. Each
- * is applied at most once, in its own transaction, and recorded in
- * meta.migration (version, name, SHA-256 of the file, time). An applied
- * migration never changes: one whose file did is refused, and so is a
- * version this binary does not know (a newer bizenv set the database up).
+ * is applied at most once and recorded in meta.migration (version, name,
+ * SHA-256 of the file, time). An applied migration never changes: one
+ * whose file did is refused, and so is a version this binary does not
+ * know (a newer bizenv set the database up).
  *
  * Definitions, the files migrate.c lists in the order they are applied
  * (sql/report/periods.sql, sql/report/figures.sql, ...): every function,
  * view and trigger, each written once, as it runs. They are recorded in
  * meta.definition_file (path, SHA-256). When the recorded set differs from
- * the binary's (a file changed, was added or removed) or a migration was
- * applied, every function, view and trigger bizenv defined in its schemas
- * is dropped and every file is run again, in one transaction.
+ * the binary's (a file changed, was added or removed) or a migration is
+ * pending, every function, view and trigger bizenv defined in its schemas
+ * is dropped and every file is run again.
+ *
+ * An upgrade is one transaction: the runner's own tables, the rebase
+ * below, the drop, the pending migrations and the definition files. It
+ * succeeds whole or changes nothing, so no one ever reads a database
+ * whose definitions were dropped by a migration that then failed. (A
+ * migration therefore cannot use what may not run in a transaction block,
+ * such as CREATE INDEX CONCURRENTLY, nor use an enum value it adds.)
  *
  * Why drop and re-run everything rather than CREATE OR REPLACE what
  * changed: the database then holds exactly what the files say, whatever
@@ -30,7 +37,7 @@
  * own functions, views and triggers depends on what it would drop — a
  * column default, an index, someone's view in another schema — rather than
  * drop that too. A migration runs with no definitions in place (they are
- * dropped in its transaction and re-created after it): the same state it
+ * dropped before it and re-created after the last one): the same state it
  * meets on a fresh database, so it may change a column a view reads or a
  * type a function returns without caring which do; a data move that needs
  * a function defines its own.
@@ -75,12 +82,11 @@ struct migrate_plan {
 /*
  * Brings the database up to date: rebase, pending migrations, definitions.
  * Returns 0 with *done saying what was done (all zero when the database was
- * up to date). On failure returns BZ_EDB/BZ_ETIMEOUT (database error; the
- * failing step's transaction was rolled back, earlier steps stay, code
- * E_DB_MIGRATE when the SQL itself failed) or BZ_ECONFLICT with code
- * E_DB_MIGRATE (the database does not match the binary, or other objects
- * depend on the definitions), e filled and *done saying what was done
- * before. The advisory lock is released before returning.
+ * up to date). On failure returns BZ_ESCHEMA with code E_DB_MIGRATE (a
+ * migration's or definition file's SQL failed, the database does not
+ * match the binary, or other objects depend on the definitions) or the
+ * database error (BZ_EDB, BZ_ETIMEOUT), e filled, *done all zero and the
+ * database as it was. The advisory lock is released before returning.
  */
 int migrate_apply(PGconn *conn, struct migrate_plan *done, struct bz_error *e);
 
@@ -96,7 +102,7 @@ int migrate_plan(PGconn *conn, struct migrate_plan *plan, struct bz_error *e);
  * lock, that the database is exactly what migrate_apply would leave:
  * every known migration recorded, none unknown, and the definition files
  * recorded with this binary's checksums. Returns 0; E_DB_SCHEMA
- * (BZ_ECONFLICT) when it is behind (nothing set up, the previous release
+ * (BZ_ESCHEMA) when it is behind (nothing set up, the previous release
  * not yet rebased, a migration missing, or meta.migration or
  * meta.definition_file not readable by this role; bizenv_analyst may read
  * both), ahead (a version this binary does not know), or its definitions
@@ -109,20 +115,9 @@ int migrate_check(PGconn *conn, struct bz_error *e);
 
 /*
  * The migrations compiled into this binary, in version order. Returns 0, or
- * BZ_ECONFLICT (E_DB_MIGRATE) when an embedded migration is misnamed or two
+ * BZ_ESCHEMA (E_DB_MIGRATE) when an embedded migration is misnamed or two
  * share a version, or there are more than cap.
  */
 int migrate_known(struct migrate_item *out, size_t cap, size_t *n, struct bz_error *e);
-
-/*
- * The definition files in the order they are applied. Returns 0, or
- * BZ_ECONFLICT (E_DB_MIGRATE) when an embedded sql/ file outside
- * sql/migrations/ is not in the order, or a file in it is not embedded.
- */
-int migrate_definitions(struct migrate_item *out, size_t cap, size_t *n, struct bz_error *e);
-
-/* The previous release's migrations as its meta.migration records them;
- * *n is set to their number. Cannot fail. */
-const struct migrate_item *migrate_previous_release(size_t *n);
 
 #endif

@@ -121,19 +121,19 @@ pgtool_run(PGconn *conn, const struct settings *s, const char *program, const ch
     argv[na] = NULL;
     int nenv = make_env(conn, envp, store, MAX_ENV);
     if (nenv < 0) {
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法运行 %s", program);
+        rc = bz_error_set(e, E_NOMEM, "内存不足，无法运行 %s", program);
         goto out;
     }
     if (pipe(fds) != 0 || fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0 ||
         fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0) {
-        bz_error_set(e, BZ_EIO, "E_BACKUP", "无法运行 %s", program);
+        bz_error_set(e, E_BACKUP, "无法运行 %s", program);
         rc = bz_error_detail(e, "pipe: %s", strerror(errno));
         goto out;
     }
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
-        bz_error_set(e, BZ_EIO, "E_BACKUP", "无法运行 %s", program);
+        bz_error_set(e, E_BACKUP, "无法运行 %s", program);
         rc = bz_error_detail(e, "fork: %s", strerror(errno));
         goto out;
     }
@@ -142,7 +142,7 @@ pgtool_run(PGconn *conn, const struct settings *s, const char *program, const ch
     close(fds[1]);
     fds[1] = -1;
     if (wait_child(pid, fds[0], out, cap, status) < 0) {
-        bz_error_set(e, BZ_EIO, "E_BACKUP", "等待 %s 结束失败", program);
+        bz_error_set(e, E_BACKUP, "等待 %s 结束失败", program);
         rc = bz_error_detail(e, "%s", strerror(errno));
     }
 out:

@@ -4,15 +4,16 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Escapes s for COPY text format. Only these four bytes need it; every
+/* Escapes str for COPY text format. Only these four bytes need it; every
  * other byte (quotes, semicolons, any UTF-8) is data as it stands. */
 static int
-add_escaped(struct dbuf *b, const char *s)
+add_escaped(struct dbuf *b, const char *str)
 {
-    const char *run = s;
-    for (const char *p = s; *p != '\0'; p++) {
+    const char *run = str;
+    for (const char *p = str; *p != '\0'; p++) {
         const char *rep = NULL;
         switch (*p) {
         case '\\':
@@ -47,12 +48,12 @@ separator(struct dbuf *b, int first)
 }
 
 int
-pgutil_copy_text(struct dbuf *b, int first, const char *s)
+pgutil_copy_text(struct dbuf *b, int first, const char *str)
 {
     int rc = separator(b, first);
     if (rc < 0)
         return rc;
-    return s == NULL ? dbuf_adds(b, "\\N") : add_escaped(b, s);
+    return str == NULL ? dbuf_adds(b, "\\N") : add_escaped(b, str);
 }
 
 int
@@ -175,4 +176,87 @@ pgutil_copy_abort(PGconn *conn)
     PGresult *res;
     while ((res = PQgetResult(conn)) != NULL)
         PQclear(res);
+}
+
+int
+pgutil_buffer_error(int rc, struct bz_error *e)
+{
+    if (rc == BZ_ENOMEM)
+        return bz_error_set(e, E_NOMEM, "内存不足，无法装载报表");
+    return bz_error_set(e, E_INTERNAL, "装载数据超过缓冲区上限");
+}
+
+int
+pgutil_rows_take(const PGresult *res, const char *const *names, int ncols, struct pgutil_rows *out,
+                 struct bz_error *e)
+{
+    int col[PGUTIL_ROWS_MAXCOLS];
+    size_t n = (size_t)PQntuples(res), text = 0;
+    memset(out, 0, sizeof(*out));
+    if (ncols > PGUTIL_ROWS_MAXCOLS)
+        return bz_error_set(e, E_INTERNAL, "查询结果的列数超过 %d", PGUTIL_ROWS_MAXCOLS);
+    for (int c = 0; c < ncols; c++) {
+        col[c] = PQfnumber(res, names[c]);
+        if (col[c] < 0)
+            return bz_error_set(e, E_INTERNAL, "查询结果缺少列 %s", names[c]);
+    }
+    for (size_t r = 0; r < n; r++)
+        for (int c = 0; c < ncols; c++)
+            text +=
+                PQgetisnull(res, (int)r, col[c]) ? 0 : (size_t)PQgetlength(res, (int)r, col[c]) + 1;
+    char **cell = malloc(n * (size_t)ncols * sizeof(*cell) + text + 1);
+    if (cell == NULL)
+        return bz_error_set(e, E_NOMEM, "内存不足，无法读取查询结果");
+    char *p = (char *)(cell + n * (size_t)ncols);
+    for (size_t r = 0; r < n; r++)
+        for (int c = 0; c < ncols; c++) {
+            char **v = &cell[r * (size_t)ncols + (size_t)c];
+            if (PQgetisnull(res, (int)r, col[c])) {
+                *v = NULL;
+                continue;
+            }
+            size_t len = (size_t)PQgetlength(res, (int)r, col[c]);
+            memcpy(p, PQgetvalue(res, (int)r, col[c]), len + 1);
+            *v = p;
+            p += len + 1;
+        }
+    out->n = n;
+    out->ncols = ncols;
+    out->cell = cell;
+    return 0;
+}
+
+const char *
+pgutil_rows_at(const struct pgutil_rows *rows, size_t r, int c)
+{
+    return rows->cell[r * (size_t)rows->ncols + (size_t)c];
+}
+
+void
+pgutil_rows_free(struct pgutil_rows *rows)
+{
+    free(rows->cell);
+    memset(rows, 0, sizeof(*rows));
+}
+
+int
+pgutil_query_row(PGconn *conn, const char *sql, int n, const char *const *params, const char *what,
+                 PGresult **res, struct bz_error *e)
+{
+    *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(*res) != PGRES_TUPLES_OK || PQntuples(*res) != 1)
+        return db_error(e, conn, *res, what);
+    return 0;
+}
+
+int
+pgutil_query_rows(PGconn *conn, const char *sql, int n, const char *const *params, const char *what,
+                  const char *const *cols, int ncols, struct pgutil_rows *out, struct bz_error *e)
+{
+    memset(out, 0, sizeof(*out));
+    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? pgutil_rows_take(res, cols, ncols, out, e)
+                                                    : db_error(e, conn, res, what);
+    PQclear(res);
+    return rc;
 }

@@ -65,11 +65,11 @@ put_utf8(char *out, size_t at, uint32_t cp)
  * becomes one ASCII space so that the ends can be trimmed. Returns -1 when
  * the key does not fit. */
 static int
-fold(const char *s, char *out, size_t cap)
+fold(const char *str, char *out, size_t cap)
 {
-    size_t n = strlen(s), at = 0, len;
+    size_t n = strlen(str), at = 0, len;
     for (size_t i = 0; i < n; i += len) {
-        uint32_t cp = doc_utf8_next(s + i, n - i, &len);
+        uint32_t cp = doc_utf8_next(str + i, n - i, &len);
         if (cp >= 0xFF01 && cp <= 0xFF5E)
             cp -= 0xFEE0;
         if (doc_is_space(cp))
@@ -85,15 +85,15 @@ fold(const char *s, char *out, size_t cap)
 }
 
 static void
-trim_spaces(char *s)
+trim_spaces(char *str)
 {
-    size_t n = strlen(s), start = 0;
-    while (n > 0 && s[n - 1] == ' ')
+    size_t n = strlen(str), start = 0;
+    while (n > 0 && str[n - 1] == ' ')
         n--;
-    while (start < n && s[start] == ' ')
+    while (start < n && str[start] == ' ')
         start++;
-    memmove(s, s + start, n - start);
-    s[n - start] = '\0';
+    memmove(str, str + start, n - start);
+    str[n - start] = '\0';
 }
 
 /* The comparison key: folded, trimmed, without a trailing 窗口. */

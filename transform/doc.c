@@ -91,17 +91,19 @@ is_repeating(const char *name)
 }
 
 static size_t
-append(char *buf, size_t cap, size_t at, const char *s)
+append(char *buf, size_t cap, size_t at, const char *str)
 {
-    size_t n = strlen(s);
+    size_t n = strlen(str);
     if (at + n + 1 > cap)
         n = at + 1 < cap ? cap - at - 1 : 0;
-    memcpy(buf + at, s, n);
+    memcpy(buf + at, str, n);
     buf[at + n] = '\0';
     return at + n;
 }
 
-void
+/* Writes the path of element `elem` (plus "/@attr" when attr is not NULL)
+ * into buf, truncated to cap bytes. */
+static void
 doc_path(const struct doc *d, uint32_t elem, const char *attr, char *buf, size_t cap)
 {
     uint32_t chain[DOC_MAX_DEPTH + 1];
@@ -370,9 +372,9 @@ doc_flush(struct doc *d)
 }
 
 uint32_t
-doc_utf8_next(const char *s, size_t n, size_t *len)
+doc_utf8_next(const char *str, size_t n, size_t *len)
 {
-    const unsigned char *u = (const unsigned char *)s;
+    const unsigned char *u = (const unsigned char *)str;
     size_t k = u[0] < 0x80 ? 1 : u[0] < 0xE0 ? 2 : u[0] < 0xF0 ? 3 : 4;
     uint32_t cp = k == 1 ? u[0] : k == 2 ? u[0] & 0x1Fu : k == 3 ? u[0] & 0x0Fu : u[0] & 0x07u;
 
@@ -384,11 +386,12 @@ doc_utf8_next(const char *s, size_t n, size_t *len)
     return cp;
 }
 
-size_t
-doc_utf8_prev_len(const char *s, size_t n)
+/* Length of the UTF-8 character that ends at str + n (n > 0). */
+static size_t
+doc_utf8_prev_len(const char *str, size_t n)
 {
     size_t k = 1;
-    while (k < n && k < 4 && ((unsigned char)s[n - k] & 0xC0) == 0x80)
+    while (k < n && k < 4 && ((unsigned char)str[n - k] & 0xC0) == 0x80)
         k++;
     return k;
 }
@@ -402,22 +405,22 @@ doc_is_space(uint32_t cp)
 }
 
 const char *
-doc_strdup_trim(struct doc *d, const char *s, size_t n)
+doc_strdup_trim(struct doc *d, const char *str, size_t n)
 {
     size_t len;
-    while (n > 0 && doc_is_space(doc_utf8_next(s, n, &len))) {
-        s += len;
+    while (n > 0 && doc_is_space(doc_utf8_next(str, n, &len))) {
+        str += len;
         n -= len;
     }
     while (n > 0) {
-        size_t k = doc_utf8_prev_len(s, n);
-        if (!doc_is_space(doc_utf8_next(s + n - k, k, &len)))
+        size_t k = doc_utf8_prev_len(str, n);
+        if (!doc_is_space(doc_utf8_next(str + n - k, k, &len)))
             break;
         n -= k;
     }
     char *p = doc_alloc(d, n + 1);
     if (p != NULL) {
-        memcpy(p, s, n);
+        memcpy(p, str, n);
         p[n] = '\0';
     }
     return p;

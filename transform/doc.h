@@ -130,10 +130,6 @@ struct doc *doc_new(const struct settings *set, const struct transform_ctx *ctx,
 /* Frees everything; tolerates NULL. */
 void doc_free(struct doc *d);
 
-/* Writes the path of element `elem` (plus "/@attr" when attr is not NULL)
- * into buf, truncated to cap bytes. */
-void doc_path(const struct doc *d, uint32_t elem, const char *attr, char *buf, size_t cap);
-
 /* Records one diagnostic about element `elem` (DOC_NO_ELEM: none) and its
  * attribute `attr` (may be NULL). Memory failure sets d->oom. */
 void doc_diag(struct doc *d, const char *code, uint32_t elem, const char *attr, const char *fmt,
@@ -163,9 +159,9 @@ int doc_flush(struct doc *d);
  * (E_XML_LIMIT reported, reading stopped) or memory ran out (d->oom). */
 void *doc_vec_push(struct doc *d, struct doc_vec *v, const void *item);
 
-/* Copies s (n bytes) trimmed of Unicode white space into the arena; NULL on
+/* Copies str (n bytes) trimmed of Unicode white space into the arena; NULL on
  * failure (then d->over or d->oom is set). */
-const char *doc_strdup_trim(struct doc *d, const char *s, size_t n);
+const char *doc_strdup_trim(struct doc *d, const char *str, size_t n);
 
 /* n bytes from the submission's arena; NULL on failure (then d->over, with
  * E_XML_LIMIT reported, or d->oom is set, and reading stops). */
@@ -177,12 +173,9 @@ const char *doc_attr(const struct doc *d, const char *name);
 /* Reports E_XML_LIMIT at `line` with `message` and stops reading. */
 void doc_limit(struct doc *d, long line, const char *message);
 
-/* Decodes the UTF-8 character at s (n > 0 bytes available; input already
+/* Decodes the UTF-8 character at str (n > 0 bytes available; input already
  * checked as UTF-8) and stores its length in *len. */
-uint32_t doc_utf8_next(const char *s, size_t n, size_t *len);
-
-/* Length of the UTF-8 character that ends at s + n (n > 0). */
-size_t doc_utf8_prev_len(const char *s, size_t n);
+uint32_t doc_utf8_next(const char *str, size_t n, size_t *len);
 
 /* Non-zero for Unicode white space, the full-width space U+3000 included. */
 int doc_is_space(uint32_t cp);

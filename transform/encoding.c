@@ -12,11 +12,11 @@
 #define ONLY_THESE "只接受 UTF-8、GB18030/GBK/GB2312，或以 BOM 开头的 UTF-16"
 
 static long
-line_at(const unsigned char *s, size_t off)
+line_at(const unsigned char *str, size_t off)
 {
     long line = 1;
     for (size_t i = 0; i < off; i++)
-        if (s[i] == '\n')
+        if (str[i] == '\n')
             line++;
     return line;
 }
@@ -30,9 +30,9 @@ refuse(struct encoding_result *r, long line, const char *msg)
 }
 
 static size_t
-utf8_seq_len(const unsigned char *s, size_t n)
+utf8_seq_len(const unsigned char *str, size_t n)
 {
-    unsigned c = s[0];
+    unsigned c = str[0];
     size_t k;
     unsigned lo = 0x80, hi = 0xBF;
 
@@ -46,20 +46,22 @@ utf8_seq_len(const unsigned char *s, size_t n)
         k = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
     else
         return 0;
-    if (n < k || s[1] < lo || s[1] > hi)
+    if (n < k || str[1] < lo || str[1] > hi)
         return 0;
     for (size_t i = 2; i < k; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
+        if (str[i] < 0x80 || str[i] > 0xBF)
             return 0;
     return k;
 }
 
-size_t
-encoding_utf8_invalid(const unsigned char *s, size_t len)
+/* Offset of the first byte that is not part of valid UTF-8 (no overlongs,
+ * surrogates or code points above U+10FFFF), or len when all are valid. */
+static size_t
+encoding_utf8_invalid(const unsigned char *str, size_t len)
 {
     size_t i = 0;
     while (i < len) {
-        size_t k = utf8_seq_len(s + i, len - i);
+        size_t k = utf8_seq_len(str + i, len - i);
         if (k == 0)
             return i;
         i += k;
@@ -67,12 +69,12 @@ encoding_utf8_invalid(const unsigned char *s, size_t len)
     return len;
 }
 
-/* Copies the encoding name of the XML declaration at the start of s into
+/* Copies the encoding name of the XML declaration at the start of str into
  * name (empty when there is no declaration or no encoding in it). */
 static void
-declared_encoding(const unsigned char *s, size_t len, char *name, size_t cap)
+declared_encoding(const unsigned char *str, size_t len, char *name, size_t cap)
 {
-    const char *p = (const char *)s;
+    const char *p = (const char *)str;
     size_t n = len < 512 ? len : 512;
     name[0] = '\0';
     if (n < 6 || memcmp(p, "<?xml", 5) != 0)

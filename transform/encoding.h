@@ -35,8 +35,5 @@ int encoding_prepare(const unsigned char *data, size_t len, struct encoding_resu
 /* Frees r->owned. */
 void encoding_release(struct encoding_result *r);
 
-/* Offset of the first byte that is not part of valid UTF-8 (no overlongs,
- * surrogates or code points above U+10FFFF), or len when all are valid. */
-size_t encoding_utf8_invalid(const unsigned char *s, size_t len);
 
 #endif

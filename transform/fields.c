@@ -20,34 +20,34 @@ is_xml_space(char c)
 
 /* XML white space only: counts and dates take no other (the XSD agrees). */
 static void
-trim_xml(const char **s, size_t *n)
+trim_xml(const char **str, size_t *n)
 {
-    while (*n > 0 && is_xml_space(**s)) {
-        (*s)++;
+    while (*n > 0 && is_xml_space(**str)) {
+        (*str)++;
         (*n)--;
     }
-    while (*n > 0 && is_xml_space((*s)[*n - 1]))
+    while (*n > 0 && is_xml_space((*str)[*n - 1]))
         (*n)--;
 }
 
 /* A value quoted in a message: at most 60 bytes, whole characters. */
 static void
-quote_value(const char *s, size_t n, char *buf, size_t cap)
+quote_value(const char *str, size_t n, char *buf, size_t cap)
 {
     char tmp[64];
     size_t k = n < sizeof(tmp) - 1 ? n : sizeof(tmp) - 1;
-    memcpy(tmp, s, k);
+    memcpy(tmp, str, k);
     tmp[k] = '\0';
     bz_strlcpy_utf8(buf, tmp, cap);
 }
 
 static int
-parse_count(struct doc *d, uint32_t e, const char *attr, const char *s, size_t n, const char *label,
-            int64_t *out)
+parse_count(struct doc *d, uint32_t e, const char *attr, const char *str, size_t n,
+            const char *label, int64_t *out)
 {
     char shown[64];
     int64_t v = 0;
-    const char *t = s;
+    const char *t = str;
     size_t k = n;
 
     trim_xml(&t, &k);
@@ -60,7 +60,7 @@ parse_count(struct doc *d, uint32_t e, const char *attr, const char *s, size_t n
         *out = v;
         return 1;
     }
-    quote_value(s, n, shown, sizeof(shown));
+    quote_value(str, n, shown, sizeof(shown));
     doc_diag(d, "E_COUNT_FORMAT", e, attr, "%s“%s”必须是不超过 9 位的半角数字", label, shown);
     return 0;
 }
@@ -85,13 +85,13 @@ fields_days_in_month(int year, int month)
 }
 
 static int
-digits(const char *s, size_t n, int *out)
+digits(const char *str, size_t n, int *out)
 {
     int v = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
+        if (str[i] < '0' || str[i] > '9')
             return 0;
-        v = v * 10 + (s[i] - '0');
+        v = v * 10 + (str[i] - '0');
     }
     *out = v;
     return 1;
@@ -99,12 +99,12 @@ digits(const char *s, size_t n, int *out)
 
 /* YYYY-MM-DD that exists; 0 when it does not. */
 static int32_t
-parse_date_text(const char *s, size_t n)
+parse_date_text(const char *str, size_t n)
 {
     int y, m, day;
-    trim_xml(&s, &n);
-    if (n != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) || !digits(s + 5, 2, &m) ||
-        !digits(s + 8, 2, &day))
+    trim_xml(&str, &n);
+    if (n != 10 || str[4] != '-' || str[7] != '-' || !digits(str, 4, &y) ||
+        !digits(str + 5, 2, &m) || !digits(str + 8, 2, &day))
         return 0;
     if (y < 1 || day < 1 || day > fields_days_in_month(y, m))
         return 0;
@@ -147,12 +147,12 @@ on_township(struct doc *d, uint32_t e)
 }
 
 static void
-end_period(struct doc *d, uint32_t e, const char *s, size_t n)
+end_period(struct doc *d, uint32_t e, const char *str, size_t n)
 {
     int y, m;
-    trim_xml(&s, &n);
-    if (n == 7 && s[4] == '-' && digits(s, 4, &y) && digits(s + 5, 2, &m) && m >= 1 && m <= 12 &&
-        y >= 1) {
+    trim_xml(&str, &n);
+    if (n == 7 && str[4] == '-' && digits(str, 4, &y) && digits(str + 5, 2, &m) && m >= 1 &&
+        m <= 12 && y >= 1) {
         d->out->year = y;
         d->out->month = m;
         d->have_period = 1;
@@ -161,20 +161,20 @@ end_period(struct doc *d, uint32_t e, const char *s, size_t n)
 }
 
 static void
-end_revision(struct doc *d, uint32_t e, const char *s, size_t n)
+end_revision(struct doc *d, uint32_t e, const char *str, size_t n)
 {
     (void)e;
     int v;
-    trim_xml(&s, &n);
-    if (n >= 1 && n <= 9 && digits(s, n, &v) && v >= 1)
+    trim_xml(&str, &n);
+    if (n >= 1 && n <= 9 && digits(str, n, &v) && v >= 1)
         d->out->revision = v;
 }
 
 static void
-end_submitted(struct doc *d, uint32_t e, const char *s, size_t n)
+end_submitted(struct doc *d, uint32_t e, const char *str, size_t n)
 {
     (void)e;
-    d->out->submitted_at = doc_strdup_trim(d, s, n);
+    d->out->submitted_at = doc_strdup_trim(d, str, n);
 }
 
 static void
@@ -223,39 +223,39 @@ on_approx(struct doc *d, uint32_t e)
 }
 
 static void
-end_approx(struct doc *d, uint32_t e, const char *s, size_t n)
+end_approx(struct doc *d, uint32_t e, const char *str, size_t n)
 {
     const char *label;
     struct subm_count *c = approx_count(d, e, &label);
-    if (parse_count(d, e, NULL, s, n, label, &c->value) && c->approx)
+    if (parse_count(d, e, NULL, str, n, label, &c->value) && c->approx)
         doc_diag(d, "W_APPROX_COUNT", e, NULL, "%s %lld 为约数（原文如“%lld余”）", label,
                  (long long)c->value, (long long)c->value);
 }
 
 static void
-end_county_items(struct doc *d, uint32_t e, const char *s, size_t n)
+end_county_items(struct doc *d, uint32_t e, const char *str, size_t n)
 {
-    parse_count(d, e, NULL, s, n, "承接县级事项数", &d->out->county_items);
+    parse_count(d, e, NULL, str, n, "承接县级事项数", &d->out->county_items);
 }
 
-/* [+-]digits[.digits] as in xs:decimal; -1 when s is not one. */
+/* [+-]digits[.digits] as in xs:decimal; -1 when str is not one. */
 static int
-parse_decimal(const char *s, size_t n, double *out)
+parse_decimal(const char *str, size_t n, double *out)
 {
     double v = 0, scale = 1;
     int sign = 1, ndig = 0, frac = 0;
     size_t i = 0;
-    if (i < n && (s[i] == '+' || s[i] == '-'))
-        sign = s[i++] == '-' ? -1 : 1;
+    if (i < n && (str[i] == '+' || str[i] == '-'))
+        sign = str[i++] == '-' ? -1 : 1;
     for (; i < n; i++) {
-        if (s[i] == '.' && !frac) {
+        if (str[i] == '.' && !frac) {
             frac = 1;
-        } else if (s[i] >= '0' && s[i] <= '9') {
+        } else if (str[i] >= '0' && str[i] <= '9') {
             ndig++;
             if (frac)
-                v += (s[i] - '0') * (scale /= 10);
+                v += (str[i] - '0') * (scale /= 10);
             else
-                v = v * 10 + (s[i] - '0');
+                v = v * 10 + (str[i] - '0');
         } else {
             return -1;
         }
@@ -308,13 +308,13 @@ on_window(struct doc *d, uint32_t e)
 }
 
 static void
-end_window(struct doc *d, uint32_t e, const char *s, size_t n)
+end_window(struct doc *d, uint32_t e, const char *str, size_t n)
 {
     struct doc_window *w = d->windows.items;
     if (d->windows.n == 0 || w[d->windows.n - 1].elem != e)
         return;
     w = &w[d->windows.n - 1];
-    w->v.name = doc_strdup_trim(d, s, n);
+    w->v.name = doc_strdup_trim(d, str, n);
     if (w->v.name == NULL)
         return;
     if (!transform_window_catalog_find(w->v.name, &w->v.catalog))
@@ -335,11 +335,11 @@ on_leader(struct doc *d, uint32_t e)
 }
 
 static void
-end_leader(struct doc *d, uint32_t e, const char *s, size_t n)
+end_leader(struct doc *d, uint32_t e, const char *str, size_t n)
 {
     struct doc_leader *l = d->leaders.items;
     if (d->leaders.n > 0 && l[d->leaders.n - 1].elem == e)
-        l[d->leaders.n - 1].v.title = doc_strdup_trim(d, s, n);
+        l[d->leaders.n - 1].v.title = doc_strdup_trim(d, str, n);
 }
 
 /* walk/@problems: space-separated ids into an arena array. */
@@ -400,11 +400,11 @@ on_problem(struct doc *d, uint32_t e)
 }
 
 static void
-end_problem(struct doc *d, uint32_t e, const char *s, size_t n)
+end_problem(struct doc *d, uint32_t e, const char *str, size_t n)
 {
     struct doc_problem *p = d->problems.items;
     if (d->problems.n > 0 && p[d->problems.n - 1].elem == e)
-        p[d->problems.n - 1].v.text = doc_strdup_trim(d, s, n);
+        p[d->problems.n - 1].v.text = doc_strdup_trim(d, str, n);
 }
 
 static void
@@ -433,7 +433,7 @@ on_complaints(struct doc *d, uint32_t e)
 }
 
 static void
-end_text(struct doc *d, uint32_t e, const char *s, size_t n)
+end_text(struct doc *d, uint32_t e, const char *str, size_t n)
 {
     static const char *const lists[SUBM_TEXT_KINDS] = {"mechanisms", "difficulties", "nextSteps",
                                                        "suggestions"};
@@ -441,7 +441,7 @@ end_text(struct doc *d, uint32_t e, const char *s, size_t n)
     for (int k = 0; k < SUBM_TEXT_KINDS; k++) {
         if (strcmp(parent, lists[k]) != 0)
             continue;
-        const char *t = doc_strdup_trim(d, s, n);
+        const char *t = doc_strdup_trim(d, str, n);
         if (t != NULL)
             doc_vec_push(d, &d->texts[k], &t);
     }
@@ -526,11 +526,11 @@ copy_out(struct doc *d, const struct doc_vec *v, size_t outsize, size_t *n)
 void
 fields_finish(struct doc *d)
 {
-    struct submission *s = d->out;
-    s->windows = copy_out(d, &d->windows, sizeof(struct subm_window), &s->nwindows);
-    s->leaders = copy_out(d, &d->leaders, sizeof(struct subm_leader), &s->nleaders);
-    s->walks = copy_out(d, &d->walks, sizeof(struct subm_walk), &s->nwalks);
-    s->problems = copy_out(d, &d->problems, sizeof(struct subm_problem), &s->nproblems);
+    struct submission *sub = d->out;
+    sub->windows = copy_out(d, &d->windows, sizeof(struct subm_window), &sub->nwindows);
+    sub->leaders = copy_out(d, &d->leaders, sizeof(struct subm_leader), &sub->nleaders);
+    sub->walks = copy_out(d, &d->walks, sizeof(struct subm_walk), &sub->nwalks);
+    sub->problems = copy_out(d, &d->problems, sizeof(struct subm_problem), &sub->nproblems);
     for (int k = 0; k < SUBM_TEXT_KINDS; k++)
-        s->texts[k].items = copy_out(d, &d->texts[k], sizeof(const char *), &s->texts[k].n);
+        sub->texts[k].items = copy_out(d, &d->texts[k], sizeof(const char *), &sub->texts[k].n);
 }

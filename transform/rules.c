@@ -27,15 +27,16 @@ fmt_date(int32_t date, char *buf, size_t cap)
 }
 
 static int32_t
-period_first(const struct submission *s)
+period_first(const struct submission *sub)
 {
-    return (int32_t)(s->year * 10000 + s->month * 100 + 1);
+    return (int32_t)(sub->year * 10000 + sub->month * 100 + 1);
 }
 
 static int32_t
-period_last(const struct submission *s)
+period_last(const struct submission *sub)
 {
-    return (int32_t)(s->year * 10000 + s->month * 100 + fields_days_in_month(s->year, s->month));
+    return (int32_t)(sub->year * 10000 + sub->month * 100 +
+                     fields_days_in_month(sub->year, sub->month));
 }
 
 static int
@@ -58,44 +59,45 @@ township(struct doc *d)
 static void
 period(struct doc *d)
 {
-    const struct submission *s = d->out;
+    const struct submission *sub = d->out;
     int ty = (int)(d->ctx ? d->ctx->today / 10000 : 0),
         tm = (int)(d->ctx ? d->ctx->today / 100 % 100 : 0);
     if (!d->have_period || d->ctx == NULL || d->ctx->today <= 0)
         return;
-    if (s->year * 12 + s->month > ty * 12 + tm)
+    if (sub->year * 12 + sub->month > ty * 12 + tm)
         doc_diag(d, "E_PERIOD_FUTURE", d->period_elem, NULL,
-                 "报送月份 %04d-%02d 晚于当前月份 %04d-%02d", s->year, s->month, ty, tm);
+                 "报送月份 %04d-%02d 晚于当前月份 %04d-%02d", sub->year, sub->month, ty, tm);
 }
 
 static void
 figures(struct doc *d)
 {
-    const struct submission *s = d->out;
-    if (d->have_sites_total && d->have_sites_with && s->sites_with_window > s->sites_total)
+    const struct submission *sub = d->out;
+    if (d->have_sites_total && d->have_sites_with && sub->sites_with_window > sub->sites_total)
         doc_diag(d, "E_SITES_WINDOW", d->sites_elem, "withWindow",
-                 "设窗口的站点数 %lld 大于站点总数 %lld", (long long)s->sites_with_window,
-                 (long long)s->sites_total);
-    if (d->have_handled && d->have_evaluated && s->evaluated > s->handled)
+                 "设窗口的站点数 %lld 大于站点总数 %lld", (long long)sub->sites_with_window,
+                 (long long)sub->sites_total);
+    if (d->have_handled && d->have_evaluated && sub->evaluated > sub->handled)
         doc_diag(d, "E_EVAL_EXCEEDS", d->evaluation_elem, "evaluated",
-                 "评价件数 %lld 大于办件量 %lld", (long long)s->evaluated, (long long)s->handled);
-    if (d->have_received && d->have_resolved && s->complaints_resolved > s->complaints_received)
+                 "评价件数 %lld 大于办件量 %lld", (long long)sub->evaluated,
+                 (long long)sub->handled);
+    if (d->have_received && d->have_resolved && sub->complaints_resolved > sub->complaints_received)
         doc_diag(d, "E_COMPLAINTS_RESOLVED", d->complaints_elem, "resolved",
-                 "办结投诉数 %lld 大于受理投诉数 %lld", (long long)s->complaints_resolved,
-                 (long long)s->complaints_received);
+                 "办结投诉数 %lld 大于受理投诉数 %lld", (long long)sub->complaints_resolved,
+                 (long long)sub->complaints_received);
 }
 
 static void
 rate(struct doc *d)
 {
-    const struct submission *s = d->out;
-    if (!d->have_rate || !d->have_handled || !d->have_evaluated || s->handled <= 0)
+    const struct submission *sub = d->out;
+    if (!d->have_rate || !d->have_handled || !d->have_evaluated || sub->handled <= 0)
         return;
-    double computed = 100.0 * (double)s->evaluated / (double)s->handled;
-    if (fabs(s->reported_rate_value - computed) > 1.0)
+    double computed = 100.0 * (double)sub->evaluated / (double)sub->handled;
+    if (fabs(sub->reported_rate_value - computed) > 1.0)
         doc_diag(d, "W_RATE_MISMATCH", d->evaluation_elem, "reportedRate",
                  "自报评价率 %s%% 与评价件数/办件量（%lld/%lld = %.2f%%）相差超过 1 个百分点",
-                 s->reported_rate, (long long)s->evaluated, (long long)s->handled, computed);
+                 sub->reported_rate, (long long)sub->evaluated, (long long)sub->handled, computed);
 }
 
 static int

@@ -6,29 +6,30 @@
 #include <string.h>
 
 void
-submission_init(struct submission *s, size_t arena_limit)
+submission_init(struct submission *sub, size_t arena_limit)
 {
-    memset(s, 0, sizeof(*s));
-    arena_init(&s->arena, arena_limit);
+    memset(sub, 0, sizeof(*sub));
+    arena_init(&sub->arena, arena_limit);
 }
 
 void
-submission_free(struct submission *s)
+submission_free(struct submission *sub)
 {
-    size_t limit = s->arena.limit;
-    arena_free(&s->arena);
-    submission_init(s, limit);
+    size_t limit = sub->arena.limit;
+    arena_free(&sub->arena);
+    submission_init(sub, limit);
 }
 
 void
-submission_receipt_identity(const struct submission *s, struct receipt *r, char period[16])
+submission_receipt_identity(const struct submission *sub, struct receipt *r, char period[16])
 {
-    r->township_code = s->township_code[0] ? s->township_code : NULL;
-    r->township_name = s->township_canonical ? s->township_canonical : s->township_name;
+    r->township_code = sub->township_code[0] ? sub->township_code : NULL;
+    r->township_name = sub->township_canonical ? sub->township_canonical : sub->township_name;
     r->period = NULL;
-    if (s->year > 0) {
-        snprintf(period, 16, "%04u-%02u", (unsigned)s->year % 10000u, (unsigned)s->month % 100u);
+    if (sub->year > 0) {
+        snprintf(period, 16, "%04u-%02u", (unsigned)sub->year % 10000u,
+                 (unsigned)sub->month % 100u);
         r->period = period;
     }
-    r->revision = (long)s->revision;
+    r->revision = (long)sub->revision;
 }

@@ -127,10 +127,10 @@ struct submission {
 };
 
 /* Initialises an empty submission whose arena is capped at arena_limit bytes. */
-void submission_init(struct submission *s, size_t arena_limit);
+void submission_init(struct submission *sub, size_t arena_limit);
 
 /* Frees everything the submission owns; it is empty and reusable afterwards. */
-void submission_free(struct submission *s);
+void submission_free(struct submission *sub);
 
 /*
  * Fills the identity lines of a receipt from a (possibly partly read)
@@ -139,6 +139,6 @@ void submission_free(struct submission *s);
  * Fields the document did not get to stay NULL/0. Cannot fail.
  */
 struct receipt;
-void submission_receipt_identity(const struct submission *s, struct receipt *r, char period[16]);
+void submission_receipt_identity(const struct submission *sub, struct receipt *r, char period[16]);
 
 #endif

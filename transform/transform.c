@@ -76,11 +76,11 @@ xml_realloc(void *p, size_t n)
 }
 
 static char *
-xml_strdup(const char *s)
+xml_strdup(const char *str)
 {
-    size_t n = strlen(s) + 1;
+    size_t n = strlen(str) + 1;
     char *p = xml_malloc(n);
-    memcpy(p, s, n);
+    memcpy(p, str, n);
     return p;
 }
 
@@ -99,14 +99,14 @@ transform_init(struct bz_error *e)
     reader_silence();
     const struct embedded_file *f = embedded_find(XSD_PATH);
     if (f == NULL)
-        return bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "程序中缺少报送格式 XSD（%s）", XSD_PATH);
+        return bz_error_set(e, E_INTERNAL, "程序中缺少报送格式 XSD（%s）", XSD_PATH);
     xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt((const char *)f->data, (int)f->len);
     if (pc == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法编译报送格式 XSD");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法编译报送格式 XSD");
     schema = xmlSchemaParse(pc);
     xmlSchemaFreeParserCtxt(pc);
     if (schema == NULL)
-        return bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "报送格式 XSD 编译失败（%s）", XSD_PATH);
+        return bz_error_set(e, E_INTERNAL, "报送格式 XSD 编译失败（%s）", XSD_PATH);
     return 0;
 }
 
@@ -167,8 +167,8 @@ static int
 operational(struct bz_error *e, int rc)
 {
     if (rc == BZ_ENOMEM)
-        return bz_error_set(e, rc, "E_NOMEM", "内存不足，无法完成报表检查");
-    return bz_error_set(e, rc, rc == BZ_EDB ? "E_DB_QUERY" : "E_INTERNAL",
+        return bz_error_set(e, E_NOMEM, "内存不足，无法完成报表检查");
+    return bz_error_set(e, rc == BZ_EDB ? E_DB_QUERY : E_INTERNAL,
                         "无法完成报表检查（乡镇名录查询或 XML 读取失败）");
 }
 

@@ -8,9 +8,10 @@
  * submission-format.md. All problems are collected in one pass into the
  * diagnostics list, each with code, line and element path.
  *
- * Encodings: UTF-8 with or without BOM; GB18030/GBK/GB2312 when declared
- * (transcoded with iconv as GB18030, then parsed as UTF-8). Bytes that do
- * not match the declared encoding are E_XML_ENCODING. DOCTYPEs and entity
+ * Encodings: UTF-8 with or without BOM; GB18030/GBK/GB2312 when declared,
+ * UTF-16 with a byte order mark (transcoded with iconv, encoding.h, then
+ * parsed as UTF-8). Bytes that do not match the declared encoding are
+ * E_XML_ENCODING. DOCTYPEs and entity
  * references are refused (E_XML_DOCTYPE); no external entity is ever loaded.
  *
  * This module never prints and never touches the database or the disk.

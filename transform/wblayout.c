@@ -100,21 +100,15 @@ static const struct wb_choice textkinds[] = {{"长效机制", "mechanisms"},
                                              {"意见建议", "suggestions"}};
 
 const char *
-wblayout_sheet_name(enum wb_sheet s)
+wblayout_sheet_name(enum wb_sheet sheet)
 {
-    return s < WB_NSHEETS ? sheet_names[s] : "";
-}
-
-int
-wblayout_is_list(enum wb_sheet s)
-{
-    return s == WB_WINDOWS || s == WB_LEADERS || s == WB_WALKS || s == WB_PROBLEMS || s == WB_TEXTS;
+    return sheet < WB_NSHEETS ? sheet_names[sheet] : "";
 }
 
 const struct wb_column *
-wblayout_columns(enum wb_sheet s, size_t *n)
+wblayout_columns(enum wb_sheet sheet, size_t *n)
 {
-    switch (s) {
+    switch (sheet) {
     case WB_WINDOWS:
         *n = WC_N;
         return windows;

@@ -130,13 +130,10 @@ struct wb_choice {
 };
 
 /* The sheet's name as shown on its tab. */
-const char *wblayout_sheet_name(enum wb_sheet s);
-
-/* Non-zero for list sheets (header row, one record per row). */
-int wblayout_is_list(enum wb_sheet s);
+const char *wblayout_sheet_name(enum wb_sheet sheet);
 
 /* The columns of a list sheet; *n receives their number (0 for forms). */
-const struct wb_column *wblayout_columns(enum wb_sheet s, size_t *n);
+const struct wb_column *wblayout_columns(enum wb_sheet sheet, size_t *n);
 
 /* All form items, indexed by enum wb_field. */
 const struct wb_form_field *wblayout_field(enum wb_field f);

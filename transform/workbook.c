@@ -83,7 +83,7 @@ struct conv {
 /* ---- bookkeeping --------------------------------------------------------- */
 
 static const char *
-keep(struct conv *c, const char *s)
+keep(struct conv *c, const char *str)
 {
     if (c->nowned == c->capowned) {
         size_t cap = c->capowned ? c->capowned * 2 : 64;
@@ -95,7 +95,7 @@ keep(struct conv *c, const char *s)
         c->owned = v;
         c->capowned = cap;
     }
-    char *d = strdup(s);
+    char *d = strdup(str);
     if (d == NULL) {
         c->oom = 1;
         return "";
@@ -144,7 +144,7 @@ add_diag(struct conv *c, const char *code, const struct loc *l, int from_rules, 
     /* a hostile workbook can have a bad value in each of 200,000 cells:
      * twice the receipt's own limit is kept (the rest only counted) */
     if ((long long)c->ndiags >= 2 * c->s->max_diagnostics) {
-        if (codes_class(code) == BZ_CLASS_WARN)
+        if (codes_is_warning(code))
             c->lost_warnings++;
         else
             c->lost_errors++;
@@ -203,21 +203,21 @@ cell_diag(struct conv *c, const char *code, const struct loc *l, const char *fmt
 
 /* A value quoted in a message: at most 60 bytes, whole characters. */
 static void
-shown(const char *s, char *buf, size_t cap)
+shown(const char *str, char *buf, size_t cap)
 {
     char tmp[64];
-    bz_strlcpy_utf8(tmp, s, sizeof(tmp));
+    bz_strlcpy_utf8(tmp, str, sizeof(tmp));
     bz_strlcpy_utf8(buf, tmp, cap);
 }
 
-/* Copies s without surrounding white space (ASCII and the ideographic
+/* Copies str without surrounding white space (ASCII and the ideographic
  * space U+3000) and with full-width digits, letters and the punctuation
  * of dates and numbers made half-width, into buf. */
 static void
-normalize(const char *s, char *buf, size_t cap)
+normalize(const char *str, char *buf, size_t cap)
 {
     size_t o = 0;
-    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *p = (const unsigned char *)str;
     while (*p != '\0' && o + 4 < cap) {
         if (p[0] == 0xEF && (p[1] == 0xBC || p[1] == 0xBD) && p[2] >= 0x80) {
             /* U+FF01..U+FF5E: full-width ASCII */
@@ -257,11 +257,11 @@ same_text(const char *got, const char *want)
 }
 
 static int
-blank_text(const char *s)
+blank_text(const char *str)
 {
     char buf[16];
-    normalize(s, buf, sizeof(buf));
-    return buf[0] == '\0' && strlen(s) < 12;
+    normalize(str, buf, sizeof(buf));
+    return buf[0] == '\0' && strlen(str) < 12;
 }
 
 /* An integral number as digits, anything else as Excel shows it. */
@@ -275,10 +275,10 @@ number_text(double v, char *buf, size_t cap)
 }
 
 static int
-digits_only(const char *s, size_t n)
+digits_only(const char *str, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
+        if (str[i] < '0' || str[i] > '9')
             return 0;
     return n > 0;
 }
@@ -686,18 +686,18 @@ out_failed(struct conv *c, int rc)
 }
 
 static void
-out_raw(struct conv *c, const char *s)
+out_raw(struct conv *c, const char *str)
 {
-    out_failed(c, dbuf_adds(c->xml, s));
+    out_failed(c, dbuf_adds(c->xml, str));
 }
 
 /* Escaped for text and attribute values alike; tab, newline and carriage
  * return as character references, so no value spans lines. */
 static void
-out_escaped(struct conv *c, const char *s)
+out_escaped(struct conv *c, const char *str)
 {
-    const char *run = s;
-    for (const char *p = s;; p++) {
+    const char *run = str;
+    for (const char *p = str;; p++) {
         const char *rep = NULL;
         switch (*p) {
         case '&':
@@ -1423,19 +1423,19 @@ check_shape(struct conv *c)
 {
     char got[256];
     int bad = 0;
-    for (int s = WB_BASIC; s < WB_META; s++) {
-        if (!c->book.sheets[s].found) {
+    for (int sh = WB_BASIC; sh < WB_META; sh++) {
+        if (!c->book.sheets[sh].found) {
             cell_diag(c, "E_WB_SHEET", NULL, "缺少工作表“%s”（被删除或改名）",
-                      wblayout_sheet_name((enum wb_sheet)s));
+                      wblayout_sheet_name((enum wb_sheet)sh));
             bad = 1;
             continue;
         }
         size_t n;
-        const struct wb_column *cols = wblayout_columns((enum wb_sheet)s, &n);
+        const struct wb_column *cols = wblayout_columns((enum wb_sheet)sh, &n);
         for (size_t k = 0; k < n; k++) {
-            plain(c, s, 1, (unsigned)k + 1, got, sizeof(got));
+            plain(c, sh, 1, (unsigned)k + 1, got, sizeof(got));
             if (!same_text(got, cols[k].label)) {
-                struct loc l = {s, 1, (unsigned)k + 1};
+                struct loc l = {sh, 1, (unsigned)k + 1};
                 cell_diag(c, "E_WB_HEADER", &l, "表头应为“%s”；请勿插入、删除或移动列",
                           cols[k].label);
                 bad = 1;
@@ -1509,23 +1509,23 @@ convert(struct conv *c, const unsigned char *data, size_t len, struct diag_list 
         struct bz_error *e)
 {
     struct xlsx_want want[WB_NSHEETS];
-    for (int s = 0; s < WB_NSHEETS; s++) {
+    for (int sh = 0; sh < WB_NSHEETS; sh++) {
         size_t n;
-        wblayout_columns((enum wb_sheet)s, &n);
-        want[s].name = wblayout_sheet_name((enum wb_sheet)s);
-        want[s].max_col = n ? (unsigned)n : 2;
+        wblayout_columns((enum wb_sheet)sh, &n);
+        want[sh].name = wblayout_sheet_name((enum wb_sheet)sh);
+        want[sh].max_col = n ? (unsigned)n : 2;
     }
     want[WB_GUIDE].name = NULL; /* text for the township, never read */
     int rc = xlsx_read(data, len, c->s, want, WB_NSHEETS, &c->book, diags, e);
     if (rc < 0)
         return rc;
-    for (int s = 0; s < WB_NSHEETS; s++)
-        c->sh[s] = &c->book.sheets[s];
+    for (int sh = 0; sh < WB_NSHEETS; sh++)
+        c->sh[sh] = &c->book.sheets[sh];
     if (check_meta(c) < 0 || check_shape(c) < 0 || check_identity(c) < 0)
         return BZ_EINPUT;
     conv_document(c);
     if (c->oom)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取填报表");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法读取填报表");
     if (c->too_big) {
         cell_diag(c, "E_XML_LIMIT", NULL, "填报表的内容超过 %lld 字节的上限", c->s->max_xml_bytes);
         return BZ_EINPUT;
@@ -1675,21 +1675,6 @@ carry_dropped(struct diag_list *diags, const struct diag_list *td)
 }
 
 int
-workbook_canonical(const unsigned char *data, size_t len, const struct settings *s,
-                   struct dbuf *xml, struct diag_list *diags, struct bz_error *e)
-{
-    struct conv c;
-    memset(&c, 0, sizeof(c));
-    c.s = s;
-    c.xml = xml;
-    int rc = convert(&c, data, len, diags, e);
-    if (rc >= 0 || rc == BZ_EINPUT)
-        flush_diags(&c, diags);
-    conv_free(&c);
-    return rc;
-}
-
-int
 workbook_cell_of_path(const char *xml_path, char *buf, size_t cap)
 {
     static const struct {
@@ -1759,7 +1744,7 @@ workbook_transform(const unsigned char *data, size_t len, const struct settings 
         goto out;
     map_rules(&c, &td);
     if (c.oom) {
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取填报表");
+        rc = bz_error_set(e, E_NOMEM, "内存不足，无法读取填报表");
         goto out;
     }
     flush_diags(&c, diags);

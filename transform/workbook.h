@@ -63,14 +63,4 @@ int workbook_transform(const unsigned char *data, size_t len, const struct setti
  */
 int workbook_cell_of_path(const char *xml_path, char *buf, size_t cap);
 
-/*
- * The canonical document alone (for tests and tools): appends it to xml.
- * Returns 0 with the document written (diags may hold cell-level errors
- * the document carries as empty values), BZ_EINPUT when the workbook was
- * refused (no document; diags say why), or BZ_ENOMEM/BZ_EFAIL with e
- * filled.
- */
-int workbook_canonical(const unsigned char *data, size_t len, const struct settings *s,
-                       struct dbuf *xml, struct diag_list *diags, struct bz_error *e);
-
 #endif

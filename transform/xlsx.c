@@ -136,9 +136,9 @@ fail(struct rd *rd, int status, const char *detail)
 {
     if (rd->status == 0) {
         if (status == BZ_ENOMEM)
-            bz_error_set(rd->e, status, "E_NOMEM", "内存不足，无法读取填报表");
+            status = bz_error_set(rd->e, E_NOMEM, "内存不足，无法读取填报表");
         else
-            bz_error_set(rd->e, status, "E_INTERNAL", "无法读取填报表");
+            status = bz_error_set(rd->e, E_INTERNAL, "无法读取填报表");
         if (detail != NULL)
             bz_error_detail(rd->e, "%s", detail);
         rd->status = status;
@@ -153,24 +153,24 @@ stopped(const struct rd *rd)
 }
 
 static char *
-lower_dup(const char *s)
+lower_dup(const char *str)
 {
-    size_t n = strlen(s);
+    size_t n = strlen(str);
     char *k = malloc(n + 1);
     if (k == NULL)
         return NULL;
     for (size_t i = 0; i <= n; i++)
-        k[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+        k[i] = (char)(str[i] >= 'A' && str[i] <= 'Z' ? str[i] - 'A' + 'a' : str[i]);
     return k;
 }
 
 /* ---- the zip ----------------------------------------------------------- */
 
 static int
-utf8_ok(const unsigned char *s)
+utf8_ok(const unsigned char *str)
 {
-    while (*s) {
-        unsigned c = *s;
+    while (*str) {
+        unsigned c = *str;
         size_t n = c < 0x80             ? 0
                    : (c & 0xE0) == 0xC0 ? 1
                    : (c & 0xF0) == 0xE0 ? 2
@@ -179,12 +179,12 @@ utf8_ok(const unsigned char *s)
         if (n == 4 || (n == 1 && c < 0xC2) || (n == 3 && c > 0xF4))
             return 0;
         for (size_t i = 1; i <= n; i++)
-            if ((s[i] & 0xC0) != 0x80)
+            if ((str[i] & 0xC0) != 0x80)
                 return 0;
-        if ((n == 2 && c == 0xE0 && s[1] < 0xA0) || (n == 2 && c == 0xED && s[1] >= 0xA0) ||
-            (n == 3 && c == 0xF0 && s[1] < 0x90) || (n == 3 && c == 0xF4 && s[1] >= 0x90))
+        if ((n == 2 && c == 0xE0 && str[1] < 0xA0) || (n == 2 && c == 0xED && str[1] >= 0xA0) ||
+            (n == 3 && c == 0xF0 && str[1] < 0x90) || (n == 3 && c == 0xF4 && str[1] >= 0x90))
             return 0;
-        s += n + 1;
+        str += n + 1;
     }
     return 1;
 }
@@ -1053,15 +1053,15 @@ builtin_fmt(unsigned id)
 }
 
 static int
-parse_uint(const char *s, unsigned long max, unsigned long *out)
+parse_uint(const char *str, unsigned long max, unsigned long *out)
 {
     unsigned long v = 0;
-    if (s == NULL || *s == '\0')
+    if (str == NULL || *str == '\0')
         return -1;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > max / 10)
+    for (; *str; str++) {
+        if (*str < '0' || *str > '9' || v > max / 10)
             return -1;
-        v = v * 10 + (unsigned long)(*s - '0');
+        v = v * 10 + (unsigned long)(*str - '0');
     }
     if (v > max)
         return -1;
@@ -1185,36 +1185,36 @@ xml_char(uint32_t cp)
  * underscore). Returns 0, or -1 when one names a character XML 1.0 cannot
  * hold (a control character, half a surrogate pair). */
 static int
-decode_escapes(char *s, size_t *n)
+decode_escapes(char *str, size_t *n)
 {
     size_t o = 0;
     int bad = 0;
     for (size_t i = 0; i < *n;) {
         int h0, h1, h2, h3;
-        if (s[i] == '_' && i + 6 < *n && s[i + 1] == 'x' && s[i + 6] == '_' &&
-            (h0 = hexval(s[i + 2])) >= 0 && (h1 = hexval(s[i + 3])) >= 0 &&
-            (h2 = hexval(s[i + 4])) >= 0 && (h3 = hexval(s[i + 5])) >= 0) {
+        if (str[i] == '_' && i + 6 < *n && str[i + 1] == 'x' && str[i + 6] == '_' &&
+            (h0 = hexval(str[i + 2])) >= 0 && (h1 = hexval(str[i + 3])) >= 0 &&
+            (h2 = hexval(str[i + 4])) >= 0 && (h3 = hexval(str[i + 5])) >= 0) {
             uint32_t cp = (uint32_t)(h0 << 12 | h1 << 8 | h2 << 4 | h3);
             if (!xml_char(cp)) {
                 bad = 1;
                 cp = 0xFFFD;
             }
             if (cp < 0x80) {
-                s[o++] = (char)cp;
+                str[o++] = (char)cp;
             } else if (cp < 0x800) {
-                s[o++] = (char)(0xC0 | cp >> 6);
-                s[o++] = (char)(0x80 | (cp & 0x3F));
+                str[o++] = (char)(0xC0 | cp >> 6);
+                str[o++] = (char)(0x80 | (cp & 0x3F));
             } else {
-                s[o++] = (char)(0xE0 | cp >> 12);
-                s[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
-                s[o++] = (char)(0x80 | (cp & 0x3F));
+                str[o++] = (char)(0xE0 | cp >> 12);
+                str[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+                str[o++] = (char)(0x80 | (cp & 0x3F));
             }
             i += 7;
         } else {
-            s[o++] = s[i++];
+            str[o++] = str[i++];
         }
     }
-    s[o] = '\0';
+    str[o] = '\0';
     *n = o;
     return bad ? -1 : 0;
 }
@@ -1324,9 +1324,9 @@ parse_ref(const char *ref, uint32_t *row, unsigned *col)
 
 /* A number as Excel writes it: -?digits[.digits][E[+-]digits]. */
 static int
-parse_number(const char *s, double *out)
+parse_number(const char *str, double *out)
 {
-    const char *p = s;
+    const char *p = str;
     int digits = 0;
     if (*p == '-' || *p == '+')
         p++;
@@ -1350,7 +1350,7 @@ parse_number(const char *s, double *out)
     }
     if (*p != '\0')
         return -1;
-    double v = strtod(s, NULL);
+    double v = strtod(str, NULL);
     if (!isfinite(v))
         return -1;
     *out = v;
@@ -1401,9 +1401,9 @@ bad_cell(struct sheet_rd *sr, struct xlsx_cell *c, const char *code, const char 
 }
 
 static const char *
-arena_text(struct sheet_rd *sr, const char *s)
+arena_text(struct sheet_rd *sr, const char *str)
 {
-    const char *t = arena_strdup(&sr->rd->book->store->arena, s);
+    const char *t = arena_strdup(&sr->rd->book->store->arena, str);
     if (t == NULL)
         fail(sr->rd, BZ_ENOMEM, "arena");
     return t ? t : "";
@@ -1423,13 +1423,13 @@ cell_value(struct sheet_rd *sr, struct xlsx_cell *c)
     } else if (sr->has_v && sr->has_is) {
         bad_cell(sr, c, "E_WB_CELL", "单元格同时有值和内嵌文字，无法识别");
     } else if (strcmp(t, "inlineStr") == 0 || strcmp(t, "str") == 0 || strcmp(t, "d") == 0) {
-        const char *s = keep_text(&sr->x, &bad);
-        if (s == NULL)
+        const char *str = keep_text(&sr->x, &bad);
+        if (str == NULL)
             return;
         if (bad)
             bad_cell(sr, c, "E_WB_CELL", "文字含控制字符，无法读取");
         else
-            c->type = XLSX_STRING, c->text = s;
+            c->type = XLSX_STRING, c->text = str;
     } else if (sr->x.text.len > 40) {
         bad_cell(sr, c, "E_WB_CELL", "单元格的值过长，无法识别");
     } else if (strcmp(t, "s") == 0) {
@@ -1855,13 +1855,13 @@ xlsx_read(const unsigned char *data, size_t len, const struct settings *s,
     rd.book = book;
     rd.zipped = (long long)len;
     if (nwant > XLSX_MAX_SHEETS)
-        return bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "xlsx_read: too many sheets asked for");
+        return bz_error_set(e, E_INTERNAL, "xlsx_read: too many sheets asked for");
     int rc = transform_init(e);
     if (rc < 0)
         return rc;
     book->store = calloc(1, sizeof(*book->store));
     if (book->store == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取填报表");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法读取填报表");
     /* text is bounded by the kept parts (max_xml_bytes) and the <v> copies */
     arena_init(&book->store->arena, (size_t)s->max_xml_bytes * 3 + (1u << 20));
 

@@ -1,4 +1,4 @@
--- The journal's side in the database (sql/migrations/092_journal.sql;
+-- The journal's side in the database (sql/migrations/093_journal.sql;
 -- common/journal.h, jobs/record.c, jobs/replay.c).
 
 -- Fingerprints of what the figures read besides the submissions and what
@@ -24,8 +24,8 @@ $$;
 
 -- Which parts differ from what journal journal_id last recorded. A
 -- database the journal has not recorded yet (no row, or another journal's)
--- is compared with a new database: weights 1:1:1, deadline day 5, the
--- Shanghai time zone, no townships, no counties.
+-- differs in every part: the journal then records them all as found,
+-- whatever a new database would hold.
 CREATE FUNCTION meta.journal_drift(journal_id text,
                                    OUT known boolean, OUT weights boolean, OUT settings boolean,
                                    OUT townships boolean, OUT counties boolean)
@@ -33,16 +33,13 @@ LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH f AS (SELECT * FROM meta.journal_fingerprints()),
-         s AS (SELECT x.* FROM meta.journal_state x WHERE x.journal_id = $1),
-         base AS (
-             SELECT coalesce((SELECT s.weights FROM s), md5('completion=1,coverage=1,service=1')) AS weights,
-                    coalesce((SELECT s.settings FROM s),
-                             md5('deadline_day=5,timezone=Asia/Shanghai')) AS settings,
-                    coalesce((SELECT s.townships FROM s), md5('')) AS townships,
-                    coalesce((SELECT s.counties FROM s), md5('')) AS counties)
-    SELECT EXISTS (SELECT 1 FROM s), f.weights <> b.weights, f.settings <> b.settings,
-           f.townships <> b.townships, f.counties <> b.counties
-    FROM f, base b
+         s AS (SELECT x.* FROM meta.journal_state x WHERE x.journal_id = $1)
+    SELECT EXISTS (SELECT 1 FROM s),
+           f.weights IS DISTINCT FROM (SELECT s.weights FROM s),
+           f.settings IS DISTINCT FROM (SELECT s.settings FROM s),
+           f.townships IS DISTINCT FROM (SELECT s.townships FROM s),
+           f.counties IS DISTINCT FROM (SELECT s.counties FROM s)
+    FROM f
 $$;
 
 -- Records, inside the transaction a journal group describes, that it is

@@ -123,9 +123,49 @@ AS $$
 $$;
 COMMENT ON FUNCTION report.sub_periods(text) IS '期间所含的各月、季度、半年和年（ADX 汇总逐一报送）';
 
+-- A period in words, as the printed workbook's title names it: 2026年10月,
+-- 2026年第四季度, 2026年下半年, 2026年度.
+CREATE FUNCTION report.period_name(period text)
+RETURNS text
+LANGUAGE sql IMMUTABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT to_char(b.first_day, 'YYYY') || '年' ||
+           CASE cardinality(b.months)
+               WHEN 1 THEN extract(month FROM b.first_day)::int || '月'
+               WHEN 3 THEN '第' || (ARRAY['一', '二', '三', '四'])[(extract(month FROM b.first_day)::int + 2) / 3] || '季度'
+               WHEN 6 THEN CASE WHEN extract(month FROM b.first_day) = 1 THEN '上半年' ELSE '下半年' END
+               ELSE '度' END
+    FROM report.period_bounds($1) b
+$$;
+COMMENT ON FUNCTION report.period_name(text) IS
+    '期间的中文名称：2026-10 为“2026年10月”，2026-Q4 为“2026年第四季度”，2026-H2 为“2026年下半年”，2026 为“2026年度”';
+
+-- The period of the same kind just before P (the month, quarter, half or
+-- year before); NULL when it would begin before 1900, which
+-- report.period_bounds refuses.
+CREATE FUNCTION report.previous_period(period text)
+RETURNS text
+LANGUAGE sql IMMUTABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN p.d < date '1900-01-01' THEN NULL
+                WHEN p.n = 1 THEN to_char(p.d, 'YYYY-MM')
+                WHEN p.n = 3 THEN to_char(p.d, 'YYYY') || '-Q' || ((extract(month FROM p.d)::int + 2) / 3)
+                WHEN p.n = 6 THEN to_char(p.d, 'YYYY') || '-H' || ((extract(month FROM p.d)::int + 5) / 6)
+                ELSE to_char(p.d, 'YYYY') END
+    FROM (SELECT (b.first_day - make_interval(months => cardinality(b.months)))::date AS d,
+                 cardinality(b.months) AS n
+          FROM report.period_bounds($1) b) p
+$$;
+COMMENT ON FUNCTION report.previous_period(text) IS
+    '同类上一期间：月的上一月、季度的上一季度、半年的上一半年、年的上一年（2026-01 的上期为 2025-12）；早于 1900 年时为空';
+
 REVOKE ALL ON FUNCTION report.county_timezone(), report.as_of_cutoff(date), report.today(),
-    report.deadline(date), report.period_bounds(text), report.sub_periods(text) FROM PUBLIC;
+    report.deadline(date), report.period_bounds(text), report.sub_periods(text),
+    report.period_name(text), report.previous_period(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION report.county_timezone(), report.as_of_cutoff(date), report.today(),
-    report.deadline(date), report.period_bounds(text), report.sub_periods(text) TO bizenv_analyst;
+    report.deadline(date), report.period_bounds(text), report.sub_periods(text),
+    report.period_name(text), report.previous_period(text) TO bizenv_analyst;
 -- the as-of date's default in the functions the loader role may call
 GRANT EXECUTE ON FUNCTION report.today() TO bizenv_loader;

@@ -222,6 +222,32 @@ COMMENT ON COLUMN report.receipt.revision IS '版本号（无法识别时为空�
 COMMENT ON COLUMN report.receipt.outcome IS '处理结果：accepted 接收，accepted_with_warnings 带警告接收，duplicate 重复文件，rejected 拒收';
 COMMENT ON COLUMN report.receipt.codes IS '回执中的错误和警告代码';
 
+-- The runs (meta.run) as `bizenv runs` lists them (load/runs.c), for the
+-- owner and analysts alike: without the host, process id and summary
+-- path, which are the server's business.
+CREATE VIEW report.run AS
+SELECT r.id, r.kind, r.as_of, r.started_at, r.finished_at, r.status, r.files_taken,
+       r.accepted, r.duplicates, r.rejected, r.warnings, r.missing_townships, r.error_code,
+       r.error_text, r.build_version
+FROM meta.run r;
+COMMENT ON VIEW report.run IS '每次夜间任务或收件（ingest）的运行记录（bizenv runs）';
+COMMENT ON COLUMN report.run.id IS '运行编号';
+COMMENT ON COLUMN report.run.kind IS '类型：nightly 夜间任务，ingest 收件';
+COMMENT ON COLUMN report.run.as_of IS '截至日期';
+COMMENT ON COLUMN report.run.started_at IS '开始时间';
+COMMENT ON COLUMN report.run.finished_at IS '结束时间（未结束为空）';
+COMMENT ON COLUMN report.run.status IS '状态：running 运行中，ok 成功，failed 失败，aborted 中断（进程被终止）';
+COMMENT ON COLUMN report.run.files_taken IS '取走的收件箱文件数';
+COMMENT ON COLUMN report.run.accepted IS '接收的报表数';
+COMMENT ON COLUMN report.run.duplicates IS '重复的报表数';
+COMMENT ON COLUMN report.run.rejected IS '退回的报表数';
+COMMENT ON COLUMN report.run.warnings IS '警告条数';
+COMMENT ON COLUMN report.run.missing_townships IS '上一个已结束月份未报送的乡镇代码';
+COMMENT ON COLUMN report.run.error_code IS '失败时的错误代码（见 bizenv codes）';
+COMMENT ON COLUMN report.run.error_text IS '失败时的错误说明';
+COMMENT ON COLUMN report.run.build_version IS '运行的 bizenv 版本（bizenv --version；迁移 091 之前为空）';
+
 GRANT SELECT ON report.township, report.submission, report.window, report.leader, report.walk,
-    report.problem, report.warning, report.ranking_run, report.ranking_snapshot, report.receipt
+    report.problem, report.warning, report.ranking_run, report.ranking_snapshot, report.receipt,
+    report.run
     TO bizenv_analyst;

@@ -175,17 +175,23 @@ mkdir -m 750 "$H5/data" && echo keep >"$H5/data/notes.txt"
 before=$(stat -c '%U:%G %a' "$H5/data" "$H5/data/notes.txt")
 out=$("$BIZENV" --home "$H5" --set "pgdata=$H5/data" db start 2>&1); rc=$?
 is "$rc" 78 "a non-empty pgdata folder is a configuration error"
-like "$out" "E_DB_CLUSTER.*$H5/data.*不是空目录.*没有改动它.*pgdata" \
+like "$out" "\\[E_DB_CLUSTER_CONFIG\\] .*$H5/data.*不是空目录.*没有改动它.*pgdata" \
     "the message names the folder, says nothing was changed and what to do"
 is "$(stat -c '%U:%G %a' "$H5/data" "$H5/data/notes.txt")" "$before" "its owner and mode are unchanged"
 is "$(ls -A "$H5/data")" "notes.txt" "nothing was added to it"
 is "$(ps -eo args= | awk -v d="$H5/data" '$2 == "-D" && $3 == d' | wc -l)" 0 "no server runs on it"
 
+# a pgdata that cannot be a data folder is the setting's fault too (78)
+out=$("$BIZENV" --home "$H5" --set "pgdata=$H5/a,b" db start 2>&1); rc=$?
+is "$rc" 78 "a pgdata with a character the server's options cannot carry is a configuration error"
+like "$out" "\\[E_DB_CLUSTER_CONFIG\\] .*a,b.*不允许的字符" "the message names the setting's value"
+ok "$([ ! -e "$H5/a,b" ] && echo 0 || echo 1)" "nothing was created"
+
 if [ "$(id -u)" = 0 ]; then
     H4=$(new_home)
     out=$("$BIZENV" --home "$H4" --set pg_user=nosuchuser_bz db start 2>&1); rc=$?
     is "$rc" 78 "as root, a missing pg_user is a configuration error"
-    like "$out" "E_DB_CLUSTER.*nosuchuser_bz.*pg_user" "the message names the user and the setting"
+    like "$out" "\\[E_DB_CLUSTER_CONFIG\\] .*nosuchuser_bz.*pg_user" "the message names the user and the setting"
 fi
 
 done_testing

@@ -139,24 +139,37 @@ is "$rc" 70 "bizenv migrate refuses it (exit 70)"
 like "$out" "E_DB_MIGRATE" "with E_DB_MIGRATE"
 like "$out" "不是上一版本（v0.1.0）的完整记录" "saying it is not the previous release"
 is "$(q "$short" "SELECT count(*) || ' ' || max(version) FROM meta.migration")" "13 85" "its records are unchanged"
-is "$(q "$short" "SELECT count(*) FROM meta.definition_file")" 0 "no definition was applied"
+is "$(q "$short" "SELECT to_regclass('meta.definition_file') IS NULL")" t \
+   "no definition was applied (the upgrade's one transaction made not even their table)"
 is "$(q "$short" "SELECT to_regtype('report.ranking_row') IS NULL")" t "and no later migration ran"
 is "$(q "$short" "$functions")" "$nfunctions" "and its functions are the ones it had"
 
 # A weight v0.1.0 accepted but the exact composite cannot use (NaN):
-# migration 089 stops, naming it; corrected, the upgrade completes.
+# migration 089 stops, naming it. The upgrade is one transaction: the
+# rebase and 088, run before it, are undone too, and the release's own
+# functions and views are all still there for analysts meanwhile.
+# Corrected, the upgrade completes.
 nan=$(scratch_db) || { echo "Bail out! createdb failed"; exit 1; }
 at_release "$nan" && q "$nan" "UPDATE ref.weight SET weight = 'NaN' WHERE figure = 'coverage'" >/dev/null
 ok $? "a fourth database at the release, with a NaN weight"
+views="SELECT count(*) FROM pg_views WHERE schemaname = 'report'"
+nfunctions=$(q "$nan" "$functions"); nviews=$(q "$nan" "$views")
 out=$(migrate "$nan"); rc=$?
-ok "$([ "$rc" -ne 0 ]; echo $?)" "bizenv migrate refuses it"
+is "$rc" 70 "bizenv migrate refuses it (E_DB_MIGRATE: exit 70)"
 like "$out" "E_DB_MIGRATE.*089_weight_finite" "at 089, with E_DB_MIGRATE"
 like "$out" "权重必须是有限的非负数.*coverage = NaN" "naming the weight"
 is "$(q "$nan" "SELECT weight FROM ref.weight WHERE figure = 'coverage'")" NaN "the weight is left as it was"
-is "$(q "$nan" "SELECT count(*) FROM meta.migration WHERE version >= 89")" 0 "089 is not recorded"
+is "$(q "$nan" "SELECT count(*) || ' ' || max(version) FROM meta.migration")" "14 86" \
+   "nothing of the upgrade is recorded: not the rebase, not 088, not 089"
+is "$(q "$nan" "SELECT to_regtype('report.ranking_row') IS NULL")" t "088's type is gone with it"
+is "$(q "$nan" "$functions"):$(q "$nan" "$views")" "$nfunctions:$nviews" \
+   "the release's functions and views are all still there"
+is "$(q "$nan" "SELECT count(*) FROM report.township")" "$(q "$nan" "SELECT count(*) FROM ref.township")" \
+   "and answer"
 q "$nan" "UPDATE ref.weight SET weight = 2 WHERE figure = 'coverage'" >/dev/null
 out=$(migrate "$nan"); rc=$?
-like "$rc:$out" "^0:.*已执行数据库升级 089_weight_finite" "corrected, the upgrade completes"
+like "$rc:$(printf '%s' "$out" | tr '\n' ' ')" "^0:.*记为 087_baseline.*已执行数据库升级 089_weight_finite" \
+    "corrected, the upgrade completes"
 
 dropdb "$fresh" >/dev/null 2>&1
 dropdb "$old" >/dev/null 2>&1

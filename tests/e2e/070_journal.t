@@ -69,7 +69,7 @@ ok $? "an export of Q4 as of 2026-11-08"
 q "$H" "update ref.weight set weight = 2 where figure = 'completion'" >/dev/null
 out=$(night "$H" 2026-11-15 night4 2>&1); rc=$?
 is "$rc" 0 "night 4 runs"
-like "$out" "\[E_JOURNAL_DRIFT\] 数据库中的权重被绕过 bizenv 直接修改过" \
+like "$out" "\[W_JOURNAL_DRIFT\] 数据库中的权重被绕过 bizenv 直接修改过" \
     "and says the weights were changed outside bizenv"
 export BIZENV_TODAY=2026-11-16
 B "$H" export 2026-10 --as-of 2026-11-05 >"$T/reexport" 2>&1

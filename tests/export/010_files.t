@@ -56,15 +56,19 @@ ok $? "so do the workbook's properties"
 # --- the workbook -----------------------------------------------------------
 check=$(X check "$base.xlsx" 2>&1)
 ok $? "every part of the workbook is well-formed XML in a sound zip"
-like "$check" "^sheets 排名 明细 汇总$" "sheets 排名, 明细, 汇总"
-like "$check" "^chart xl/charts/chart1.xml barChart '排名'!\\\$B\\\$2:\\\$B\\\$7 '排名'!\\\$F\\\$2:\\\$F\\\$7$" \
-     "a native bar chart of the composite column (F) by township name"
-like "$check" "^frozen 排名 1$" "header row frozen"
+like "$check" "^sheets 排名 综合得分图 三项指标图 趋势 趋势图 明细 汇总 @北岭乡 539901103 示例乡 =东山镇 -石门乡 \+南坪镇$" \
+     "sheets 排名, the charts, 趋势 (a quarter), 明细, 汇总, a 反馈单 per township in rank order (by code when the name cannot name a sheet)"
+like "$check" "^chart xl/charts/chart1.xml barChart '排名'!\\\$B\\\$3:\\\$B\\\$7 '排名'!\\\$F\\\$3:\\\$F\\\$7$" \
+     "a native bar chart of the composite column (F) by township name: the five ranked townships only"
+like "$check" "^frozen 排名 2$" "title and header rows frozen"
 
-q_rank="SELECT composite_rank, name, service_rate, completion_rate, walk_coverage, composite,
-               status, code, array_to_string(missing_months, ' '), service_rank,
-               completion_rank, coverage_rank
-          FROM report.ranking('2026-Q4', '2026-12-05') ORDER BY composite_rank NULLS LAST, code"
+q_rank="SELECT r.composite_rank, r.name, r.service_rate, r.completion_rate, r.walk_coverage,
+               r.composite, r.status, c.movement, c.composite_change, r.code,
+               array_to_string(r.missing_months, ' '), r.service_rank, r.completion_rank,
+               r.coverage_rank
+          FROM report.ranking('2026-Q4', '2026-12-05') r
+          JOIN report.ranking_change('2026-Q4', '2026-12-05') c USING (code)
+         ORDER BY r.composite_rank NULLS LAST, r.code"
 q_detail="SELECT code, name, handled, evaluated, due, done, windows_listed, windows_walked,
                  leaders_listed, leaders_walked, leader_participation, months_expected,
                  months_reported, months_on_time, reporting_rate, on_time_rate
@@ -78,7 +82,8 @@ cmp_cells() {
 python3 - "$1" "$2" <<'EOF_PY'
 import csv, sys
 want = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))[1:]
-got = [l.rstrip("\n").split("\t") for l in open(sys.argv[2], encoding="utf-8")][1:]
+# the sheet: a title row, the headers, the rows, then (排名) a note
+got = [l.rstrip("\n").split("\t") for l in open(sys.argv[2], encoding="utf-8")][2:2 + len(want)]
 assert len(want) == len(got), (len(want), len(got))
 for w, g in zip(want, got):
     assert len(w) == len(g), (w, g)
@@ -93,13 +98,15 @@ EOF_PY
 }
 is "$(cmp_cells "$T/rank.csv" "$T/rank.tsv" 2>&1)" same "排名 cells read back equal report.ranking"
 is "$(cmp_cells "$T/detail.csv" "$T/detail.tsv" 2>&1)" same "明细 cells read back equal the counts of report.ranking"
-is "$(head -1 "$T/rank.tsv")" "$(printf '排名\t乡镇\t服务率\t整改完成率\t走流程覆盖率\t综合得分\t报送状态\t乡镇代码\t缺报月份\t服务率排名\t整改完成率排名\t走流程覆盖率排名')" \
-   "Chinese headers in the order of metrics.md's Display section"
+is "$(sed -n 2p "$T/rank.tsv")" "$(printf '排名\t乡镇\t服务率\t整改完成率\t走流程覆盖率\t综合得分\t报送状态\t较上期\t综合得分较上期\t乡镇代码\t缺报月份\t服务率排名\t整改完成率排名\t走流程覆盖率排名')" \
+   "Chinese headers in the order of metrics.md's Display section, then the change since the previous period"
+like "$(head -1 "$T/rank.tsv")" "^示例县营商环境评价排名　2026年第四季度（截至 2026-12-05）" \
+     "a title row: county, the period in words, the as-of date"
 X formats "$base.xlsx" 排名 >"$T/formats.tsv"
 n=$(grep -n '	示例乡	' "$T/rank.tsv" | cut -d: -f1)
-like "$(sed -n "${n}p" "$T/formats.tsv")" "^0	-	0\.0%	0\.0%	0\.0%	0\.00	" \
-     "percentages are percentage cells with one decimal, composite two"
-st=$(paste "$T/rank.tsv" "$T/formats.tsv" | awk -F'\t' 'NR>1 {print $7 ":" $19}' | sort -u | tr '\n' ' ')
+like "$(sed -n "${n}p" "$T/formats.tsv")" "^0	-	0\.0%	0\.0%	0\.0%	0\.00	-	-		-	" \
+     "percentages are percentage cells with one decimal, composite two (no 2026-Q3: no change)"
+st=$(paste "$T/rank.tsv" "$T/formats.tsv" | awk -F'\t' 'NR>2 && NR<9 {print $7 ":" $21}' | sort -u | tr '\n' ' ')
 is "$st" "已报送:- 未报送:-+fill 缺报:-+fill " "缺报 and 未报送 status cells are highlighted, 已报送 not"
 sum=$(X cells "$base.xlsx" 汇总)
 like "$sum" "权重：服务率	1" "汇总 shows the weights used"
@@ -119,19 +126,24 @@ head -c 3 "$base.csv" | od -An -tx1 | tr -d ' \n' | grep -qx efbbbf
 ok $? "CSV starts with a UTF-8 BOM"
 is "$(head -1 "$base.csv" | tail -c 2 | od -An -tx1 | tr -d ' ')" "0d0a" "header line ends with CRLF"
 csv_out=$(python3 - "$base.csv" "$db" <<'EOF_PY'
-import csv, subprocess, sys
+import csv, re, subprocess, sys
 rows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig", newline="")))
-q = """SELECT coalesce(composite_rank::text, ''), name,
-              coalesce(round(service_rate * 100, 1)::text || '%', ''),
-              coalesce(round(completion_rate * 100, 1)::text || '%', ''),
-              coalesce(round(walk_coverage * 100, 1)::text || '%', ''),
-              coalesce(composite::text, ''), status, code, array_to_string(missing_months, ' '),
-              coalesce(service_rank::text, ''), coalesce(completion_rank::text, ''),
-              coalesce(coverage_rank::text, '')
-         FROM report.ranking('2026-Q4', '2026-12-05') ORDER BY composite_rank NULLS LAST, code"""
+q = """SELECT coalesce(r.composite_rank::text, ''), r.name,
+              coalesce(round(r.service_rate * 100, 1)::text || '%', ''),
+              coalesce(round(r.completion_rate * 100, 1)::text || '%', ''),
+              coalesce(round(r.walk_coverage * 100, 1)::text || '%', ''),
+              coalesce(r.composite::text, ''), r.status, coalesce(c.movement, ''),
+              coalesce(CASE WHEN c.composite_change > 0 THEN '+' ELSE '' END || c.composite_change, ''),
+              r.code, array_to_string(r.missing_months, ' '),
+              coalesce(r.service_rank::text, ''), coalesce(r.completion_rank::text, ''),
+              coalesce(r.coverage_rank::text, '')
+         FROM report.ranking('2026-Q4', '2026-12-05') r
+         JOIN report.ranking_change('2026-Q4', '2026-12-05') c USING (code)
+        ORDER BY r.composite_rank NULLS LAST, r.code"""
 ref = list(csv.reader(subprocess.run(["psql", "-X", "-q", "--csv", "-d", sys.argv[2], "-c", q],
                                      capture_output=True, text=True).stdout.splitlines(True)))[1:]
-neutral = lambda s: "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+number = lambda s: re.fullmatch(r"[+-]?[0-9]+(\.[0-9]+)?", s) is not None
+neutral = lambda s: "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") and not number(s) else s
 ref = [[neutral(x) for x in r] for r in ref]
 assert rows[1:] == ref, (rows[1:], ref)
 raw = open(sys.argv[1], "rb").read()
@@ -147,8 +159,8 @@ grep -q ",'-石门乡," "$base.csv"; ok $? "a name starting with - is neutralise
 grep -q '"西河乡,""新""' "$base.csv"; ok $? "quotes doubled inside a quoted field"
 
 # --- the ADX roll-up ----------------------------------------------------------------
-xmllint --noout --schema "$TOP/export/adx-1.xsd" "$base.adx.xml" 2>"$T/xmllint.log"
-ok $? "ADX validates against export/adx-1.xsd"
+xmllint --noout --schema "$TOP/transform/adx-1.xsd" "$base.adx.xml" 2>"$T/xmllint.log"
+ok $? "ADX validates against transform/adx-1.xsd"
 is "$(grep -c '<group ' "$base.adx.xml")" 24 "one group per township and sub-period (Oct, Nov, Dec, Q4)"
 like "$(grep -o 'period="[^"]*"' "$base.adx.xml" | sort -u | tr '\n' ' ')" \
      'period="2026-10-01/P1M" period="2026-10-01/P3M" period="2026-11-01/P1M" period="2026-12-01/P1M" period="2026-Q4"' \
@@ -160,7 +172,7 @@ grep -q 'orgUnitName="西河乡,&quot;新&quot;&#10;二村"' "$base.adx.xml"
 ok $? "a newline in a name survives in the ADX attribute"
 B export 2026 >/dev/null 2>&1
 y="$H/exports/539901_2026_2026-12-05.adx.xml"
-xmllint --noout --schema "$TOP/export/adx-1.xsd" "$y" 2>/dev/null
+xmllint --noout --schema "$TOP/transform/adx-1.xsd" "$y" 2>/dev/null
 ok $? "the year's roll-up validates too"
 like "$(grep -o 'period="[^"]*/P[0-9][MY]"' "$y" | sort -u | tr '\n' ' ')" \
      '2026-01-01/P1Y.*2026-01-01/P3M.*2026-01-01/P6M.*2026-07-01/P6M' "a year carries its months, quarters, halves and itself"
@@ -186,7 +198,7 @@ psql -X -q -d "$db" -c "DELETE FROM ref.township WHERE code = '539902101'"
 rm -f "$H"/exports/*
 out=$(B nightly 2>&1); rc=$?
 is "$rc" 0 "nightly with exports exits 0"
-like "$out" "^\[E_JOURNAL_DRIFT\] 数据库中的乡镇名录被绕过 bizenv 直接修改过" \
+like "$out" "^\[W_JOURNAL_DRIFT\] 数据库中的乡镇名录被绕过 bizenv 直接修改过" \
    "and says the registry was changed outside bizenv"
 ls "$H/exports/539901_2026-Q4_2026-12-05.xlsx" "$H/exports/539901_2026-12_2026-12-05.csv" \
    "$H/exports/539901_2026_2026-12-05.adx.xml" >/dev/null 2>&1

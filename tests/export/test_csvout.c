@@ -38,12 +38,31 @@ formula_starters_get_an_apostrophe(void **state)
     (void)state;
     expect_field("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\"");
     expect_field("=1+2", "'=1+2");
-    expect_field("+1", "'+1");
-    expect_field("-1", "'-1");
+    expect_field("+1+1", "'+1+1");
+    expect_field("-1+cmd|' /C calc'!A0", "'-1+cmd|' /C calc'!A0");
+    expect_field("-2.5e3", "'-2.5e3");
+    expect_field("-.5", "'-.5");
+    expect_field("-", "'-");
+    expect_field("+", "'+");
+    expect_field("1.", "1.");
     expect_field("@SUM(A1)", "'@SUM(A1)");
     expect_field("\tx", "'\tx");
     expect_field("\rx", "\"'\rx\"");
     expect_field("a=b", "a=b");
+}
+
+/* The change of a composite ("-0.50", "+1.23") is a number a spreadsheet
+ * reads as one, never a formula: its sign stays. */
+static void
+signed_numbers_keep_their_sign(void **state)
+{
+    (void)state;
+    expect_field("-0.50", "-0.50");
+    expect_field("+1.23", "+1.23");
+    expect_field("-1", "-1");
+    expect_field("+12", "+12");
+    expect_field("-1.", "'-1.");
+    expect_field("+1.2.3", "'+1.2.3");
 }
 
 static void
@@ -61,6 +80,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plain_text_is_unchanged),
         cmocka_unit_test(formula_starters_get_an_apostrophe),
+        cmocka_unit_test(signed_numbers_keep_their_sign),
         cmocka_unit_test(quotes_commas_and_newlines_are_quoted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,9 +11,15 @@ the export tests.
   xlsx_read.py formats FILE SHEET  like cells, but each cell is its number
                                    format code ('-' = none) and a '+fill'
                                    suffix when it has a solid fill
+  xlsx_read.py print FILE          the print set-up, one line per sheet, tab-
+                                   separated: name, kind (worksheet or
+                                   chartsheet), orientation, paper size,
+                                   fit (WxH pages, 0 = as many as needed;
+                                   '-' = not fitted), print titles, footer
 """
 import re
 import sys
+import signal
 import zipfile
 import xml.etree.ElementTree as ET
 
@@ -64,12 +70,42 @@ def rows(parts, title, cell_fn):
     return [r + [""] * (width - len(r)) for r in out]
 
 
+def print_setup(parts):
+    wb = parts["xl/workbook.xml"]
+    sheets = list(wb.find("m:sheets", NS))
+    titles = {}
+    dn = wb.find("m:definedNames", NS)
+    for d in (dn if dn is not None else []):
+        if d.get("name") == "_xlnm.Print_Titles":
+            titles[int(d.get("localSheetId"))] = d.text
+    for i, s in enumerate(sheets):
+        path = sheet_path(parts, s.get("name"))
+        root = parts[path]
+        kind = "chartsheet" if "/chartsheets/" in path else "worksheet"
+        ps = root.find("m:pageSetup", NS)
+        ps = ps if ps is not None else ET.Element("pageSetup")
+        pr = root.find("m:sheetPr/m:pageSetUpPr", NS)
+        fitted = pr is not None and pr.get("fitToPage") == "1"
+        fit = "%sx%s" % (ps.get("fitToWidth", "1"), ps.get("fitToHeight", "1")) if fitted else "-"
+        if kind == "chartsheet":
+            fit = "page"  # a chart sheet prints on one page
+        foot = root.find("m:headerFooter/m:oddFooter", NS)
+        print("\t".join([s.get("name"), kind, ps.get("orientation", "portrait"),
+                         ps.get("paperSize", "1"), fit, titles.get(i, "-"),
+                         foot.text if foot is not None else "-"]))
+
+
 def main():
+    # a reader piped into head(1) stops quietly when head has enough
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     cmd, path = sys.argv[1], sys.argv[2]
     z = zipfile.ZipFile(path)
     if z.testzip() is not None:
         raise SystemExit("bad CRC")
     parts = parse_all(z)
+    if cmd == "print":
+        print_setup(parts)
+        return
     if cmd == "check":
         names = [s.get("name") for s in parts["xl/workbook.xml"].find("m:sheets", NS)]
         print("sheets " + " ".join(names))

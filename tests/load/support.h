@@ -1,9 +1,12 @@
 /*
  * Helpers shared by the load tests: a scratch database per test (created
  * through the PG* environment that tests/lib/with-cluster exports, dropped
- * afterwards), migrated with migrate_apply, and a small valid submission
- * built by hand in its arena. Included by each tests/load/test_*.c; every
- * function is static inline so a test that does not use one does not warn.
+ * afterwards), migrated with migrate_apply; a small valid submission built
+ * by hand in its arena; and one submission, file or receipt put in through
+ * the loader's own batch and stage (load/loader.h), as a batch of one, so
+ * the revision rules the tests exercise are the ones every night runs.
+ * Included by each tests/load/test_*.c; every function is static inline so
+ * a test that does not use one does not warn.
  */
 #ifndef BZ_TEST_LOAD_SUPPORT_H
 #define BZ_TEST_LOAD_SUPPORT_H
@@ -14,6 +17,7 @@
 #include <cmocka.h>
 
 #include "../../common/error.h"
+#include "../../load/loader.h"
 #include "../../load/migrate.h"
 #include "../../transform/submission.h"
 
@@ -184,6 +188,77 @@ fill_submission(struct submission *s, const char *code, int year, int month, int
     memset(s->doc_sha256, doc, 64);
     s->doc_sha256[64] = '\0';
     s->member = "";
+}
+
+/*
+ * Loads one submission in a batch of its own: returns 0 with *out filled
+ * (its warnings the caller's to free), or the failure with e filled, the
+ * batch rolled back and the connection idle.
+ */
+static inline int
+test_load(PGconn *conn, const struct submission *sub, const struct diag_list *warnings,
+          const struct rows_origin *origin, struct loader_outcome *out, struct bz_error *e)
+{
+    size_t slot = 0;
+    memset(out, 0, sizeof(*out));
+    diag_list_init(&out->warnings, 64);
+    struct loader_stage *stage = loader_stage_new();
+    assert_non_null(stage);
+    int rc = loader_batch_begin(conn, e);
+    if (rc == 0)
+        rc = loader_stage_submission(conn, stage, sub, warnings, origin, &slot, e);
+    if (rc == 0)
+        rc = loader_stage_merge(conn, stage, e);
+    if (rc == 0) {
+        const struct loader_outcome *o = loader_stage_outcome(stage, slot);
+        out->result = o->result;
+        out->submission_id = o->submission_id;
+        out->current_revision = o->current_revision;
+        assert_int_equal(
+            diag_list_append(&out->warnings, &loader_stage_outcome(stage, slot)->warnings), 0);
+        rc = loader_stage_finish(conn, stage, e);
+    }
+    if (rc == 0)
+        rc = loader_batch_commit(conn, e);
+    if (rc < 0) {
+        loader_stage_merge_cancel(conn, stage);
+        loader_batch_rollback(conn);
+        diag_list_free(&out->warnings);
+        memset(out, 0, sizeof(*out));
+    }
+    loader_stage_free(stage);
+    return rc;
+}
+
+/* Records an inbox file (raw.file) and stores a receipt (raw.receipt;
+ * either may be NULL) in a batch of their own. Returns 0 or the failure,
+ * the batch rolled back. */
+struct test_file {
+    const char *sha256, *name, *archive_path;
+    int64_t size;
+    time_t received_at;
+};
+
+static inline int
+test_store(PGconn *conn, const struct test_file *f, const struct rows_receipt *r,
+           struct bz_error *e)
+{
+    struct loader_stage *stage = loader_stage_new();
+    assert_non_null(stage);
+    int rc = loader_batch_begin(conn, e);
+    if (rc == 0 && f != NULL)
+        rc = loader_stage_file(stage, f->sha256, f->size, f->name, f->received_at, f->archive_path,
+                               e);
+    if (rc == 0 && r != NULL)
+        rc = loader_stage_receipt(stage, r, e);
+    if (rc == 0)
+        rc = loader_stage_finish(conn, stage, e);
+    if (rc == 0)
+        rc = loader_batch_commit(conn, e);
+    else
+        loader_batch_rollback(conn);
+    loader_stage_free(stage);
+    return rc;
 }
 
 #endif

@@ -1,5 +1,6 @@
-/* Loader: one transaction per submission, the revision rules of
- * submission-format.md, verbatim text, and nothing half-loaded. */
+/* Loader: the revision rules of submission-format.md, verbatim text, and
+ * nothing half-loaded, one submission per batch (tests/load/support.h);
+ * tests/e2e load whole nights of them. */
 #include "support.h"
 
 #include "../../common/diag.h"
@@ -21,9 +22,9 @@ setup(void **state)
     scratch_exec(s->conn, "INSERT INTO ref.township (code, name, active) VALUES"
                           " ('539901199', '已撤并乡', false)");
     bz_error_clear(&e);
-    assert_int_equal(loader_record_file(s->conn, FILE_SHA, 1234, "539901101-2026-09.zip",
-                                        1790000000, "archive/f0/" FILE_SHA, &e),
-                     0);
+    const struct test_file file = {FILE_SHA, "539901101-2026-09.zip", "archive/f0/" FILE_SHA, 1234,
+                                   1790000000};
+    assert_int_equal(test_store(s->conn, &file, NULL, &e), 0);
     *state = s;
     return 0;
 }
@@ -37,7 +38,7 @@ teardown(void **state)
     return 0;
 }
 
-static const struct loader_meta meta = {FILE_SHA, 1790000000, "pkg.zip/539901101.xml"};
+static const struct rows_origin meta = {FILE_SHA, 1790000000, "pkg.zip/539901101.xml"};
 
 /* Loads and expects success (rc 0); returns the outcome (warnings freed). */
 static struct loader_outcome
@@ -46,9 +47,9 @@ load_ok(PGconn *c, struct submission *sub, const struct diag_list *warnings)
     struct loader_outcome o;
     struct bz_error e;
     bz_error_clear(&e);
-    int rc = loader_load(c, sub, warnings, &meta, &o, &e);
+    int rc = test_load(c, sub, warnings, &meta, &o, &e);
     if (rc != 0)
-        fail_msg("loader_load: %d [%s] %s (%s)", rc, e.code, e.message, e.detail);
+        fail_msg("test_load: %d [%s] %s (%s)", rc, e.code, e.message, e.detail);
     return o;
 }
 
@@ -286,7 +287,7 @@ failing_copy_leaves_no_rows_and_connection_usable(void **state)
     fill_submission(&bad, TOWNSHIP, 2026, 10, 1, 'a');
     bad.leaders[1].role = "boss"; /* staging CHECK: the COPY itself fails */
     bz_error_clear(&e);
-    assert_int_equal(loader_load(s->conn, &bad, NULL, &meta, &o, &e), BZ_EDB);
+    assert_int_equal(test_load(s->conn, &bad, NULL, &meta, &o, &e), BZ_EDB);
     assert_string_equal(e.code, "E_DB_QUERY");
     assert_non_null(strstr(e.detail, "23514"));
     assert_int_equal(o.warnings.n, 0);
@@ -314,7 +315,7 @@ failing_merge_leaves_no_rows(void **state)
     fill_submission(&bad, TOWNSHIP, 2026, 10, 1, 'a');
     bad.evaluated = bad.handled + 1; /* passes staging, violates facts' CHECK */
     bz_error_clear(&e);
-    assert_int_equal(loader_load(s->conn, &bad, NULL, &meta, &o, &e), BZ_EDB);
+    assert_int_equal(test_load(s->conn, &bad, NULL, &meta, &o, &e), BZ_EDB);
     assert_int_equal(submissions(s->conn), 0);
     assert_int_equal(scratch_long(s->conn, "SELECT count(*) FROM facts.window"), 0);
     assert_int_equal(staged(s->conn), 0);
@@ -384,11 +385,10 @@ records_raw_file_once_and_stores_receipts(void **state)
     struct scratch *s = *state;
     struct bz_error e;
     struct diag_list d;
-    int64_t id = 0;
 
     bz_error_clear(&e);
-    assert_int_equal(
-        loader_record_file(s->conn, FILE_SHA, 1234, "again.zip", 1790000100, "archive/x", &e), 0);
+    const struct test_file again = {FILE_SHA, "again.zip", "archive/x", 1234, 1790000100};
+    assert_int_equal(test_store(s->conn, &again, NULL, &e), 0);
     assert_int_equal(scratch_long(s->conn, "SELECT count(*) FROM raw.file"), 1);
     assert_int_equal(scratch_long(s->conn, "SELECT count(*) FROM raw.file"
                                            " WHERE original_name = '539901101-2026-09.zip'"),
@@ -398,20 +398,20 @@ records_raw_file_once_and_stores_receipts(void **state)
     diag_add(&d, "W_RATE_MISMATCH", 3, "/submission/evaluation", "相差 1.2 个百分点");
     diag_add(&d, "W_APPROX_COUNT", 4, NULL, "约数");
     diag_add(&d, "W_RATE_MISMATCH", 5, NULL, "again");
-    struct loader_receipt r = {FILE_SHA,
-                               "a.xml",
-                               TOWNSHIP,
-                               2026,
-                               10,
-                               2,
-                               "accepted_with_warnings",
-                               &d,
-                               "回执：已接收 '\\",
-                               "{\"outcome\":\"accepted_with_warnings\"}"};
-    assert_int_equal(loader_store_receipt(s->conn, &r, &id, &e), 0);
-    assert_true(id > 0);
-    struct loader_receipt rej = {FILE_SHA, NULL, NULL, 0, 0, 0, "rejected", NULL, "拒收", NULL};
-    assert_int_equal(loader_store_receipt(s->conn, &rej, NULL, &e), 0);
+    struct rows_receipt r = {FILE_SHA,
+                             "a.xml",
+                             TOWNSHIP,
+                             2026,
+                             10,
+                             2,
+                             "accepted_with_warnings",
+                             &d,
+                             "回执：已接收 '\\",
+                             "{\"outcome\":\"accepted_with_warnings\"}",
+                             NULL};
+    assert_int_equal(test_store(s->conn, NULL, &r, &e), 0);
+    struct rows_receipt rej = {FILE_SHA, NULL, NULL, 0, 0, 0, "rejected", NULL, "拒收", NULL, NULL};
+    assert_int_equal(test_store(s->conn, NULL, &rej, &e), 0);
     PGresult *res =
         PQexec(s->conn, "SELECT codes::text, period, revision, body, body_json->>'outcome'"
                         " FROM raw.receipt ORDER BY id");
@@ -441,7 +441,7 @@ race(void *arg)
     struct racer *r = arg;
     PGconn *c = PQconnectdb(r->conninfo);
     bz_error_clear(&r->e);
-    r->rc = PQstatus(c) == CONNECTION_OK ? loader_load(c, r->sub, NULL, &meta, &r->o, &r->e) : -100;
+    r->rc = PQstatus(c) == CONNECTION_OK ? test_load(c, r->sub, NULL, &meta, &r->o, &r->e) : -100;
     PQfinish(c);
     return NULL;
 }

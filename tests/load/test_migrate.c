@@ -3,35 +3,34 @@
  * does not match the binary. Each test has its own database. */
 #include "support.h"
 
+#include "../../common/embedded.h"
+#include "../../load/migrate_test.h"
+
 #include <pthread.h>
 
 /* Larger than a test's stack should carry; the tests run one at a time. */
 static struct migrate_plan done;
 
-/* How many migrations, or definition files, this binary carries. */
+/* How many migrations this binary carries. */
 static int
-carried(int definitions)
+known_count(void)
 {
     struct migrate_item items[MIGRATE_MAX];
     size_t n = 0;
     struct bz_error e;
     bz_error_clear(&e);
-    int rc = definitions ? migrate_definitions(items, MIGRATE_DEFINITIONS_MAX, &n, &e)
-                         : migrate_known(items, MIGRATE_MAX, &n, &e);
-    assert_int_equal(rc, 0);
+    assert_int_equal(migrate_known(items, MIGRATE_MAX, &n, &e), 0);
     return (int)n;
 }
 
-static int
-known_count(void)
-{
-    return carried(0);
-}
-
+/* How many definition files: every embedded sql/ file but the migrations. */
 static int
 definition_count(void)
 {
-    return carried(1);
+    int n = 0;
+    for (const struct embedded_file *f = embedded_files; f->path != NULL; f++)
+        n += strncmp(f->path, "sql/", 4) == 0 && strncmp(f->path, "sql/migrations/", 15) != 0;
+    return n;
 }
 
 static long
@@ -39,6 +38,32 @@ report_functions(PGconn *c)
 {
     return scratch_long(c, "SELECT count(*) FROM pg_proc p JOIN pg_namespace n"
                            " ON n.oid = p.pronamespace WHERE n.nspname = 'report'");
+}
+
+/* migrate_apply refuses (E_DB_MIGRATE, exit 70), saying `why`, and
+ * reports nothing done. */
+static void
+assert_apply_refused(PGconn *c, const char *why, struct bz_error *e)
+{
+    bz_error_clear(e);
+    assert_int_equal(migrate_apply(c, &done, e), BZ_ESCHEMA);
+    assert_string_equal(e->code, "E_DB_MIGRATE");
+    if (strstr(e->message, why) == NULL)
+        fail_msg("expected \"%s\" in: %s", why, e->message);
+    assert_int_equal((int)done.npending, 0);
+    assert_int_equal(done.definitions, 0);
+    assert_false(done.rebase);
+}
+
+/* migrate_check refuses (E_DB_SCHEMA), saying `why`. */
+static void
+assert_check_refused(PGconn *c, const char *why, struct bz_error *e)
+{
+    bz_error_clear(e);
+    assert_int_equal(migrate_check(c, e), BZ_ESCHEMA);
+    assert_string_equal(e->code, "E_DB_SCHEMA");
+    if (strstr(e->message, why) == NULL)
+        fail_msg("expected \"%s\" in: %s", why, e->message);
 }
 
 /* Marks one definition file as applied with other bytes. */
@@ -222,9 +247,7 @@ refuses_to_drop_definitions_other_objects_depend_on(void **state)
     make_definitions_stale(s.conn);
 
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ECONFLICT);
-    assert_string_equal(e.code, "E_DB_MIGRATE");
-    assert_non_null(strstr(e.message, "有其他对象依赖"));
+    assert_apply_refused(s.conn, "有其他对象依赖", &e);
     assert_non_null(strstr(e.detail, "table kept"));
     assert_int_equal(done.definitions, 0);
     /* nothing changed: the definitions and the stale record stay */
@@ -278,9 +301,7 @@ refuses_applied_migration_whose_checksum_changed(void **state)
     long functions = report_functions(s.conn);
     scratch_exec(s.conn, "UPDATE meta.migration SET sha256 = repeat('0', 64) WHERE version = 87");
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ECONFLICT);
-    assert_string_equal(e.code, "E_DB_MIGRATE");
-    assert_non_null(strstr(e.message, "087_baseline"));
+    assert_apply_refused(s.conn, "087_baseline", &e);
     assert_int_equal((int)done.npending, 0);
     assert_int_equal(report_functions(s.conn), functions);
     scratch_drop(&s);
@@ -299,22 +320,20 @@ refuses_database_with_version_newer_than_binary(void **state)
                          " VALUES (999, 'future', repeat('a', 64))");
     make_definitions_stale(s.conn); /* the newer binary's definitions stay */
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ECONFLICT);
-    assert_string_equal(e.code, "E_DB_MIGRATE");
-    assert_non_null(strstr(e.message, "999"));
+    assert_apply_refused(s.conn, "999", &e);
     assert_int_equal(done.definitions, 0);
-    assert_int_equal(migrate_plan(s.conn, &plan, &e), BZ_ECONFLICT);
+    assert_int_equal(migrate_plan(s.conn, &plan, &e), BZ_ESCHEMA);
     scratch_drop(&s);
 }
 
 /*
- * With `obstacle` in the way of `migration`, a run fails there: that
- * migration's transaction is rolled back, the `before` migrations ahead of
- * it stay applied and recorded, no definition is applied, the lock is
- * released. With `removal` done, the next run finishes the job.
+ * With `obstacle` in the way of `migration`, a run on an empty database
+ * fails there, and nothing of the upgrade stays: no migration recorded or
+ * applied, not even the runner's own tables, no definition; the lock is
+ * released. With `removal` done, the next run does it all.
  */
 static void
-fails_at_then_finishes(const char *obstacle, const char *removal, const char *migration, int before)
+fails_at_then_finishes(const char *obstacle, const char *removal, const char *migration)
 {
     struct scratch s;
     struct bz_error e;
@@ -322,24 +341,23 @@ fails_at_then_finishes(const char *obstacle, const char *removal, const char *mi
     scratch_create_empty(&s);
     scratch_exec(s.conn, obstacle);
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_EDB);
-    assert_string_equal(e.code, "E_DB_MIGRATE");
-    assert_non_null(strstr(e.message, migration));
-    assert_int_equal((int)done.npending, before);
+    assert_apply_refused(s.conn, migration, &e);
+    assert_int_equal((int)done.npending, 0);
     assert_int_equal(done.definitions, 0);
-    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration"), before);
+    assert_int_equal(
+        scratch_long(s.conn, "SELECT count(*) FROM pg_namespace WHERE nspname = 'meta'"), 0);
     assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM pg_class"
                                           " WHERE oid = to_regclass('ref.township')"),
-                     before > 0);
-    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.definition_file"), 0);
+                     0);
     assert_int_equal(report_functions(s.conn), 0);
     /* the connection is usable and the advisory lock was released */
+    assert_int_equal(PQtransactionStatus(s.conn), PQTRANS_IDLE);
     assert_int_equal(
         scratch_long(s.conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
 
     scratch_exec(s.conn, removal);
     assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
-    assert_int_equal((int)done.npending, known_count() - before);
+    assert_int_equal((int)done.npending, known_count());
     assert_int_equal(done.definitions, definition_count());
     scratch_drop(&s);
 }
@@ -350,34 +368,74 @@ failed_migration_is_rolled_back_and_not_recorded(void **state)
     (void)state;
     /* a table the baseline creates exists already */
     fails_at_then_finishes("CREATE SCHEMA ref; CREATE TABLE ref.county (x int)",
-                           "DROP TABLE ref.county", "087_baseline", 0);
+                           "DROP SCHEMA ref CASCADE", "087_baseline");
 }
 
 static void
-failed_later_migration_keeps_the_earlier_ones(void **state)
+failed_later_migration_rolls_back_the_earlier_ones(void **state)
 {
     (void)state;
-    /* a type 088 creates exists already */
+    /* a type 088 creates exists already: the baseline, run before it in
+     * the same transaction, is undone too */
     fails_at_then_finishes("CREATE SCHEMA report; CREATE TYPE report.ranking_row AS (x int)",
-                           "DROP TYPE report.ranking_row", "088_ranking_row", 1);
+                           "DROP SCHEMA report CASCADE", "088_ranking_row");
 }
 
-/* Makes meta.migration say what the previous release recorded, and drops
- * what later migrations made (the full upgrade from that release's own
- * files is tests/db/030_upgrade.t). */
+/*
+ * A database in use, its definitions in place, and a migration that
+ * fails: the upgrade drops every definition before the migrations and
+ * re-creates them after, all in one transaction, so after the failure
+ * the report functions and views are all still there and still answer
+ * (an analyst connected meanwhile never meets a database without them).
+ */
+static void
+failed_migration_leaves_the_definitions_in_place(void **state)
+{
+    (void)state;
+    struct scratch s;
+    struct bz_error e;
+
+    scratch_create(&s);
+    long functions = report_functions(s.conn);
+    long views = scratch_long(s.conn, "SELECT count(*) FROM pg_views WHERE schemaname = 'report'");
+    assert_true(functions > 0 && views > 0);
+    /* 088 forgotten: run again, it finds its type there and fails */
+    scratch_exec(s.conn,
+                 "CREATE TEMP TABLE kept AS SELECT * FROM meta.migration WHERE version = 88;"
+                 " DELETE FROM meta.migration WHERE version = 88");
+    bz_error_clear(&e);
+    assert_apply_refused(s.conn, "088_ranking_row", &e);
+    assert_int_equal((int)done.npending, 0);
+    assert_int_equal(report_functions(s.conn), functions);
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM pg_views"
+                                          " WHERE schemaname = 'report'"),
+                     views);
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM report.ranking('2026-10')"), 0);
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.definition_file"),
+                     definition_count());
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration"),
+                     known_count() - 1);
+    assert_int_equal(
+        scratch_long(s.conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
+
+    scratch_exec(s.conn, "INSERT INTO meta.migration SELECT * FROM kept");
+    assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
+    assert_int_equal((int)done.npending, 0);
+    assert_int_equal(done.definitions, 0);
+    scratch_drop(&s);
+}
+
+/* Makes meta.migration say exactly what the previous release recorded
+ * (but for `except_version`), and forgets the definition files. */
 static void
 record_previous_release(PGconn *c, int except_version)
 {
     size_t n;
     const struct migrate_item *prev = migrate_previous_release(&n);
     char sql[256];
-    /* what 088 to 091 made */
-    scratch_exec(c, "DELETE FROM meta.migration; DELETE FROM meta.definition_file;"
-                    " DROP TYPE IF EXISTS report.ranking_row CASCADE;"
-                    " ALTER TABLE ref.weight DROP CONSTRAINT IF EXISTS weight_finite;"
-                    " DROP TABLE IF EXISTS meta.instance; DROP VIEW IF EXISTS report.export_log;"
-                    " ALTER TABLE meta.run DROP COLUMN IF EXISTS build_version;"
-                    " ALTER TABLE meta.export DROP COLUMN IF EXISTS build_version");
+    scratch_exec(c, "DELETE FROM meta.migration; DO $$ BEGIN"
+                    " IF to_regclass('meta.definition_file') IS NOT NULL THEN"
+                    " DELETE FROM meta.definition_file; END IF; END $$");
     for (size_t i = 0; i < n; i++) {
         if (prev[i].version == except_version)
             continue;
@@ -390,6 +448,27 @@ record_previous_release(PGconn *c, int except_version)
     }
 }
 
+/*
+ * An empty database made what the previous release (v0.1.0) left: its
+ * tables are exactly the embedded baseline's (the baseline stands for
+ * them), and meta.migration records its 001–086, as its runner made the
+ * table. Its functions and views are left out: the upgrade drops them
+ * unread (tests/db/030_upgrade.t upgrades a database the release's own
+ * files built, from git history).
+ */
+static void
+scratch_create_previous_release(struct scratch *s)
+{
+    const struct embedded_file *baseline = embedded_find("sql/migrations/087_baseline.sql");
+    assert_non_null(baseline);
+    scratch_create_empty(s);
+    scratch_exec(s->conn, "CREATE SCHEMA meta; CREATE TABLE meta.migration ("
+                          " version int PRIMARY KEY, name text NOT NULL, sha256 text NOT NULL,"
+                          " applied_at timestamptz NOT NULL DEFAULT now())");
+    scratch_exec(s->conn, (const char *)baseline->data);
+    record_previous_release(s->conn, 0);
+}
+
 static void
 rebases_the_previous_release_records(void **state)
 {
@@ -397,8 +476,7 @@ rebases_the_previous_release_records(void **state)
     struct scratch s;
     struct bz_error e;
 
-    scratch_create(&s);
-    record_previous_release(s.conn, 0);
+    scratch_create_previous_release(&s);
     bz_error_clear(&e);
     assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
     assert_true(done.rebase);
@@ -411,8 +489,12 @@ rebases_the_previous_release_records(void **state)
                                           " AND name = 'baseline'"
                                           " AND applied_at = '2026-11-01 10:00+08'"),
                      1);
+    /* it ends with the tables, functions and views of a fresh database */
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM report.ranking('2026-10')"), 0);
+    assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.instance"), 0);
     assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
     assert_false(done.rebase);
+    assert_int_equal(done.definitions, 0);
     scratch_drop(&s);
 }
 
@@ -423,20 +505,17 @@ refuses_incomplete_previous_release_records(void **state)
     struct scratch s;
     struct bz_error e;
 
-    scratch_create(&s);
-    record_previous_release(s.conn, 86);
+    scratch_create_previous_release(&s);
+    scratch_exec(s.conn, "DELETE FROM meta.migration WHERE version = 86");
     bz_error_clear(&e);
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ECONFLICT);
-    assert_string_equal(e.code, "E_DB_MIGRATE");
-    assert_non_null(strstr(e.message, "v0.1.0"));
+    assert_apply_refused(s.conn, "v0.1.0", &e);
     assert_false(done.rebase);
     assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration"), 13);
 
     /* the whole set, one checksum changed */
     record_previous_release(s.conn, 0);
     scratch_exec(s.conn, "UPDATE meta.migration SET sha256 = repeat('1', 64) WHERE version = 20");
-    assert_int_equal(migrate_apply(s.conn, &done, &e), BZ_ECONFLICT);
-    assert_non_null(strstr(e.message, "020"));
+    assert_apply_refused(s.conn, "020", &e);
     assert_int_equal(scratch_long(s.conn, "SELECT max(version) FROM meta.migration"), 86);
     scratch_drop(&s);
 }
@@ -454,7 +533,7 @@ check_accepts_only_what_apply_would_leave(void **state)
 
     scratch_create_empty(&s);
     bz_error_clear(&e);
-    assert_int_equal(migrate_check(s.conn, &e), BZ_ECONFLICT);
+    assert_int_equal(migrate_check(s.conn, &e), BZ_ESCHEMA);
     assert_string_equal(e.code, "E_DB_SCHEMA");
     assert_int_equal(
         scratch_long(s.conn, "SELECT count(*) FROM pg_namespace WHERE nspname = 'meta'"), 0);
@@ -466,9 +545,7 @@ check_accepts_only_what_apply_would_leave(void **state)
 
     /* a definition file applied with other bytes (older or newer) */
     make_definitions_stale(s.conn);
-    assert_int_equal(migrate_check(s.conn, &e), BZ_ECONFLICT);
-    assert_string_equal(e.code, "E_DB_SCHEMA");
-    assert_non_null(strstr(e.message, "sql/report/figures.sql"));
+    assert_check_refused(s.conn, "sql/report/figures.sql", &e);
     assert_int_equal(scratch_long(s.conn, stale), 1);
     assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
     assert_int_equal(migrate_check(s.conn, &e), 0);
@@ -477,24 +554,18 @@ check_accepts_only_what_apply_would_leave(void **state)
     scratch_exec(s.conn, "CREATE TEMP TABLE kept AS SELECT * FROM meta.migration"
                          " WHERE version = (SELECT max(version) FROM meta.migration);"
                          " DELETE FROM meta.migration WHERE version IN (SELECT version FROM kept)");
-    assert_int_equal(migrate_check(s.conn, &e), BZ_ECONFLICT);
-    assert_string_equal(e.code, "E_DB_SCHEMA");
-    assert_non_null(strstr(e.message, "缺少升级"));
+    assert_check_refused(s.conn, "缺少升级", &e);
     scratch_exec(s.conn, "INSERT INTO meta.migration SELECT * FROM kept");
     assert_int_equal(migrate_check(s.conn, &e), 0);
 
     /* a version this binary does not know */
     scratch_exec(s.conn, "INSERT INTO meta.migration (version, name, sha256)"
                          " VALUES (999, 'later', repeat('0', 64))");
-    assert_int_equal(migrate_check(s.conn, &e), BZ_ECONFLICT);
-    assert_string_equal(e.code, "E_DB_SCHEMA");
-    assert_non_null(strstr(e.message, "999"));
+    assert_check_refused(s.conn, "999", &e);
 
     /* the previous release's records, not rebased yet */
     record_previous_release(s.conn, 0);
-    assert_int_equal(migrate_check(s.conn, &e), BZ_ECONFLICT);
-    assert_string_equal(e.code, "E_DB_SCHEMA");
-    assert_non_null(strstr(e.message, "v0.1.0"));
+    assert_check_refused(s.conn, "v0.1.0", &e);
     assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration WHERE version < 87"),
                      14);
     scratch_drop(&s);
@@ -513,7 +584,8 @@ main(void)
         cmocka_unit_test(refuses_applied_migration_whose_checksum_changed),
         cmocka_unit_test(refuses_database_with_version_newer_than_binary),
         cmocka_unit_test(failed_migration_is_rolled_back_and_not_recorded),
-        cmocka_unit_test(failed_later_migration_keeps_the_earlier_ones),
+        cmocka_unit_test(failed_later_migration_rolls_back_the_earlier_ones),
+        cmocka_unit_test(failed_migration_leaves_the_definitions_in_place),
         cmocka_unit_test(rebases_the_previous_release_records),
         cmocka_unit_test(refuses_incomplete_previous_release_records),
         cmocka_unit_test(check_accepts_only_what_apply_would_leave),

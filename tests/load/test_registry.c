@@ -1,8 +1,9 @@
-/* Township registry: strict CSV, merge that never deletes, lookup. */
+/* Registries: one strict CSV parser for townships and counties, merges
+ * that never delete, the copy of the active townships. */
 #include "support.h"
 
-#include "../../load/loader.h"
 #include "../../load/regcsv.h"
+#include "../../load/registry.h"
 
 struct fixture {
     struct scratch db;
@@ -42,22 +43,38 @@ write_csv(struct fixture *f, const char *text)
     fclose(fp);
 }
 
-static struct loader_registry_stats
+/* Reads the file as `bizenv registry load` does, then merges it. */
+static int
+load_file(struct fixture *f, enum regcsv_kind kind, struct registry_stats *stats,
+          struct bz_error *e)
+{
+    struct regcsv reg;
+    bz_error_clear(e);
+    int rc = regcsv_read(f->path, kind, &reg, e);
+    if (rc == 0) {
+        assert_int_equal(reg.kind, kind);
+        rc = kind == REGCSV_TOWNSHIPS ? registry_load_townships(f->db.conn, &reg, stats, e)
+                                      : registry_load_counties(f->db.conn, &reg, stats, e);
+    }
+    regcsv_free(&reg);
+    return rc;
+}
+
+static struct registry_stats
 load_ok(struct fixture *f, const char *text)
 {
-    struct loader_registry_stats st;
+    struct registry_stats stats;
     struct bz_error e;
     write_csv(f, text);
-    bz_error_clear(&e);
-    int rc = loader_registry_load(f->db.conn, f->path, &st, &e);
+    int rc = load_file(f, REGCSV_TOWNSHIPS, &stats, &e);
     if (rc != 0)
-        fail_msg("loader_registry_load: %d [%s] %s", rc, e.code, e.message);
-    return st;
+        fail_msg("registry load: %d [%s] %s", rc, e.code, e.message);
+    return stats;
 }
 
 static void
-assert_stats(struct loader_registry_stats st, int added, int renamed, int inactivated,
-             int reactivated, int unchanged)
+assert_stats(struct registry_stats st, int added, int renamed, int inactivated, int reactivated,
+             int unchanged)
 {
     assert_int_equal(st.added, added);
     assert_int_equal(st.renamed, renamed);
@@ -142,13 +159,12 @@ rejects_bad_lines_naming_the_line_and_changes_nothing(void **state)
         {"", 1, "表头"},
     };
     struct bz_error e;
-    struct loader_registry_stats st;
+    struct registry_stats st;
 
     load_ok(f, "code,name\n539901109,石门乡\n");
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         write_csv(f, cases[i].text);
-        bz_error_clear(&e);
-        int rc = loader_registry_load(f->db.conn, f->path, &st, &e);
+        int rc = load_file(f, REGCSV_TOWNSHIPS, &st, &e);
         if (rc != BZ_EINPUT || e.line != cases[i].line || strstr(e.message, cases[i].why) == NULL)
             fail_msg("case %zu: rc %d line %ld message %s", i, rc, e.line, e.message);
         assert_string_equal(e.code, "E_REGISTRY_FORMAT");
@@ -163,13 +179,83 @@ rejects_bad_lines_naming_the_line_and_changes_nothing(void **state)
 static void
 missing_file_is_not_found(void **state)
 {
-    struct fixture *f = *state;
+    (void)state;
     struct bz_error e;
-    struct loader_registry_stats st;
+    struct regcsv reg;
     bz_error_clear(&e);
-    assert_int_equal(loader_registry_load(f->db.conn, "/nonexistent/townships.csv", &st, &e),
+    assert_int_equal(regcsv_read("/nonexistent/townships.csv", REGCSV_TOWNSHIPS, &reg, &e),
                      BZ_ENOTFOUND);
     assert_string_equal(e.code, "E_NOINPUT");
+    assert_null(reg.rows);
+    assert_null(reg.data);
+}
+
+/* The bytes a registry load saves as its copy are the bytes it parsed. */
+static void
+keeps_the_bytes_it_read(void **state)
+{
+    struct fixture *f = *state;
+    struct bz_error e;
+    struct regcsv reg;
+    const char text[] = "\xef\xbb\xbf"
+                        "code,name\r\n539901101,示例乡\r\n";
+    write_csv(f, text);
+    bz_error_clear(&e);
+    assert_int_equal(regcsv_read(f->path, REGCSV_TOWNSHIPS, &reg, &e), 0);
+    assert_int_equal(reg.len, sizeof(text) - 1);
+    assert_memory_equal(reg.data, text, sizeof(text) - 1);
+    assert_int_equal(reg.n, 1);
+    regcsv_free(&reg);
+
+    /* past REGCSV_MAX_BYTES: refused without parsing */
+    FILE *fp = fopen(f->path, "wb");
+    assert_non_null(fp);
+    fputs("code,name\n", fp);
+    for (long i = 0; i < REGCSV_MAX_BYTES / 16 + 1; i++)
+        fputs("539901101,示例乡\n", fp);
+    fclose(fp);
+    assert_int_equal(regcsv_read(f->path, REGCSV_TOWNSHIPS, &reg, &e), BZ_EINPUT);
+    assert_string_equal(e.code, "E_REGISTRY_FORMAT");
+    assert_non_null(strstr(e.message, "上限"));
+}
+
+/* A prefecture's counties: the same parser with 6-digit codes, merged
+ * into ref.county, never deleted. */
+static void
+counties_go_through_the_same_parser(void **state)
+{
+    struct fixture *f = *state;
+    struct bz_error e;
+    struct registry_stats st;
+    PGconn *c = f->db.conn;
+
+    write_csv(f, "code,name\r\n539901,甲县\r\n539902,乙县\r\n539903,\"丙县, 新\"\r\n");
+    assert_int_equal(load_file(f, REGCSV_COUNTIES, &st, &e), 0);
+    assert_int_equal(st.added, 3);
+    PGresult *r = PQexec(c, "SELECT string_agg(name, '|' ORDER BY code) FROM ref.county");
+    assert_string_equal(PQgetvalue(r, 0, 0), "甲县|乙县|丙县, 新");
+    PQclear(r);
+    write_csv(f, "code,name\n539901,甲县\n539902,乙新县\n");
+    assert_int_equal(load_file(f, REGCSV_COUNTIES, &st, &e), 0);
+    assert_int_equal(st.added, 0);
+    assert_int_equal(st.renamed, 1);
+    assert_int_equal(st.inactivated, 1);
+    assert_int_equal(scratch_long(c, "SELECT count(*) FROM ref.county"), 3);
+
+    static const struct bad_case cases[] = {
+        {"code,name\n539901101,示例乡\n", 2, "县代码必须是 6 位"},
+        {"code,name\n539901,甲县\n539901,又一个甲县\n", 3, "县代码 539901 与第 2 行重复"},
+        {"code,name\n539901,甲县,多余\n", 2, "2 个字段"},
+        {"code,name\n", 1, "没有任何县"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        write_csv(f, cases[i].text);
+        int rc = load_file(f, REGCSV_COUNTIES, &st, &e);
+        if (rc != BZ_EINPUT || e.line != cases[i].line || strstr(e.message, cases[i].why) == NULL)
+            fail_msg("case %zu: rc %d line %ld message %s", i, rc, e.line, e.message);
+        assert_non_null(strstr(e.message, "县名录第"));
+    }
+    assert_int_equal(scratch_long(c, "SELECT count(*) FROM ref.county WHERE active"), 2);
 }
 
 static void
@@ -178,13 +264,19 @@ lookup_knows_only_active_townships(void **state)
     struct fixture *f = *state;
     const char *name = NULL;
 
+    struct registry_townships *t = NULL;
+    struct bz_error e;
+
     load_ok(f, "code,name\n539901101,示例乡\n539901102,东山镇\n");
     load_ok(f, "code,name\n539901101,示例乡\n");
-    assert_int_equal(loader_township_lookup("539901101", &name, f->db.conn), 1);
+    bz_error_clear(&e);
+    assert_int_equal(registry_townships_read(f->db.conn, &t, &e), 0);
+    assert_int_equal(registry_townships_lookup("539901101", &name, t), 1);
     assert_string_equal(name, "示例乡");
-    assert_int_equal(loader_township_lookup("539901102", &name, f->db.conn), 0);
-    assert_int_equal(loader_township_lookup("539901999", &name, f->db.conn), 0);
-    assert_int_equal(loader_township_lookup("'; DROP TABLE ref.township;--", &name, f->db.conn), 0);
+    assert_int_equal(registry_townships_lookup("539901102", &name, t), 0);
+    assert_int_equal(registry_townships_lookup("539901999", &name, t), 0);
+    assert_int_equal(registry_townships_lookup("'; DROP TABLE ref.township;--", &name, t), 0);
+    registry_townships_free(t);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -198,6 +290,8 @@ main(void)
         T(rejects_bad_lines_naming_the_line_and_changes_nothing),
         T(missing_file_is_not_found),
         T(lookup_knows_only_active_townships),
+        T(keeps_the_bytes_it_read),
+        T(counties_go_through_the_same_parser),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,9 @@
 #!/bin/sh
-# pgTAP tests of the figures (sql/report/): each tests/sql/*.sql file runs
-# in its own scratch database set up by bizenv migrate (the migrations and
-# the definition files, as production applies them), under pg_prove.
+# pgTAP tests of what sql/ defines (the figures, periods and rankings of
+# sql/report/, the analyst's access, the walk summaries, the shapes): each
+# tests/sql/*.sql file runs in its own scratch database set up by bizenv
+# migrate (sql/migrations/, then the definition files, as production
+# applies them: load/migrate.c), under pg_prove.
 # One TAP line per file; on failure the pg_prove output follows as diagnostics.
 . "$(dirname "$0")/../lib/tap.sh"
 

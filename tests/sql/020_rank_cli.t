@@ -88,6 +88,13 @@ is "$rc" 0 "rank --db as the analyst role exits 0"
 like "$out" '^1,539901104,南坪镇,,,100.00,100.00,,,1,已报送,$' "and prints the ranking"
 out=$("$BIZENV" --home "$(new_home)" --db "dbname=$db user=$role" rank 2026-10 --as-of 2026-11-30 2>&1); rc=$?
 is "$rc" 0 "from a home of its own too (an analyst's PC)"
+# bizenv runs reads report.run, which the analyst may read (meta.run it may not)
+psql -X -q -d "$db" -c "SELECT meta.run_end(meta.run_begin('nightly', '2026-11-30', 'secret-host', 4242, 'bizenv t'), 'failed', 3, 2, 1, 0, 5, '{539901102}', 'E_TIMEOUT', '操作超时', '/srv/runs/x.txt')" >/dev/null
+out=$("$BIZENV" --home "$home" --db "dbname=$db user=$role" runs 2>&1); rc=$?
+is "$rc" 0 "bizenv runs as the analyst role exits 0"
+like "$out" '^[0-9]+ +nightly +20[0-9-]+ [0-9:]+ +[0-9:]+ +失败 +3 +2 +1 +0 +5  539901102  E_TIMEOUT 操作超时$' \
+    "and lists the run: counts, townships not reported, the error"
+unlike "$out" "secret-host|4242|/srv/runs" "without the host, process id or summary path"
 last=$(psql -X -At -d "$db" -c "select version || ',' || quote_literal(name) || ',' || quote_literal(sha256) from meta.migration order by version desc limit 1")
 psql -X -q -d "$db" -c "DELETE FROM meta.migration WHERE version = ${last%%,*}" >/dev/null
 out=$("$BIZENV" --home "$home" --db "dbname=$db" rank 2026-10 2>&1); rc=$?

@@ -1,11 +1,12 @@
 -- The analyst role: report only, no facts/raw, no personal data; every column documented.
 BEGIN;
 \ir lib/fixture.psql
-SELECT plan(20);
+SELECT plan(23);
 
 SELECT test.town('539901101', '示例乡');
 SELECT test.seed_example();
 SELECT report.refresh_ranking('2026-10', '2026-11-30');
+SELECT meta.run_begin('nightly', '2026-11-30', 'host-a', 4242, 'bizenv test');
 
 SET LOCAL ROLE bizenv_analyst;
 SELECT results_eq($$SELECT composite FROM report.ranking('2026-10', '2026-11-30')$$,
@@ -15,6 +16,9 @@ SELECT lives_ok($$SELECT * FROM report.county_summary('2026-10', '2026-11-30')$$
 SELECT is((SELECT count(*)::int FROM report.submission), 1, 'bizenv_analyst reads report.submission');
 SELECT is((SELECT count(*)::int FROM report.walk), 23, 'bizenv_analyst reads report.walk');
 SELECT lives_ok($$SELECT * FROM report.receipt$$, 'bizenv_analyst reads report.receipt');
+SELECT results_eq($$SELECT kind, status, build_version FROM report.run$$,
+    $$VALUES ('nightly', 'running', 'bizenv test')$$, 'bizenv_analyst reads the runs (bizenv runs)');
+SELECT throws_ok($$SELECT * FROM meta.run$$, '42501', NULL, 'but not meta.run itself');
 SELECT throws_ok($$SELECT * FROM facts.submission$$, '42501', NULL, 'bizenv_analyst cannot read facts.submission');
 SELECT throws_ok($$SELECT * FROM facts.problem$$, '42501', NULL, 'bizenv_analyst cannot read facts.problem');
 SELECT throws_ok($$SELECT * FROM raw.file$$, '42501', NULL, 'bizenv_analyst cannot read raw.file');
@@ -31,6 +35,10 @@ RESET ROLE;
 
 SELECT hasnt_column('report', 'submission', 'contact_phone', 'report.submission has no contact_phone');
 SELECT hasnt_column('report', 'submission', 'contact_name', 'report.submission has no contact name');
+SELECT is((SELECT string_agg(column_name, ',') FROM information_schema.columns
+           WHERE table_schema = 'report' AND table_name = 'run'
+             AND column_name IN ('host', 'pid', 'summary_path')), NULL,
+    'report.run shows no host, process id or summary path');
 SELECT is((SELECT count(*)::int FROM information_schema.columns
            WHERE table_schema = 'report' AND column_name LIKE 'contact%'), 0,
     'no report view exposes contact data');

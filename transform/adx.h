@@ -1,29 +1,25 @@
 /*
- * adx — the county roll-up the prefecture ingests: an ADX message
- * (urn:ihe:qrph:adx:2015) as described by export/adx-1.xsd.
+ * adx — reading a county's roll-up, as a prefecture ingests it: an ADX
+ * message (urn:ihe:qrph:adx:2015) as described by transform/adx-1.xsd,
+ * one group per township and sub-period with eleven counts
+ * (export/adxout.h writes them).
  *
- * Writing: one group per township and sub-period of the export (each month,
- * quarter, half and year the period covers), with the eleven counts every
- * figure of that period is recomputed from; codes as identifiers, periods
- * as ISO 8601 start/duration (2026-10-01/P1M, 2026-10-01/P3M,
- * 2026-01-01/P1Y).
- *
- * Reading (the writer's self-check and the prefecture's ingest): the same
- * safety rules as transform/: streaming xmlTextReader over bytes in memory
- * (never a path), bizenv's own compiled XSD set before the first read, no
- * DTD (a DOCTYPE or entity reference is refused), the refusing external
- * entity loader of transform_init, a cap on the number of groups. Then the
- * rules the XSD cannot say: month-aligned periods, township codes of the
- * sending county, counts that are consistent (evaluated <= handled ...).
+ * The same safety rules as the submission reader: streaming xmlTextReader
+ * over bytes in memory (never a path), bizenv's own compiled XSD set
+ * before the first read, no DTD (a DOCTYPE or entity reference is
+ * refused), the refusing external entity loader of transform_init, a cap
+ * on the number of groups. Then the rules the XSD cannot say:
+ * month-aligned periods, township codes of the sending county, counts that
+ * are consistent (evaluated <= handled ...). Every problem is a
+ * diagnostic with its code (E_ADX_*, E_XML_*): a rejection, not a failure.
  *
  * Never prints, never touches the database or files.
  */
 #ifndef BZ_ADX_H
 #define BZ_ADX_H
 
-#include "../common/dbuf.h"
 #include "../common/diag.h"
-#include "export_data.h"
+#include "../common/error.h"
 
 #include <stddef.h>
 
@@ -53,9 +49,6 @@ struct adx_doc {
     struct adx_group *groups; /* owned (malloc), n entries */
     size_t n, cap;
 };
-
-/* Appends the roll-up of d as ADX XML. Returns 0 or the dbuf error. */
-int adx_render(const struct export_data *d, struct dbuf *out);
 
 /* Non-zero when the bytes look like an ADX message (its namespace in the
  * first kilobytes): cheap, for routing; adx_parse decides. */

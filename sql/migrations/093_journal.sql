@@ -1,4 +1,4 @@
--- 092: where the database stands in its home's journal (common/journal.h).
+-- 093: where the database stands in its home's journal (common/journal.h).
 --
 -- The journal, a file in the home, records every input that reaches the
 -- figures; `bizenv rebuild` replays it into an empty database. Each group

@@ -1,8 +1,8 @@
 #include "adx.h"
 
 #include "../common/embedded.h"
-#include "../transform/reader.h"
-#include "../transform/transform.h"
+#include "reader.h"
+#include "transform.h"
 
 #include <libxml/xmlerror.h>
 #include <libxml/xmlreader.h>
@@ -12,11 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define XSD_PATH "export/adx-1.xsd"
-#define DATASET "BIZENV_ROLLUP_1"
+#define XSD_PATH "transform/adx-1.xsd"
 
-/* As transform/reader.c: NOENT, DTDLOAD, DTDATTR, DTDVALID, XINCLUDE, HUGE
- * and RECOVER are never set (untrusted-input.md). */
+/* As reader.c: NOENT, DTDLOAD, DTDATTR, DTDVALID, XINCLUDE, HUGE and
+ * RECOVER are never set (untrusted-input.md). */
 static const int parse_options = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES;
 
 const char *const adx_elements[ADX_NCOUNTS] = {
@@ -26,99 +25,6 @@ const char *const adx_elements[ADX_NCOUNTS] = {
 };
 
 static xmlSchemaPtr schema; /* compiled once per process, like the submission XSD */
-
-/* Writing ------------------------------------------------------------------ */
-
-static int
-add_attr(struct dbuf *b, const char *name, const char *value)
-{
-    int rc = dbuf_printf(b, " %s=\"", name);
-    for (const char *p = value; rc == 0 && *p != '\0'; p++) {
-        switch (*p) {
-        case '&':
-            rc = dbuf_adds(b, "&amp;");
-            break;
-        case '<':
-            rc = dbuf_adds(b, "&lt;");
-            break;
-        case '>':
-            rc = dbuf_adds(b, "&gt;");
-            break;
-        case '"':
-            rc = dbuf_adds(b, "&quot;");
-            break;
-        /* kept through attribute-value normalisation */
-        case '\n':
-            rc = dbuf_adds(b, "&#10;");
-            break;
-        case '\r':
-            rc = dbuf_adds(b, "&#13;");
-            break;
-        case '\t':
-            rc = dbuf_adds(b, "&#9;");
-            break;
-        default:
-            /* other C0 controls cannot appear in XML 1.0 at all */
-            rc = dbuf_add(b, (unsigned char)*p < 0x20 ? "?" : p, 1);
-            break;
-        }
-    }
-    return rc == 0 ? dbuf_adds(b, "\"") : rc;
-}
-
-static const char *
-duration(const char *months)
-{
-    int n = atoi(months);
-    return n == 1 ? "P1M" : n == 3 ? "P3M" : n == 6 ? "P6M" : "P1Y";
-}
-
-static int
-render_group(const PGresult *g, int r, struct dbuf *out)
-{
-    char period[32];
-    snprintf(period, sizeof(period), "%s/%s", PQgetvalue(g, r, GR_FIRST_DAY),
-             duration(PQgetvalue(g, r, GR_MONTHS)));
-    int rc = dbuf_adds(out, "  <group");
-    if (rc == 0)
-        rc = add_attr(out, "orgUnit", PQgetvalue(g, r, GR_CODE));
-    if (rc == 0)
-        rc = add_attr(out, "orgUnitName", PQgetvalue(g, r, GR_NAME));
-    if (rc == 0)
-        rc = add_attr(out, "period", period);
-    if (rc == 0)
-        rc = add_attr(out, "dataSet", DATASET);
-    if (rc == 0)
-        rc = dbuf_adds(out, ">\n");
-    for (int k = 0; rc == 0 && k < ADX_NCOUNTS; k++)
-        rc = dbuf_printf(out, "    <dataValue dataElement=\"%s\" value=\"%s\"/>\n", adx_elements[k],
-                         PQgetvalue(g, r, GR_FIRST_COUNT + k));
-    return rc == 0 ? dbuf_adds(out, "  </group>\n") : rc;
-}
-
-int
-adx_render(const struct export_data *d, struct dbuf *out)
-{
-    int rc =
-        dbuf_adds(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<adx xmlns=\"" ADX_NS "\"");
-    if (rc == 0)
-        rc = add_attr(out, "exported", d->exported_at);
-    if (rc == 0)
-        rc = add_attr(out, "county", d->county_code);
-    if (rc == 0)
-        rc = add_attr(out, "countyName", d->county_name);
-    if (rc == 0)
-        rc = add_attr(out, "period", d->period);
-    if (rc == 0)
-        rc = add_attr(out, "asOf", d->as_of);
-    if (rc == 0)
-        rc = dbuf_adds(out, ">\n");
-    for (int r = 0; rc == 0 && r < PQntuples(d->groups); r++)
-        rc = render_group(d->groups, r, out);
-    return rc == 0 ? dbuf_adds(out, "</adx>\n") : rc;
-}
-
-/* Reading ------------------------------------------------------------------ */
 
 int
 adx_detect(const unsigned char *data, size_t len)
@@ -141,15 +47,14 @@ init_schema(struct bz_error *e)
         return rc;
     const struct embedded_file *f = embedded_find(XSD_PATH);
     if (f == NULL)
-        return bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "程序中缺少 ADX 汇总格式 XSD（%s）",
-                            XSD_PATH);
+        return bz_error_set(e, E_INTERNAL, "程序中缺少 ADX 汇总格式 XSD（%s）", XSD_PATH);
     xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt((const char *)f->data, (int)f->len);
     if (pc == NULL)
-        return bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法编译 ADX 汇总格式 XSD");
+        return bz_error_set(e, E_NOMEM, "内存不足，无法编译 ADX 汇总格式 XSD");
     schema = xmlSchemaParse(pc);
     xmlSchemaFreeParserCtxt(pc);
     if (schema == NULL)
-        return bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "ADX 汇总格式 XSD 编译失败（%s）", XSD_PATH);
+        return bz_error_set(e, E_INTERNAL, "ADX 汇总格式 XSD 编译失败（%s）", XSD_PATH);
     return 0;
 }
 
@@ -186,13 +91,13 @@ copy_attr(xmlTextReaderPtr r, const char *name, char *out, size_t cap)
 
 /* "2026-10-01/P3M" -> 20261001, 3; 0 when malformed (the XSD reports it). */
 static void
-parse_period(const char *s, struct adx_group *g)
+parse_period(const char *str, struct adx_group *g)
 {
     int y, m, dd;
     char dur[8] = "";
     g->first_day = 0;
     g->months = 0;
-    if (sscanf(s, "%4d-%2d-%2d/%3s", &y, &m, &dd, dur) != 4)
+    if (sscanf(str, "%4d-%2d-%2d/%3s", &y, &m, &dd, dur) != 4)
         return;
     g->first_day = y * 10000 + m * 100 + dd;
     g->months = strcmp(dur, "P1M") == 0   ? 1
@@ -331,8 +236,10 @@ adx_parse(const unsigned char *data, size_t len, struct adx_doc *doc, struct dia
     int rc = init_schema(e);
     if (rc < 0)
         return rc;
-    if (len > (size_t)0x7fffffff)
-        return bz_error_set(e, BZ_ELIMIT, "E_XML_LIMIT", "ADX 汇总过大");
+    if (len > (size_t)0x7fffffff) { /* past what libxml2 reads from memory: rejected */
+        diag_add(diags, "E_XML_LIMIT", 0, NULL, "ADX 汇总过大");
+        return 0;
+    }
     memset(&p, 0, sizeof(p));
     p.doc = doc;
     p.diags = diags;
@@ -340,18 +247,18 @@ adx_parse(const unsigned char *data, size_t len, struct adx_doc *doc, struct dia
     xmlTextReaderPtr r =
         xmlReaderForMemory((const char *)data, (int)len, NULL, "UTF-8", parse_options);
     if (r == NULL) {
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取 ADX 汇总");
+        rc = bz_error_set(e, E_NOMEM, "内存不足，无法读取 ADX 汇总");
         goto out;
     }
     if (xmlTextReaderSetSchema(r, schema) != 0) {
-        rc = bz_error_set(e, BZ_EFAIL, "E_INTERNAL", "无法设置 ADX 汇总格式 XSD");
+        rc = bz_error_set(e, E_INTERNAL, "无法设置 ADX 汇总格式 XSD");
         goto out;
     }
     int more = xmlTextReaderRead(r);
     while (more == 1 && on_node(&p, r) == 0)
         more = xmlTextReaderRead(r);
     if (p.oom) {
-        rc = bz_error_set(e, BZ_ENOMEM, "E_NOMEM", "内存不足，无法读取 ADX 汇总");
+        rc = bz_error_set(e, E_NOMEM, "内存不足，无法读取 ADX 汇总");
         goto out;
     }
     if (more == 0 && xmlTextReaderIsValid(r) != 1 && !diag_has_errors(diags))
