@@ -132,7 +132,7 @@ inbox_open(const struct settings *s, const char *inbox, const char *day, struct 
 
     memset(d, 0, sizeof(*d));
     d->inbox = d->claim = d->archive = d->quarantine = d->receipts = -1;
-    d->quarantine_day = d->receipts_day = -1;
+    d->quarantine_day = d->receipts_day = d->also_sync = -1;
     d->s = s;
     d->inbox_path = inbox;
     snprintf(d->day, sizeof(d->day), "%s", day);
@@ -518,11 +518,11 @@ int
 inbox_sync(struct inbox_dirs *d, struct bz_error *e)
 {
 #ifdef __linux__
-    const int dirs[] = {d->archive, d->receipts, d->quarantine};
-    const char *shown[] = {d->s->archive, d->s->receipts, d->s->quarantine};
-    dev_t done[3];
+    const int dirs[] = {d->archive, d->receipts, d->quarantine, d->also_sync};
+    const char *shown[] = {d->s->archive, d->s->receipts, d->s->quarantine, d->s->journal};
+    dev_t done[4];
     size_t ndone = 0;
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 4; i++) {
         struct stat st;
         if (dirs[i] < 0)
             continue;
@@ -540,8 +540,8 @@ inbox_sync(struct inbox_dirs *d, struct bz_error *e)
         done[ndone++] = st.st_dev;
     }
 #else
-    (void)d;
-    (void)e;
+    if (d->also_sync >= 0 && fsync(d->also_sync) < 0)
+        return fsdir_io_error(e, "同步磁盘", d->s->journal);
 #endif
     return 0;
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -734,8 +735,19 @@ initdb(const struct settings *s, const struct paths *p, const struct runas *ra, 
 {
     char prog[BZ_PATH_MAX + 16], out[OUTPUT_CAP];
     snprintf(prog, sizeof(prog), "%s/initdb", s->pg_bindir);
-    char *argv[] = {prog, "-D",   (char *)p->pgdata,  "-U", "bizenv", "--auth=trust",
-                    "-E", "UTF8", "--locale=C.UTF-8", NULL};
+    /* data checksums: a page damaged on disk is an error when read (and
+     * `bizenv db check` reads them all), never silently wrong figures */
+    char *argv[] = {prog,
+                    "-D",
+                    (char *)p->pgdata,
+                    "-U",
+                    "bizenv",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--data-checksums",
+                    NULL};
 
     if (check_new_pgdata(p, e) < 0)
         return e->status;
@@ -835,13 +847,16 @@ out:
     return rc;
 }
 
-/* Reads the postmaster's pid from postmaster.pid; 0 when there is none. */
+/* Reads the pid on the first line of a lock file (postmaster.pid, or the
+ * socket's .s.PGSQL.5432.lock); 0 when there is none. With `shmid`, also
+ * the shared memory id of postmaster.pid's seventh line (-1 when none). */
 static long
-read_pid(const char *pgdata)
+read_lock_pid(const char *path, long *shmid)
 {
-    char path[BZ_PATH_MAX + 24], buf[64];
-    snprintf(path, sizeof(path), "%s/postmaster.pid", pgdata);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char buf[512];
+    if (shmid != NULL)
+        *shmid = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return 0;
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
@@ -851,11 +866,67 @@ read_pid(const char *pgdata)
     buf[n] = '\0';
     char *end;
     long pid = strtol(buf, &end, 10);
-    return (end != buf && pid > 0 && *end == '\n') ? pid : 0;
+    if (end == buf || pid <= 0 || *end != '\n')
+        return 0;
+    /* lines: pid, data folder, start time, port, socket folder, listen
+     * address, "shmem key  shmem id", status */
+    const char *line = buf;
+    for (int i = 1; i < 7 && line != NULL; i++)
+        if ((line = strchr(line, '\n')) != NULL)
+            line++;
+    unsigned long key, id;
+    if (shmid != NULL && line != NULL && sscanf(line, "%lu %lu", &key, &id) == 2)
+        *shmid = (long)id;
+    return pid;
 }
 
-/* A live pid counts as running; a stale file after a crash is left to
- * pg_ctl start, which the server handles itself. */
+static long
+read_pid(const char *pgdata)
+{
+    char path[BZ_PATH_MAX + 24];
+    snprintf(path, sizeof(path), "%s/postmaster.pid", pgdata);
+    return read_lock_pid(path, NULL);
+}
+
+/*
+ * Whether pid, named by postmaster.pid, is this cluster's postmaster. After
+ * a power cut the file outlives its server, and its pid may have been
+ * given to another process since the reboot; the postmaster and pg_ctl
+ * trust a live pid, and would then never start. So, as they look at the
+ * process: on Linux /proc/<pid> says whether it is a postgres whose
+ * folder is this pgdata (a postmaster works in its data folder); when
+ * /proc cannot tell (a process of another user), whether a server answers
+ * on the cluster's socket. 1 live, 0 stale.
+ */
+static int
+postmaster_live(const struct paths *p, long pid)
+{
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return 0;
+#ifdef __linux__
+    char link[64], cwd[BZ_PATH_MAX], exe[BZ_PATH_MAX], data[BZ_PATH_MAX];
+    snprintf(link, sizeof(link), "/proc/%ld/cwd", pid);
+    ssize_t n = readlink(link, cwd, sizeof(cwd) - 1);
+    snprintf(link, sizeof(link), "/proc/%ld/exe", pid);
+    ssize_t m = n > 0 ? readlink(link, exe, sizeof(exe) - 1) : -1;
+    if (n > 0 && m > 0 && realpath(p->pgdata, data) != NULL) {
+        cwd[n] = '\0';
+        exe[m] = '\0';
+        const char *base = strrchr(exe, '/');
+        base = base != NULL ? base + 1 : exe;
+        return strcmp(cwd, data) == 0 &&
+               (strncmp(base, "postgres", 8) == 0 || strncmp(base, "postmaster", 10) == 0);
+    }
+#endif
+    char conninfo[BZ_PATH_MAX * 2 + 128];
+    if (conninfo_for(p->sockdir, p->port, "postgres", conninfo, sizeof(conninfo)) < 0)
+        return 1; /* cannot ask: assume live, never remove a live server's file */
+    PGPing ping = PQping(conninfo);
+    return ping == PQPING_OK || ping == PQPING_REJECT;
+}
+
+/* A live pid counts as running only when it is this cluster's postmaster
+ * (postmaster_live); otherwise the file is stale (st->stale). */
 static int
 status_of(const struct paths *p, struct cluster_status *cs, struct bz_error *e)
 {
@@ -873,10 +944,47 @@ status_of(const struct paths *p, struct cluster_status *cs, struct bz_error *e)
     }
     cs->exists = 1;
     long pid = read_pid(p->pgdata);
-    if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+    if (pid > 0 && postmaster_live(p, pid)) {
         cs->running = 1;
         cs->pid = pid;
+    } else if (pid > 0) {
+        cs->stale = pid;
     }
+    return 0;
+}
+
+/*
+ * A postmaster.pid whose server is gone (a power cut, a kill -9) but whose
+ * pid is alive again (another process after the reboot): removed, with
+ * the socket's lock file when it names the same pid or no live server, so
+ * that the postmaster starts and recovers. Not while the old server's
+ * shared memory is still attached to (its processes are still running):
+ * the postmaster's own check, which needs the file's shared memory id.
+ */
+static int
+clear_stale(const struct paths *p, long pid, struct bz_error *e)
+{
+    char path[BZ_PATH_MAX + 32];
+    long shmid;
+    snprintf(path, sizeof(path), "%s/postmaster.pid", p->pgdata);
+    read_lock_pid(path, &shmid);
+    struct shmid_ds ds;
+    if (shmid >= 0 && shmctl((int)shmid, IPC_STAT, &ds) == 0 && ds.shm_nattch > 0) {
+        cluster_fail(e, "内置数据库“%s”的旧服务器进程仍在运行（共享内存仍被使用），无法启动",
+                     p->pgdata);
+        return bz_error_detail(e,
+                               "postmaster.pid names pid %ld, not a server of this folder; "
+                               "shared memory %ld has %lu processes attached",
+                               pid, shmid, (unsigned long)ds.shm_nattch);
+    }
+    if (unlink(path) != 0 && errno != ENOENT) {
+        cluster_fail(e, "无法删除过期的“%s”", path);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    snprintf(path, sizeof(path), "%s/.s.PGSQL.%d.lock", p->sockdir, p->port);
+    long other = read_lock_pid(path, NULL);
+    if (other == pid || (other > 0 && !postmaster_live(p, other)))
+        unlink(path);
     return 0;
 }
 
@@ -1006,6 +1114,8 @@ cluster_start(const struct settings *s, enum cluster_create create, struct bz_er
             rc = pg_ctl_reload(s, &p, &ra, e);
         goto out;
     }
+    if (rc == 0 && cs.stale > 0)
+        rc = clear_stale(&p, cs.stale, e);
     if (rc < 0)
         goto out;
     if (!cs.exists)

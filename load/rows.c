@@ -41,6 +41,9 @@ const char *const rows_copy_what[ROWS_NTABLES] = {"写入报表暂存表", "写�
 const char rows_copy_receipt[] =
     "COPY raw.receipt (file_sha256, member, township_code, period, revision, outcome, codes,"
     " body, body_json) FROM STDIN";
+const char rows_copy_receipt_timed[] =
+    "COPY raw.receipt (file_sha256, member, township_code, period, revision, outcome, codes,"
+    " body, body_json, created_at) FROM STDIN";
 
 static const char *const text_kinds[SUBM_TEXT_KINDS] = {"mechanism", "difficulty", "next_step",
                                                         "suggestion"};
@@ -284,6 +287,8 @@ rows_receipt(struct dbuf *b, const struct rows_receipt *r)
     rc = rc ? rc : pgutil_copy_text_array(b, 0, codes, ncodes);
     rc = rc ? rc : pgutil_copy_text(b, 0, r->body);
     rc = rc ? rc : pgutil_copy_text(b, 0, r->body_json);
+    if (r->created_at != NULL)
+        rc = rc ? rc : pgutil_copy_text(b, 0, r->created_at);
     rc = rc ? rc : pgutil_copy_end_row(b);
     if (rc < 0)
         b->len = mark;

@@ -13,6 +13,10 @@ database and home: registry load, then
             tables of a fresh migrated database, in one transaction;
   pgloader  the same rows as CSV, loaded by pgloader into the same tables of
             another fresh database (dumping is not charged to anyone);
+  rebuild   `bizenv rebuild` of the same home into a fresh empty database:
+            the registry load and every file replayed from the journal and
+            the archive, in the ingest's batches (wall, against the
+            ingest's of the same run; both from a checkpointed system);
   rank      report.ranking for a month, a quarter and the year;
   nights    `bizenv nightly` with an empty inbox (three, median), then
             with one new submission (three nights, each with the next
@@ -26,7 +30,8 @@ database and home: registry load, then
             of each into a fresh database (wall, peak RSS).
 
 Each figure is the median over the runs; ratios are computed within a run,
-then their median is taken.
+then their median is taken. --only rebuild (BENCH_ONLY=rebuild) measures
+the ingest and the rebuild alone.
 """
 
 import argparse
@@ -203,6 +208,19 @@ def run_pgloader(a, db, home, path):
     return wall
 
 
+def run_rebuild(a, size, db, home):
+    """`bizenv rebuild` of home's journal into a new empty database; the
+    same submissions must come out."""
+    target = db + "_rebuild"
+    sh(["createdb", target])
+    wall, cpu, rss, srv = timed(bz(a, home, target, "rebuild"), a.pgdata, env=a.env)
+    got = int(psql(target, "SELECT count(*) FROM facts.submission"))
+    if got != size.subs:
+        sys.exit("bench: the rebuild gave %d of %d submissions" % (got, size.subs))
+    sh(["dropdb", target])
+    return wall, cpu, srv
+
+
 def ranking_ms(db, period):
     quiesce()
     out = sh(["psql", "-X", "-At", "-d", db, "-c", "\\timing on", "-c",
@@ -285,8 +303,8 @@ def one_run(a, size, r):
     inbox = os.path.join(home, "inbox")
     os.makedirs(inbox, exist_ok=True)
     src = os.path.join(size.data, "inbox")
-    for n in os.listdir(src):   # hard links keep the mtimes (= receive times)
-        os.link(os.path.join(src, n), os.path.join(inbox, n))
+    for n in os.listdir(src):   # copies with their mtimes (= receive times): the inbox
+        shutil.copy2(os.path.join(src, n), os.path.join(inbox, n))  # refuses hard links
     wall, cpu, rss, srv = timed(bz(a, home, db, "ingest"), a.pgdata, env=a.env)
     accepted = int(psql(db, "SELECT count(*) FROM facts.submission"))
     if accepted != size.subs:
@@ -298,6 +316,17 @@ def one_run(a, size, r):
     size.add("server_share", srv / (srv + cpu))
     size.add("client_cpu", cpu)
     size.add("server_cpu", srv)
+    rb, rb_cpu, rb_srv = run_rebuild(a, size, db, home)
+    size.add("rebuild", rb)
+    size.add("rebuild_client_cpu", rb_cpu)
+    size.add("rebuild_server_cpu", rb_srv)
+    size.add("ratio_rebuild", rb / wall)
+    if a.only == "rebuild":
+        sh(["dropdb", db])
+        shutil.rmtree(home, ignore_errors=True)
+        print("  run %d, %d townships: ingest %.1f s, rebuild %.1f s (%.2fx)"
+              % (r + 1, size.towns, wall, rb, rb / wall), flush=True)
+        return
     path = os.path.join(a.work, "dump-%d-%d" % (size.towns, r))
     dump(db, path + "/tsv", False)
     copy = run_copy(a, db, home, path + "/tsv")
@@ -346,7 +375,37 @@ def verdict(ok):
     return "met" if ok else "NOT MET"
 
 
+def report_rebuild(a, sizes):
+    big = sizes[0]
+    print()
+    print("bizenv benchmark, ingest and rebuild only: %s, %d cores, %d runs per size (medians)"
+          % (cpu_model(), os.cpu_count(), a.runs))
+    print()
+    print("%-26s" % "" + "".join("%14s" % ("%d x 12" % s.towns) for s in sizes))
+    def row(label, fmt, fn):
+        print("%-26s" % label + "".join("%14s" % (fmt % fn(s)) for s in sizes))
+    row("submissions", "%d", lambda s: s.subs)
+    row("files / input MB", "%s", lambda s: "%d/%.1f" % (s.files, s.bytes / 1e6))
+    rebuild_rows(row)
+    print()
+    print("targets (largest size %d x 12):" % big.towns)
+    print("  %-40s %12s  %s" % ("rebuild / ingest <= 1.1", "%.2f" % big.med("ratio_rebuild"),
+                               verdict(big.med("ratio_rebuild") <= 1.1)))
+
+
+def rebuild_rows(row):
+    row("ingest wall s", "%.2f", lambda s: s.med("wall"))
+    row("ingest client / server CPU s", "%s",
+        lambda s: "%.1f/%.1f" % (s.med("client_cpu"), s.med("server_cpu")))
+    row("rebuild wall s", "%.2f", lambda s: s.med("rebuild"))
+    row("rebuild client / server CPU s", "%s",
+        lambda s: "%.1f/%.1f" % (s.med("rebuild_client_cpu"), s.med("rebuild_server_cpu")))
+    row("rebuild / ingest", "%.2f", lambda s: s.med("ratio_rebuild"))
+
+
 def report(a, sizes):
+    if a.only == "rebuild":
+        return report_rebuild(a, sizes)
     big, small = sizes[0], sizes[-1]
     print()
     print("bizenv benchmark: %s, %d cores, %d runs per size (medians)"
@@ -367,6 +426,8 @@ def report(a, sizes):
     row("client CPU s", "%.2f", lambda s: s.med("client_cpu"))
     row("server CPU s", "%.2f", lambda s: s.med("server_cpu"))
     row("server time share", "%.0f%%", lambda s: 100 * s.med("server_share"))
+    row("rebuild s", "%.2f", lambda s: s.med("rebuild"))
+    row("rebuild / ingest", "%.2f", lambda s: s.med("ratio_rebuild"))
     row("plain COPY s", "%.2f", lambda s: s.med("copy"))
     row("pipeline / COPY", "%.2f", lambda s: s.med("ratio_copy"))
     row("pgloader s", "%.2f", lambda s: s.med("pgloader"))
@@ -397,6 +458,8 @@ def report(a, sizes):
         ("pipeline / raw COPY <= 2.0", "%.2f" % big.med("ratio_copy"),
          big.med("ratio_copy") <= 2.0),
         ("pipeline / pgloader < 1.0", "%.2f" % big.med("ratio_pgl"), big.med("ratio_pgl") < 1.0),
+        ("rebuild / ingest <= 1.1", "%.2f" % big.med("ratio_rebuild"),
+         big.med("ratio_rebuild") <= 1.1),
         ("client peak RSS < 64 MB", "%.1f MB" % big.med("rss"), big.med("rss") < 64),
         ("RSS largest / smallest <= 1.2", "%.2f" % (big.med("rss") / small.med("rss")),
          big.med("rss") / small.med("rss") <= 1.2),
@@ -436,6 +499,7 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--only", choices=["rebuild"], default=None)
     a = ap.parse_args()
     a.pgdata = os.path.join(a.work, "pg", "data")
     a.env = dict(os.environ, BIZENV_TODAY=TODAY)

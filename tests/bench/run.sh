@@ -7,6 +7,8 @@
 #   BENCH_RUNS   runs per size; every figure is the median (default 3)
 #   BENCH_SEED   generator seed (default 1)
 #   BENCH_KEEP   set to keep the work folder (inboxes, server log)
+#   BENCH_ONLY   "rebuild": only the ingest and the rebuild from its journal
+#                (pgloader not needed)
 #
 # The cluster is made for this run with PostgreSQL's default settings
 # (fsync and synchronous_commit on: every COMMIT is durable, as in
@@ -16,7 +18,7 @@ set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 bindir=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
 BIN=${BIZENV_BIN:-$TOP/build/release/bizenv}
-command -v pgloader >/dev/null || { echo "bench: pgloader is not installed (make bench installs it)" >&2; exit 1; }
+[ "${BENCH_ONLY:-}" = rebuild ] || command -v pgloader >/dev/null || { echo "bench: pgloader is not installed (make bench installs it)" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "bench: $BIN not built (make build)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/bizenv-bench-XXXXXX)
@@ -42,4 +44,5 @@ trap cleanup EXIT INT TERM
 export PGHOST="$work/pg" PGPORT=5432 PGUSER=bench PGDATABASE=postgres
 unset PGSERVICE PGPASSWORD 2>/dev/null || true
 python3 "$TOP/tests/bench/bench.py" --bin "$BIN" --work "$work" \
-    --scale "${BENCH_SCALE:-1}" --runs "${BENCH_RUNS:-3}" --seed "${BENCH_SEED:-1}"
+    --scale "${BENCH_SCALE:-1}" --runs "${BENCH_RUNS:-3}" --seed "${BENCH_SEED:-1}" \
+    ${BENCH_ONLY:+--only "$BENCH_ONLY"}
