@@ -217,7 +217,7 @@ fuzz: deps
 # where it stops or breaks a server, its own cluster, so none depends on
 # another's timing; the slowest start first so the two lanes end together.
 PROVE_JOBS ?= 2
-PROVE := prove --timer -j$(PROVE_JOBS)
+PROVE := prove --timer --failures -j$(PROVE_JOBS)
 SLOW_T := $(filter tests/e2e/054% tests/e2e/040% tests/fault/% tests/fuzz/% tests/e2e/050% \
   tests/e2e/062% tests/debian/%,$(TESTS_T))
 ORDERED_T := $(SLOW_T) $(filter-out $(SLOW_T),$(TESTS_T))

@@ -77,8 +77,14 @@ new_home() {
 
 inbox_archived() {
     # the archive also keeps each registry file and registry snapshot the
-    # journal names (their "registry" lines): those are not inbox files
-    grep -o '"ev":"registry".*"sha256":"[0-9a-f]*"' "$1/journal.log" 2>/dev/null |
-        sed 's/.*"sha256":"\([0-9a-f]*\)".*/\1/' >"$T/.registry-shas"
+    # journal names (their "registry" lines): those are not inbox files,
+    # unless an inbox file had the same bytes (an empty upload and an empty
+    # registry snapshot share one archived file)
+    _shas() {
+        grep "\"ev\":\"$2\"" "$1/journal.log" 2>/dev/null |
+            sed -n 's/.*"sha256":"\([0-9a-f]*\)".*/\1/p' | sort -u
+    }
+    _shas "$1" file >"$T/.file-shas"
+    _shas "$1" registry | comm -23 - "$T/.file-shas" >"$T/.registry-shas"
     find "$1/archive" -type f ! -name '.incoming*' | grep -c -v -F -f "$T/.registry-shas"
 }
