@@ -10,6 +10,7 @@
 #include "workbook.h"
 
 #include "../common/codes.h"
+#include "../common/esc.h"
 #include "../common/hash.h"
 #include "fields.h"
 #include "wblayout.h"
@@ -698,32 +699,7 @@ out_escaped(struct conv *c, const char *str)
 {
     const char *run = str;
     for (const char *p = str;; p++) {
-        const char *rep = NULL;
-        switch (*p) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\t':
-            rep = "&#9;";
-            break;
-        case '\n':
-            rep = "&#10;";
-            break;
-        case '\r':
-            rep = "&#13;";
-            break;
-        default:
-            break;
-        }
+        const char *rep = esc_xml_ref(*p);
         if (rep == NULL && *p != '\0')
             continue;
         int rc = dbuf_add(c->xml, run, (size_t)(p - run));
