@@ -966,86 +966,73 @@ explicit_ids(struct conv *c, int sheet, const uint32_t *rows, size_t n, struct m
     }
 }
 
+/* The two member lists, windows and leaders: a sheet of rows with an id
+ * (kept, or given) and a name, leaders also a role; each row becomes one
+ * <item id=".." [role=".."]>name</item> inside <list>. */
+struct member_sheet {
+    int sheet;
+    const char *list, *item; /* element names */
+    const char *prefix;      /* of the ids given to rows without one */
+    unsigned id_col, name_col;
+    int role_col; /* -1: no role */
+};
+
+static const struct member_sheet window_sheet = {WB_WINDOWS, "windows", "window", "W",
+                                                 WC_ID,      WC_NAME,   -1};
+static const struct member_sheet leader_sheet = {WB_LEADERS, "leaders", "leader", "L",
+                                                 LC_ID,      LC_TITLE,  LC_ROLE};
+
 static void
-conv_windows(struct conv *c)
+out_list_tag(struct conv *c, const struct member_sheet *ms, const char *open, const char *close)
 {
-    size_t n;
-    unsigned next = 0;
-    uint32_t *rows = list_rows(c, WB_WINDOWS, &n);
-    c->windows = calloc(n ? n : 1, sizeof(*c->windows));
-    if (rows == NULL || c->windows == NULL) {
-        c->oom = 1;
-        free(rows);
-        return;
-    }
-    explicit_ids(c, WB_WINDOWS, rows, n, c->windows);
-    line_start(c, WB_WINDOWS, 2, 0);
-    out_raw(c, n ? "<windows>" : "<windows/>");
+    line_start(c, ms->sheet, 2, 0);
+    out_raw(c, open);
+    out_raw(c, ms->list);
+    out_raw(c, close);
     line_end(c);
-    for (size_t i = 0; i < n; i++) {
-        struct loc lid = {WB_WINDOWS, rows[i], 1 + WC_ID},
-                   lname = {WB_WINDOWS, rows[i], 1 + WC_NAME};
-        const char *id = read_id(c, &lid, "W", c->windows, n, &next), *name;
-        read_text(c, &lname, 1, &name);
-        c->windows[i].id = id;
-        member_name(c, &c->windows[i], name);
-        struct line *ln = line_start(c, WB_WINDOWS, rows[i], 1 + WC_NAME);
-        out_raw(c, "<window");
-        out_attr(c, ln, "id", id, WB_WINDOWS, rows[i], 1 + WC_ID);
-        out_raw(c, ">");
-        out_escaped(c, name);
-        out_raw(c, "</window>");
-        line_end(c);
-    }
-    c->nwindows = n;
-    if (n) {
-        line_start(c, WB_WINDOWS, 2, 0);
-        out_raw(c, "</windows>");
-        line_end(c);
-    }
-    free(rows);
 }
 
 static void
-conv_leaders(struct conv *c)
+conv_members(struct conv *c, const struct member_sheet *ms, struct member **out, size_t *nout)
 {
     size_t n;
     unsigned next = 0;
-    uint32_t *rows = list_rows(c, WB_LEADERS, &n);
-    c->leaders = calloc(n ? n : 1, sizeof(*c->leaders));
-    if (rows == NULL || c->leaders == NULL) {
+    uint32_t *rows = list_rows(c, ms->sheet, &n);
+    struct member *v = *out = calloc(n ? n : 1, sizeof(*v));
+    if (rows == NULL || v == NULL) {
         c->oom = 1;
         free(rows);
         return;
     }
-    explicit_ids(c, WB_LEADERS, rows, n, c->leaders);
-    line_start(c, WB_LEADERS, 2, 0);
-    out_raw(c, n ? "<leaders>" : "<leaders/>");
-    line_end(c);
+    explicit_ids(c, ms->sheet, rows, n, v);
+    out_list_tag(c, ms, "<", n ? ">" : "/>");
     for (size_t i = 0; i < n; i++) {
         uint32_t r = rows[i];
-        struct loc lid = {WB_LEADERS, r, 1 + LC_ID}, lt = {WB_LEADERS, r, 1 + LC_TITLE},
-                   lr = {WB_LEADERS, r, 1 + LC_ROLE};
-        const char *id = read_id(c, &lid, "L", c->leaders, n, &next), *title, *role;
-        read_text(c, &lt, 1, &title);
-        read_choice(c, &lr, 1, WBK_ROLE, &role);
-        c->leaders[i].id = id;
-        member_name(c, &c->leaders[i], title);
-        struct line *ln = line_start(c, WB_LEADERS, r, 1 + LC_TITLE);
-        out_raw(c, "<leader");
-        out_attr(c, ln, "id", id, WB_LEADERS, r, 1 + LC_ID);
-        out_attr(c, ln, "role", role, WB_LEADERS, r, 1 + LC_ROLE);
+        struct loc lid = {ms->sheet, r, 1 + ms->id_col}, lname = {ms->sheet, r, 1 + ms->name_col};
+        const char *id = read_id(c, &lid, ms->prefix, v, n, &next), *name, *role = NULL;
+        read_text(c, &lname, 1, &name);
+        if (ms->role_col >= 0) {
+            struct loc lr = {ms->sheet, r, 1 + (unsigned)ms->role_col};
+            read_choice(c, &lr, 1, WBK_ROLE, &role);
+        }
+        v[i].id = id;
+        member_name(c, &v[i], name);
+        struct line *ln = line_start(c, ms->sheet, r, 1 + ms->name_col);
+        out_raw(c, "<");
+        out_raw(c, ms->item);
+        out_attr(c, ln, "id", id, ms->sheet, r, 1 + ms->id_col);
+        if (role != NULL)
+            out_attr(c, ln, "role", role, ms->sheet, r, 1 + (unsigned)ms->role_col);
         out_raw(c, ">");
-        out_escaped(c, title);
-        out_raw(c, "</leader>");
+        out_escaped(c, name);
+        out_raw(c, "</");
+        out_raw(c, ms->item);
+        out_raw(c, ">");
         line_end(c);
     }
-    c->nleaders = n;
-    if (n) {
-        line_start(c, WB_LEADERS, 2, 0);
-        out_raw(c, "</leaders>");
-        line_end(c);
-    }
+    *nout = n;
+    if (n)
+        out_list_tag(c, ms, "</", ">");
     free(rows);
 }
 
@@ -1321,8 +1308,8 @@ conv_document(struct conv *c)
     conv_identity(c);
     conv_onestop(c);
     conv_evaluation(c);
-    conv_windows(c);
-    conv_leaders(c);
+    conv_members(c, &window_sheet, &c->windows, &c->nwindows);
+    conv_members(c, &leader_sheet, &c->leaders, &c->nleaders);
     conv_walks(c);
     conv_problems(c);
     conv_activities(c);
