@@ -563,23 +563,11 @@ read_when(struct conv *c, const struct loc *l, int required, int32_t *ymd, int *
     return GOT_OK;
 }
 
+/* The cell as xs:date ("2026-10-09"), or with `with_time` as xs:dateTime
+ * with an offset (a date alone is midnight, county time); "" unless GOT_OK. */
 static enum got
-read_date(struct conv *c, const struct loc *l, int required, char out[16])
-{
-    int32_t ymd = 0;
-    int secs;
-    char offset[16];
-    enum got g = read_when(c, l, required, &ymd, &secs, offset, sizeof(offset));
-    out[0] = '\0';
-    if (g == GOT_OK)
-        snprintf(out, 16, "%04d-%02d-%02d", (int)(ymd / 10000), (int)(ymd / 100 % 100),
-                 (int)(ymd % 100));
-    return g;
-}
-
-/* xs:dateTime with an offset; a date alone is midnight, county time. */
-static enum got
-read_datetime(struct conv *c, const struct loc *l, int required, char out[64])
+read_when_text(struct conv *c, const struct loc *l, int required, int with_time, char *out,
+               size_t cap)
 {
     int32_t ymd = 0;
     int secs;
@@ -588,11 +576,26 @@ read_datetime(struct conv *c, const struct loc *l, int required, char out[64])
     out[0] = '\0';
     if (g != GOT_OK)
         return g;
+    int n = snprintf(out, cap, "%04d-%02d-%02d", (int)(ymd / 10000), (int)(ymd / 100 % 100),
+                     (int)(ymd % 100));
     if (secs < 0)
         secs = 0;
-    snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d%s", (int)(ymd / 10000), (int)(ymd / 100 % 100),
-             (int)(ymd % 100), secs / 3600, secs / 60 % 60, secs % 60, offset[0] ? offset : OFFSET);
+    if (with_time && n > 0 && (size_t)n < cap)
+        snprintf(out + n, cap - (size_t)n, "T%02d:%02d:%02d%s", secs / 3600, secs / 60 % 60,
+                 secs % 60, offset[0] ? offset : OFFSET);
     return GOT_OK;
+}
+
+static enum got
+read_date(struct conv *c, const struct loc *l, int required, char out[16])
+{
+    return read_when_text(c, l, required, 0, out, 16);
+}
+
+static enum got
+read_datetime(struct conv *c, const struct loc *l, int required, char out[64])
+{
+    return read_when_text(c, l, required, 1, out, 64);
 }
 
 /* The self-reported rate in percent: 98, 98.5, "98%", or 0.98 in a
