@@ -65,11 +65,14 @@ done <"$T/round1"
 WB fill-many "$T/fill1"
 ok $? "every report of round 1 filled into its township's template"
 # receive times as the XML's: the order file gives each key its minute
-i=0
-while read -r k; do
-    [ -f "$T/wb1/$k.xlsx" ] && cp "$T/wb1/$k.xlsx" "$HW/inbox/" && touch -d "@$((base + 60 * i))" "$HW/inbox/$k.xlsx"
-    i=$((i + 1))
-done <"$T/order"
+to_inbox() {
+    i=0
+    while read -r k; do
+        [ -f "$1/$k.xlsx" ] && cp "$1/$k.xlsx" "$HW/inbox/" && touch -d "@$((base + 60 * i))" "$HW/inbox/$k.xlsx"
+        i=$((i + 1))
+    done <"$T/order"
+}
+to_inbox "$T/wb1"
 B "$HW" "$dbw" ingest >"$T/w1.out" 2>&1
 ok $? "round 1 workbooks ingested"
 if [ -s "$T/round2" ]; then
@@ -81,11 +84,7 @@ if [ -s "$T/round2" ]; then
         printf '%s\t%s\t%s\n' "$t" "$D/$k.xml" "$T/wb2/$k.xlsx" >>"$T/fill2"
     done <"$T/round2"
     WB fill-many "$T/fill2"
-    i=0
-    while read -r k; do
-        [ -f "$T/wb2/$k.xlsx" ] && cp "$T/wb2/$k.xlsx" "$HW/inbox/" && touch -d "@$((base + 60 * i))" "$HW/inbox/$k.xlsx"
-        i=$((i + 1))
-    done <"$T/order"
+    to_inbox "$T/wb2"
     B "$HW" "$dbw" ingest >"$T/w2.out" 2>&1
     ok $? "round 2: $(wc -l <"$T/round2") corrections through template --revise"
 fi
