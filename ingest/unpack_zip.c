@@ -439,52 +439,31 @@ out:
     free(b.p);
 }
 
-/* A top-level XML: pass 1 checks it; pass 2 keeps it (package) or
- * delivers it at once (batch). */
+/* A top-level document, XML or (`workbook`) .xlsx, capped by max_xml_bytes
+ * or max_workbook_bytes: pass 1 checks it; pass 2 keeps it (package) or
+ * delivers it at once (batch). A workbook's own entries are checked when
+ * it is read. */
 static void
-top_xml(struct zip_level *z, struct archive_entry *ent, const char *path)
+top_document(struct zip_level *z, struct archive_entry *ent, const char *path, int workbook)
 {
     struct unpack_run *r = z->r;
-    long long cap =
-        r->s->max_xml_bytes < r->s->max_entry_bytes ? r->s->max_xml_bytes : r->s->max_entry_bytes;
+    long long doc_cap = workbook ? r->s->max_workbook_bytes : r->s->max_xml_bytes;
+    long long cap = doc_cap < r->s->max_entry_bytes ? doc_cap : r->s->max_entry_bytes;
     struct zbuf b = {NULL, 0, 0, (size_t)cap};
 
-    z->ntop_xml++;
+    if (workbook)
+        z->ntop_xlsx++;
+    else
+        z->ntop_xml++;
     if (read_data(z, ent, path, cap, NULL, r->pass == 2 ? &b : NULL) != 0 || r->pass == 1)
         goto out;
     if (z->shape == UNPACK_BATCH) {
-        unpack_deliver(r, path, b.p ? b.p : (const unsigned char *)"", b.len, NULL, 0);
+        (workbook ? unpack_deliver_workbook
+                  : unpack_deliver)(r, path, b.p ? b.p : (const unsigned char *)"", b.len, NULL, 0);
     } else if (z->xml == NULL) {
         z->xml = b.p;
         z->xml_len = b.len;
-        z->xml_member = strdup(path);
-        b.p = NULL;
-        if (z->xml_member == NULL)
-            unpack_fail(r, E_NOMEM, NULL);
-    }
-out:
-    free(b.p);
-}
-
-/* A top-level .xlsx: a document like a top-level XML, capped by
- * max_workbook_bytes; its own entries are checked when it is read. */
-static void
-top_workbook(struct zip_level *z, struct archive_entry *ent, const char *path)
-{
-    struct unpack_run *r = z->r;
-    long long cap = r->s->max_workbook_bytes < r->s->max_entry_bytes ? r->s->max_workbook_bytes
-                                                                     : r->s->max_entry_bytes;
-    struct zbuf b = {NULL, 0, 0, (size_t)cap};
-
-    z->ntop_xlsx++;
-    if (read_data(z, ent, path, cap, NULL, r->pass == 2 ? &b : NULL) != 0 || r->pass == 1)
-        goto out;
-    if (z->shape == UNPACK_BATCH) {
-        unpack_deliver_workbook(r, path, b.p ? b.p : (const unsigned char *)"", b.len, NULL, 0);
-    } else if (z->xml == NULL) {
-        z->xml = b.p;
-        z->xml_len = b.len;
-        z->xml_workbook = 1;
+        z->xml_workbook = workbook;
         z->xml_member = strdup(path);
         b.p = NULL;
         if (z->xml_member == NULL)
@@ -575,9 +554,9 @@ zip_entry(struct zip_level *z, struct archive_entry *ent, int hdr_rc)
         z->ntop_zip++;
         nested_package(z, ent, path);
     } else if (top && unpack_has_ext(name, ".xml"))
-        top_xml(z, ent, path);
+        top_document(z, ent, path, 0);
     else if (top && unpack_has_ext(name, ".xlsx"))
-        top_workbook(z, ent, path);
+        top_document(z, ent, path, 1);
     else {
         z->nother++;
         attachment(z, ent, name, path);
