@@ -147,6 +147,24 @@ fail(struct rd *rd, int status, const char *detail)
     return -1;
 }
 
+/* The array v (n items used, *cap allocated) with room for one more,
+ * doubling from `first`: v itself, or a moved copy; NULL when memory ran
+ * out (the read then fails with BZ_ENOMEM and v stays the caller's). */
+static void *
+grow(struct rd *rd, void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+    if (n < *cap)
+        return v;
+    size_t want = *cap ? *cap * 2 : first;
+    void *bigger = realloc(v, want * size);
+    if (bigger == NULL) {
+        fail(rd, BZ_ENOMEM, NULL);
+        return NULL;
+    }
+    *cap = want;
+    return bigger;
+}
+
 static int
 stopped(const struct rd *rd)
 {
@@ -243,14 +261,10 @@ has_doctype(const unsigned char *p, size_t n)
 static int
 remember_name(struct rd *rd, const char *name)
 {
-    if (rd->nnames == rd->capnames) {
-        size_t cap = rd->capnames ? rd->capnames * 2 : 32;
-        char **v = realloc(rd->names, cap * sizeof(*v));
-        if (v == NULL)
-            return fail(rd, BZ_ENOMEM, NULL);
-        rd->names = v;
-        rd->capnames = cap;
-    }
+    char **v = grow(rd, rd->names, rd->nnames, &rd->capnames, sizeof(*v), 32);
+    if (v == NULL)
+        return -1;
+    rd->names = v;
     char *k = lower_dup(name);
     if (k == NULL)
         return fail(rd, BZ_ENOMEM, NULL);
@@ -364,14 +378,10 @@ keep_part(struct rd *rd, const char *name, const char *key, unsigned char *data,
         reject(rd, "E_WB_LIMIT", name, "工作簿部件超过 %d 个", MAX_PARTS);
         return -1;
     }
-    if (rd->nparts == rd->capparts) {
-        size_t cap = rd->capparts ? rd->capparts * 2 : 16;
-        struct part *v = realloc(rd->parts, cap * sizeof(*v));
-        if (v == NULL)
-            return fail(rd, BZ_ENOMEM, NULL);
-        rd->parts = v;
-        rd->capparts = cap;
-    }
+    struct part *v = grow(rd, rd->parts, rd->nparts, &rd->capparts, sizeof(*v), 16);
+    if (v == NULL)
+        return -1;
+    rd->parts = v;
     struct part *p = &rd->parts[rd->nparts];
     p->name = strdup(name);
     p->key = strdup(key);
@@ -763,15 +773,12 @@ read_rels(struct rd *rd, const struct part *p, struct rel **out, size_t *nout)
             rc = -1;
             break;
         }
-        if (*nout == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct rel *v = realloc(*out, cap * sizeof(*v));
-            if (v == NULL) {
-                rc = fail(rd, BZ_ENOMEM, NULL);
-                break;
-            }
-            *out = v;
+        struct rel *v = grow(rd, *out, *nout, &cap, sizeof(*v), 16);
+        if (v == NULL) {
+            rc = -1;
+            break;
         }
+        *out = v;
         const char *id = xr_attr(&x, "Id", NULL), *type = xr_attr(&x, "Type", NULL);
         const char *target = xr_attr(&x, "Target", NULL), *mode = xr_attr(&x, "TargetMode", NULL);
         struct rel *r = &(*out)[*nout];
@@ -892,15 +899,12 @@ read_workbook(struct rd *rd, const struct part *p)
             rc = -1;
             break;
         }
-        if (rd->nbsheets == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct book_sheet *v = realloc(rd->bsheets, cap * sizeof(*v));
-            if (v == NULL) {
-                rc = fail(rd, BZ_ENOMEM, NULL);
-                break;
-            }
-            rd->bsheets = v;
+        struct book_sheet *v = grow(rd, rd->bsheets, rd->nbsheets, &cap, sizeof(*v), 16);
+        if (v == NULL) {
+            rc = -1;
+            break;
         }
+        rd->bsheets = v;
         const char *name = xr_attr(&x, "name", NULL), *state = xr_attr(&x, "state", NULL);
         const char *rid = xr_attr(&x, "id", "relationships");
         struct book_sheet *b = &rd->bsheets[rd->nbsheets++];
@@ -1009,14 +1013,10 @@ push_xf(struct rd *rd, const struct part *p, unsigned long id)
         reject(rd, "E_WB_LIMIT", p->name, "单元格样式超过 %d 个", MAX_XFS);
         return -1;
     }
-    if (rd->nxf == rd->capxf) {
-        size_t cap = rd->capxf ? rd->capxf * 2 : 64;
-        uint8_t *v = realloc(rd->xf_fmt, cap);
-        if (v == NULL)
-            return fail(rd, BZ_ENOMEM, NULL);
-        rd->xf_fmt = v;
-        rd->capxf = cap;
-    }
+    uint8_t *v = grow(rd, rd->xf_fmt, rd->nxf, &rd->capxf, sizeof(*v), 64);
+    if (v == NULL)
+        return -1;
+    rd->xf_fmt = v;
     /* the class is resolved once every numFmt is known (read_styles) */
     rd->xf_fmt[rd->nxf++] = (uint8_t)(id > 255 ? 255 : id);
     return 0;
@@ -1166,14 +1166,10 @@ push_sst(struct rd *rd, struct xr *x, const struct part *p)
                rd->s->max_shared_strings);
         return -1;
     }
-    if (rd->nsst == rd->capsst) {
-        size_t cap = rd->capsst ? rd->capsst * 2 : 64;
-        struct sst_item *v = realloc(rd->sst, cap * sizeof(*v));
-        if (v == NULL)
-            return fail(rd, BZ_ENOMEM, NULL);
-        rd->sst = v;
-        rd->capsst = cap;
-    }
+    struct sst_item *v = grow(rd, rd->sst, rd->nsst, &rd->capsst, sizeof(*v), 64);
+    if (v == NULL)
+        return -1;
+    rd->sst = v;
     const char *t = keep_text(x, &bad);
     if (t == NULL)
         return -1;
@@ -1388,14 +1384,10 @@ push_cell(struct sheet_rd *sr)
     struct rd *rd = sr->rd;
     if (!sr->has_v && !sr->has_f && !sr->has_is)
         return 0; /* formatted but blank */
-    if (sr->n == sr->cap) {
-        size_t cap = sr->cap ? sr->cap * 2 : 64;
-        struct xlsx_cell *v = realloc(sr->cells, cap * sizeof(*v));
-        if (v == NULL)
-            return fail(rd, BZ_ENOMEM, NULL);
-        sr->cells = v;
-        sr->cap = cap;
-    }
+    struct xlsx_cell *v = grow(rd, sr->cells, sr->n, &sr->cap, sizeof(*v), 64);
+    if (v == NULL)
+        return -1;
+    sr->cells = v;
     struct xlsx_cell *c = &sr->cells[sr->n];
     memset(c, 0, sizeof(*c));
     c->row = sr->c_row;
