@@ -985,13 +985,17 @@ static const struct member_sheet window_sheet = {WB_WINDOWS, "windows", "window"
 static const struct member_sheet leader_sheet = {WB_LEADERS, "leaders", "leader", "L",
                                                  LC_ID,      LC_TITLE,  LC_ROLE};
 
+/* A list's line of its own (row 2 of its sheet): opening, <list> or, with
+ * no items (n == 0), <list/>; closing, </list> when it was left open. */
 static void
-out_list_tag(struct conv *c, const struct member_sheet *ms, const char *open, const char *close)
+list_tag(struct conv *c, int sheet, const char *list, size_t n, int closing)
 {
-    line_start(c, ms->sheet, 2, 0);
-    out_raw(c, open);
-    out_raw(c, ms->list);
-    out_raw(c, close);
+    if (closing && n == 0)
+        return;
+    line_start(c, sheet, 2, 0);
+    out_raw(c, closing ? "</" : "<");
+    out_raw(c, list);
+    out_raw(c, closing || n ? ">" : "/>");
     line_end(c);
 }
 
@@ -1008,7 +1012,7 @@ conv_members(struct conv *c, const struct member_sheet *ms, struct member **out,
         return;
     }
     explicit_ids(c, ms->sheet, rows, n, v);
-    out_list_tag(c, ms, "<", n ? ">" : "/>");
+    list_tag(c, ms->sheet, ms->list, n, 0);
     for (size_t i = 0; i < n; i++) {
         uint32_t r = rows[i];
         struct loc lid = {ms->sheet, r, 1 + ms->id_col}, lname = {ms->sheet, r, 1 + ms->name_col};
@@ -1034,8 +1038,7 @@ conv_members(struct conv *c, const struct member_sheet *ms, struct member **out,
         line_end(c);
     }
     *nout = n;
-    if (n)
-        out_list_tag(c, ms, "</", ">");
+    list_tag(c, ms->sheet, ms->list, n, 1);
     free(rows);
 }
 
@@ -1113,9 +1116,7 @@ conv_walks(struct conv *c)
     uint32_t *rows = list_rows(c, WB_WALKS, &n);
     if (rows == NULL)
         return;
-    line_start(c, WB_WALKS, 2, 0);
-    out_raw(c, n ? "<walks>" : "<walks/>");
-    line_end(c);
+    list_tag(c, WB_WALKS, "walks", n, 0);
     for (size_t i = 0; i < n; i++) {
         uint32_t r = rows[i];
         char date[16];
@@ -1138,11 +1139,7 @@ conv_walks(struct conv *c)
         out_raw(c, "/>");
         line_end(c);
     }
-    if (n) {
-        line_start(c, WB_WALKS, 2, 0);
-        out_raw(c, "</walks>");
-        line_end(c);
-    }
+    list_tag(c, WB_WALKS, "walks", n, 1);
     free(rows);
 }
 
@@ -1162,9 +1159,7 @@ conv_problems(struct conv *c)
     }
     snprintf(prefix, sizeof(prefix), "P%04d-%02d-", c->year % 10000, c->month % 100);
     explicit_ids(c, WB_PROBLEMS, rows, n, ids);
-    line_start(c, WB_PROBLEMS, 2, 0);
-    out_raw(c, n ? "<problems>" : "<problems/>");
-    line_end(c);
+    list_tag(c, WB_PROBLEMS, "problems", n, 0);
     for (size_t i = 0; i < n; i++) {
         uint32_t r = rows[i];
         char found[16], rect[16], due[16];
@@ -1199,11 +1194,7 @@ conv_problems(struct conv *c)
         out_raw(c, "</problem>");
         line_end(c);
     }
-    if (n) {
-        line_start(c, WB_PROBLEMS, 2, 0);
-        out_raw(c, "</problems>");
-        line_end(c);
-    }
+    list_tag(c, WB_PROBLEMS, "problems", n, 1);
     free(rows);
     free(ids);
 }
@@ -1267,11 +1258,7 @@ conv_texts(struct conv *c)
         size_t count = 0;
         for (size_t i = 0; i < n; i++)
             count += strcmp(kind[i], kinds[k].value) == 0;
-        line_start(c, WB_TEXTS, 2, 0);
-        out_raw(c, "<");
-        out_raw(c, kinds[k].value);
-        out_raw(c, count ? ">" : "/>");
-        line_end(c);
+        list_tag(c, WB_TEXTS, kinds[k].value, count, 0);
         for (size_t i = 0; i < n; i++) {
             if (strcmp(kind[i], kinds[k].value) != 0)
                 continue;
@@ -1285,13 +1272,7 @@ conv_texts(struct conv *c)
             out_raw(c, ">");
             line_end(c);
         }
-        if (count) {
-            line_start(c, WB_TEXTS, 2, 0);
-            out_raw(c, "</");
-            out_raw(c, kinds[k].value);
-            out_raw(c, ">");
-            line_end(c);
-        }
+        list_tag(c, WB_TEXTS, kinds[k].value, count, 1);
     }
 out:
     free(rows);
