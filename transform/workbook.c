@@ -1199,23 +1199,40 @@ conv_problems(struct conv *c)
     free(ids);
 }
 
+/* <engagement> and <discipline>: an empty element whose attributes are
+ * three counts of its sheet. */
+struct count_element {
+    int sheet;
+    const char *element;
+    const char *attr[3];
+    enum wb_field field[3];
+};
+
+static const struct count_element activities[] = {
+    {WB_ENGAGEMENT,
+     "engagement",
+     {"symposia", "merchantsVisited", "enterprisesVisited"},
+     {WF_SYMPOSIA, WF_MERCHANTS, WF_ENTERPRISES}},
+    {WB_DISCIPLINE,
+     "discipline",
+     {"inspections", "warningSessions", "violations"},
+     {WF_INSPECTIONS, WF_WARNINGS, WF_VIOLATIONS}},
+};
+
 static void
 conv_activities(struct conv *c)
 {
-    struct line *ln = line_start(c, WB_ENGAGEMENT, 2, 2);
-    out_raw(c, "<engagement");
-    attr_count(c, ln, "symposia", WF_SYMPOSIA);
-    attr_count(c, ln, "merchantsVisited", WF_MERCHANTS);
-    attr_count(c, ln, "enterprisesVisited", WF_ENTERPRISES);
-    out_raw(c, "/>");
-    line_end(c);
-    ln = line_start(c, WB_DISCIPLINE, 2, 2);
-    out_raw(c, "<discipline");
-    attr_count(c, ln, "inspections", WF_INSPECTIONS);
-    attr_count(c, ln, "warningSessions", WF_WARNINGS);
-    attr_count(c, ln, "violations", WF_VIOLATIONS);
-    out_raw(c, "/>");
-    line_end(c);
+    struct line *ln;
+    for (size_t e = 0; e < sizeof(activities) / sizeof(activities[0]); e++) {
+        const struct count_element *ce = &activities[e];
+        ln = line_start(c, ce->sheet, 2, 2);
+        out_raw(c, "<");
+        out_raw(c, ce->element);
+        for (int k = 0; k < 3; k++)
+            attr_count(c, ln, ce->attr[k], ce->field[k]);
+        out_raw(c, "/>");
+        line_end(c);
+    }
     /* optional as a pair: both empty leaves the element out */
     struct loc lr = field_loc(WF_RECEIVED), ls = field_loc(WF_RESOLVED);
     if (cell_at(c, &lr) == NULL && cell_at(c, &ls) == NULL)
