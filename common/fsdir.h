@@ -61,6 +61,10 @@ int fsdir_create(int dir, const char *name, const char *shown, mode_t mode, int 
 int fsdir_write(int dir, const char *name, const char *shown, const void *data, size_t len,
                 unsigned flags, struct bz_error *e);
 
+/* Writes all `len` bytes to fd, again after a signal or a short write.
+ * Returns 0, or -1 with errno. */
+int fsdir_write_all(int fd, const void *data, size_t len);
+
 /* Renames from/old to to/new unless `new` exists (renameat2 NOREPLACE on
  * Linux; elsewhere a check first, safe under the run lock). Returns 0 or -1
  * with errno (EEXIST when the name is taken). */

@@ -359,20 +359,6 @@ past(const struct timespec *deadline)
            (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
 }
 
-static int
-write_all(int fd, const unsigned char *buf, size_t len)
-{
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(fd, buf + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        off += (size_t)w;
-    }
-    return 0;
-}
-
 /*
  * Copies `in` to `out` while hashing, at most max_file_bytes and until the
  * deadline. The inbox file is read here and only here: a file that grows,
@@ -403,7 +389,7 @@ copy_hashing(struct inbox_dirs *d, struct inbox_file *f, int in, int out,
                                 "文件超过 %lld 字节上限（读到第 %lld 字节时停止）", limit, total);
         }
         hash_update(&h, buf, (size_t)r);
-        if (write_all(out, buf, (size_t)r) < 0)
+        if (fsdir_write_all(out, buf, (size_t)r) < 0)
             return fsdir_io_error(e, "写入归档", d->s->archive);
     }
     f->size = total;

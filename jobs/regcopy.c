@@ -58,20 +58,6 @@ out:
     return 0;
 }
 
-static int
-write_all(int fd, const char *data, size_t len)
-{
-    for (size_t off = 0; off < len;) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        off += (size_t)n;
-    }
-    return 0;
-}
-
 /* Writes data to tmp in dfd, synced; removes it on failure. Returns 0 or
  * -1 with errno set. */
 static int
@@ -80,7 +66,7 @@ write_tmp(int dfd, const char *tmp, const char *data, size_t len)
     int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         return -1;
-    int ok = write_all(fd, data, len) == 0 && fsync(fd) == 0;
+    int ok = fsdir_write_all(fd, data, len) == 0 && fsync(fd) == 0;
     int err = errno;
     if (close(fd) != 0 && ok) {
         ok = 0;

@@ -10,6 +10,7 @@
 #include "../../common/dbuf.h"
 #include "../../common/esc.h"
 #include "../../common/diag.h"
+#include "../../common/error.h"
 #include "../../common/receipt.h"
 #include "../../common/settings.h"
 
@@ -295,11 +296,43 @@ receipt_lists_errors_with_line_and_path(void **state)
     diag_list_free(&l);
 }
 
+static void
+expect_cut(const char *in, const char *want)
+{
+    char buf[64];
+    strcpy(buf, in);
+    bz_utf8_cut(buf);
+    assert_string_equal(buf, want);
+}
+
+static void
+utf8_cut_drops_a_cut_character_whole(void **state)
+{
+    (void)state;
+    expect_cut("ab\xE4\xB8", "ab");   /* 中 cut after two of three bytes */
+    expect_cut("ab\xE4", "ab");       /* after one */
+    expect_cut("a\xF0\x9F\x98", "a"); /* a four-byte sequence cut */
+    expect_cut("\xC3", "");           /* a two-byte sequence cut */
+}
+
+static void
+utf8_cut_keeps_whole_text(void **state)
+{
+    (void)state;
+    expect_cut("ab中", "ab中");
+    expect_cut("乡镇：城关镇", "乡镇：城关镇");
+    expect_cut("a\xF0\x9F\x98\x80", "a\xF0\x9F\x98\x80");
+    expect_cut("abc", "abc");
+    expect_cut("", "");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(codes_are_found_by_name),
+        cmocka_unit_test(utf8_cut_drops_a_cut_character_whole),
+        cmocka_unit_test(utf8_cut_keeps_whole_text),
         cmocka_unit_test(settings_parse_sizes_and_reject_out_of_range),
         cmocka_unit_test(settings_file_names_the_bad_line),
         cmocka_unit_test(settings_file_keeps_hash_inside_values_and_reads_quotes),
