@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <libpq-fe.h>
 #include <pwd.h>
@@ -904,7 +905,8 @@ postmaster_live(const struct paths *p, long pid)
     if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
         return 0;
 #ifdef __linux__
-    char link[64], cwd[BZ_PATH_MAX], exe[BZ_PATH_MAX], data[BZ_PATH_MAX];
+    /* realpath writes up to PATH_MAX bytes (a fortified build checks) */
+    char link[64], cwd[PATH_MAX], exe[PATH_MAX], data[PATH_MAX];
     snprintf(link, sizeof(link), "/proc/%ld/cwd", pid);
     ssize_t n = readlink(link, cwd, sizeof(cwd) - 1);
     snprintf(link, sizeof(link), "/proc/%ld/exe", pid);
