@@ -15,26 +15,11 @@
 [ "${BIZENV_VARIANT:-release}" = valgrind ] && skip_all "three rebuilds of a month under valgrind prove nothing more"
 
 # the private cluster of each home, not the test run's server
-unset PGHOST PGPORT PGUSER PGDATABASE PGSERVICE
-PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
-[ -x "$PG_BINDIR/pg_ctl" ] || skip_all "no PostgreSQL server programs in $PG_BINDIR"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-HOMES=""
-cleanup() {
-    for h in $HOMES; do
-        "$BIZENV" --home "$h" db stop >/dev/null 2>&1
-        [ -f "$h/pg/postmaster.pid" ] && as_pg "$PG_BINDIR/pg_ctl" -D "$h/pg" -m immediate -w stop >/dev/null 2>&1
-    done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$(dirname "$0")/../lib/private.sh"
 
 python3 "$TOP/tests/corpus/make_month.py" "$T/month" >/dev/null || { echo "Bail out! make_month.py"; exit 1; }
 H=$(new_home)
 HOMES="$H"
-B() { "$BIZENV" --home "$1" "${@:2}" </dev/null; }
-q() { psql -X -At "host=$1/pg dbname=bizenv user=bizenv" -c "$2"; }
 night() { # HOME AS-OF [NIGHTn]
     [ -n "${3:-}" ] && cp -p "$T/month/$3"/* "$1/inbox/"
     BIZENV_TODAY=$2 B "$1" nightly --as-of "$2"
