@@ -85,9 +85,7 @@ like "$out" "数据页校验和：开启" "and says the data checksums are on"
 like "$out" "校验通过" "and that nothing is damaged"
 
 n=$(ls "$H/exports" | sed 's/\.\(xlsx\|csv\|adx\.xml\)$//' | sort -u | wc -l)
-B "$H" db stop >/dev/null
-rm -rf "$H/pg"
-out=$(B "$H" rebuild 2>&1); rc=$?
+rebuild_anew "$H"
 is "$rc" 0 "the journal rebuilds the night"
 like "$out" "^$n/$n exports reproduced" "every export of it reproduced"
 is "$(state "$H")" "$want" "into the same database"

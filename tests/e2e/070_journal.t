@@ -141,9 +141,7 @@ is "$(q "$H" "select count(*) from facts.submission")" 16 "sixteen submissions s
 like "$(echo "$want" | sed -n 2p)" "rejected/E_REVISION_CONFLICT" "a conflict's receipt stored"
 
 # --- rm -rf pg && bizenv rebuild -------------------------------------------------------
-B "$H" db stop >/dev/null
-rm -rf "$H/pg"
-out=$(B "$H" rebuild 2>&1); rc=$?
+rebuild_anew "$H"
 is "$rc" 0 "bizenv rebuild exits 0"
 like "$out" "^$nexports/$nexports exports reproduced" "$(echo "$out" | grep 'exports reproduced')"
 same_state "$(state "$H")" "$want" "every decision, receipt, warning, registry, weight, setting and export record as it was"
@@ -163,9 +161,7 @@ same_state "$(state "$H")" "$want" "and changes nothing"
 
 # --- a torn last journal line (a power cut in the middle of a write) -------------------------
 printf '0123456789abcdef {"seq":99999,"ev":"file","g":99999,"name":"半' >>"$H/journal.log"
-B "$H" db stop >/dev/null
-rm -rf "$H/pg"
-out=$(B "$H" rebuild 2>&1); rc=$?
+rebuild_anew "$H"
 is "$rc" 0 "a journal with a torn last line rebuilds"
 like "$out" "日志第 [0-9]+ 行已损坏（最后一行不完整（写入中断））" "the torn line is named"
 like "$out" "^$nexports/$nexports exports reproduced" "every export still reproduced"
@@ -176,8 +172,7 @@ is "$(tail -c 1 "$H/journal.log" | od -An -c | tr -d ' ')" '\n' "the journal end
 
 # --- SIGKILL during rebuild, then a rerun ------------------------------------------------
 mid=$(grep -o '"ev":"commit","g":[0-9]*' "$H/journal.log" | sed 's/.*://' | awk '{ g[NR] = $1 } END { print g[int(NR / 2)] }')
-B "$H" db stop >/dev/null
-rm -rf "$H/pg"
+drop_cluster "$H"
 "$BIZENV" --home "$H" rebuild >/dev/null 2>&1 </dev/null &
 pid=$!
 killed=1
@@ -213,9 +208,7 @@ is "$rc" 78 "restoring into a home with history is refused"
 like "$out" "\[E_HOME_NOT_EMPTY\]" "with E_HOME_NOT_EMPTY"
 cp -a "$H/archive/." "$H2/archive/"
 cp -a "$H/exports/." "$H2/exports/"
-B "$H2" db stop >/dev/null
-rm -rf "$H2/pg"
-out=$(B "$H2" rebuild 2>&1); rc=$?
+rebuild_anew "$H2"
 is "$rc" 0 "the restored home rebuilds from its journal and the copied archive"
 like "$out" "^$nexports/$nexports exports reproduced" "every export reproduced there too"
 same_state "$(state "$H2")" "$backup_state" "the same database as the restored one"

@@ -9,6 +9,9 @@
 #   after_stop()          if the test defines it: run once the homes stopped
 #   as_pg CMD...          CMD as postgres when root (the server's user)
 #   stop_home HOME        stops HOME's server
+#   drop_cluster HOME     stops HOME's server and deletes it (pg/)
+#   rebuild_anew HOME     drop_cluster, then `bizenv rebuild`: its output in
+#                         $out, its exit status in $rc
 #   B HOME ARGS...        bizenv in HOME, stdin closed
 #   q HOME SQL            psql as bizenv on HOME's server
 unset PGHOST PGPORT PGUSER PGDATABASE PGSERVICE PGPASSWORD
@@ -23,6 +26,17 @@ stop_home() {
     if [ -f "$1/pg/postmaster.pid" ]; then
         as_pg "$PG_BINDIR/pg_ctl" -D "$1/pg" -m immediate -w stop >/dev/null 2>&1
     fi
+}
+
+drop_cluster() {
+    B "$1" db stop >/dev/null
+    rm -rf "$1/pg"
+}
+
+rebuild_anew() {
+    drop_cluster "$1"
+    out=$(B "$1" rebuild 2>&1)
+    rc=$?
 }
 
 _private_exit() {
