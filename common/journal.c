@@ -522,12 +522,7 @@ static int
 open_file(const char *path, struct journal *j, struct bz_error *e)
 {
     char dir[1024];
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    if (slash == NULL)
-        snprintf(dir, sizeof(dir), ".");
-    else
-        snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    const char *base = fsdir_split(path, dir, sizeof(dir));
     int dfd;
     int rc = fsdir_open(dir, FSDIR_CREATE | FSDIR_OWN, &dfd, e);
     if (rc < 0)
