@@ -17,6 +17,17 @@
  * levels is far beyond any home). */
 #define INSIDE_MAX_DEPTH 64
 
+const char *
+fsdir_split(const char *path, char *dir, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        snprintf(dir, cap, ".");
+    else
+        snprintf(dir, cap, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    return slash ? slash + 1 : path;
+}
+
 int
 fsdir_io_error(struct bz_error *e, const char *what, const char *shown)
 {

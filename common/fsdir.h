@@ -74,6 +74,11 @@ int fsdir_rename_noreplace(int from, const char *old, int to, const char *new_na
  * found by walking up its ".." entries; 0 otherwise or on error. */
 int fsdir_inside(int fd, dev_t dev, ino_t ino);
 
+/* Splits a file's path: its folder into dir (cap bytes; "." for a bare
+ * name, "/" for a file at the root; cut to fit) and returns its name, a
+ * pointer into path. */
+const char *fsdir_split(const char *path, char *dir, size_t cap);
+
 /* Fills e from errno for a failed `what` on `shown`: E_NOMEM, E_IO_WRITE
  * (ENOSPC, EDQUOT, EROFS) or E_IO_READ. Returns the status. */
 int fsdir_io_error(struct bz_error *e, const char *what, const char *shown);

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -161,22 +160,7 @@ journal_line_end(struct journal_line *l, struct dbuf *out, struct bz_error *e)
 int
 journal_new_id(char id[JOURNAL_ID_LEN + 1], struct bz_error *e)
 {
-    unsigned char raw[JOURNAL_ID_LEN / 2];
-    size_t got = 0;
-    while (got < sizeof(raw)) {
-        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return fsdir_io_error(e, "读取随机数", "getrandom");
-        got += (size_t)n;
-    }
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        id[2 * i] = hexdig[raw[i] >> 4];
-        id[2 * i + 1] = hexdig[raw[i] & 15];
-    }
-    id[JOURNAL_ID_LEN] = '\0';
-    return 0;
+    return hash_random_hex(id, JOURNAL_ID_LEN / 2, e);
 }
 
 /* Reading one line -------------------------------------------------------- */
@@ -538,12 +522,7 @@ static int
 open_file(const char *path, struct journal *j, struct bz_error *e)
 {
     char dir[1024];
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    if (slash == NULL)
-        snprintf(dir, sizeof(dir), ".");
-    else
-        snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    const char *base = fsdir_split(path, dir, sizeof(dir));
     int dfd;
     int rc = fsdir_open(dir, FSDIR_CREATE | FSDIR_OWN, &dfd, e);
     if (rc < 0)

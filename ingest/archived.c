@@ -11,9 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Read buffer for checking an entry: the same 64 KB as the inbox copy. */
-#define CHUNK 65536
-
 static int
 is_sha(const char *s)
 {
@@ -53,35 +50,6 @@ open_level(const struct settings *s, const char *sha256, int create, int *cd, st
     return rc;
 }
 
-/* Hashes fd from its start; *size receives its bytes. Returns 0 or -1. */
-static int
-digest_fd(int fd, char hex[65], int64_t *size)
-{
-    unsigned char *buf = malloc(CHUNK);
-    struct hash_ctx h;
-    int64_t total = 0;
-    if (buf == NULL)
-        return -1;
-    hash_init(&h);
-    for (;;) {
-        ssize_t r = pread(fd, buf, CHUNK, (off_t)total);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            free(buf);
-            return -1;
-        }
-        if (r == 0)
-            break;
-        hash_update(&h, buf, (size_t)r);
-        total += r;
-    }
-    free(buf);
-    hash_final_hex(&h, hex);
-    *size = total;
-    return 0;
-}
-
 int
 archived_put(const struct settings *s, const void *data, size_t len, char sha256[65],
              struct bz_error *e)
@@ -95,7 +63,7 @@ archived_put(const struct settings *s, const void *data, size_t len, char sha256
     if (fd >= 0) {
         char got[65];
         int64_t size;
-        int intact = digest_fd(fd, got, &size) == 0 && strcmp(got, sha256) == 0;
+        int intact = hash_fd_hex(fd, got, &size) == 0 && strcmp(got, sha256) == 0;
         close(fd);
         if (intact) {
             close(cd);
@@ -143,7 +111,7 @@ archived_open(const struct settings *s, const char *sha256, int *fd, int64_t *si
         close(f);
         return bz_error_set(e, E_JOURNAL, "归档项“%s”不是普通文件", shown);
     }
-    if (digest_fd(f, got, size) < 0) {
+    if (hash_fd_hex(f, got, size) < 0) {
         rc = fsdir_io_error(e, "读取归档", shown);
         close(f);
         return rc;

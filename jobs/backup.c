@@ -58,29 +58,10 @@ struct source {
 static int
 hash_fd(int fd, char sha[65], long long *size)
 {
-    unsigned char *buf = malloc(CHUNK);
-    struct hash_ctx h;
-    long long total = 0;
-    if (buf == NULL)
-        return -1;
-    hash_init(&h);
-    for (;;) {
-        ssize_t n = pread(fd, buf, CHUNK, (off_t)total);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            free(buf);
-            return -1;
-        }
-        if (n == 0)
-            break;
-        hash_update(&h, buf, (size_t)n);
-        total += n;
-    }
-    free(buf);
-    hash_final_hex(&h, sha);
-    *size = total;
-    return 0;
+    int64_t n = 0;
+    int rc = hash_fd_hex(fd, sha, &n);
+    *size = n;
+    return rc;
 }
 
 /* Opens an optional file of the home for the backup (absent = -1). */

@@ -57,19 +57,10 @@ load_journaled(struct record_session *rs, const char *path, const struct regcsv 
         record_add_time(l);
         rc = record_line_end(&rs->rec, l, e);
     }
-    if (rc == 0)
-        rc = record_prepare(&rs->rec, 1, 1, e);
-    if (rc == 0)
-        rc = jstate_txn_commit(rs->conn, e);
-    if (rc < 0) {
-        jstate_txn_rollback(rs->conn);
-        record_abandon(&rs->rec);
+    rc = record_session_commit(rs, rc, e);
+    if (rc < 0)
         memset(stats, 0, sizeof(*stats));
-        return rc;
-    }
-    struct bz_error ignored; /* a lost commit line is closed by the next writer */
-    record_committed(&rs->rec, &ignored);
-    return 0;
+    return rc;
 }
 
 /* Reads, loads and keeps a copy of one registry file. */

@@ -47,18 +47,7 @@ set_setting(struct record_session *rs, const char *key, const char *value, struc
         record_add_time(l);
         rc = record_line_end(&rs->rec, l, e);
     }
-    if (rc == 0)
-        rc = record_prepare(&rs->rec, 1, 1, e);
-    if (rc == 0)
-        rc = jstate_txn_commit(rs->conn, e);
-    if (rc < 0) {
-        jstate_txn_rollback(rs->conn);
-        record_abandon(&rs->rec);
-        return rc;
-    }
-    struct bz_error ignored;
-    record_committed(&rs->rec, &ignored);
-    return 0;
+    return record_session_commit(rs, rc, e);
 }
 
 int

@@ -502,6 +502,23 @@ record_session_close(struct record_session *rs)
     runlock_release(&rs->lock);
 }
 
+int
+record_session_commit(struct record_session *rs, int rc, struct bz_error *e)
+{
+    if (rc == 0)
+        rc = record_prepare(&rs->rec, 1, 1, e);
+    if (rc == 0)
+        rc = jstate_txn_commit(rs->conn, e);
+    if (rc < 0) {
+        jstate_txn_rollback(rs->conn);
+        record_abandon(&rs->rec);
+        return rc;
+    }
+    struct bz_error ignored; /* a lost commit line is closed by the next writer */
+    record_committed(&rs->rec, &ignored);
+    return 0;
+}
+
 void
 record_warn_drift(const struct record *r, FILE *out)
 {

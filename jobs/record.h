@@ -156,6 +156,14 @@ struct record_session {
 int record_session_open(struct cli *cli, struct record_session *rs, struct bz_error *e);
 void record_session_close(struct record_session *rs);
 
+/*
+ * Ends a change a command made in its transaction (jstate_txn_begin) and
+ * its journal line: rc is how the change went. When 0, records the group
+ * durably (with the state it changed) and commits; otherwise, or when
+ * that fails, rolls back and abandons the group. Returns 0 or the failure.
+ */
+int record_session_commit(struct record_session *rs, int rc, struct bz_error *e);
+
 /* The settings a run's line records (the reading limits), NULL-ended. */
 extern const char *const record_reading_settings[];
 

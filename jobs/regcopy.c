@@ -88,12 +88,7 @@ save(const char *data, size_t len, const char *dest, int excl, struct bz_error *
     char dir[BZ_PATH_MAX], tmp[BZ_PATH_MAX];
     int rc = 0;
 
-    const char *slash = strrchr(dest, '/');
-    const char *base = slash ? slash + 1 : dest;
-    if (slash == NULL)
-        snprintf(dir, sizeof(dir), ".");
-    else
-        snprintf(dir, sizeof(dir), "%.*s", slash == dest ? 1 : (int)(slash - dest), dest);
+    const char *base = fsdir_split(dest, dir, sizeof(dir));
     if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", base, (long)getpid()) >= sizeof(tmp))
         return bz_error_set(e, E_IO_WRITE, "路径过长：“%s”", dest);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

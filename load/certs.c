@@ -1,6 +1,7 @@
 #include "certs.h"
 
 #include "../common/fsdir.h"
+#include "spawn.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -216,78 +216,18 @@ collect_names(const struct settings *s, const struct pgnet_listen *l, char *out,
 
 /* ---- running openssl ---- */
 
-/* Keeps the last cap-1 bytes of what was read. */
-static void
-tail_append(char *out, size_t cap, size_t *len, const char *data, size_t n)
-{
-    if (n >= cap - 1) {
-        data += n - (cap - 1);
-        n = cap - 1;
-    }
-    if (*len + n > cap - 1) {
-        size_t drop = *len + n - (cap - 1);
-        memmove(out, out + drop, *len - drop);
-        *len -= drop;
-    }
-    memcpy(out + *len, data, n);
-    *len += n;
-    out[*len] = '\0';
-}
-
 /*
  * Runs openssl with argv (argv[0] is OPENSSL_PATH), no shell, a fixed
- * environment and umask 077, its stdout and stderr into out's tail. The
- * same plumbing as cluster.c's for initdb and pg_ctl, without the user
- * switch: the files are bizenv's own. Returns the exit status, 128+signal,
- * or -1 when it could not be started (out says why).
+ * environment and umask 077 (the keys it writes are private from their
+ * first byte), its stdout and stderr into out's tail. Returns the exit
+ * status, 128+signal, or < 0 when it could not be started (out says why).
  */
 static int
 run_openssl(char *const argv[], char *out, size_t cap)
 {
     char *envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
-    size_t len = 0;
-    int fds[2];
-    out[0] = '\0';
-    if (pipe(fds) != 0) {
-        snprintf(out, cap, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(out, cap, "fork: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[1], 2) < 0)
-            _exit(127);
-        closefrom(3);
-        umask(077);
-        execve(argv[0], argv, envp);
-        dprintf(2, "bizenv: cannot execute %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(fds[1]);
-    for (;;) {
-        char chunk[512];
-        ssize_t n = read(fds[0], chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        tail_append(out, cap, &len, chunk, (size_t)n);
-    }
-    close(fds[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return 128 + WTERMSIG(status);
+    const struct spawn_opts o = {.envp = envp, .dir = NULL, .umask = 077, .user = NULL};
+    return spawn_run(argv, &o, out, cap);
 }
 
 static int

@@ -5,12 +5,12 @@
 #include "certs.h"
 #include "instance.h"
 #include "pgnet.h"
+#include "spawn.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <grp.h>
 #include <libpq-fe.h>
 #include <pwd.h>
 #include <signal.h>
@@ -24,7 +24,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* The last bytes of a program's output are kept: initdb and pg_ctl put the
@@ -299,51 +298,11 @@ resolve_runas(const struct settings *s, struct runas *ra, struct bz_error *e)
     return 0;
 }
 
-/* Appends the bytes to the tail buffer, keeping only the last cap-1. */
-static void
-tail_append(char *out, size_t cap, size_t *len, const char *data, size_t n)
-{
-    if (n >= cap - 1) {
-        data += n - (cap - 1);
-        n = cap - 1;
-    }
-    if (*len + n > cap - 1) {
-        size_t drop = *len + n - (cap - 1);
-        memmove(out, out + drop, *len - drop);
-        *len -= drop;
-    }
-    memcpy(out + *len, data, n);
-    *len += n;
-    out[*len] = '\0';
-}
-
-/* The child side of run_program: never returns. Only async-signal-safe
- * work matters little here (bizenv is single-threaded), but nothing is
- * printed except into the pipe the parent collects. */
-static void
-child_exec(const struct runas *ra, int outfd, char *const argv[], char *const envp[])
-{
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
-        _exit(127);
-    closefrom(3);
-    if (chdir("/") != 0)
-        _exit(127);
-    if (ra->switch_user &&
-        (initgroups(ra->name, ra->gid) != 0 || setgid(ra->gid) != 0 || setuid(ra->uid) != 0)) {
-        dprintf(2, "bizenv: cannot switch to user %s: %s\n", ra->name, strerror(errno));
-        _exit(126);
-    }
-    execve(argv[0], argv, envp);
-    dprintf(2, "bizenv: cannot execute %s: %s\n", argv[0], strerror(errno));
-    _exit(127);
-}
-
 /*
- * Runs argv[0] (an absolute path) with argv, as ra, without a shell, with a
- * small fixed environment. The tail of its stdout+stderr goes into out.
- * Returns the exit status (128+signal when killed), or -1 when it could not
- * be started (out then says why).
+ * Runs argv[0] (an absolute path) with argv, as ra, from /, without a
+ * shell, with a small fixed environment. The tail of its stdout+stderr
+ * goes into out. Returns the exit status (128+signal when killed), or < 0
+ * when it could not be started (out then says why).
  */
 static int
 run_program(const struct runas *ra, char *const argv[], char *out, size_t cap)
@@ -351,50 +310,10 @@ run_program(const struct runas *ra, char *const argv[], char *out, size_t cap)
     char env_home[300];
     snprintf(env_home, sizeof(env_home), "HOME=%s", ra->home);
     char *envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", env_home, NULL};
-    size_t len = 0;
-    int fds[2];
-
-    out[0] = '\0';
-    /* close-on-exec so no program but the child keeps the pipe (the
-     * postmaster must not, or the read below would never see EOF) */
-    if (pipe(fds) != 0) {
-        snprintf(out, cap, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0) {
-        snprintf(out, cap, "fcntl: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    fflush(NULL); /* the child must not flush our buffers a second time */
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(out, cap, "fork: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    if (pid == 0)
-        child_exec(ra, fds[1], argv, envp);
-    close(fds[1]);
-    for (;;) {
-        char chunk[512];
-        ssize_t n = read(fds[0], chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        tail_append(out, cap, &len, chunk, (size_t)n);
-    }
-    close(fds[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return 128 + WTERMSIG(status);
+    const struct spawn_user user = {.uid = ra->uid, .gid = ra->gid, .name = ra->name};
+    const struct spawn_opts o = {
+        .envp = envp, .dir = "/", .umask = -1, .user = ra->switch_user ? &user : NULL};
+    return spawn_run(argv, &o, out, cap);
 }
 
 /* Puts program output into e's detail on one line, starting at a whole

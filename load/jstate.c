@@ -43,10 +43,8 @@ static const char sql_townships[] =
 static const char sql_counties[] =
     "SELECT code, name, CASE WHEN active THEN 't' ELSE 'f' END AS active"
     " FROM ref.county ORDER BY code";
-static const char sql_restore_townships[] =
-    "SELECT load.restore_townships($1::text[], $2::text[], $3::boolean[])";
-static const char sql_restore_counties[] =
-    "SELECT load.restore_counties($1::text[], $2::text[], $3::boolean[])";
+static const char sql_restore_registry[] =
+    "SELECT load.restore_registry($1::boolean, $2::text[], $3::text[], $4::boolean[])";
 static const char sql_files[] = "SELECT count(*) AS n FROM raw.file";
 /* Which of bizenv's tables exist (asked of the catalog, before any
  * migration: a new database has none). */
@@ -123,10 +121,7 @@ jstate_txn_begin(PGconn *conn, struct bz_error *e)
 int
 jstate_txn_commit(PGconn *conn, struct bz_error *e)
 {
-    int rc = pgutil_exec(conn, "COMMIT", "提交数据库事务", e);
-    if (rc < 0)
-        pgutil_rollback(conn);
-    return rc;
+    return pgutil_commit(conn, "提交数据库事务", e);
 }
 
 void
@@ -333,9 +328,9 @@ jstate_restore_registry(PGconn *conn, int counties, const char *const *codes,
         pgutil_array_literal(&lit[2], actives, n) < 0)
         rc = bz_error_set(e, E_NOMEM, "内存不足，无法恢复名录");
     if (rc == 0) {
-        const char *v[] = {lit[0].data, lit[1].data, lit[2].data};
-        rc = run(conn, counties ? sql_restore_counties : sql_restore_townships, 3, v,
-                 counties ? "恢复县名录" : "恢复乡镇名录", NULL, e);
+        const char *v[] = {counties ? "t" : "f", lit[0].data, lit[1].data, lit[2].data};
+        rc = run(conn, sql_restore_registry, 4, v, counties ? "恢复县名录" : "恢复乡镇名录", NULL,
+                 e);
     }
     for (int i = 0; i < 3; i++)
         dbuf_free(&lit[i]);

@@ -97,7 +97,7 @@ enum jstate_registry_col {
 /* The registry of townships (counties = 0) or counties, by code. Returns
  * as jstate_settings. */
 int jstate_registry(PGconn *conn, int counties, struct pgutil_rows *out, struct bz_error *e);
-/* Sets it exactly as listed (load.restore_townships / restore_counties). */
+/* Sets it exactly as listed (load.restore_registry). */
 int jstate_restore_registry(PGconn *conn, int counties, const char *const *codes,
                             const char *const *names, const char *const *actives, size_t n,
                             struct bz_error *e);

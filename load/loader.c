@@ -120,10 +120,7 @@ loader_batch_begin(PGconn *conn, struct bz_error *e)
 int
 loader_batch_commit(PGconn *conn, struct bz_error *e)
 {
-    int rc = pgutil_exec(conn, "COMMIT", "提交批量装载", e);
-    if (rc < 0)
-        pgutil_rollback(conn);
-    return rc;
+    return pgutil_commit(conn, "提交批量装载", e);
 }
 
 void

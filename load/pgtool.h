@@ -6,8 +6,8 @@
  * The connection parameters the session uses (PQconninfo: host, port,
  * user, password, sslmode, ...) reach the program in its environment
  * (PGHOST, PGPORT, ...), never on its command line, where `ps` would show
- * a password. The program is forked and exec'd directly (no shell), with
- * a small fixed environment; the tail of its output is kept for the error
+ * a password. The program runs through load/spawn.h (no shell), with a
+ * small fixed environment; the tail of its output is kept for the error
  * detail. Never prints.
  */
 #ifndef BZ_PGTOOL_H

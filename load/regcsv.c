@@ -381,15 +381,9 @@ regcsv_read(const char *path, enum regcsv_kind kind, struct regcsv *out, struct 
     size_t len;
     memset(out, 0, sizeof(*out));
     int rc = read_file(path, &kinds[kind], &data, &len, e);
-    if (rc == 0)
-        rc = parse(data, len, kind, path, out, e);
-    if (rc < 0) {
-        free(data);
+    if (rc < 0)
         return rc;
-    }
-    out->data = data;
-    out->len = len;
-    return 0;
+    return regcsv_parse(data, len, kind, path, out, e);
 }
 
 void

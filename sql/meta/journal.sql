@@ -66,38 +66,33 @@ $$;
 -- A registry exactly as a snapshot in the journal recorded it (a change
 -- made outside bizenv, replayed by bizenv rebuild): listed rows take the
 -- snapshot's name and state, rows it does not list become inactive (rows
--- are never deleted).
-CREATE FUNCTION load.restore_townships(codes text[], names text[], actives boolean[])
+-- are never deleted). The two registries have the same columns: one body,
+-- the table chosen between two names written here (never from a value).
+CREATE FUNCTION load.restore_registry(counties boolean, codes text[], names text[],
+                                      actives boolean[])
 RETURNS void
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    INSERT INTO ref.township (code, name, active)
-    SELECT x.code, x.name, x.active FROM unnest($1, $2, $3) AS x(code, name, active)
-    ON CONFLICT (code) DO UPDATE SET name = excluded.name, active = excluded.active,
-                                     updated_at = now()
-    WHERE (ref.township.name, ref.township.active) IS DISTINCT FROM (excluded.name, excluded.active);
-    UPDATE ref.township t SET active = false, updated_at = now()
-     WHERE t.active AND NOT (t.code = ANY ($1));
-$$;
-
-CREATE FUNCTION load.restore_counties(codes text[], names text[], actives boolean[])
-RETURNS void
-LANGUAGE sql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    INSERT INTO ref.county (code, name, active)
-    SELECT x.code, x.name, x.active FROM unnest($1, $2, $3) AS x(code, name, active)
-    ON CONFLICT (code) DO UPDATE SET name = excluded.name, active = excluded.active,
-                                     updated_at = now()
-    WHERE (ref.county.name, ref.county.active) IS DISTINCT FROM (excluded.name, excluded.active);
-    UPDATE ref.county c SET active = false, updated_at = now()
-     WHERE c.active AND NOT (c.code = ANY ($1));
+DECLARE
+    tbl text := CASE WHEN counties THEN 'ref.county' ELSE 'ref.township' END;
+BEGIN
+    EXECUTE format(
+        'INSERT INTO %s AS r (code, name, active)
+         SELECT x.code, x.name, x.active FROM unnest($1, $2, $3) AS x(code, name, active)
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, active = excluded.active,
+                                          updated_at = now()
+         WHERE (r.name, r.active) IS DISTINCT FROM (excluded.name, excluded.active)', tbl)
+    USING codes, names, actives;
+    EXECUTE format(
+        'UPDATE %s t SET active = false, updated_at = now()
+          WHERE t.active AND NOT (t.code = ANY ($1))', tbl)
+    USING codes;
+END
 $$;
 
 REVOKE ALL ON FUNCTION meta.journal_fingerprints(), meta.journal_drift(text),
     meta.journal_commit(text, bigint, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION meta.journal_fingerprints(), meta.journal_drift(text),
     meta.journal_commit(text, bigint, boolean) TO bizenv_loader;
-REVOKE ALL ON FUNCTION load.restore_townships(text[], text[], boolean[]),
-    load.restore_counties(text[], text[], boolean[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION load.restore_registry(boolean, text[], text[], boolean[]) FROM PUBLIC;

@@ -9,6 +9,7 @@
 #include "../../common/codes.h"
 #include "../../common/dbuf.h"
 #include "../../common/esc.h"
+#include "../../common/fsdir.h"
 #include "../../common/diag.h"
 #include "../../common/error.h"
 #include "../../common/receipt.h"
@@ -326,6 +327,24 @@ utf8_cut_keeps_whole_text(void **state)
     expect_cut("", "");
 }
 
+static void
+fsdir_split_gives_folder_and_name(void **state)
+{
+    (void)state;
+    char dir[16];
+    assert_string_equal(fsdir_split("/srv/bizenv/journal", dir, sizeof(dir)), "journal");
+    assert_string_equal(dir, "/srv/bizenv");
+    assert_string_equal(fsdir_split("/journal", dir, sizeof(dir)), "journal");
+    assert_string_equal(dir, "/");
+    assert_string_equal(fsdir_split("journal", dir, sizeof(dir)), "journal");
+    assert_string_equal(dir, ".");
+    assert_string_equal(fsdir_split("a/b/", dir, sizeof(dir)), "");
+    assert_string_equal(dir, "a/b");
+    /* a folder longer than dir is cut, never overrun */
+    assert_string_equal(fsdir_split("/a/very/long/folder/name/x", dir, sizeof(dir)), "x");
+    assert_string_equal(dir, "/a/very/long/fo");
+}
+
 int
 main(void)
 {
@@ -339,6 +358,7 @@ main(void)
         cmocka_unit_test(settings_file_reads_long_comments_whole_and_refuses_long_lines),
         cmocka_unit_test(settings_print_masks_passwords_and_quotes_values),
         cmocka_unit_test(dbuf_stops_at_its_limit),
+        cmocka_unit_test(fsdir_split_gives_folder_and_name),
         cmocka_unit_test(json_strings_are_escaped),
         cmocka_unit_test(esc_shows_what_could_forge_or_reorder_a_line),
         cmocka_unit_test(diag_list_keeps_a_marker_past_its_limit),

@@ -9,25 +9,11 @@
 # on disk.
 . "$(dirname "$0")/../lib/tap.sh"
 [ "${BIZENV_VARIANT:-release}" = valgrind ] && skip_all "a night killed mid-load under valgrind proves nothing more"
-unset PGHOST PGPORT PGUSER PGDATABASE PGSERVICE
-PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
-[ -x "$PG_BINDIR/pg_ctl" ] || skip_all "no PostgreSQL server programs in $PG_BINDIR"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-HOMES=""
+. "$(dirname "$0")/../lib/private.sh"
 SLEEPER=""
-cleanup() {
-    [ -n "$SLEEPER" ] && kill "$SLEEPER" 2>/dev/null
-    for h in $HOMES; do
-        "$BIZENV" --home "$h" db stop >/dev/null 2>&1
-        [ -f "$h/pg/postmaster.pid" ] && as_pg "$PG_BINDIR/pg_ctl" -D "$h/pg" -m immediate -w stop >/dev/null 2>&1
-    done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+# the process holding the dead postmaster's pid goes first
+before_exit() { if [ -n "$SLEEPER" ]; then kill "$SLEEPER" 2>/dev/null; fi; }
 export BIZENV_TODAY=2025-04-10
-B() { "$BIZENV" --home "$1" "${@:2}" </dev/null; }
-q() { psql -X -At "host=$1/pg dbname=bizenv user=bizenv" -c "$2"; }
 state() {
     q "$1" "
       select count(*)||' '||md5(string_agg(township_code||'/'||period||'/r'||revision||'/'||doc_sha256, ' '
@@ -99,9 +85,7 @@ like "$out" "数据页校验和：开启" "and says the data checksums are on"
 like "$out" "校验通过" "and that nothing is damaged"
 
 n=$(ls "$H/exports" | sed 's/\.\(xlsx\|csv\|adx\.xml\)$//' | sort -u | wc -l)
-B "$H" db stop >/dev/null
-rm -rf "$H/pg"
-out=$(B "$H" rebuild 2>&1); rc=$?
+rebuild_anew "$H"
 is "$rc" 0 "the journal rebuilds the night"
 like "$out" "^$n/$n exports reproduced" "every export of it reproduced"
 is "$(state "$H")" "$want" "into the same database"

@@ -15,26 +15,11 @@
 [ "${BIZENV_VARIANT:-release}" = valgrind ] && skip_all "three rebuilds of a month under valgrind prove nothing more"
 
 # the private cluster of each home, not the test run's server
-unset PGHOST PGPORT PGUSER PGDATABASE PGSERVICE
-PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
-[ -x "$PG_BINDIR/pg_ctl" ] || skip_all "no PostgreSQL server programs in $PG_BINDIR"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-HOMES=""
-cleanup() {
-    for h in $HOMES; do
-        "$BIZENV" --home "$h" db stop >/dev/null 2>&1
-        [ -f "$h/pg/postmaster.pid" ] && as_pg "$PG_BINDIR/pg_ctl" -D "$h/pg" -m immediate -w stop >/dev/null 2>&1
-    done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$(dirname "$0")/../lib/private.sh"
 
 python3 "$TOP/tests/corpus/make_month.py" "$T/month" >/dev/null || { echo "Bail out! make_month.py"; exit 1; }
 H=$(new_home)
 HOMES="$H"
-B() { "$BIZENV" --home "$1" "${@:2}" </dev/null; }
-q() { psql -X -At "host=$1/pg dbname=bizenv user=bizenv" -c "$2"; }
 night() { # HOME AS-OF [NIGHTn]
     [ -n "${3:-}" ] && cp -p "$T/month/$3"/* "$1/inbox/"
     BIZENV_TODAY=$2 B "$1" nightly --as-of "$2"
@@ -156,9 +141,7 @@ is "$(q "$H" "select count(*) from facts.submission")" 16 "sixteen submissions s
 like "$(echo "$want" | sed -n 2p)" "rejected/E_REVISION_CONFLICT" "a conflict's receipt stored"
 
 # --- rm -rf pg && bizenv rebuild -------------------------------------------------------
-B "$H" db stop >/dev/null
-rm -rf "$H/pg"
-out=$(B "$H" rebuild 2>&1); rc=$?
+rebuild_anew "$H"
 is "$rc" 0 "bizenv rebuild exits 0"
 like "$out" "^$nexports/$nexports exports reproduced" "$(echo "$out" | grep 'exports reproduced')"
 same_state "$(state "$H")" "$want" "every decision, receipt, warning, registry, weight, setting and export record as it was"
@@ -178,9 +161,7 @@ same_state "$(state "$H")" "$want" "and changes nothing"
 
 # --- a torn last journal line (a power cut in the middle of a write) -------------------------
 printf '0123456789abcdef {"seq":99999,"ev":"file","g":99999,"name":"半' >>"$H/journal.log"
-B "$H" db stop >/dev/null
-rm -rf "$H/pg"
-out=$(B "$H" rebuild 2>&1); rc=$?
+rebuild_anew "$H"
 is "$rc" 0 "a journal with a torn last line rebuilds"
 like "$out" "日志第 [0-9]+ 行已损坏（最后一行不完整（写入中断））" "the torn line is named"
 like "$out" "^$nexports/$nexports exports reproduced" "every export still reproduced"
@@ -191,8 +172,7 @@ is "$(tail -c 1 "$H/journal.log" | od -An -c | tr -d ' ')" '\n' "the journal end
 
 # --- SIGKILL during rebuild, then a rerun ------------------------------------------------
 mid=$(grep -o '"ev":"commit","g":[0-9]*' "$H/journal.log" | sed 's/.*://' | awk '{ g[NR] = $1 } END { print g[int(NR / 2)] }')
-B "$H" db stop >/dev/null
-rm -rf "$H/pg"
+drop_cluster "$H"
 "$BIZENV" --home "$H" rebuild >/dev/null 2>&1 </dev/null &
 pid=$!
 killed=1
@@ -228,9 +208,7 @@ is "$rc" 78 "restoring into a home with history is refused"
 like "$out" "\[E_HOME_NOT_EMPTY\]" "with E_HOME_NOT_EMPTY"
 cp -a "$H/archive/." "$H2/archive/"
 cp -a "$H/exports/." "$H2/exports/"
-B "$H2" db stop >/dev/null
-rm -rf "$H2/pg"
-out=$(B "$H2" rebuild 2>&1); rc=$?
+rebuild_anew "$H2"
 is "$rc" 0 "the restored home rebuilds from its journal and the copied archive"
 like "$out" "^$nexports/$nexports exports reproduced" "every export reproduced there too"
 same_state "$(state "$H2")" "$backup_state" "the same database as the restored one"
