@@ -20,7 +20,8 @@ database and home: registry load, then
   rank      report.ranking for a month, a quarter and the year;
   nights    `bizenv nightly` with an empty inbox (three, median), then
             with one new submission (three nights, each with the next
-            month of another township; median);
+            month of another township; median), each without its backup
+            (backup_keep = 0); then `bizenv backup` on its own;
   workbooks `bizenv template` for the month after the year (every
             township, pre-filled from the database just loaded); each
             template filled with that township's report of the month
@@ -341,6 +342,11 @@ def one_run(a, size, r):
         size.add("rank " + p, ranking_ms(db, p))
     size.add("rank_share", size.res["rank %d" % YEAR][-1] / wall)
     run_workbooks(a, size, db, home)
+    # The nights are measured without their backup (backup_keep = 0): the
+    # backup is a whole-database pg_dump, which grows with the data by its
+    # nature; it is timed on its own below, as `bizenv backup`.
+    with open(os.path.join(home, "bizenv.conf"), "a") as conf:
+        conf.write("backup_keep = 0\n")
     night = bz(a, home, db, "nightly", "--as-of", TODAY)
     # The first night after the load computes and stores every ranking (in
     # production that is the night that ingested the files); the quiet night
@@ -360,6 +366,10 @@ def one_run(a, size, r):
     one = statistics.median(ones)
     if psql(db, "SELECT count(*) FROM facts.submission") != str(size.subs + len(extra)):
         sys.exit("bench: the new submissions were not loaded")
+    backup, _, _, _ = timed(bz(a, home, db, "backup", "--out", os.path.join(a.work, "backup")),
+                            a.pgdata, env=a.env)
+    shutil.rmtree(os.path.join(a.work, "backup"), ignore_errors=True)
+    size.add("backup", backup)
     size.add("quiet", quiet)
     size.add("one_new", one)
     size.add("ratio_one", one / quiet)
@@ -436,6 +446,7 @@ def report(a, sizes):
         row("ranking %s s" % p, "%.3f", lambda s, p=p: s.med("rank " + p))
     row("ranking year / load", "%.2f%%", lambda s: 100 * s.med("rank_share"))
     row("night after the load s", "%.3f", lambda s: s.med("first_night"))
+    row("backup (pg_dump) s", "%.3f", lambda s: s.med("backup"))
     row("quiet night s", "%.3f", lambda s: s.med("quiet"))
     row("night, 1 new subm. s", "%.3f", lambda s: s.med("one_new"))
     row("1 new / quiet", "%.2f", lambda s: s.med("ratio_one"))
