@@ -120,6 +120,14 @@
     X(E_DB_MISSING, CONFIG, "数据库不存在，而本目录已有历史记录")                                  \
     X(E_DB_IDENTITY, CONFIG, "数据库不是本目录（BIZENV_HOME）的数据库")                            \
     X(E_DB_SCHEMA, SCHEMA, "数据库结构版本与本程序不符（只读命令不升级数据库）")                   \
+    X(E_DB_NOT_EMPTY, CONFIG, "数据库不是空的（重建与恢复只写入空数据库）")                        \
+    X(E_DB_CORRUPT, INPUT, "数据库校验发现损坏（数据页校验和或索引与表不符）")                     \
+    X(E_JOURNAL, CONFIG, "日志（journal）无法使用，或重建所需的记录或归档项缺失、损坏")            \
+    X(W_JOURNAL_DRIFT, WARNING, "数据库被绕过 bizenv 直接修改过（权重、设置或名录），日志已补记")  \
+    X(E_REBUILD_DIFFERS, CONFLICT, "重建的结果与原来的导出或决定不同")                             \
+    X(E_BACKUP, DATABASE, "备份或恢复失败（pg_dump 或 pg_restore 出错）")                          \
+    X(E_BACKUP_FILE, INPUT, "备份文件不完整、已损坏或不是 bizenv 的备份")                          \
+    X(E_HOME_NOT_EMPTY, CONFIG, "工作目录已有历史记录（恢复只写入空的工作目录）")                  \
     X(E_BUSY, BUSY, "另一个任务正在运行")                                                          \
     X(E_TIMEOUT, TIMEOUT, "操作超时")                                                              \
     X(E_EXPORT, INTERNAL, "导出失败")                                                              \

@@ -12,14 +12,12 @@ bz_error_clear(struct bz_error *e)
 
 /* Cuts a NUL-terminated buffer back so it does not end inside a UTF-8
  * sequence (vsnprintf truncates by bytes). */
-static void
-trim_partial_utf8(char *str)
+void
+bz_utf8_cut(char *str)
 {
-    size_t n = strlen(str);
-    size_t i = n;
-
-    while (i > 0 && ((unsigned char)str[i - 1] & 0xC0) == 0x80)
-        i--;
+    size_t n = strlen(str), i = n;
+    while (i > 0 && ((unsigned char)str[i - 1] & 0xC0) == 0x80 && n - i < 3)
+        i--; /* back over continuation bytes to the sequence's first byte */
     if (i == 0)
         return;
     unsigned char lead = (unsigned char)str[i - 1];
@@ -38,7 +36,7 @@ bz_strlcpy_utf8(char *dst, const char *src, size_t cap)
         n = cap - 1;
     memcpy(dst, src, n);
     dst[n] = '\0';
-    trim_partial_utf8(dst);
+    bz_utf8_cut(dst);
     return strlen(dst);
 }
 
@@ -47,7 +45,7 @@ static void
 format_into(char *buf, size_t cap, const char *fmt, va_list ap)
 {
     vsnprintf(buf, cap, fmt, ap);
-    trim_partial_utf8(buf);
+    bz_utf8_cut(buf);
 }
 
 int

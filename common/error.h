@@ -69,6 +69,11 @@ int bz_error_detail(struct bz_error *e, const char *fmt, ...)
 /* Records the input file (and line) the error is about. Cannot fail. */
 void bz_error_at(struct bz_error *e, const char *file, long line);
 
+/* Ends str before a UTF-8 sequence that a byte limit cut short (snprintf
+ * into a buffer too small for a name), so no message, cell or title gets a
+ * broken character. Cannot fail. */
+void bz_utf8_cut(char *str);
+
 /* Copies at most cap-1 bytes of src into dst, never splitting a UTF-8
  * character, always NUL-terminating. Returns the bytes copied. */
 size_t bz_strlcpy_utf8(char *dst, const char *src, size_t cap);

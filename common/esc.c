@@ -115,3 +115,26 @@ esc_text(char *dst, size_t cap, const char *str)
     dst[len] = '\0';
     return dst;
 }
+
+const char *
+esc_xml_ref(int c)
+{
+    switch (c) {
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '"':
+        return "&quot;";
+    case '\t':
+        return "&#9;";
+    case '\n':
+        return "&#10;";
+    case '\r':
+        return "&#13;";
+    default:
+        return NULL;
+    }
+}

@@ -34,4 +34,13 @@ int esc_dbuf(struct dbuf *b, const char *str);
  */
 char *esc_text(char *dst, size_t cap, const char *str);
 
+/*
+ * The entity or character reference that stands for c in XML (and HTML)
+ * text and attribute values: & < > " always, tab, newline and carriage
+ * return as &#9; &#10; &#13; (kept through attribute-value normalisation);
+ * NULL for any other character. What a writer does with the other C0
+ * controls, which XML 1.0 cannot carry at all, is its own choice.
+ */
+const char *esc_xml_ref(int c);
+
 #endif

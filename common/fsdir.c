@@ -17,6 +17,17 @@
  * levels is far beyond any home). */
 #define INSIDE_MAX_DEPTH 64
 
+const char *
+fsdir_split(const char *path, char *dir, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        snprintf(dir, cap, ".");
+    else
+        snprintf(dir, cap, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    return slash ? slash + 1 : path;
+}
+
 int
 fsdir_io_error(struct bz_error *e, const char *what, const char *shown)
 {
@@ -159,8 +170,8 @@ fsdir_rename_noreplace(int from, const char *old, int to, const char *new_name)
     return renameat(from, old, to, new_name);
 }
 
-static int
-write_fd(int fd, const void *data, size_t len)
+int
+fsdir_write_all(int fd, const void *data, size_t len)
 {
     for (size_t off = 0; off < len;) {
         ssize_t w = write(fd, (const char *)data + off, len - off);
@@ -194,7 +205,7 @@ static int
 fill(int fd, const void *data, size_t len, unsigned flags, const char *shown, struct bz_error *e)
 {
     int rc = 0;
-    if (write_fd(fd, data, len) < 0 || ((flags & FSDIR_DURABLE) && fsync(fd) < 0))
+    if (fsdir_write_all(fd, data, len) < 0 || ((flags & FSDIR_DURABLE) && fsync(fd) < 0))
         rc = fsdir_io_error(e, "写入", shown);
     if (close(fd) < 0 && rc == 0)
         rc = fsdir_io_error(e, "写入", shown);
@@ -218,7 +229,7 @@ write_unnamed(int dir, const char *name, const char *shown, const void *data, si
         return errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL
                    ? 1
                    : fsdir_io_error(e, "写入", shown);
-    if (write_fd(fd, data, len) < 0 || ((flags & FSDIR_DURABLE) && fsync(fd) < 0)) {
+    if (fsdir_write_all(fd, data, len) < 0 || ((flags & FSDIR_DURABLE) && fsync(fd) < 0)) {
         int rc = fsdir_io_error(e, "写入", shown);
         close(fd);
         return rc;

@@ -61,6 +61,10 @@ int fsdir_create(int dir, const char *name, const char *shown, mode_t mode, int 
 int fsdir_write(int dir, const char *name, const char *shown, const void *data, size_t len,
                 unsigned flags, struct bz_error *e);
 
+/* Writes all `len` bytes to fd, again after a signal or a short write.
+ * Returns 0, or -1 with errno. */
+int fsdir_write_all(int fd, const void *data, size_t len);
+
 /* Renames from/old to to/new unless `new` exists (renameat2 NOREPLACE on
  * Linux; elsewhere a check first, safe under the run lock). Returns 0 or -1
  * with errno (EEXIST when the name is taken). */
@@ -69,6 +73,11 @@ int fsdir_rename_noreplace(int from, const char *old, int to, const char *new_na
 /* 1 when the open folder fd is the folder (dev, ino) or lies below it,
  * found by walking up its ".." entries; 0 otherwise or on error. */
 int fsdir_inside(int fd, dev_t dev, ino_t ino);
+
+/* Splits a file's path: its folder into dir (cap bytes; "." for a bare
+ * name, "/" for a file at the root; cut to fit) and returns its name, a
+ * pointer into path. */
+const char *fsdir_split(const char *path, char *dir, size_t cap);
 
 /* Fills e from errno for a failed `what` on `shown`: E_NOMEM, E_IO_WRITE
  * (ENOSPC, EDQUOT, EROFS) or E_IO_READ. Returns the status. */

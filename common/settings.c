@@ -68,6 +68,9 @@ static const struct row rows[] = {
     INT(max_sheet_rows, "10000", 10, 1048576, "last row of one worksheet read from a workbook"),
     INT(max_sheet_cells, "200000", 100, 10000000, "cells of the worksheets read from a workbook"),
     INT(max_shared_strings, "100000", 10, 10000000, "shared strings of one workbook"),
+    /* a week of nights: a problem found on a Monday can still be taken
+     * back to before the weekend */
+    INT(backup_keep, "7", 0, 10000, "nightly backups kept in `backups` (0 = none made)"),
     /* an analyst's query may run minutes, never into the night's hours;
      * the limits are set on each analyst role by `bizenv analyst` */
     INT(analyst_connection_limit, "5", 1, 1000, "sessions one analyst login may hold at once"),
@@ -87,6 +90,8 @@ static const struct row rows[] = {
     STR(templates, "templates", "monthly workbooks (填报表) made by `bizenv template`"),
     STR(pgdata, "pg", "data folder of the embedded PostgreSQL"),
     STR(registry, "townships.csv", "township registry used by `validate` without a database"),
+    STR(journal, "journal.log", "journal of every input that reaches the figures"),
+    STR(backups, "backups", "where `bizenv backup` and the nightly backup write"),
     STR(db, "", "libpq conninfo; empty = PG* environment, else the embedded cluster"),
     STR(pg_bindir, "/usr/lib/postgresql/15/bin", "PostgreSQL 15 server programs"),
     STR(pg_user, "postgres", "OS user running the embedded server when bizenv runs as root"),
@@ -357,8 +362,8 @@ resolve(char *p, size_t cap, const char *home)
 void
 settings_resolve(struct settings *s)
 {
-    char *paths[] = {s->inbox, s->archive, s->quarantine, s->receipts, s->exports,
-                     s->runs,  s->pgdata,  s->registry,   s->templates};
+    char *paths[] = {s->inbox,  s->archive,  s->quarantine, s->receipts, s->exports, s->runs,
+                     s->pgdata, s->registry, s->templates,  s->journal,  s->backups};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
         resolve(paths[i], BZ_PATH_MAX, s->home);
     resolve(s->tls_cert_file, BZ_PATH_MAX, s->home);
@@ -533,6 +538,23 @@ settings_print(const struct settings *s, FILE *out)
             fprintf(out, "%-22s = %-32lld # %s (default %s)\n", r->name, v, r->doc, r->def);
         }
     }
+}
+
+int
+settings_format(const struct settings *s, const char *name, char *buf, size_t cap)
+{
+    const struct row *r = find(name);
+    if (r == NULL)
+        return -1;
+    const char *base = (const char *)s;
+    if (r->kind == K_STR) {
+        snprintf(buf, cap, "%s", base + r->offset);
+    } else {
+        long long v;
+        memcpy(&v, base + r->offset, sizeof(v));
+        snprintf(buf, cap, "%lld", v);
+    }
+    return 0;
 }
 
 int

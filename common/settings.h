@@ -44,6 +44,7 @@ struct settings {
     long long max_sheet_rows;       /* last row of one worksheet read from a workbook */
     long long max_sheet_cells;      /* cells of all worksheets read from one workbook */
     long long max_shared_strings;   /* shared strings of one workbook */
+    long long backup_keep;          /* nightly backups kept in `backups` (0 = no nightly backup) */
 
     /* what every analyst login's sessions start with (bizenv analyst) */
     long long analyst_connection_limit; /* sessions one analyst login may hold at once */
@@ -62,6 +63,8 @@ struct settings {
     char templates[BZ_PATH_MAX]; /* `bizenv template` writes the monthly workbooks here */
     char pgdata[BZ_PATH_MAX];    /* the embedded cluster's data folder */
     char registry[BZ_PATH_MAX];  /* townships.csv used by `validate` when no database is used */
+    char journal[BZ_PATH_MAX];   /* the journal of every input (common/journal.h) */
+    char backups[BZ_PATH_MAX];   /* where `bizenv backup` and the nightly put backups */
     char db[BZ_PATH_MAX];        /* libpq conninfo; empty = PG* environment or embedded */
     char pg_bindir[BZ_PATH_MAX]; /* PostgreSQL server programs (initdb, pg_ctl) */
     char pg_user[64];            /* OS user the embedded server runs as when bizenv is root */
@@ -110,6 +113,10 @@ void settings_resolve(struct settings *s);
  * quoted when bizenv.conf would read it back otherwise; the password of
  * the `db` conninfo (password=..., or a URI's user:password@) shows as ***. */
 void settings_print(const struct settings *s, FILE *out);
+
+/* The value of setting `name` as text (a number in bytes or plain, a
+ * string as held) into buf. Returns 0, or -1 for an unknown name. */
+int settings_format(const struct settings *s, const char *name, char *buf, size_t cap);
 
 /* Number of settings, and the name of row i (NULL out of range), for the
  * bash completion of --set. */

@@ -1,5 +1,6 @@
 #include "adxout.h"
 
+#include "../common/esc.h"
 #include "../transform/adx.h"
 
 #include <stdio.h>
@@ -12,34 +13,11 @@ add_attr(struct dbuf *b, const char *name, const char *value)
 {
     int rc = dbuf_printf(b, " %s=\"", name);
     for (const char *p = value; rc == 0 && *p != '\0'; p++) {
-        switch (*p) {
-        case '&':
-            rc = dbuf_adds(b, "&amp;");
-            break;
-        case '<':
-            rc = dbuf_adds(b, "&lt;");
-            break;
-        case '>':
-            rc = dbuf_adds(b, "&gt;");
-            break;
-        case '"':
-            rc = dbuf_adds(b, "&quot;");
-            break;
-        /* kept through attribute-value normalisation */
-        case '\n':
-            rc = dbuf_adds(b, "&#10;");
-            break;
-        case '\r':
-            rc = dbuf_adds(b, "&#13;");
-            break;
-        case '\t':
-            rc = dbuf_adds(b, "&#9;");
-            break;
-        default:
-            /* other C0 controls cannot appear in XML 1.0 at all */
+        const char *ref = esc_xml_ref(*p);
+        if (ref != NULL)
+            rc = dbuf_adds(b, ref);
+        else /* other C0 controls cannot appear in XML 1.0 at all */
             rc = dbuf_add(b, (unsigned char)*p < 0x20 ? "?" : p, 1);
-            break;
-        }
     }
     return rc == 0 ? dbuf_adds(b, "\"") : rc;
 }

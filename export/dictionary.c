@@ -1,6 +1,7 @@
 #include "dictionary.h"
 
 #include "../common/buildinfo.h"
+#include "../common/esc.h"
 #include "../load/db.h"
 
 #include <stdio.h>
@@ -214,22 +215,14 @@ html_text(struct dbuf *b, const char *s)
 {
     int rc = 0;
     for (const unsigned char *p = (const unsigned char *)s; rc == 0 && *p != '\0'; p++) {
-        switch (*p) {
-        case '&':
-            rc = dbuf_adds(b, "&amp;");
-            break;
-        case '<':
-            rc = dbuf_adds(b, "&lt;");
-            break;
-        case '>':
-            rc = dbuf_adds(b, "&gt;");
-            break;
-        case '"':
-            rc = dbuf_adds(b, "&quot;");
-            break;
-        default:
-            rc = (*p < 0x20 && *p != '\n') || *p == 0x7f ? dbuf_adds(b, " ") : dbuf_add(b, p, 1);
-        }
+        if (*p == '\n')
+            rc = dbuf_add(b, p, 1);
+        else if (*p < 0x20 || *p == 0x7f)
+            rc = dbuf_adds(b, " ");
+        else if (esc_xml_ref(*p) != NULL)
+            rc = dbuf_adds(b, esc_xml_ref(*p));
+        else
+            rc = dbuf_add(b, p, 1);
     }
     return rc;
 }
@@ -580,8 +573,7 @@ dictionary_write(PGconn *conn, enum dictionary_format format, struct dbuf *out, 
         if (wr == BZ_ENOMEM)
             rc = bz_error_set(e, E_NOMEM, "内存不足，无法生成数据字典");
         else if (wr < 0)
-            rc = bz_error_set(e, E_EXPORT, "数据字典超过 %u MB 上限",
-                              (unsigned)(out->limit >> 20));
+            rc = bz_error_set(e, E_EXPORT, "数据字典超过 %u MB 上限", (unsigned)(out->limit >> 20));
     }
     content_free(&c);
     return rc;

@@ -32,7 +32,7 @@ static const char record_sql[] =
     "SELECT x.id, x.reproduces_id, x.reproduces_exactly, x.changes_id,"
     "       (SELECT y.as_of::text FROM meta.export y WHERE y.id = x.changes_id)"
     "  FROM meta.record_export($1, $2::date, $3, $4::bigint, $5::text[], $6::text[],"
-    "                          $7::text[], $8::bigint[], $9) AS x";
+    "                          $7::text[], $8::bigint[], $9, $10::timestamptz) AS x";
 
 struct job {
     PGconn *conn;
@@ -199,9 +199,9 @@ record(struct job *j)
         goto out;
     }
     snprintf(run, sizeof(run), "%lld", j->d.run_id);
-    const char *v[] = {j->d.period, j->d.as_of,  j->d.county_code, run, lit[0].data, lit[1].data,
-                       lit[2].data, lit[3].data, buildinfo_label()};
-    res = PQexecParams(j->conn, record_sql, 9, NULL, v, NULL, NULL, 0);
+    const char *v[] = {j->d.period, j->d.as_of,  j->d.county_code, run,        lit[0].data,
+                       lit[1].data, lit[2].data, lit[3].data,      j->d.build, j->d.recorded_at};
+    res = PQexecParams(j->conn, record_sql, 10, NULL, v, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         rc = db_error(j->e, j->conn, res, "登记导出");
         goto out;
@@ -283,9 +283,24 @@ write_files(struct job *j)
     return rc;
 }
 
+/* A replay's time and build in place of this run's. */
+static void
+take_hook(struct export_data *d, const struct export_hook *hook)
+{
+    if (hook == NULL)
+        return;
+    if (hook->exported_at != NULL)
+        snprintf(d->exported_at, sizeof(d->exported_at), "%s", hook->exported_at);
+    if (hook->recorded_at != NULL)
+        snprintf(d->recorded_at, sizeof(d->recorded_at), "%s", hook->recorded_at);
+    if (hook->build != NULL)
+        snprintf(d->build, sizeof(d->build), "%s", hook->build);
+}
+
 static int
 export_one(PGconn *conn, const struct settings *s, const char *period, const char *as_of,
-           long long run_id, const char *out_dir, struct export_result *r, struct bz_error *e)
+           long long run_id, const char *out_dir, const struct export_hook *hook,
+           struct export_result *r, struct bz_error *e)
 {
     struct job j;
     const char *dir = out_dir != NULL ? out_dir : s->exports;
@@ -311,6 +326,7 @@ export_one(PGconn *conn, const struct settings *s, const char *period, const cha
     rc = export_data_fetch(conn, s, period, as_of, run_id, &j.d, e);
     if (rc < 0)
         goto out;
+    take_hook(&j.d, hook);
     r->townships = PQntuples(j.d.ranking);
     rc = set_paths(&j, dir);
     if (rc == 0)
@@ -319,6 +335,8 @@ export_one(PGconn *conn, const struct settings *s, const char *period, const cha
         rc = record(&j);
     if (rc == 0)
         rc = publish(&j);
+    if (rc == 0 && hook != NULL && hook->before_commit != NULL)
+        rc = hook->before_commit(&j.d, r, hook->arg, e);
     if (rc == 0)
         rc = pgutil_exec(conn, "COMMIT", "提交导出记录", e);
 out:
@@ -340,7 +358,7 @@ int
 export_run(PGconn *conn, const struct settings *s, const char *period, const char *as_of,
            const char *out_dir, struct export_result *r, struct bz_error *e)
 {
-    return export_one(conn, s, period, as_of, 0, out_dir, r, e);
+    return export_one(conn, s, period, as_of, 0, out_dir, NULL, r, e);
 }
 
 int
@@ -350,5 +368,13 @@ export_run_stored(PGconn *conn, const struct settings *s, const char *period, co
 {
     if (run_id <= 0)
         return bz_error_set(e, E_INTERNAL, "没有指定已保存的排名记录");
-    return export_one(conn, s, period, as_of, run_id, out_dir, r, e);
+    return export_one(conn, s, period, as_of, run_id, out_dir, NULL, r, e);
+}
+
+int
+export_run_hooked(PGconn *conn, const struct settings *s, const char *period, const char *as_of,
+                  long long run_id, const char *out_dir, const struct export_hook *hook,
+                  struct export_result *r, struct bz_error *e)
+{
+    return export_one(conn, s, period, as_of, run_id < 0 ? 0 : run_id, out_dir, hook, r, e);
 }

@@ -66,4 +66,26 @@ int export_run_stored(PGconn *conn, const struct settings *s, const char *period
                       long long run_id, const char *out_dir, struct export_result *r,
                       struct bz_error *e);
 
+struct export_data;
+
+/* What a journaled or replayed export adds (jobs/record.h, jobs/replay.c). */
+struct export_hook {
+    /* bizenv rebuild: the time and the build the original export recorded,
+     * written into the files and the record in place of the transaction's
+     * time and this build's label; NULL = those */
+    const char *exported_at; /* as the ADX carries it (xs:dateTime with offset) */
+    const char *recorded_at; /* exactly (timestamptz text), for meta.export */
+    const char *build;
+    /* called with the files written and recorded, before the COMMIT; a
+     * failure rolls the export back (no files, no record). May be NULL. */
+    int (*before_commit)(const struct export_data *d, const struct export_result *r, void *arg,
+                         struct bz_error *e);
+    void *arg;
+};
+
+/* export_run (run_id 0) or export_run_stored, with the hook (NULL = none). */
+int export_run_hooked(PGconn *conn, const struct settings *s, const char *period, const char *as_of,
+                      long long run_id, const char *out_dir, const struct export_hook *hook,
+                      struct export_result *r, struct bz_error *e);
+
 #endif

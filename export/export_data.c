@@ -1,5 +1,6 @@
 #include "export_data.h"
 
+#include "../common/buildinfo.h"
 #include "../load/db.h"
 
 #include <stdio.h>
@@ -86,12 +87,14 @@ static const char warnings_sql[] =
     "  FROM report.period_warnings($1, $2::date) AS w";
 
 static const char refresh_sql[] = "SELECT report.refresh_ranking($1, $2::date) AS run_id,"
-                                  "       to_char(now(), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') AS at";
+                                  "       to_char(now(), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') AS at,"
+                                  "       now()::text AS ts";
 
 /* A ranking run stored before (by the nightly), checked to be of this
  * period and as-of date. */
 static const char stored_sql[] =
-    "SELECT r.id AS run_id, to_char(now(), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') AS at"
+    "SELECT r.id AS run_id, to_char(now(), 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') AS at,"
+    "       now()::text AS ts"
     "  FROM facts.ranking_run r"
     " WHERE r.id = $3::bigint AND r.period = $1 AND r.as_of = $2::date";
 
@@ -148,10 +151,10 @@ ranking_run(PGconn *conn, long long run_id, struct export_data *d, struct bz_err
     char run[32];
     int rc;
     if (run_id == 0) {
-        rc = query(conn, refresh_sql, d->period, d->as_of, 2, "保存排名", &res, e);
+        rc = query(conn, refresh_sql, d->period, d->as_of, 3, "保存排名", &res, e);
     } else {
         snprintf(run, sizeof(run), "%lld", run_id);
-        rc = query_run(conn, stored_sql, d->period, d->as_of, run, 2, "读取已保存的排名", &res, e);
+        rc = query_run(conn, stored_sql, d->period, d->as_of, run, 3, "读取已保存的排名", &res, e);
         if (rc == 0 && PQntuples(res) != 1) {
             PQclear(res);
             return bz_error_set(e, E_INTERNAL, "排名记录 #%lld 不是 %s（截至 %s）的排名", run_id,
@@ -163,6 +166,8 @@ ranking_run(PGconn *conn, long long run_id, struct export_data *d, struct bz_err
     d->run_id = strtoll(PQgetvalue(res, 0, PQfnumber(res, "run_id")), NULL, 10);
     snprintf(d->exported_at, sizeof(d->exported_at), "%s",
              PQgetvalue(res, 0, PQfnumber(res, "at")));
+    snprintf(d->recorded_at, sizeof(d->recorded_at), "%s",
+             PQgetvalue(res, 0, PQfnumber(res, "ts")));
     PQclear(res);
     return 0;
 }
@@ -233,6 +238,7 @@ export_data_fetch(PGconn *conn, const struct settings *s, const char *period, co
                   long long run_id, struct export_data *d, struct bz_error *e)
 {
     memset(d, 0, sizeof(*d));
+    snprintf(d->build, sizeof(d->build), "%s", buildinfo_label());
     snprintf(d->period, sizeof(d->period), "%s", period);
     snprintf(d->as_of, sizeof(d->as_of), "%s", as_of);
     int rc = county_identity(conn, s, d, e);

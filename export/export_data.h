@@ -146,6 +146,8 @@ struct export_data {
     char county_code[16];  /* settings.county_code, or the townships' first 6 digits */
     char county_name[128]; /* settings.county_name, or the code */
     char exported_at[40];  /* xs:dateTime with offset, the transaction's time */
+    char recorded_at[64];  /* the same exactly (timestamptz text), for meta.export */
+    char build[160];       /* the build that writes the files (buildinfo_label()) */
     char period_name[64];  /* in words: 2026年10月, 2026年第四季度 */
     char previous[16];     /* the previous period of the same kind, "" before 1900 */
     char prev_name[64];    /* it in words */

@@ -1,5 +1,7 @@
 #include "xlsxfeed.h"
 
+#include "../common/error.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,7 +250,7 @@ page(struct xlsxpage *p, int r)
 
     snprintf(who, sizeof(who), "乡镇：%s（%s）　报送状态：%s", name, code,
              PQgetvalue(d->ranking, r, RK_STATUS));
-    xlsxpage_utf8_cut(who);
+    bz_utf8_cut(who);
     worksheet_merge_range(g.ws, 1, 0, 1, PAGE_NCOLS - 1, who, NULL);
     g.row = 3;
     figures(&g);
@@ -260,7 +262,7 @@ page(struct xlsxpage *p, int r)
         total += page_widths[c];
     }
     snprintf(what, sizeof(what), "反馈单·%s", name);
-    xlsxpage_utf8_cut(what);
+    bz_utf8_cut(what);
     xlsxpage_sheet(p, g.ws, what, PAGE_NCOLS, total, 2, g.row - 1);
 }
 

@@ -1,6 +1,5 @@
 #include "xlsxout.h"
 
-#include "../common/buildinfo.h"
 #include "csvout.h"
 #include "xlsxfeed.h"
 #include "xlsxpage.h"
@@ -359,7 +358,7 @@ int
 xlsxout_write(const struct export_data *d, const char *trace, const char *path, struct bz_error *e)
 {
     struct xlsxpage p;
-    char title[512], made_by[160];
+    char title[512], made_by[192];
     lxw_workbook *wb = workbook_new(path);
     if (wb == NULL)
         return bz_error_set(e, E_IO_WRITE, "无法创建工作簿“%s”", path);
@@ -370,7 +369,7 @@ xlsxout_write(const struct export_data *d, const char *trace, const char *path, 
     props.title = title;
     props.author = "bizenv";
     /* the build that made the workbook, visible in its properties */
-    snprintf(made_by, sizeof(made_by), "bizenv %s", buildinfo_label());
+    snprintf(made_by, sizeof(made_by), "bizenv %s", d->build);
     props.comments = made_by;
     props.created = as_of_time(d->as_of);
     workbook_set_properties(wb, &props);

@@ -1,5 +1,7 @@
 #include "xlsxpage.h"
 
+#include "../common/error.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +79,7 @@ xlsxpage_sheet(struct xlsxpage *p, lxw_worksheet *ws, const char *what, int ncol
     if (two_lines)
         snprintf(title, sizeof(title), "%s营商环境评价%s\n%s（截至 %s）", d->county_name, what,
                  d->period_name, d->as_of);
-    xlsxpage_utf8_cut(title);
+    bz_utf8_cut(title);
     if (ncols > 1)
         worksheet_merge_range(ws, 0, 0, 0, (lxw_col_t)(ncols - 1), title, p->f[XF_TITLE]);
     else
@@ -105,7 +107,7 @@ xlsxpage_chart_title(const struct xlsxpage *p, lxw_chart *chart, const char *wha
     char title[512];
     snprintf(title, sizeof(title), "%s%s　%s（截至 %s）", p->d->county_name, what,
              p->d->period_name, p->d->as_of);
-    xlsxpage_utf8_cut(title);
+    bz_utf8_cut(title);
     chart_title_set_name(chart, title);
     lxw_chart_font font = {0};
     font.size = 13;
@@ -151,20 +153,6 @@ xlsxpage_number(lxw_worksheet *ws, int row, int col, const char *v, lxw_format *
 {
     if (v != NULL)
         worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)col, strtod(v, NULL), f);
-}
-
-void
-xlsxpage_utf8_cut(char *s)
-{
-    size_t n = strlen(s), i = n;
-    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && n - i < 3)
-        i--; /* back over continuation bytes to the sequence's first byte */
-    if (i == 0)
-        return;
-    unsigned char lead = (unsigned char)s[i - 1];
-    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    if (n - (i - 1) < want)
-        s[i - 1] = '\0';
 }
 
 void

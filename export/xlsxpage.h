@@ -85,10 +85,6 @@ int xlsxpage_widths(lxw_worksheet *ws, const int *width, int n, int max);
 /* A number cell from SQL's exact text; NULL stays empty. */
 void xlsxpage_number(lxw_worksheet *ws, int row, int col, const char *v, lxw_format *f);
 
-/* Ends s before a UTF-8 sequence snprintf cut short (a name longer than
- * its buffer), so no cell gets a broken character. */
-void xlsxpage_utf8_cut(char *s);
-
 /* A text cell; NULL stays empty. */
 void xlsxpage_text(lxw_worksheet *ws, int row, int col, const char *v, lxw_format *f);
 

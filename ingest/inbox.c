@@ -132,7 +132,7 @@ inbox_open(const struct settings *s, const char *inbox, const char *day, struct 
 
     memset(d, 0, sizeof(*d));
     d->inbox = d->claim = d->archive = d->quarantine = d->receipts = -1;
-    d->quarantine_day = d->receipts_day = -1;
+    d->quarantine_day = d->receipts_day = d->also_sync = -1;
     d->s = s;
     d->inbox_path = inbox;
     snprintf(d->day, sizeof(d->day), "%s", day);
@@ -359,20 +359,6 @@ past(const struct timespec *deadline)
            (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
 }
 
-static int
-write_all(int fd, const unsigned char *buf, size_t len)
-{
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(fd, buf + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        off += (size_t)w;
-    }
-    return 0;
-}
-
 /*
  * Copies `in` to `out` while hashing, at most max_file_bytes and until the
  * deadline. The inbox file is read here and only here: a file that grows,
@@ -403,7 +389,7 @@ copy_hashing(struct inbox_dirs *d, struct inbox_file *f, int in, int out,
                                 "文件超过 %lld 字节上限（读到第 %lld 字节时停止）", limit, total);
         }
         hash_update(&h, buf, (size_t)r);
-        if (write_all(out, buf, (size_t)r) < 0)
+        if (fsdir_write_all(out, buf, (size_t)r) < 0)
             return fsdir_io_error(e, "写入归档", d->s->archive);
     }
     f->size = total;
@@ -521,11 +507,11 @@ int
 inbox_sync(struct inbox_dirs *d, struct bz_error *e)
 {
 #ifdef __linux__
-    const int dirs[] = {d->archive, d->receipts, d->quarantine};
-    const char *shown[] = {d->s->archive, d->s->receipts, d->s->quarantine};
-    dev_t done[3];
+    const int dirs[] = {d->archive, d->receipts, d->quarantine, d->also_sync};
+    const char *shown[] = {d->s->archive, d->s->receipts, d->s->quarantine, d->s->journal};
+    dev_t done[4];
     size_t ndone = 0;
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 4; i++) {
         struct stat st;
         if (dirs[i] < 0)
             continue;
@@ -543,8 +529,8 @@ inbox_sync(struct inbox_dirs *d, struct bz_error *e)
         done[ndone++] = st.st_dev;
     }
 #else
-    (void)d;
-    (void)e;
+    if (d->also_sync >= 0 && fsync(d->also_sync) < 0)
+        return fsdir_io_error(e, "同步磁盘", d->s->journal);
 #endif
     return 0;
 }

@@ -59,6 +59,8 @@ struct inbox_dirs {
     int receipts;       /* receipts/ */
     int quarantine_day; /* quarantine/<day>/, opened on first use */
     int receipts_day;   /* receipts/<day>/, opened on first use */
+    int also_sync;      /* another descriptor made durable by inbox_sync with the batch's
+                           files (the journal's, jobs/record.h); -1 none; not owned */
     char day[16];       /* "YYYY-MM-DD" of the run */
     const struct settings *s;
     const char *inbox_path; /* for messages */

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,48 @@ sandbox_recv_all(int fd, void *buf, size_t len)
         p += n;
         len -= (size_t)n;
     }
+    return 0;
+}
+
+/* The settings unpack and transform read, in the order they travel. */
+static const size_t reading_limits[] = {
+    offsetof(struct settings, max_file_bytes),     offsetof(struct settings, max_entry_bytes),
+    offsetof(struct settings, max_xml_bytes),      offsetof(struct settings, max_total_bytes),
+    offsetof(struct settings, max_entries),        offsetof(struct settings, max_ratio),
+    offsetof(struct settings, ratio_min_bytes),    offsetof(struct settings, max_nesting),
+    offsetof(struct settings, max_name_bytes),     offsetof(struct settings, max_xml_depth),
+    offsetof(struct settings, max_text_bytes),     offsetof(struct settings, max_elements),
+    offsetof(struct settings, max_diagnostics),    offsetof(struct settings, parse_timeout_s),
+    offsetof(struct settings, max_workbook_bytes), offsetof(struct settings, max_sheet_rows),
+    offsetof(struct settings, max_sheet_cells),    offsetof(struct settings, max_shared_strings),
+};
+#define NLIMITS (sizeof(reading_limits) / sizeof(reading_limits[0]))
+
+int
+sandbox_put_limits(struct dbuf *b, const struct settings *s)
+{
+    int rc = wire_put_u32(b, (uint32_t)NLIMITS);
+    for (size_t i = 0; rc == 0 && i < NLIMITS; i++) {
+        long long v;
+        memcpy(&v, (const char *)s + reading_limits[i], sizeof(v));
+        rc = wire_put_i64(b, v);
+    }
+    return rc;
+}
+
+int
+sandbox_get_limits(struct wire_in *in, struct settings *s)
+{
+    long long v[NLIMITS];
+    if (wire_get_u32(in) != NLIMITS)
+        in->bad = 1;
+    for (size_t i = 0; i < NLIMITS; i++)
+        if ((v[i] = wire_get_i64(in)) < 0)
+            in->bad = 1;
+    if (in->bad)
+        return -1;
+    for (size_t i = 0; i < NLIMITS; i++)
+        memcpy((char *)s + reading_limits[i], &v[i], sizeof(v[i]));
     return 0;
 }
 
@@ -406,6 +449,8 @@ sandbox_context(struct sandbox *sb, int today, const struct sandbox_township *t,
                 int no_registry, struct bz_error *e)
 {
     int rc = sandbox_registry_set(&sb->reg, t, n, no_registry);
+    /* what the workers may answer follows the limits they now read with */
+    sb->frame.limit = sandbox_frame_limit(sb->s);
     sb->tctx.today = today;
     sb->tctx.township_known = no_registry ? NULL : sandbox_registry_lookup;
     sb->tctx.arg = &sb->reg;
@@ -414,6 +459,7 @@ sandbox_context(struct sandbox *sb, int today, const struct sandbox_township *t,
         dbuf_reset(&sb->request);
         rc = dbuf_add(&sb->request, h, sizeof(h));
         rc = rc ? rc : wire_put_i64(&sb->request, today);
+        rc = rc ? rc : sandbox_put_limits(&sb->request, sb->s);
         rc = rc ? rc : wire_put_u8(&sb->request, no_registry != 0);
         rc = rc ? rc : wire_put_u32(&sb->request, (uint32_t)sb->reg.n);
         for (size_t i = 0; rc == 0 && i < sb->reg.n; i++) {

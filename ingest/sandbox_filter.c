@@ -209,7 +209,7 @@ sandbox_filter_limits(const struct settings *s)
         rlim_t as = (rlim_t)(mapped_now() + s->max_memory_bytes);
         set_limit(RLIMIT_AS, as, as);
     }
-    if (!vg) { /* valgrind writes its report to a file */
+    if (!vg) {                    /* valgrind writes its report to a file */
         signal(SIGXFSZ, SIG_IGN); /* a write to a file fails instead */
         set_limit(RLIMIT_FSIZE, 0, 0);
     }

@@ -18,6 +18,7 @@
 
 #include "../common/dbuf.h"
 #include "../transform/transform.h"
+#include "../transform/wire.h"
 #include "sandbox.h"
 
 #include <stdint.h>
@@ -52,6 +53,12 @@ enum sandbox_frame {
 /* Requests from the parent are trusted but still bounded: a province's
  * registry is a few hundred KB. */
 #define SANDBOX_REQUEST_MAX (64u << 20)
+
+/* The reading limits, which the context carries to the workers (a
+ * rebuild replays each run under the limits it was read with). */
+int sandbox_put_limits(struct dbuf *b, const struct settings *s);
+/* Into s; returns 0 or -1 when the bytes are not a set of limits. */
+int sandbox_get_limits(struct wire_in *in, struct settings *s);
 
 /* The largest frame a worker may send for one document with settings s,
  * and the most all the documents of one file may take. */

@@ -168,7 +168,8 @@ hooks_fire(const char *name, int attempt)
 /* ---- the worker ---- */
 
 struct worker {
-    const struct settings *s;
+    const struct settings *s; /* &set */
+    struct settings set;      /* the spawner's, with the limits of the last context */
     struct sandbox_registry reg;
     struct transform_ctx tctx;
     struct dbuf out;     /* the frame being built */
@@ -327,6 +328,8 @@ set_context(struct worker *w, const unsigned char *p, size_t len)
     wire_in_init(&in, p, len);
     arena_init(&a, 2 * len + (64u << 10)); /* strings, and the arena's first block */
     int64_t today = wire_get_i64(&in);
+    if (sandbox_get_limits(&in, &w->set) == 0)
+        w->out.limit = sandbox_frame_limit(&w->set);
     int none = (int)wire_get_u8(&in);
     uint32_t n = wire_get_u32(&in);
     struct sandbox_township *t = n && n <= len / 8 ? calloc(n, sizeof(*t)) : NULL;
@@ -429,7 +432,8 @@ worker_main(int sock, pid_t spawner, const struct settings *s)
     int err = sandbox_filter_fds(sock) < 0 ? EBADF : 0;
     int filtered = 0;
     memset(&w, 0, sizeof(w));
-    w.s = s;
+    w.set = *s;
+    w.s = &w.set;
     w.reg.none = 1;
     dbuf_init(&w.out, sandbox_frame_limit(s));
     transform_set_oom_hook(worker_oom);

@@ -375,9 +375,12 @@ open_regular(struct unpack_run *r, const char *path)
 
 static void
 run_init(struct unpack_run *r, const char *path, const struct settings *s, unpack_cb cb, void *ctx,
-         struct diag_list *diags, struct bz_error *e)
+         struct unpack_result *res, struct diag_list *diags, struct bz_error *e)
 {
+    memset(res, 0, sizeof(*res));
+    bz_error_clear(e);
     memset(r, 0, sizeof(*r));
+    r->errors_before = diags->nerrors;
     r->path = path;
     r->s = s;
     r->cb = cb;
@@ -436,26 +439,30 @@ verdict(struct unpack_run *r, struct diag_list *diags, size_t errors_before)
     return 0;
 }
 
+/* Both passes when the file is `ready` (open and checked; if not, what
+ * went wrong is already reported), then the verdict. */
+static int
+run_passes(struct unpack_run *r, struct unpack_result *res, int ready)
+{
+    struct diag_list scratch;
+    diag_list_init(&scratch, 16);
+    if (ready)
+        read_passes(r, res, &scratch, r->errors_before);
+    int rc = verdict(r, r->diags, r->errors_before);
+    diag_list_free(&scratch);
+    return rc;
+}
+
 int
 unpack_file(const char *path, const struct settings *s, unpack_cb cb, void *ctx,
             struct unpack_result *res, struct diag_list *diags, struct bz_error *e)
 {
     struct unpack_run r;
-    struct diag_list scratch;
-    size_t errors_before = diags->nerrors;
-
-    memset(res, 0, sizeof(*res));
-    bz_error_clear(e);
-    diag_list_init(&scratch, 16);
-    run_init(&r, path, s, cb, ctx, diags, e);
-
+    run_init(&r, path, s, cb, ctx, res, diags, e);
     r.fd = open_regular(&r, path);
-    if (r.fd >= 0)
-        read_passes(&r, res, &scratch, errors_before);
-    int rc = verdict(&r, diags, errors_before);
+    int rc = run_passes(&r, res, r.fd >= 0);
     if (r.fd >= 0)
         close(r.fd);
-    diag_list_free(&scratch);
     return rc;
 }
 
@@ -464,11 +471,10 @@ unpack_open(const char *path, const struct settings *s, int *fd, struct diag_lis
             struct bz_error *e)
 {
     struct unpack_run r;
-    size_t errors_before = diags->nerrors;
-    bz_error_clear(e);
-    run_init(&r, path, s, NULL, NULL, diags, e);
+    struct unpack_result res;
+    run_init(&r, path, s, NULL, NULL, &res, diags, e);
     *fd = open_regular(&r, path);
-    return *fd >= 0 ? 0 : verdict(&r, diags, errors_before);
+    return *fd >= 0 ? 0 : verdict(&r, diags, r.errors_before);
 }
 
 int
@@ -477,14 +483,9 @@ unpack_fd(int fd, const char *name, const struct settings *s, const struct times
           struct bz_error *e)
 {
     struct unpack_run r;
-    struct diag_list scratch;
     struct stat st;
-    size_t errors_before = diags->nerrors;
-
-    memset(res, 0, sizeof(*res));
-    bz_error_clear(e);
-    diag_list_init(&scratch, 16);
-    run_init(&r, name, s, cb, ctx, diags, e);
+    int ready = 0;
+    run_init(&r, name, s, cb, ctx, res, diags, e);
     if (deadline != NULL)
         r.deadline = *deadline;
     r.fd = fd;
@@ -492,9 +493,7 @@ unpack_fd(int fd, const char *name, const struct settings *s, const struct times
         io_fail(&r, errno);
     else if (!S_ISREG(st.st_mode))
         unpack_reject(&r, "E_FILE_NOT_REGULAR", NULL, "不是普通文件（目录、管道、设备或链接）");
-    else if (rewind_file(&r) == 0)
-        read_passes(&r, res, &scratch, errors_before);
-    int rc = verdict(&r, diags, errors_before);
-    diag_list_free(&scratch);
-    return rc;
+    else
+        ready = rewind_file(&r) == 0;
+    return run_passes(&r, res, ready);
 }

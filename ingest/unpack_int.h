@@ -22,6 +22,7 @@ struct unpack_run {
     const char *path; /* the inbox file, for error messages */
     const struct settings *s;
     struct diag_list *diags; /* pass 1: the caller's list; pass 2: a scratch list */
+    size_t errors_before;    /* the caller's list's errors when the run began */
     struct bz_error *e;
     struct timespec deadline; /* CLOCK_MONOTONIC; parse_timeout_s after the start */
     int fd;                   /* the inbox file, opened by unpack_file */

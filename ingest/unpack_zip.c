@@ -50,6 +50,7 @@
  * names as well as a ratio violation.
  */
 #include "../common/hash.h"
+#include "../common/zipentry.h"
 #include "unpack_int.h"
 
 #include <archive.h>
@@ -99,26 +100,6 @@ struct zbuf {
 
 static void zip_walk(struct zip_level *z);
 
-/* Whether libarchive's last failure was a failed allocation. It reports
- * those with errno ENOMEM or, in places, only as text ("Can't allocate",
- * "Out of memory", "Couldn't allocate", zlib's init that fails only for
- * memory); none of them is the file's fault, so they must never reject
- * it (the file then stays in the inbox for the next run). */
-static int
-archive_oom(struct archive *a)
-{
-    const char *m = archive_error_string(a);
-
-    if (archive_errno(a) == ENOMEM)
-        return 1;
-    /* a failure without any message: libarchive 3.6.2 returns FATAL
-     * silently only where an allocation failed (archive_read_open1) */
-    if (m == NULL || *m == '\0')
-        return archive_errno(a) == 0;
-    return strstr(m, "alloc") != NULL || strstr(m, "memory") != NULL ||
-           strstr(m, "Memory") != NULL || strstr(m, "Can't initialize") != NULL;
-}
-
 /* An operational failure from libarchive: out of memory, I/O, or (for the
  * set-up calls only) anything else. Returns -1. */
 static int
@@ -126,7 +107,7 @@ archive_fail(struct unpack_run *r, struct archive *a, const char *what)
 {
     const char *m = archive_error_string(a) ? archive_error_string(a) : what;
 
-    if (archive_oom(a))
+    if (zipentry_oom(a))
         return unpack_fail(r, E_NOMEM, m);
     if (archive_errno(a) == EIO)
         return unpack_fail(r, E_IO_READ, strerror(EIO));
@@ -144,69 +125,6 @@ concat(const char *a, const char *b)
         memcpy(str + na, b, nb + 1);
     }
     return str;
-}
-
-static int
-utf8_valid(const unsigned char *str)
-{
-    while (*str) {
-        unsigned c = *str;
-        size_t n = c < 0x80             ? 0
-                   : (c & 0xE0) == 0xC0 ? 1
-                   : (c & 0xF0) == 0xE0 ? 2
-                   : (c & 0xF8) == 0xF0 ? 3
-                                        : 4;
-        if (n == 4 || (n == 1 && c < 0xC2) || (n == 3 && c > 0xF4))
-            return 0;
-        for (size_t i = 1; i <= n; i++)
-            if ((str[i] & 0xC0) != 0x80)
-                return 0;
-        if ((n == 2 && c == 0xE0 && str[1] < 0xA0) || (n == 2 && c == 0xED && str[1] >= 0xA0) ||
-            (n == 3 && c == 0xF0 && str[1] < 0x90) || (n == 3 && c == 0xF4 && str[1] >= 0x90))
-            return 0; /* overlong forms, surrogates, beyond U+10FFFF */
-        str += n + 1;
-    }
-    return 1;
-}
-
-/* Why a name is unsafe, or NULL. `name` is valid UTF-8; a directory's
- * single trailing '/' is allowed. */
-static const char *
-name_problem(const char *name, long long max_bytes)
-{
-    size_t len = strlen(name);
-
-    if (len == 0)
-        return "名称为空";
-    if ((long long)len > max_bytes)
-        return "名称过长";
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        if (*p < 0x20 || *p == 0x7F)
-            return "名称含控制字符";
-        if (*p == '\\')
-            return "名称含反斜杠";
-    }
-    if (name[0] == '/')
-        return "名称是绝对路径";
-    if (((name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z')) &&
-        name[1] == ':')
-        return "名称含盘符";
-    if (name[len - 1] == '/')
-        len--;
-    for (size_t start = 0; start <= len;) {
-        size_t end = start;
-        while (end < len && name[end] != '/')
-            end++;
-        size_t n = end - start;
-        if (n == 0)
-            return "名称含空路径段（//）";
-        if (n == 1 && name[start] == '.')
-            return "名称含 . 路径段";
-        if (n == 2 && name[start] == '.' && name[start + 1] == '.')
-            return "名称含 .. 路径段";
-        start = end + 1;
-    }
-    return NULL;
 }
 
 static int
@@ -336,7 +254,7 @@ data_failure(struct zip_level *z, const char *path, int rc, long long got, long 
     struct unpack_run *r = z->r;
     const char *msg = archive_error_string(z->a) ? archive_error_string(z->a) : "";
 
-    if (archive_oom(z->a) || (rc == ARCHIVE_FATAL && archive_errno(z->a) == EIO))
+    if (zipentry_oom(z->a) || (rc == ARCHIVE_FATAL && archive_errno(z->a) == EIO))
         return archive_fail(r, z->a, NULL);
     if (rc == ARCHIVE_WARN && declared >= 0 && got != declared)
         unpack_reject(r, "E_ZIP_SIZE_MISMATCH", path, "声明 %lld 字节，实际 %lld 字节", declared,
@@ -469,7 +387,7 @@ open_archive(struct unpack_run *r, const void *mem, size_t len, const char *path
         rc = archive_read_open_fd(a, r->fd, UNPACK_CHUNK);
     }
     if (rc != ARCHIVE_OK) {
-        if (archive_oom(a) || archive_errno(a) == EIO)
+        if (zipentry_oom(a) || archive_errno(a) == EIO)
             archive_fail(r, a, NULL);
         else
             unpack_reject(r, "E_ZIP_CORRUPT", path, "无法读取压缩包目录（%s）",
@@ -521,52 +439,31 @@ out:
     free(b.p);
 }
 
-/* A top-level XML: pass 1 checks it; pass 2 keeps it (package) or
- * delivers it at once (batch). */
+/* A top-level document, XML or (`workbook`) .xlsx, capped by max_xml_bytes
+ * or max_workbook_bytes: pass 1 checks it; pass 2 keeps it (package) or
+ * delivers it at once (batch). A workbook's own entries are checked when
+ * it is read. */
 static void
-top_xml(struct zip_level *z, struct archive_entry *ent, const char *path)
+top_document(struct zip_level *z, struct archive_entry *ent, const char *path, int workbook)
 {
     struct unpack_run *r = z->r;
-    long long cap =
-        r->s->max_xml_bytes < r->s->max_entry_bytes ? r->s->max_xml_bytes : r->s->max_entry_bytes;
+    long long doc_cap = workbook ? r->s->max_workbook_bytes : r->s->max_xml_bytes;
+    long long cap = doc_cap < r->s->max_entry_bytes ? doc_cap : r->s->max_entry_bytes;
     struct zbuf b = {NULL, 0, 0, (size_t)cap};
 
-    z->ntop_xml++;
+    if (workbook)
+        z->ntop_xlsx++;
+    else
+        z->ntop_xml++;
     if (read_data(z, ent, path, cap, NULL, r->pass == 2 ? &b : NULL) != 0 || r->pass == 1)
         goto out;
     if (z->shape == UNPACK_BATCH) {
-        unpack_deliver(r, path, b.p ? b.p : (const unsigned char *)"", b.len, NULL, 0);
+        (workbook ? unpack_deliver_workbook
+                  : unpack_deliver)(r, path, b.p ? b.p : (const unsigned char *)"", b.len, NULL, 0);
     } else if (z->xml == NULL) {
         z->xml = b.p;
         z->xml_len = b.len;
-        z->xml_member = strdup(path);
-        b.p = NULL;
-        if (z->xml_member == NULL)
-            unpack_fail(r, E_NOMEM, NULL);
-    }
-out:
-    free(b.p);
-}
-
-/* A top-level .xlsx: a document like a top-level XML, capped by
- * max_workbook_bytes; its own entries are checked when it is read. */
-static void
-top_workbook(struct zip_level *z, struct archive_entry *ent, const char *path)
-{
-    struct unpack_run *r = z->r;
-    long long cap = r->s->max_workbook_bytes < r->s->max_entry_bytes ? r->s->max_workbook_bytes
-                                                                     : r->s->max_entry_bytes;
-    struct zbuf b = {NULL, 0, 0, (size_t)cap};
-
-    z->ntop_xlsx++;
-    if (read_data(z, ent, path, cap, NULL, r->pass == 2 ? &b : NULL) != 0 || r->pass == 1)
-        goto out;
-    if (z->shape == UNPACK_BATCH) {
-        unpack_deliver_workbook(r, path, b.p ? b.p : (const unsigned char *)"", b.len, NULL, 0);
-    } else if (z->xml == NULL) {
-        z->xml = b.p;
-        z->xml_len = b.len;
-        z->xml_workbook = 1;
+        z->xml_workbook = workbook;
         z->xml_member = strdup(path);
         b.p = NULL;
         if (z->xml_member == NULL)
@@ -603,11 +500,11 @@ zip_entry(struct zip_level *z, struct archive_entry *ent, int hdr_rc)
     const char *name = archive_entry_pathname(ent);
     char *path = NULL;
 
-    if (hdr_rc != ARCHIVE_OK && archive_oom(z->a)) {
+    if (hdr_rc != ARCHIVE_OK && zipentry_oom(z->a)) {
         archive_fail(r, z->a, NULL);
         goto out;
     }
-    if (name == NULL || !utf8_valid((const unsigned char *)name)) {
+    if (name == NULL || !zipentry_utf8((const unsigned char *)name)) {
         char where[64];
         snprintf(where, sizeof(where), "（第 %zu 个条目）", z->seq);
         path = concat(z->prefix, where);
@@ -625,23 +522,19 @@ zip_entry(struct zip_level *z, struct archive_entry *ent, int hdr_rc)
                       archive_error_string(z->a) ? archive_error_string(z->a) : "");
         goto out;
     }
-    const char *why = name_problem(name, r->s->max_name_bytes);
+    const char *why = zipentry_name_problem(name, r->s->max_name_bytes);
     if (why != NULL)
         unpack_reject(r, "E_ZIP_ENTRY_NAME", path, "%s", why);
     if (remember_name(z, name) < 0)
         goto out;
 
+    const char *code;
+    const char *kind = zipentry_kind_problem(ent, &code);
+    if (kind != NULL) {
+        unpack_reject(r, code, path, "%s", kind);
+        goto out;
+    }
     mode_t type = archive_entry_filetype(ent);
-    if ((type != AE_IFREG && type != AE_IFDIR) || archive_entry_hardlink(ent) != NULL ||
-        archive_entry_symlink(ent) != NULL) {
-        unpack_reject(r, "E_ZIP_ENTRY_TYPE", path, "条目是链接、设备或管道，不是普通文件或文件夹");
-        goto out;
-    }
-    if (archive_entry_is_encrypted(ent) || archive_entry_is_data_encrypted(ent) ||
-        archive_entry_is_metadata_encrypted(ent)) {
-        unpack_reject(r, "E_ZIP_ENCRYPTED", path, "条目已加密，无法读取");
-        goto out;
-    }
     size_t len = strlen(name);
     int top = memchr(name, '/', len) == NULL;
     if (top && !z->nested && z->prefix[0] == '\0' &&
@@ -661,9 +554,9 @@ zip_entry(struct zip_level *z, struct archive_entry *ent, int hdr_rc)
         z->ntop_zip++;
         nested_package(z, ent, path);
     } else if (top && unpack_has_ext(name, ".xml"))
-        top_xml(z, ent, path);
+        top_document(z, ent, path, 0);
     else if (top && unpack_has_ext(name, ".xlsx"))
-        top_workbook(z, ent, path);
+        top_document(z, ent, path, 1);
     else {
         z->nother++;
         attachment(z, ent, name, path);
@@ -721,7 +614,7 @@ zip_walk(struct zip_level *z)
         if (rc == ARCHIVE_EOF)
             break;
         if (rc == ARCHIVE_FATAL) {
-            if (archive_oom(z->a) || archive_errno(z->a) == EIO) {
+            if (zipentry_oom(z->a) || archive_errno(z->a) == EIO) {
                 archive_fail(r, z->a, NULL);
                 return;
             }

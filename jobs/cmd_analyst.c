@@ -176,13 +176,31 @@ print_password(const struct opts *o, const char *password, const char *expiry)
         printf("注意：有效期 %s 已过，该账号不能登录\n", expiry);
 }
 
+/* What `analyst add` and `analyst passwd` print once the password is set. */
+static void
+print_done(const char *shown, const struct opts *o, int adding)
+{
+    if (adding && o->expiry[0])
+        printf("已添加分析人员账号“%s”（有效期至 %s）\n", shown, o->expiry);
+    else if (adding)
+        printf("已添加分析人员账号“%s”（长期有效）\n", shown);
+    else if (o->expires == NULL)
+        printf("已为分析人员账号“%s”设置新密码\n", shown);
+    else if (o->expiry[0])
+        printf("已为分析人员账号“%s”设置新密码，有效期至 %s\n", shown, o->expiry);
+    else
+        printf("已为分析人员账号“%s”设置新密码，长期有效\n", shown);
+}
+
+/* `analyst add` (adding) and `analyst passwd`: the password read or made,
+ * then the account created, or its password (and expiry) replaced. */
 static int
-do_add(struct cli *cli, const char *name, const struct opts *o)
+do_account(struct cli *cli, const char *name, const struct opts *o, int adding)
 {
     struct bz_error e;
     struct analyst_limits lim;
     char password[ANALYST_PASSWORD_MAX + 2], skipped[128], shown[256];
-    if (analyst_check_name(name, &e) < 0)
+    if (adding && analyst_check_name(name, &e) < 0)
         return report_usage(&e);
     int rc = get_password(o, password, sizeof(password));
     if (rc != 0)
@@ -193,50 +211,19 @@ do_add(struct cli *cli, const char *name, const struct opts *o)
         return cli_report(&e);
     }
     analyst_limits_from(&cli->settings, &lim);
-    rc = analyst_add(conn, name, password, o->expiry[0] ? o->expiry : NULL, &lim, skipped,
-                     sizeof(skipped), &e);
+    const char *expiry = o->expiry[0] ? o->expiry : NULL;
+    if (adding)
+        rc = analyst_add(conn, name, password, expiry, &lim, skipped, sizeof(skipped), &e);
+    else
+        rc = analyst_passwd(conn, name, password, o->expires != NULL, expiry, &lim, skipped,
+                            sizeof(skipped), &e);
     if (rc == 0) {
         esc_text(shown, sizeof(shown), name);
-        if (o->expiry[0])
-            printf("已添加分析人员账号“%s”（有效期至 %s）\n", shown, o->expiry);
-        else
-            printf("已添加分析人员账号“%s”（长期有效）\n", shown);
+        print_done(shown, o, adding);
         print_password(o, password, o->expiry);
         warn_skipped(skipped, conn);
-        print_connect(cli, conn, name);
-    }
-    explicit_bzero(password, sizeof(password));
-    PQfinish(conn);
-    return rc < 0 ? cli_report(&e) : EX_OK;
-}
-
-static int
-do_passwd(struct cli *cli, const char *name, const struct opts *o)
-{
-    struct bz_error e;
-    struct analyst_limits lim;
-    char password[ANALYST_PASSWORD_MAX + 2], skipped[128], shown[256];
-    int rc = get_password(o, password, sizeof(password));
-    if (rc != 0)
-        return rc;
-    PGconn *conn = session_open(cli, &e);
-    if (conn == NULL) {
-        explicit_bzero(password, sizeof(password));
-        return cli_report(&e);
-    }
-    analyst_limits_from(&cli->settings, &lim);
-    rc = analyst_passwd(conn, name, password, o->expires != NULL, o->expiry[0] ? o->expiry : NULL,
-                        &lim, skipped, sizeof(skipped), &e);
-    if (rc == 0) {
-        esc_text(shown, sizeof(shown), name);
-        if (o->expires == NULL)
-            printf("已为分析人员账号“%s”设置新密码\n", shown);
-        else if (o->expiry[0])
-            printf("已为分析人员账号“%s”设置新密码，有效期至 %s\n", shown, o->expiry);
-        else
-            printf("已为分析人员账号“%s”设置新密码，长期有效\n", shown);
-        print_password(o, password, o->expiry);
-        warn_skipped(skipped, conn);
+        if (adding)
+            print_connect(cli, conn, name);
     }
     explicit_bzero(password, sizeof(password));
     PQfinish(conn);
@@ -317,9 +304,9 @@ cmd_analyst(struct cli *cli, int argc, char **argv)
         strcmp(sub, "passwd") != 0)
         return usage("analyst %s 不接受 --expires 和 --password-stdin", sub);
     if (strcmp(sub, "add") == 0)
-        return do_add(cli, argv[2], &o);
+        return do_account(cli, argv[2], &o, 1);
     if (strcmp(sub, "passwd") == 0)
-        return do_passwd(cli, argv[2], &o);
+        return do_account(cli, argv[2], &o, 0);
     if (strcmp(sub, "remove") == 0)
         return do_remove(cli, argv[2]);
     return do_list(cli);

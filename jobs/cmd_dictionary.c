@@ -13,6 +13,7 @@
 #include "commands.h"
 
 #include "../common/dbuf.h"
+#include "../common/fsdir.h"
 #include "../export/dictionary.h"
 #include "session.h"
 
@@ -22,21 +23,6 @@
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
-
-static int
-write_all(int fd, const char *data, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, data, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        data += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 /* Writes the document to path through path.tmp and a rename. */
 static int
@@ -49,8 +35,8 @@ write_file(const char *path, const struct dbuf *doc)
         return cli_report(&e);
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0 || write_all(fd, doc->data, doc->len) != 0 || fsync(fd) != 0 || close(fd) != 0 ||
-        rename(tmp, path) != 0) {
+    if (fd < 0 || fsdir_write_all(fd, doc->data, doc->len) != 0 || fsync(fd) != 0 ||
+        close(fd) != 0 || rename(tmp, path) != 0) {
         int err = errno;
         if (fd >= 0)
             unlink(tmp);

@@ -5,15 +5,21 @@
  * when the period was published before, whether the figures changed.
  * (bizenv counties is in cmd_registry.c, with the townships' registry.)
  *
+ * An export is journaled (jobs/record.h) in its transaction, and so holds
+ * the run lock: it cannot run while a night does (75).
+ *
  * Exit (from the error's code): 0 done; 64 usage or bad period; 69
- * database unreachable; 74 I/O error; 78 no county code.
+ * database unreachable; 74 I/O error; 75 a night is running; 78 no county
+ * code.
  */
 #include "commands.h"
 
 #include "../common/esc.h"
 #include "../export/export.h"
+#include "record.h"
 #include "session.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +44,17 @@ show(const struct export_result *r, const char *period, const char *as_of)
     if (r->changes_id != 0)
         printf("注意：已发布的 %s 数字（截至 %s，导出记录 #%lld）已有变化\n", period,
                r->changes_as_of, r->changes_id);
+}
+
+/* Whether --out names the exports folder itself (the rebuild compares
+ * what is there). */
+static int
+to_exports(const struct settings *s, const char *out)
+{
+    char a[PATH_MAX], b[PATH_MAX];
+    if (out == NULL)
+        return 1;
+    return realpath(out, a) != NULL && realpath(s->exports, b) != NULL && strcmp(a, b) == 0;
 }
 
 int
@@ -65,11 +82,20 @@ cmd_export(struct cli *cli, int argc, char **argv)
     }
     snprintf(as_of, sizeof(as_of), "%04d-%02d-%02d", ymd / 10000, ymd / 100 % 100, ymd % 100);
     bz_error_clear(&e);
-    PGconn *conn = session_open(cli, &e);
-    if (conn == NULL)
+    struct record_session rs;
+    if (record_session_open(cli, &rs, &e) < 0)
         return cli_report(&e);
-    int rc = export_run(conn, &cli->settings, argv[1], as_of, out, &r, &e);
-    PQfinish(conn);
+    record_warn_drift(&rs.rec, stderr);
+    struct record_export x = {&rs.rec, 0, to_exports(&cli->settings, out)};
+    struct export_hook hook = {NULL, NULL, NULL, record_export_hook, &x};
+    int rc = export_run_hooked(rs.conn, &cli->settings, argv[1], as_of, 0, out, &hook, &r, &e);
+    if (rc < 0) {
+        record_abandon(&rs.rec);
+    } else {
+        struct bz_error ignored;
+        record_committed(&rs.rec, &ignored);
+    }
+    record_session_close(&rs);
     if (rc == BZ_EUSAGE) {
         char shown[4 * sizeof(e.message)];
         fprintf(stderr, "bizenv export: 错误 [%s] %s\n", e.code,

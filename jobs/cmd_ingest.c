@@ -5,6 +5,7 @@
 
 #include "../common/esc.h"
 #include "pipeline.h"
+#include "record.h"
 #include "runlock.h"
 #include "session.h"
 
@@ -64,22 +65,33 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
     /* the readers first: they never share memory with a connection */
     struct sandbox *reader = NULL;
     PGconn *conn = NULL;
+    struct record rec;
+    rec.j.fd = -1;
     if (sandbox_start(&cli->settings, &reader, &e) == 0)
         conn = session_open_home(cli, &e);
-    if (conn == NULL || runlock_db(conn, &e) < 0) {
+    if (conn == NULL || runlock_db(conn, &e) < 0 ||
+        record_open(&rec, &cli->settings, conn, &e) < 0) {
         PQfinish(conn);
         sandbox_stop(reader);
         runlock_release(&lock);
         return cli_report(&e);
     }
+    record_warn_drift(&rec, stderr);
     int today = cli_today();
     snprintf(day, sizeof(day), "%04d-%02d-%02d", today / 10000, today / 100 % 100, today % 100);
     struct pipeline_opts o = {.inbox = inbox ? inbox : cli->settings.inbox,
                               .day = day,
                               .today = today,
                               .reader = reader,
-                              .observer = show_file};
-    rc = pipeline_ingest(conn, &cli->settings, &o, &stats, &e);
+                              .observer = show_file,
+                              .rec = &rec};
+    memset(&stats, 0, sizeof(stats));
+    rc = record_run(&rec, "ingest", 0, day, today, day, &e);
+    if (rc == 0)
+        rc = pipeline_ingest(conn, &cli->settings, &o, &stats, &e);
+    if (rc == 0)
+        rc = record_sync(&rec, &e);
+    record_close(&rec);
     printf("收件 %zu 个文件：接收 %zu，重复 %zu，退回 %zu", stats.files_seen, stats.files_accepted,
            stats.files_duplicate, stats.files_rejected);
     if (stats.files_retry > 0)

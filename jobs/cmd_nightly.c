@@ -3,7 +3,8 @@
  *
  * Cron mails whatever a job prints, so a clean night prints nothing and
  * exits 0. Rejected submissions are the townships' problem, not the job's:
- * exit 0, but print the summary so cron mails it. A failure of the job
+ * exit 0, but print the summary so cron mails it; so are a change made
+ * to the database outside bizenv and a failed backup. A failure of the job
  * itself prints one Chinese message with its code and exits with the
  * sysexits status that fits. --verbose, or a terminal, shows progress and
  * the summary.
@@ -70,7 +71,8 @@ cmd_nightly(struct cli *cli, int argc, char **argv)
     bz_error_clear(&e);
     rc = nightly_run(cli, as_of, show_progress, &p, r, &e);
     /* a failed job says one thing, its error; the summary is in runs/ */
-    int show = rc == 0 && (p.tty || p.verbose || r->stats.rejected > 0 || r->stats.files_retry > 0);
+    int show = rc == 0 && (p.tty || p.verbose || r->stats.rejected > 0 ||
+                           r->stats.files_retry > 0 || r->drift[0] != '\0' || r->backup_failed);
     if (show && r->summary.data != NULL)
         fputs(r->summary.data, stdout);
     int status = rc < 0 ? cli_report(&e) : EX_OK;

@@ -9,20 +9,59 @@
  * ranks counties (sql/report/figures.sql).
  *
  * Both read the file with the one registry parser (load/regcsv.h) before
- * touching the database, load it (load/registry.h), print a one-line
- * Chinese summary, then keep a copy of the bytes loaded in the home
- * (jobs/regcopy.h). Exit (from the error's code): 0 loaded; 65 bad file
- * (the line is named); 66 file missing; 69 database unreachable; 64
- * usage.
+ * touching the database, archive its bytes by SHA-256, load it
+ * (load/registry.h) in one transaction with its journal line
+ * (jobs/record.h), so `bizenv rebuild` loads the same bytes at the same
+ * place, print a one-line Chinese summary, then keep a copy of the bytes
+ * loaded in the home (jobs/regcopy.h). Journaling holds the run lock: a
+ * load waits for no night, it fails (75) while one runs. Exit (from the
+ * error's code): 0 loaded; 65 bad file (the line is named); 66 file
+ * missing; 69 database unreachable; 64 usage; 75 a night is running.
  */
 #include "commands.h"
 
+#include "../ingest/archived.h"
+#include "../load/jstate.h"
 #include "../load/registry.h"
+#include "record.h"
 #include "regcopy.h"
+
+#include <stdio.h>
 #include "session.h"
 
 #include <string.h>
 #include <sysexits.h>
+
+/* The load and its journal line in one transaction, the bytes archived
+ * first. On failure nothing changed and no line counts. */
+static int
+load_journaled(struct record_session *rs, const char *path, const struct regcsv *reg,
+               struct registry_stats *stats, struct bz_error *e)
+{
+    char sha[65];
+    const char *base = strrchr(path, '/');
+    int townships = reg->kind == REGCSV_TOWNSHIPS;
+    int rc = archived_put(rs->rec.s, reg->data, reg->len, sha, e);
+    if (rc == 0)
+        rc = jstate_txn_begin(rs->conn, e);
+    if (rc < 0)
+        return rc;
+    rc = townships ? registry_merge_townships(rs->conn, reg, stats, e)
+                   : registry_load_counties(rs->conn, reg, stats, e);
+    if (rc == 0) {
+        struct journal_line *l = record_line(&rs->rec, "registry");
+        journal_add_str(l, "kind", townships ? "townships" : "counties");
+        journal_add_str(l, "sha256", sha);
+        journal_add_int(l, "size", (long long)reg->len);
+        journal_add_str(l, "name", base ? base + 1 : path);
+        record_add_time(l);
+        rc = record_line_end(&rs->rec, l, e);
+    }
+    rc = record_session_commit(rs, rc, e);
+    if (rc < 0)
+        memset(stats, 0, sizeof(*stats));
+    return rc;
+}
 
 /* Reads, loads and keeps a copy of one registry file. */
 static int
@@ -31,17 +70,18 @@ load_file(struct cli *cli, const char *path, enum regcsv_kind kind, const char *
     struct bz_error e;
     struct registry_stats stats;
     struct regcsv reg;
+    struct record_session rs;
 
     bz_error_clear(&e);
     /* the file first: a bad one is refused before any database is touched */
     int rc = regcsv_read(path, kind, &reg, &e);
-    PGconn *conn = rc == 0 ? session_open(cli, &e) : NULL;
-    if (conn != NULL)
-        rc = kind == REGCSV_TOWNSHIPS ? registry_load_townships(conn, &reg, &stats, &e)
-                                      : registry_load_counties(conn, &reg, &stats, &e);
-    else if (rc == 0)
-        rc = e.status;
-    PQfinish(conn);
+    if (rc == 0)
+        rc = record_session_open(cli, &rs, &e);
+    if (rc == 0) {
+        record_warn_drift(&rs.rec, stderr);
+        rc = load_journaled(&rs, path, &reg, &stats, &e);
+        record_session_close(&rs);
+    }
     if (rc == 0 && kind == REGCSV_TOWNSHIPS)
         printf("乡镇名录已载入：新增 %d，更名 %d，停用 %d，恢复 %d，未变 %d\n", stats.added,
                stats.renamed, stats.inactivated, stats.reactivated, stats.unchanged);

@@ -60,6 +60,11 @@ int cmd_rank(struct cli *cli, int argc, char **argv);
 int cmd_export(struct cli *cli, int argc, char **argv);
 int cmd_counties(struct cli *cli, int argc, char **argv);
 int cmd_template(struct cli *cli, int argc, char **argv);
+int cmd_weights(struct cli *cli, int argc, char **argv);
+int cmd_setting(struct cli *cli, int argc, char **argv);
+int cmd_backup(struct cli *cli, int argc, char **argv);
+int cmd_restore(struct cli *cli, int argc, char **argv);
+int cmd_rebuild(struct cli *cli, int argc, char **argv);
 int cmd_analyst(struct cli *cli, int argc, char **argv);
 int cmd_dictionary(struct cli *cli, int argc, char **argv);
 

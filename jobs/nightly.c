@@ -5,8 +5,11 @@
 #include "../common/fsdir.h"
 #include "../export/export.h"
 #include "../ingest/inbox.h"
+#include "../load/jstate.h"
 #include "../load/ranking.h"
 #include "../load/runs.h"
+#include "backup.h"
+#include "record.h"
 #include "runlock.h"
 #include "runlog.h"
 #include "session.h"
@@ -23,6 +26,7 @@ struct night {
     struct cli *cli;
     struct nightly_report *r;
     PGconn *conn;
+    struct record rec; /* the journal (jobs/record.h); rec.j.fd -1 until opened */
     struct runlog log;
     char as_of[16];               /* YYYY-MM-DD */
     char last_month[16];          /* the last month ended by as_of, YYYY-MM */
@@ -88,6 +92,44 @@ add_month_periods(struct nightly_report *r, unsigned year, unsigned month)
     add_period(r, p);
 }
 
+/* Journal hook: a refresh's line (the periods asked for, comma-separated,
+ * and those rows says were stored anew), durable, and its group recorded,
+ * in the refresh's transaction; then its COMMIT. On failure the
+ * transaction is rolled back, rows (may be NULL) freed and the group
+ * abandoned. */
+static int
+journal_refresh(struct night *n, const char *what, const char *const *periods, size_t np,
+                struct pgutil_rows *rows, struct bz_error *e)
+{
+    struct dbuf asked, done;
+    dbuf_init(&asked, 4096);
+    dbuf_init(&done, 4096);
+    for (size_t i = 0; i < np; i++)
+        dbuf_printf(&asked, "%s%s", i ? "," : "", periods[i]);
+    for (size_t i = 0; rows != NULL && i < rows->n; i++)
+        if (strcmp(pgutil_rows_at(rows, i, REFRESH_CHANGED), "t") == 0)
+            dbuf_printf(&done, "%s%s", done.len ? "," : "",
+                        pgutil_rows_at(rows, i, REFRESH_PERIOD));
+    int rc = record_refresh(&n->rec, what, asked.data ? asked.data : "", n->as_of,
+                            done.data ? done.data : "", e);
+    dbuf_free(&asked);
+    dbuf_free(&done);
+    if (rc == 0)
+        rc = record_prepare(&n->rec, 1, 0, e);
+    if (rc == 0)
+        rc = jstate_txn_commit(n->conn, e);
+    if (rc < 0) {
+        if (rows != NULL)
+            pgutil_rows_free(rows);
+        jstate_txn_rollback(n->conn);
+        record_abandon(&n->rec);
+        return rc;
+    }
+    struct bz_error ignored; /* a lost commit line is closed by the next record_open */
+    record_committed(&n->rec, &ignored);
+    return 0;
+}
+
 static int
 refresh_rankings(struct night *n, struct bz_error *e)
 {
@@ -103,7 +145,11 @@ refresh_rankings(struct night *n, struct bz_error *e)
     struct pgutil_rows rows;
     for (size_t i = 0; i < r->nrefreshed; i++)
         periods[i] = r->refreshed[i];
-    int rc = ranking_refresh(n->conn, periods, r->nrefreshed, n->as_of, &rows, e);
+    int rc = jstate_txn_begin(n->conn, e);
+    if (rc == 0 && (rc = ranking_refresh(n->conn, periods, r->nrefreshed, n->as_of, &rows, e)) < 0)
+        jstate_txn_rollback(n->conn);
+    else if (rc == 0)
+        rc = journal_refresh(n, "night", periods, r->nrefreshed, &rows, e);
     if (rc < 0)
         return rc;
     size_t kept = 0;
@@ -131,9 +177,17 @@ export_periods(struct night *n, struct bz_error *e)
 {
     struct nightly_report *r = n->r;
     struct export_result res;
+    struct record_export x = {&n->rec, 1, 1};
+    struct export_hook hook = {NULL, NULL, NULL, record_export_hook, &x};
     for (size_t i = 0; i < r->nrefreshed; i++) {
-        int rc = export_run_stored(n->conn, &n->cli->settings, r->refreshed[i], n->as_of,
-                                   r->refreshed_run[i], NULL, &res, e);
+        int rc = export_run_hooked(n->conn, &n->cli->settings, r->refreshed[i], n->as_of,
+                                   r->refreshed_run[i], NULL, &hook, &res, e);
+        if (rc < 0) {
+            record_abandon(&n->rec);
+        } else {
+            struct bz_error ignored;
+            record_committed(&n->rec, &ignored);
+        }
         if (rc == BZ_ECONFIG) {
             runlog_printf(&n->log, "exports skipped: %s", e->message);
             bz_error_clear(e);
@@ -173,7 +227,15 @@ summarize_reporting(struct night *n, struct bz_error *e)
 {
     struct dbuf *b = &n->r->summary;
     const struct pgutil_rows *rows = &n->reporting;
-    int rc = ranking_reporting(n->conn, n->last_month, n->as_of, &n->reporting, e);
+    const char *month[1] = {n->last_month};
+    char run[32];
+    int rc = jstate_txn_begin(n->conn, e);
+    if (rc == 0 && (rc = ranking_month_run(n->conn, n->last_month, n->as_of, run, e)) < 0)
+        jstate_txn_rollback(n->conn);
+    else if (rc == 0)
+        rc = journal_refresh(n, "last_month", month, 1, NULL, e);
+    if (rc == 0)
+        rc = ranking_reporting(n->conn, run, &n->reporting, e);
     if (rc < 0)
         return rc;
     n->missing = calloc(rows->n ? rows->n : 1, sizeof(*n->missing));
@@ -280,6 +342,58 @@ summary_failure(struct dbuf *b, const struct bz_error *e)
     dbuf_adds(b, "\n");
 }
 
+/* Opens the journal; changes found made outside bizenv go into the
+ * summary (and make it print). */
+static int
+open_journal(struct night *n, struct bz_error *e)
+{
+    int rc = record_open(&n->rec, &n->cli->settings, n->conn, e);
+    if (rc == 0) /* found tonight, or by a command since the last night */
+        rc = jstate_take_unreported(n->conn, n->r->drift, sizeof(n->r->drift), e);
+    if (rc < 0)
+        return rc;
+    if (n->r->drift[0] != '\0') {
+        dbuf_printf(&n->r->summary,
+                    "[W_JOURNAL_DRIFT] 数据库中的%s被绕过 bizenv 直接修改过（日志中没有这次修改）；"
+                    "日志已按现值补记。今后请用 bizenv weights set、bizenv setting set 或 "
+                    "bizenv registry load 修改\n",
+                    n->r->drift);
+        runlog_printf(&n->log, "journal: changed outside bizenv: %s", n->r->drift);
+    }
+    if (n->rec.history > 0)
+        runlog_printf(&n->log, "journal begun on a database holding %lld files", n->rec.history);
+    return 0;
+}
+
+/* A backup of the night when the journal moved since the newest one; a
+ * failure is said in the summary (which then prints) and ends nothing. */
+static void
+night_backup(struct night *n)
+{
+    struct nightly_report *r = n->r;
+    struct bz_error be;
+    struct backup_result res;
+    if (n->cli->settings.backup_keep <= 0)
+        return;
+    bz_error_clear(&be);
+    int rc = backup_nightly(n->conn, &n->cli->settings, &res, &be);
+    if (rc == 0) {
+        snprintf(r->backup_path, sizeof(r->backup_path), "%s", res.path);
+        if (res.path[0] != '\0')
+            runlog_printf(&n->log, "backup %s (%lld bytes)", res.path, res.size);
+        return;
+    }
+    r->backup_failed = 1;
+    dbuf_printf(&r->summary, "[%s] 今晚的备份失败：", be.code);
+    esc_dbuf(&r->summary, be.message);
+    if (be.detail[0] != '\0') {
+        dbuf_adds(&r->summary, "；原因：");
+        esc_dbuf(&r->summary, be.detail);
+    }
+    dbuf_adds(&r->summary, "\n");
+    runlog_printf(&n->log, "backup failed: %s %s", be.code, be.message);
+}
+
 static void
 begin_summary(struct night *n)
 {
@@ -324,22 +438,28 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     runlog_printf(&n.log, "nightly start, as of %s, bizenv %s", n.as_of, buildinfo_label());
 
     /* the readers first: they never share memory with a connection */
+    n.rec.j.fd = -1;
     rc = sandbox_start(&cli->settings, &reader, e);
-    /* 1. pending migrations (and the connection) */
+    /* 1. pending migrations (and the connection), the journal */
     if (rc == 0) {
         n.conn = session_open_home(cli, e);
         rc = n.conn == NULL ? e->status : runlock_db(n.conn, e);
     }
     if (rc == 0)
+        rc = open_journal(&n, e);
+    if (rc == 0)
         rc = begin_run(&n, e);
     /* 2. ingest of the inbox */
+    if (rc == 0)
+        rc = record_run(&n.rec, "nightly", r->run_id, n.as_of, cli_today(), n.as_of, e);
     if (rc == 0) {
         struct pipeline_opts o = {.inbox = cli->settings.inbox,
                                   .day = n.as_of,
                                   .today = cli_today(),
                                   .reader = reader,
                                   .observer = on_file,
-                                  .observer_arg = &n};
+                                  .observer_arg = &n,
+                                  .rec = &n.rec};
         rc = pipeline_ingest(n.conn, &cli->settings, &o, &r->stats, e);
         runlog_printf(&n.log, "ingest done: %zu files, %zu accepted, %zu rejected",
                       r->stats.files_seen, r->stats.accepted, r->stats.rejected);
@@ -354,10 +474,17 @@ nightly_run(struct cli *cli, int as_of, nightly_observer obs, void *obs_arg,
     summarize_files(r);
     if (rc == 0)
         rc = summarize_reporting(&n, e);
+    if (rc == 0) /* the journal's last commit lines */
+        rc = record_sync(&n.rec, e);
+    /* 6. the night's backup, while the run lock keeps the database and
+     * the journal still */
+    if (rc == 0)
+        night_backup(&n);
     if (rc < 0)
         summary_failure(&r->summary, e);
     write_summary(&n);
     end_run(&n, rc, e);
+    record_close(&n.rec);
     runlog_printf(&n.log, "nightly end: %s%s%s", rc < 0 ? "failed " : "ok", rc < 0 ? e->code : "",
                   rc < 0 ? e->message : "");
     runlog_close(&n.log);

@@ -31,7 +31,10 @@ struct nightly_report {
     size_t nrefreshed;
     size_t nexported;       /* periods exported (step 4) */
     size_t nexport_changed; /* of those, exports that changed published figures */
-    struct dbuf summary;    /* Chinese run summary (also written to runs/) */
+    char drift[256];        /* what was found changed outside bizenv (record.h), "" none */
+    int backup_failed;      /* the night's backup failed (the summary says why) */
+    char backup_path[BZ_PATH_MAX + 128]; /* the backup made, "" none */
+    struct dbuf summary;                 /* Chinese run summary (also written to runs/) */
     char summary_path[BZ_PATH_MAX + 64];
 };
 

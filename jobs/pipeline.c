@@ -2,12 +2,15 @@
 
 #include "../common/dbuf.h"
 #include "../common/receipt.h"
+#include "../ingest/archived.h"
 #include "../ingest/inbox.h"
 #include "../ingest/sandbox.h"
+#include "../load/jstate.h"
 #include "../load/loader.h"
 #include "../load/registry.h"
 #include "../load/rollup.h"
 #include "../transform/workbook.h"
+#include "record.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +39,8 @@ struct file_run {
     struct inbox_dirs *dirs;
     char sha256[65]; /* of the inbox file; "" when not archived */
     int copy;        /* bizenv's archive copy (read-only), what the reader reads; -1 when none */
-    char archive_path[BZ_PATH_MAX]; /* where the copy is, for raw.file */
-    int staged;                     /* its raw.file row is staged in the batch */
+    char archive_path[BZ_PATH_MAX + 80]; /* where the copy is, for raw.file */
+    int staged;                          /* its raw.file row is staged in the batch */
     int retry;                /* a reader ran out of memory: back to the inbox, the run goes on */
     struct sandbox_job *job;  /* its reading, handed to a reader by start_file */
     int start_rc;             /* what start_file met, handled when the file's turn comes */
@@ -127,7 +130,9 @@ struct batch {
     struct timespec started;
     struct pipeline_stats saved; /* *stats when the batch started, restored when abandoned */
     PGconn *conn;
-    int open; /* its transaction is open */
+    int open;        /* its transaction is open */
+    char time[64];   /* its transaction's time: its receipts', and its journal group's */
+    long long group; /* pipeline_replay: the journal group it replays, 0 before its first file */
 };
 
 /*
@@ -152,6 +157,9 @@ struct ingest {
     struct batch *reading; /* files being read */
     struct batch *sent;    /* its merge sent, not yet committed; NULL when none */
     struct inbox_dirs *dirs;
+    struct record *rec;     /* the journal of the files taken (o->rec), NULL none */
+    const char *replay_jid; /* pipeline_replay: the journal its groups commit under; NULL for
+                               an ingest */
 };
 
 /* Remembers a receipt written for the batch: removed if the batch is
@@ -205,11 +213,14 @@ issue_receipt(struct file_run *fr, const struct receipt *r, int year, int month,
                                   receipt_outcome_name(r->outcome),
                                   r->diags,
                                   text.data,
-                                  json.data};
+                                  json.data,
+                                  NULL};
         rc = loader_stage_receipt(fr->batch->stage, &lr, fr->e);
         if (rc < 0)
             goto out;
     }
+    if (fr->batch->in->replay_jid != NULL)
+        goto out; /* bizenv rebuild: the receipt files are in receipts/ already */
     /* made durable by the batch's sync before its COMMIT */
     char written[INBOX_RECEIPT_NAME];
     rc = inbox_write_receipt(fr->dirs, fr->f->name, index, text.data, text.len, 0, written, fr->e);
@@ -578,11 +589,14 @@ file_state(const struct pipeline_file *res)
     return PIPELINE_FILE_ACCEPTED;
 }
 
-/* Puts the file where its outcome says. */
+/* Puts the file where its outcome says (bizenv rebuild: nowhere, it
+ * came from the archive). */
 static int
 put_away(struct file_run *fr)
 {
     fr->res.state = file_state(&fr->res);
+    if (fr->batch->in->replay_jid != NULL)
+        return 0;
     if (fr->res.state == PIPELINE_FILE_REJECTED)
         return inbox_quarantine(fr->dirs, fr->f, fr->rejected_text.data, fr->rejected_text.len,
                                 fr->e);
@@ -689,6 +703,46 @@ carry(struct pipeline_stats *to, const struct pipeline_stats *before,
     }
 }
 
+static const char *
+state_name(enum pipeline_file_state state)
+{
+    return state == PIPELINE_FILE_ACCEPTED    ? "accepted"
+           : state == PIPELINE_FILE_DUPLICATE ? "duplicate"
+                                              : "rejected";
+}
+
+/* Journal hook: the batch's files are recorded (their lines durable with
+ * the batch's sync) and its transaction marks its group applied; in a
+ * replay, only the latter. */
+static int
+journal_batch(struct ingest *in, struct batch *batch)
+{
+    if (in->replay_jid != NULL)
+        return jstate_commit(batch->conn, in->replay_jid, batch->group, 0, in->e);
+    if (in->rec == NULL || batch->n == 0)
+        return 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < batch->n; i++) {
+        const struct file_run *fr = batch->runs[i];
+        struct record_file f = {fr->f->name,
+                                fr->f->mtime,
+                                (long long)fr->f->size,
+                                fr->sha256,
+                                fr->sha256[0] ? NULL : fr->reject_code,
+                                state_name(file_state(&fr->res)),
+                                fr->res.submissions,
+                                fr->res.accepted,
+                                fr->res.duplicates,
+                                fr->res.rejected,
+                                fr->res.codes};
+        rc = record_file(in->rec, &f, batch->time, in->e);
+    }
+    if (rc == 0)
+        rc = record_prepare(in->rec, 0, 0, in->e);
+    batch->unsynced = 1;
+    return rc;
+}
+
 /* Waits for the sent batch's merge, stores its receipts, syncs its files,
  * commits, then puts its files away in order. */
 static int
@@ -701,14 +755,23 @@ commit_sent(struct ingest *in)
     int rc = loader_stage_merge_collect(batch->conn, batch->stage, in->e);
     if (rc == 0)
         rc = issue_pending(batch, in->e);
-    /* the batch's archive copies and receipt files reach the disk before
-     * the database says they were accepted */
+    if (rc == 0)
+        rc = journal_batch(in, batch);
+    /* the batch's archive copies, receipt files and journal lines reach
+     * the disk before the database says they were accepted */
     if (rc == 0)
         rc = sync_batch(batch, in->e);
     if (rc == 0)
         rc = loader_batch_commit(batch->conn, in->e);
-    if (rc < 0)
+    if (rc < 0) {
+        if (in->rec != NULL)
+            record_abandon(in->rec);
         return rc; /* the caller abandons both batches */
+    }
+    if (in->rec != NULL) {
+        struct bz_error ignored; /* a lost commit line is closed by the next record_open */
+        record_committed(in->rec, &ignored);
+    }
     batch->open = 0;
     in->sent = NULL;
     dbuf_reset(&batch->receipts); /* committed: they stay */
@@ -742,6 +805,10 @@ batch_begin(struct batch *batch)
     int rc = commit_sent(batch->in);
     if (rc == 0)
         rc = loader_batch_begin(batch->conn, batch->in->e);
+    /* its receipts carry the transaction's time, which the journal keeps
+     * (a replay has it from there) */
+    if (rc == 0 && batch->in->replay_jid == NULL)
+        rc = jstate_txn_time(batch->conn, batch->time, batch->in->e);
     if (rc == 0)
         batch->open = 1;
     return rc;
@@ -752,6 +819,7 @@ batch_start(struct batch *batch, const struct pipeline_stats *stats)
 {
     batch->n = 0;
     batch->submissions = 0;
+    batch->group = 0;
     batch->saved = *stats;
     clock_gettime(CLOCK_MONOTONIC, &batch->started);
 }
@@ -942,10 +1010,13 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
         inbox_close(&dirs);
         return rc;
     }
-    if ((in = ingest_new(conn, &dirs, stats, e)) != NULL)
+    if ((in = ingest_new(conn, &dirs, stats, e)) != NULL) {
         in->batch_size = s->batch_size < 1             ? 1
                          : s->batch_size > BATCH_FILES ? BATCH_FILES
                                                        : (size_t)s->batch_size;
+        in->rec = o->rec;
+        dirs.also_sync = o->rec != NULL ? record_fd(o->rec) : -1;
+    }
     if (in == NULL) {
         inbox_files_free(files, n);
         inbox_close(&dirs);
@@ -1030,5 +1101,141 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
     ingest_free(in);
     inbox_files_free(files, n);
     inbox_close(&dirs);
+    return rc;
+}
+
+/* Replay -------------------------------------------------------------------- */
+
+/* Reads a journaled file from the archive and processes it inside the
+ * open batch, as start_file and finish_file do with an inbox file, one
+ * after the other (a replay is not timed). */
+static int
+take_archived(struct file_run *fr, const struct pipeline_replay_file *rf)
+{
+    int64_t size = 0;
+    fr->res.name = fr->f->name;
+    clock_gettime(CLOCK_MONOTONIC, &fr->deadline);
+    fr->deadline.tv_sec += (time_t)fr->s->parse_timeout_s;
+    int rc = archived_open(fr->s, rf->sha256, &fr->copy, &size, fr->e);
+    if (rc < 0)
+        return rc;
+    snprintf(fr->sha256, sizeof(fr->sha256), "%s", rf->sha256);
+    fr->f->size = size;
+    snprintf(fr->archive_path, sizeof(fr->archive_path), "%s/%.2s/%.2s/%s", fr->s->archive,
+             rf->sha256, rf->sha256 + 2, rf->sha256);
+    rc = stage_file(fr); /* as the journal recorded it, whatever the reading says */
+    if (rc == 0)
+        rc = sandbox_submit(fr->o->reader, fr->copy, fr->f->name, &fr->deadline, &fr->job, fr->e);
+    if (rc == 0)
+        rc = process(fr);
+    /* there is no inbox to give it back to: the rebuild stops, and goes on
+     * from its last group when run again */
+    if (rc == 0 && fr->retry)
+        rc = bz_error_set(fr->e, E_NOMEM, "读取进程内存不足，无法重放“%s”", fr->f->name);
+    if (fr->copy >= 0)
+        close(fr->copy);
+    fr->copy = -1;
+    return rc;
+}
+
+/* The batch starts the journal group of rf: its receipts take the time
+ * the group recorded. */
+static void
+start_group(struct batch *batch, const struct pipeline_replay_file *rf)
+{
+    batch->group = rf->group;
+    snprintf(batch->time, sizeof(batch->time), "%s", rf->time);
+    loader_stage_set_time(batch->stage, rf->time);
+}
+
+/* Replays the files one after another, a batch per journal group: the
+ * batches the ingest committed. */
+static int
+replay_files(struct ingest *in, const struct settings *s, const struct pipeline_opts *o,
+             const struct pipeline_replay_file *files, struct inbox_file *fs, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct batch *batch = in->reading;
+        if (batch->n > 0 && batch->group != files[i].group) {
+            rc = send_batch(in);
+            if (rc < 0)
+                break;
+            batch = in->reading;
+        }
+        if (batch->n == BATCH_FILES)
+            rc = bz_error_set(in->e, E_JOURNAL, "日志第 %lld 组的文件多于一批能装载的 %d 个",
+                              files[i].group, BATCH_FILES);
+        if (rc < 0)
+            break;
+        if (batch->n == 0)
+            start_group(batch, &files[i]);
+        struct file_run *fr = file_run_new(in->conn, batch, s, o, &fs[i], in->stats, in->e);
+        if (fr == NULL) {
+            rc = bz_error_set(in->e, E_NOMEM, "内存不足，无法重放");
+            break;
+        }
+        rc = take_archived(fr, &files[i]);
+        if (rc < 0) {
+            abandon(in, fr);
+            file_run_free(fr);
+            return rc;
+        }
+        batch->runs[batch->n++] = fr;
+        batch->submissions += fr->ndocs == 0;
+        if (in->sent != NULL)
+            rc = loader_stage_pump(in->conn, in->sent->stage, in->e);
+    }
+    if (rc < 0)
+        abandon(in, NULL);
+    return rc;
+}
+
+int
+pipeline_replay(PGconn *conn, const struct settings *s, const struct pipeline_opts *o,
+                const char *journal_id, const struct pipeline_replay_file *files, size_t n,
+                struct pipeline_stats *stats, struct bz_error *e)
+{
+    struct inbox_dirs dirs;
+    memset(stats, 0, sizeof(*stats));
+    memset(&dirs, 0, sizeof(dirs));
+    dirs.inbox = dirs.claim = dirs.archive = dirs.quarantine = dirs.receipts = -1;
+    dirs.quarantine_day = dirs.receipts_day = dirs.also_sync = -1;
+    dirs.s = s;
+    stats->files_seen = n;
+    if (n == 0)
+        return 0;
+    struct inbox_file *fs = calloc(n, sizeof(*fs));
+    struct ingest *in = fs != NULL ? ingest_new(conn, &dirs, stats, e) : NULL;
+    if (in == NULL) {
+        free(fs);
+        return bz_error_set(e, E_NOMEM, "内存不足，无法重放");
+    }
+    for (size_t i = 0; i < n; i++) {
+        fs[i].name = (char *)files[i].name; /* borrowed: not freed below */
+        fs[i].mtime = files[i].mtime;
+        fs[i].regular = 1;
+    }
+    in->replay_jid = journal_id;
+    in->batch_size = BATCH_FILES;
+    batch_start(in->reading, stats);
+    start_group(in->reading, &files[0]);
+    int rc = batch_begin(in->reading);
+    if (rc == 0)
+        rc = registry_townships_read(conn, &in->towns, e);
+    if (rc == 0)
+        rc = reader_context(o, in->towns, e);
+    if (rc < 0)
+        abandon(in, NULL);
+    if (rc == 0)
+        rc = replay_files(in, s, o, files, fs, n);
+    if (rc == 0 && (in->reading->n > 0 || in->reading->open))
+        rc = send_batch(in);
+    if (rc == 0)
+        rc = commit_sent(in);
+    if (rc < 0 && (in->sent != NULL || in->reading->n > 0 || in->reading->open))
+        abandon(in, NULL);
+    ingest_free(in);
+    free(fs);
     return rc;
 }

@@ -17,6 +17,7 @@
 
 #include <libpq-fe.h>
 #include <stddef.h>
+#include <time.h>
 
 enum pipeline_file_state {
     PIPELINE_FILE_ACCEPTED,  /* archived; at least one submission accepted */
@@ -49,6 +50,8 @@ struct pipeline_stats {
 typedef void (*pipeline_observer)(const struct pipeline_file *f, size_t done, size_t total,
                                   void *arg);
 
+struct record;
+
 struct pipeline_opts {
     const char *inbox;          /* folder to take files from */
     const char *day;            /* "YYYY-MM-DD" run date: receipts/ and quarantine/ sub-folder */
@@ -56,6 +59,8 @@ struct pipeline_opts {
     struct sandbox *reader;     /* reads the files (started before the connection) */
     pipeline_observer observer; /* may be NULL */
     void *observer_arg;
+    struct record *rec; /* the journal every batch's files are recorded in before
+                           its COMMIT (jobs/record.h); NULL: none */
 };
 
 /*
@@ -71,5 +76,28 @@ struct pipeline_opts {
  */
 int pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_opts *o,
                     struct pipeline_stats *stats, struct bz_error *e);
+
+/* A file as the journal recorded it, for pipeline_replay. */
+struct pipeline_replay_file {
+    const char *name;      /* as it was in the inbox */
+    struct timespec mtime; /* its receive time */
+    const char *sha256;    /* its bytes in the archive */
+    long long group;       /* its journal group: one group, one transaction */
+    const char *time;      /* that transaction's time, which its receipts carry */
+};
+
+/*
+ * bizenv rebuild: loads the journal's files in its order from the archive
+ * (each checked against its SHA-256), exactly as pipeline_ingest loaded
+ * them — the same batches, transforms, merges and receipts, each group in
+ * a transaction of its own that records it in meta.journal_state under
+ * journal_id — but touches no folder: nothing is claimed, written or put
+ * away. o->inbox and o->day are not used; o->observer sees each file's
+ * outcome. Returns 0 or the failure (E_NOINPUT or E_JOURNAL for an archive
+ * entry missing or damaged) with e filled.
+ */
+int pipeline_replay(PGconn *conn, const struct settings *s, const struct pipeline_opts *o,
+                    const char *journal_id, const struct pipeline_replay_file *files, size_t n,
+                    struct pipeline_stats *st, struct bz_error *e);
 
 #endif

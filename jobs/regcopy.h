@@ -26,4 +26,10 @@
  */
 int regcopy_save(const char *data, size_t len, const char *dest, struct bz_error *e);
 
+/* The file `src` (at most `limit` bytes, else E_IO_READ) to `dest` the same
+ * way; with `excl` an existing dest is never replaced (E_FILE_EXISTS):
+ * what a restore puts into the home (the journal, the registry copies). */
+int regcopy_save_file(const char *src, const char *dest, size_t limit, int excl,
+                      struct bz_error *e);
+
 #endif

@@ -122,8 +122,8 @@ analyst_check_password(const char *password, struct bz_error *e)
 {
     size_t len = strlen(password);
     if (len < ANALYST_PASSWORD_MIN || len > ANALYST_PASSWORD_MAX)
-        return bz_error_set(e, E_USAGE, "密码长度须为 %d–%d 字节",
-                            ANALYST_PASSWORD_MIN, ANALYST_PASSWORD_MAX);
+        return bz_error_set(e, E_USAGE, "密码长度须为 %d–%d 字节", ANALYST_PASSWORD_MIN,
+                            ANALYST_PASSWORD_MAX);
     for (const unsigned char *p = (const unsigned char *)password; *p != '\0'; p++)
         if (*p < 0x20 || *p == 0x7f)
             return bz_error_set(e, E_USAGE, "密码不能含控制字符");
@@ -208,24 +208,44 @@ run_call(PGconn *conn, const char *sql, int nparams, const char *const *params, 
     return rc;
 }
 
-int
-analyst_add(PGconn *conn, const char *name, const char *password, const char *expires,
-            const struct analyst_limits *lim, char *skipped, size_t skipped_cap, struct bz_error *e)
+/* Runs sql_create or sql_password for `name`: the parameters are the name,
+ * the password's SCRAM verifier, `set_expiry` when not NULL (sql_password
+ * only), the expiry, then the four limits. */
+static int
+account_call(PGconn *conn, const char *sql, const char *what, const char *name,
+             const char *password, const char *set_expiry, const char *expires,
+             const struct analyst_limits *lim, char *skipped, size_t skipped_cap,
+             struct bz_error *e)
 {
-    char n1[24], n2[24], n3[24], n4[24];
+    const long long limits[4] = {lim->connections, lim->statement_timeout_ms,
+                                 lim->idle_in_transaction_ms, lim->temp_file_kb};
+    char text[4][24];
+    const char *params[8];
+    int n = 0;
     skipped[0] = '\0';
     char *v = verifier(conn, name, password, e);
     if (v == NULL)
         return e->status;
-    snprintf(n1, sizeof(n1), "%lld", lim->connections);
-    snprintf(n2, sizeof(n2), "%lld", lim->statement_timeout_ms);
-    snprintf(n3, sizeof(n3), "%lld", lim->idle_in_transaction_ms);
-    snprintf(n4, sizeof(n4), "%lld", lim->temp_file_kb);
-    const char *params[] = {name, v, expires, n1, n2, n3, n4};
-    int rc =
-        run_call(conn, sql_create, 7, params, name, "添加分析人员账号", skipped, skipped_cap, e);
+    params[n++] = name;
+    params[n++] = v;
+    if (set_expiry != NULL)
+        params[n++] = set_expiry;
+    params[n++] = expires;
+    for (int i = 0; i < 4; i++) {
+        snprintf(text[i], sizeof(text[i]), "%lld", limits[i]);
+        params[n++] = text[i];
+    }
+    int rc = run_call(conn, sql, n, params, name, what, skipped, skipped_cap, e);
     PQfreemem(v);
     return rc;
+}
+
+int
+analyst_add(PGconn *conn, const char *name, const char *password, const char *expires,
+            const struct analyst_limits *lim, char *skipped, size_t skipped_cap, struct bz_error *e)
+{
+    return account_call(conn, sql_create, "添加分析人员账号", name, password, NULL, expires, lim,
+                        skipped, skipped_cap, e);
 }
 
 int
@@ -233,20 +253,8 @@ analyst_passwd(PGconn *conn, const char *name, const char *password, int set_exp
                const char *expires, const struct analyst_limits *lim, char *skipped,
                size_t skipped_cap, struct bz_error *e)
 {
-    char n1[24], n2[24], n3[24], n4[24];
-    skipped[0] = '\0';
-    char *v = verifier(conn, name, password, e);
-    if (v == NULL)
-        return e->status;
-    snprintf(n1, sizeof(n1), "%lld", lim->connections);
-    snprintf(n2, sizeof(n2), "%lld", lim->statement_timeout_ms);
-    snprintf(n3, sizeof(n3), "%lld", lim->idle_in_transaction_ms);
-    snprintf(n4, sizeof(n4), "%lld", lim->temp_file_kb);
-    const char *params[] = {name, v, set_expiry ? "true" : "false", expires, n1, n2, n3, n4};
-    int rc =
-        run_call(conn, sql_password, 8, params, name, "修改分析人员密码", skipped, skipped_cap, e);
-    PQfreemem(v);
-    return rc;
+    return account_call(conn, sql_password, "修改分析人员密码", name, password,
+                        set_expiry ? "true" : "false", expires, lim, skipped, skipped_cap, e);
 }
 
 int

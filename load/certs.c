@@ -1,6 +1,7 @@
 #include "certs.h"
 
 #include "../common/fsdir.h"
+#include "spawn.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -195,8 +195,7 @@ collect_names(const struct settings *s, const struct pgnet_listen *l, char *out,
         for (char *end = tok + strlen(tok); end > tok && end[-1] == ' ';)
             *--end = '\0';
         if (*tok != '\0' && (rc = add_value(&ns, tok)) == -2) {
-            bz_error_set(e, E_CONFIG, "设置项 tls_names 中的“%s”不是主机名或 IP 地址",
-                         tok);
+            bz_error_set(e, E_CONFIG, "设置项 tls_names 中的“%s”不是主机名或 IP 地址", tok);
             return e->status;
         }
         tok = comma != NULL ? comma + 1 : NULL;
@@ -217,78 +216,18 @@ collect_names(const struct settings *s, const struct pgnet_listen *l, char *out,
 
 /* ---- running openssl ---- */
 
-/* Keeps the last cap-1 bytes of what was read. */
-static void
-tail_append(char *out, size_t cap, size_t *len, const char *data, size_t n)
-{
-    if (n >= cap - 1) {
-        data += n - (cap - 1);
-        n = cap - 1;
-    }
-    if (*len + n > cap - 1) {
-        size_t drop = *len + n - (cap - 1);
-        memmove(out, out + drop, *len - drop);
-        *len -= drop;
-    }
-    memcpy(out + *len, data, n);
-    *len += n;
-    out[*len] = '\0';
-}
-
 /*
  * Runs openssl with argv (argv[0] is OPENSSL_PATH), no shell, a fixed
- * environment and umask 077, its stdout and stderr into out's tail. The
- * same plumbing as cluster.c's for initdb and pg_ctl, without the user
- * switch: the files are bizenv's own. Returns the exit status, 128+signal,
- * or -1 when it could not be started (out says why).
+ * environment and umask 077 (the keys it writes are private from their
+ * first byte), its stdout and stderr into out's tail. Returns the exit
+ * status, 128+signal, or < 0 when it could not be started (out says why).
  */
 static int
 run_openssl(char *const argv[], char *out, size_t cap)
 {
     char *envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
-    size_t len = 0;
-    int fds[2];
-    out[0] = '\0';
-    if (pipe(fds) != 0) {
-        snprintf(out, cap, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(out, cap, "fork: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[1], 2) < 0)
-            _exit(127);
-        closefrom(3);
-        umask(077);
-        execve(argv[0], argv, envp);
-        dprintf(2, "bizenv: cannot execute %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(fds[1]);
-    for (;;) {
-        char chunk[512];
-        ssize_t n = read(fds[0], chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        tail_append(out, cap, &len, chunk, (size_t)n);
-    }
-    close(fds[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return 128 + WTERMSIG(status);
+    const struct spawn_opts o = {.envp = envp, .dir = NULL, .umask = 077, .user = NULL};
+    return spawn_run(argv, &o, out, cap);
 }
 
 static int
@@ -390,6 +329,39 @@ put_in_place(struct tlsdir *t, const char *name, struct bz_error *e)
     return 0;
 }
 
+/* Moves the new files, in order, from the fresh folder into tls/ unless
+ * rc already says a step failed, then removes the fresh folder. */
+static int
+finish_fresh(struct tlsdir *t, int rc, const char *const names[], struct bz_error *e)
+{
+    for (size_t i = 0; rc == 0 && names[i] != NULL; i++)
+        rc = put_in_place(t, names[i], e);
+    drop_fresh(t);
+    return rc;
+}
+
+/* Runs `openssl req -x509 -new` for a new P-256 key without a passphrase
+ * (to `key`) and its certificate (to `crt`): valid `days`, named `subj`,
+ * with `more` arguments (NULL-terminated: the signer and the extensions).
+ * Returns as run_openssl. */
+static int
+new_cert(char *key, char *crt, char *days, char *subj, char *const more[], char *out, size_t cap)
+{
+    char *const head[] = {OPENSSL_PATH, "req",     "-x509",    "-new",
+                          "-newkey",    "ec",      "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                          "-noenc",     "-keyout", key,        "-out",
+                          crt,          "-days",   days,       "-subj",
+                          subj,         "-config", "/dev/null"};
+    char *argv[sizeof(head) / sizeof(head[0]) + 16];
+    size_t n = 0;
+    for (; n < sizeof(head) / sizeof(head[0]); n++)
+        argv[n] = head[n];
+    for (size_t i = 0; more[i] != NULL && n + 1 < sizeof(argv) / sizeof(argv[0]); i++)
+        argv[n++] = more[i];
+    argv[n] = NULL;
+    return run_openssl(argv, out, cap);
+}
+
 static int
 make_ca(struct tlsdir *t, struct bz_error *e)
 {
@@ -407,43 +379,17 @@ make_ca(struct tlsdir *t, struct bz_error *e)
     /* a name of its own, so that two counties' CAs are told apart */
     snprintf(subj, sizeof(subj), "/O=bizenv/CN=bizenv local CA %s %02x%02x%02x%02x", host, rnd[0],
              rnd[1], rnd[2], rnd[3]);
-    char *argv[] = {OPENSSL_PATH,
-                    "req",
-                    "-x509",
-                    "-new",
-                    "-newkey",
-                    "ec",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1",
-                    "-noenc",
-                    "-keyout",
-                    key,
-                    "-out",
-                    crt,
-                    "-days",
-                    CA_DAYS,
-                    "-subj",
-                    subj,
-                    "-config",
-                    "/dev/null",
-                    "-addext",
-                    "basicConstraints=critical,CA:TRUE,pathlen:0",
-                    "-addext",
-                    "keyUsage=critical,keyCertSign,cRLSign",
-                    NULL};
-    if (run_openssl(argv, out, sizeof(out)) != 0)
+    char *more[] = {"-addext", "basicConstraints=critical,CA:TRUE,pathlen:0", "-addext",
+                    "keyUsage=critical,keyCertSign,cRLSign", NULL};
+    if (new_cert(key, crt, CA_DAYS, subj, more, out, sizeof(out)) != 0)
         rc = openssl_failed(e, "本地 CA 证书", out);
     /* the certificate is for analysts to have; its key stays 0600 */
     if (rc == 0 && chmod(crt, 0644) != 0) {
         rc = tls_fail(e, "无法设置“%s”的权限", crt);
         bz_error_detail(e, "%s", strerror(errno));
     }
-    if (rc == 0)
-        rc = put_in_place(t, "ca.key", e);
-    if (rc == 0)
-        rc = put_in_place(t, "ca.crt", e);
-    drop_fresh(t);
-    return rc;
+    static const char *const made[] = {"ca.key", "ca.crt", NULL};
+    return finish_fresh(t, rc, made, e);
 }
 
 static int
@@ -465,39 +411,14 @@ make_server(struct tlsdir *t, const char *names, struct bz_error *e)
     size_t n = first != NULL ? strcspn(first + 4, ",") : 0;
     snprintf(subj, sizeof(subj), "/O=bizenv/CN=%.*s", (int)(n > 60 ? 60 : n),
              first != NULL ? first + 4 : "localhost");
-    char *argv[] = {OPENSSL_PATH,
-                    "req",
-                    "-x509",
-                    "-new",
-                    "-newkey",
-                    "ec",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1",
-                    "-noenc",
-                    "-keyout",
-                    key,
-                    "-out",
-                    crt,
-                    "-CA",
-                    ca,
-                    "-CAkey",
-                    cakey,
-                    "-days",
-                    SERVER_DAYS,
-                    "-subj",
-                    subj,
-                    "-config",
-                    "/dev/null",
-                    "-addext",
-                    san,
-                    "-addext",
-                    "basicConstraints=critical,CA:FALSE",
-                    "-addext",
-                    "keyUsage=critical,digitalSignature",
-                    "-addext",
-                    "extendedKeyUsage=serverAuth",
+    char *more[] = {"-CA",     ca,
+                    "-CAkey",  cakey,
+                    "-addext", san,
+                    "-addext", "basicConstraints=critical,CA:FALSE",
+                    "-addext", "keyUsage=critical,digitalSignature",
+                    "-addext", "extendedKeyUsage=serverAuth",
                     NULL};
-    if (run_openssl(argv, out, sizeof(out)) != 0)
+    if (new_cert(key, crt, SERVER_DAYS, subj, more, out, sizeof(out)) != 0)
         rc = openssl_failed(e, "服务器证书", out);
     if (rc == 0) {
         char path[BZ_PATH_MAX + 40];
@@ -510,14 +431,8 @@ make_server(struct tlsdir *t, const char *names, struct bz_error *e)
         }
     }
     /* the names last: a run killed between the renames makes them again */
-    if (rc == 0)
-        rc = put_in_place(t, "server.key", e);
-    if (rc == 0)
-        rc = put_in_place(t, "server.crt", e);
-    if (rc == 0)
-        rc = put_in_place(t, "server.names", e);
-    drop_fresh(t);
-    return rc;
+    static const char *const made[] = {"server.key", "server.crt", "server.names", NULL};
+    return finish_fresh(t, rc, made, e);
 }
 
 /* 1 when tls/server.* exist, name exactly `names`, are younger than nine

@@ -5,11 +5,12 @@
 #include "certs.h"
 #include "instance.h"
 #include "pgnet.h"
+#include "spawn.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
+#include <limits.h>
 #include <libpq-fe.h>
 #include <pwd.h>
 #include <signal.h>
@@ -18,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* The last bytes of a program's output are kept: initdb and pg_ctl put the
@@ -297,51 +298,11 @@ resolve_runas(const struct settings *s, struct runas *ra, struct bz_error *e)
     return 0;
 }
 
-/* Appends the bytes to the tail buffer, keeping only the last cap-1. */
-static void
-tail_append(char *out, size_t cap, size_t *len, const char *data, size_t n)
-{
-    if (n >= cap - 1) {
-        data += n - (cap - 1);
-        n = cap - 1;
-    }
-    if (*len + n > cap - 1) {
-        size_t drop = *len + n - (cap - 1);
-        memmove(out, out + drop, *len - drop);
-        *len -= drop;
-    }
-    memcpy(out + *len, data, n);
-    *len += n;
-    out[*len] = '\0';
-}
-
-/* The child side of run_program: never returns. Only async-signal-safe
- * work matters little here (bizenv is single-threaded), but nothing is
- * printed except into the pipe the parent collects. */
-static void
-child_exec(const struct runas *ra, int outfd, char *const argv[], char *const envp[])
-{
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
-        _exit(127);
-    closefrom(3);
-    if (chdir("/") != 0)
-        _exit(127);
-    if (ra->switch_user &&
-        (initgroups(ra->name, ra->gid) != 0 || setgid(ra->gid) != 0 || setuid(ra->uid) != 0)) {
-        dprintf(2, "bizenv: cannot switch to user %s: %s\n", ra->name, strerror(errno));
-        _exit(126);
-    }
-    execve(argv[0], argv, envp);
-    dprintf(2, "bizenv: cannot execute %s: %s\n", argv[0], strerror(errno));
-    _exit(127);
-}
-
 /*
- * Runs argv[0] (an absolute path) with argv, as ra, without a shell, with a
- * small fixed environment. The tail of its stdout+stderr goes into out.
- * Returns the exit status (128+signal when killed), or -1 when it could not
- * be started (out then says why).
+ * Runs argv[0] (an absolute path) with argv, as ra, from /, without a
+ * shell, with a small fixed environment. The tail of its stdout+stderr
+ * goes into out. Returns the exit status (128+signal when killed), or < 0
+ * when it could not be started (out then says why).
  */
 static int
 run_program(const struct runas *ra, char *const argv[], char *out, size_t cap)
@@ -349,50 +310,10 @@ run_program(const struct runas *ra, char *const argv[], char *out, size_t cap)
     char env_home[300];
     snprintf(env_home, sizeof(env_home), "HOME=%s", ra->home);
     char *envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", env_home, NULL};
-    size_t len = 0;
-    int fds[2];
-
-    out[0] = '\0';
-    /* close-on-exec so no program but the child keeps the pipe (the
-     * postmaster must not, or the read below would never see EOF) */
-    if (pipe(fds) != 0) {
-        snprintf(out, cap, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0) {
-        snprintf(out, cap, "fcntl: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    fflush(NULL); /* the child must not flush our buffers a second time */
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(out, cap, "fork: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    if (pid == 0)
-        child_exec(ra, fds[1], argv, envp);
-    close(fds[1]);
-    for (;;) {
-        char chunk[512];
-        ssize_t n = read(fds[0], chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        tail_append(out, cap, &len, chunk, (size_t)n);
-    }
-    close(fds[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return 128 + WTERMSIG(status);
+    const struct spawn_user user = {.uid = ra->uid, .gid = ra->gid, .name = ra->name};
+    const struct spawn_opts o = {
+        .envp = envp, .dir = "/", .umask = -1, .user = ra->switch_user ? &user : NULL};
+    return spawn_run(argv, &o, out, cap);
 }
 
 /* Puts program output into e's detail on one line, starting at a whole
@@ -734,8 +655,19 @@ initdb(const struct settings *s, const struct paths *p, const struct runas *ra, 
 {
     char prog[BZ_PATH_MAX + 16], out[OUTPUT_CAP];
     snprintf(prog, sizeof(prog), "%s/initdb", s->pg_bindir);
-    char *argv[] = {prog, "-D",   (char *)p->pgdata,  "-U", "bizenv", "--auth=trust",
-                    "-E", "UTF8", "--locale=C.UTF-8", NULL};
+    /* data checksums: a page damaged on disk is an error when read (and
+     * `bizenv db check` reads them all), never silently wrong figures */
+    char *argv[] = {prog,
+                    "-D",
+                    (char *)p->pgdata,
+                    "-U",
+                    "bizenv",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--data-checksums",
+                    NULL};
 
     if (check_new_pgdata(p, e) < 0)
         return e->status;
@@ -835,13 +767,16 @@ out:
     return rc;
 }
 
-/* Reads the postmaster's pid from postmaster.pid; 0 when there is none. */
+/* Reads the pid on the first line of a lock file (postmaster.pid, or the
+ * socket's .s.PGSQL.5432.lock); 0 when there is none. With `shmid`, also
+ * the shared memory id of postmaster.pid's seventh line (-1 when none). */
 static long
-read_pid(const char *pgdata)
+read_lock_pid(const char *path, long *shmid)
 {
-    char path[BZ_PATH_MAX + 24], buf[64];
-    snprintf(path, sizeof(path), "%s/postmaster.pid", pgdata);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char buf[512];
+    if (shmid != NULL)
+        *shmid = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return 0;
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
@@ -851,11 +786,68 @@ read_pid(const char *pgdata)
     buf[n] = '\0';
     char *end;
     long pid = strtol(buf, &end, 10);
-    return (end != buf && pid > 0 && *end == '\n') ? pid : 0;
+    if (end == buf || pid <= 0 || *end != '\n')
+        return 0;
+    /* lines: pid, data folder, start time, port, socket folder, listen
+     * address, "shmem key  shmem id", status */
+    const char *line = buf;
+    for (int i = 1; i < 7 && line != NULL; i++)
+        if ((line = strchr(line, '\n')) != NULL)
+            line++;
+    unsigned long key, id;
+    if (shmid != NULL && line != NULL && sscanf(line, "%lu %lu", &key, &id) == 2)
+        *shmid = (long)id;
+    return pid;
 }
 
-/* A live pid counts as running; a stale file after a crash is left to
- * pg_ctl start, which the server handles itself. */
+static long
+read_pid(const char *pgdata)
+{
+    char path[BZ_PATH_MAX + 24];
+    snprintf(path, sizeof(path), "%s/postmaster.pid", pgdata);
+    return read_lock_pid(path, NULL);
+}
+
+/*
+ * Whether pid, named by postmaster.pid, is this cluster's postmaster. After
+ * a power cut the file outlives its server, and its pid may have been
+ * given to another process since the reboot; the postmaster and pg_ctl
+ * trust a live pid, and would then never start. So, as they look at the
+ * process: on Linux /proc/<pid> says whether it is a postgres whose
+ * folder is this pgdata (a postmaster works in its data folder); when
+ * /proc cannot tell (a process of another user), whether a server answers
+ * on the cluster's socket. 1 live, 0 stale.
+ */
+static int
+postmaster_live(const struct paths *p, long pid)
+{
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return 0;
+#ifdef __linux__
+    /* realpath writes up to PATH_MAX bytes (a fortified build checks) */
+    char link[64], cwd[PATH_MAX], exe[PATH_MAX], data[PATH_MAX];
+    snprintf(link, sizeof(link), "/proc/%ld/cwd", pid);
+    ssize_t n = readlink(link, cwd, sizeof(cwd) - 1);
+    snprintf(link, sizeof(link), "/proc/%ld/exe", pid);
+    ssize_t m = n > 0 ? readlink(link, exe, sizeof(exe) - 1) : -1;
+    if (n > 0 && m > 0 && realpath(p->pgdata, data) != NULL) {
+        cwd[n] = '\0';
+        exe[m] = '\0';
+        const char *base = strrchr(exe, '/');
+        base = base != NULL ? base + 1 : exe;
+        return strcmp(cwd, data) == 0 &&
+               (strncmp(base, "postgres", 8) == 0 || strncmp(base, "postmaster", 10) == 0);
+    }
+#endif
+    char conninfo[BZ_PATH_MAX * 2 + 128];
+    if (conninfo_for(p->sockdir, p->port, "postgres", conninfo, sizeof(conninfo)) < 0)
+        return 1; /* cannot ask: assume live, never remove a live server's file */
+    PGPing ping = PQping(conninfo);
+    return ping == PQPING_OK || ping == PQPING_REJECT;
+}
+
+/* A live pid counts as running only when it is this cluster's postmaster
+ * (postmaster_live); otherwise the file is stale (st->stale). */
 static int
 status_of(const struct paths *p, struct cluster_status *cs, struct bz_error *e)
 {
@@ -873,10 +865,47 @@ status_of(const struct paths *p, struct cluster_status *cs, struct bz_error *e)
     }
     cs->exists = 1;
     long pid = read_pid(p->pgdata);
-    if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+    if (pid > 0 && postmaster_live(p, pid)) {
         cs->running = 1;
         cs->pid = pid;
+    } else if (pid > 0) {
+        cs->stale = pid;
     }
+    return 0;
+}
+
+/*
+ * A postmaster.pid whose server is gone (a power cut, a kill -9) but whose
+ * pid is alive again (another process after the reboot): removed, with
+ * the socket's lock file when it names the same pid or no live server, so
+ * that the postmaster starts and recovers. Not while the old server's
+ * shared memory is still attached to (its processes are still running):
+ * the postmaster's own check, which needs the file's shared memory id.
+ */
+static int
+clear_stale(const struct paths *p, long pid, struct bz_error *e)
+{
+    char path[BZ_PATH_MAX + 32];
+    long shmid;
+    snprintf(path, sizeof(path), "%s/postmaster.pid", p->pgdata);
+    read_lock_pid(path, &shmid);
+    struct shmid_ds ds;
+    if (shmid >= 0 && shmctl((int)shmid, IPC_STAT, &ds) == 0 && ds.shm_nattch > 0) {
+        cluster_fail(e, "内置数据库“%s”的旧服务器进程仍在运行（共享内存仍被使用），无法启动",
+                     p->pgdata);
+        return bz_error_detail(e,
+                               "postmaster.pid names pid %ld, not a server of this folder; "
+                               "shared memory %ld has %lu processes attached",
+                               pid, shmid, (unsigned long)ds.shm_nattch);
+    }
+    if (unlink(path) != 0 && errno != ENOENT) {
+        cluster_fail(e, "无法删除过期的“%s”", path);
+        return bz_error_detail(e, "%s", strerror(errno));
+    }
+    snprintf(path, sizeof(path), "%s/.s.PGSQL.%d.lock", p->sockdir, p->port);
+    long other = read_lock_pid(path, NULL);
+    if (other == pid || (other > 0 && !postmaster_live(p, other)))
+        unlink(path);
     return 0;
 }
 
@@ -1006,6 +1035,8 @@ cluster_start(const struct settings *s, enum cluster_create create, struct bz_er
             rc = pg_ctl_reload(s, &p, &ra, e);
         goto out;
     }
+    if (rc == 0 && cs.stale > 0)
+        rc = clear_stale(&p, cs.stale, e);
     if (rc < 0)
         goto out;
     if (!cs.exists)

@@ -23,7 +23,7 @@
  * a pure function of the pgdata path, and is also written in bizenv.conf.
  *
  * The cluster is created on first start (initdb -U bizenv --auth=trust -E
- * UTF8 --locale=C.UTF-8, then database bizenv), when pgdata is missing or
+ * UTF8 --locale=C.UTF-8 --data-checksums, then database bizenv), when pgdata is missing or
  * an empty folder, and only for a home without history unless the caller
  * says otherwise (enum cluster_create). PostgreSQL refuses to run
  * as root: when bizenv runs as root, initdb and pg_ctl run as the OS user
@@ -43,6 +43,9 @@ struct cluster_status {
     int exists;                   /* pgdata holds an initialised cluster (PG_VERSION) */
     int running;                  /* postmaster.pid names a live process */
     long pid;                     /* the postmaster's pid when running, else 0 */
+    long stale;                   /* postmaster.pid names this pid, which is not this
+                                     cluster's server (a crash or power cut): cluster_start
+                                     clears the file; 0 otherwise */
     char socket_dir[BZ_PATH_MAX]; /* where the server's socket is, or will be */
 };
 

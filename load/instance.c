@@ -1,5 +1,6 @@
 #include "instance.h"
 
+#include "../common/hash.h"
 #include "db.h"
 
 #include <dirent.h>
@@ -7,7 +8,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -264,24 +264,6 @@ write_home_id(const struct settings *s, const char *id, char out[INSTANCE_ID_LEN
     return rc;
 }
 
-static int
-new_id(char id[INSTANCE_ID_LEN + 1], struct bz_error *e)
-{
-    unsigned char raw[INSTANCE_ID_LEN / 2];
-    size_t got = 0;
-    while (got < sizeof(raw)) {
-        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return io_fail(e, E_IO_READ, "读取随机数", "getrandom");
-        got += (size_t)n;
-    }
-    for (size_t i = 0; i < sizeof(raw); i++)
-        snprintf(id + 2 * i, 3, "%02x", raw[i]);
-    return 0;
-}
-
 int
 instance_claim(PGconn *conn, const struct settings *s, struct instance_home *h, int bind_home,
                struct bz_error *e)
@@ -295,7 +277,7 @@ instance_claim(PGconn *conn, const struct settings *s, struct instance_home *h, 
         if (h->id[0] != '\0')
             memcpy(want, h->id, sizeof(want));
         else
-            rc = new_id(want, e);
+            rc = hash_random_hex(want, INSTANCE_ID_LEN / 2, e);
         const char *params[] = {want};
         PGresult *res =
             rc == 0 ? PQexecParams(conn, sql_claim, 1, NULL, params, NULL, NULL, 0) : NULL;

@@ -76,9 +76,16 @@ struct loader_stage {
     /* the merge in flight: slots merged .. inflight_end */
     enum merge_phase phase, after;
     size_t inflight_end;
-    int table;   /* the table being copied */
-    size_t sent; /* of its buffer */
+    int table;     /* the table being copied */
+    size_t sent;   /* of its buffer */
+    char time[64]; /* the receipts' created_at (loader_stage_set_time), "" = now() */
 };
+
+void
+loader_stage_set_time(struct loader_stage *stage, const char *time)
+{
+    snprintf(stage->time, sizeof(stage->time), "%s", time != NULL ? time : "");
+}
 
 /* Takes the loader role for the current transaction when this session
  * may, so loading runs with the privileges the baseline
@@ -113,10 +120,7 @@ loader_batch_begin(PGconn *conn, struct bz_error *e)
 int
 loader_batch_commit(PGconn *conn, struct bz_error *e)
 {
-    int rc = pgutil_exec(conn, "COMMIT", "提交批量装载", e);
-    if (rc < 0)
-        pgutil_rollback(conn);
-    return rc;
+    return pgutil_commit(conn, "提交批量装载", e);
 }
 
 void
@@ -315,7 +319,9 @@ loader_stage_submission(PGconn *conn, struct loader_stage *stage, const struct s
 int
 loader_stage_receipt(struct loader_stage *stage, const struct rows_receipt *r, struct bz_error *e)
 {
-    int rc = rows_receipt(&stage->receipts, r);
+    struct rows_receipt timed = *r;
+    timed.created_at = stage->time[0] != '\0' ? stage->time : NULL;
+    int rc = rows_receipt(&stage->receipts, &timed);
     return rc < 0 ? pgutil_buffer_error(rc, e) : 0;
 }
 
@@ -687,7 +693,8 @@ loader_stage_finish(PGconn *conn, struct loader_stage *stage, struct bz_error *e
 {
     int rc = loader_stage_merge(conn, stage, e);
     if (rc == 0)
-        rc = copy_all(conn, rows_copy_receipt, "保存回执", &stage->receipts, e);
+        rc = copy_all(conn, stage->time[0] ? rows_copy_receipt_timed : rows_copy_receipt,
+                      "保存回执", &stage->receipts, e);
     if (rc == 0)
         loader_stage_reset(stage);
     return rc;

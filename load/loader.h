@@ -116,7 +116,12 @@ int loader_stage_submission(PGconn *conn, struct loader_stage *stage, const stru
                             const struct diag_list *warnings, const struct rows_origin *origin,
                             size_t *slot, struct bz_error *e);
 
-/* Buffers a receipt for raw.receipt. */
+/* The time the stage's receipts are stored with (timestamptz text), for
+ * bizenv rebuild, which gives them the time the journal recorded; NULL
+ * (the default) = the transaction's time, now(). Kept until set again. */
+void loader_stage_set_time(struct loader_stage *stage, const char *time);
+
+/* Buffers a receipt for raw.receipt (its created_at: loader_stage_set_time). */
 int loader_stage_receipt(struct loader_stage *stage, const struct rows_receipt *r,
                          struct bz_error *e);
 

@@ -43,6 +43,7 @@ static const char *const definition_order[] = {
     "sql/facts/walk_summary.sql",
     "sql/meta/runs.sql",
     "sql/meta/analysts.sql",
+    "sql/meta/journal.sql",
 };
 #define NDEFINITIONS (sizeof(definition_order) / sizeof(definition_order[0]))
 

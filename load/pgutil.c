@@ -131,6 +131,15 @@ pgutil_rollback(PGconn *conn)
 }
 
 int
+pgutil_commit(PGconn *conn, const char *what, struct bz_error *e)
+{
+    int rc = pgutil_exec(conn, "COMMIT", what, e);
+    if (rc < 0)
+        pgutil_rollback(conn);
+    return rc;
+}
+
+int
 pgutil_copy_begin(PGconn *conn, const char *sql, const char *what, struct bz_error *e)
 {
     PGresult *res = PQexec(conn, sql);

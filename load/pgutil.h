@@ -115,4 +115,8 @@ int pgutil_exec(PGconn *conn, const char *sql, const char *what, struct bz_error
  * first error is the one worth reporting. */
 void pgutil_rollback(PGconn *conn);
 
+/* COMMIT; when it fails, a ROLLBACK too, so that the connection is idle
+ * again whatever happened. Returns 0 or the failure (as pgutil_exec). */
+int pgutil_commit(PGconn *conn, const char *what, struct bz_error *e);
+
 #endif

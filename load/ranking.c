@@ -88,21 +88,27 @@ ranking_refresh(PGconn *conn, const char *const *periods, size_t n, const char *
 }
 
 int
-ranking_reporting(PGconn *conn, const char *month, const char *as_of, struct pgutil_rows *out,
+ranking_month_run(PGconn *conn, const char *month, const char *as_of, char run[32],
                   struct bz_error *e)
 {
     static const char *const run_col[1] = {"run_id"};
-    struct pgutil_rows run;
+    struct pgutil_rows rows;
     const char *params[2] = {month, as_of};
-    memset(out, 0, sizeof(*out));
-    int rc = pgutil_query_rows(conn, sql_month_run, 2, params, "刷新上月排名", run_col, 1, &run, e);
-    if (rc == 0 && run.n != 1)
+    run[0] = '\0';
+    int rc =
+        pgutil_query_rows(conn, sql_month_run, 2, params, "刷新上月排名", run_col, 1, &rows, e);
+    if (rc == 0 && (rows.n != 1 || pgutil_rows_at(&rows, 0, 0) == NULL))
         rc = bz_error_set(e, E_INTERNAL, "刷新上月排名没有返回排名计算编号");
-    if (rc == 0) {
-        const char *id[1] = {pgutil_rows_at(&run, 0, 0)};
-        rc = pgutil_query_rows(conn, sql_reporting, 1, id, "查询报送情况", reporting_cols,
-                               REPORTING_NCOLS, out, e);
-    }
-    pgutil_rows_free(&run);
+    if (rc == 0)
+        snprintf(run, 32, "%s", pgutil_rows_at(&rows, 0, 0));
+    pgutil_rows_free(&rows);
     return rc;
+}
+
+int
+ranking_reporting(PGconn *conn, const char *run, struct pgutil_rows *out, struct bz_error *e)
+{
+    const char *id[1] = {run};
+    return pgutil_query_rows(conn, sql_reporting, 1, id, "查询报送情况", reporting_cols,
+                             REPORTING_NCOLS, out, e);
 }

@@ -71,12 +71,19 @@ enum ranking_reporting_col {
 };
 
 /*
- * How each township reported `month` (YYYY-MM), from its stored ranking as
- * of `as_of` (stored first when its inputs changed), by code. Two
- * statements: one does not see rows a function it calls stores. Returns 0
- * with *out, or the database error.
+ * The stored ranking of `month` (YYYY-MM) as of `as_of`, stored first when
+ * its inputs changed (report.refresh_ranking_if_changed): its
+ * facts.ranking_run id into run. The nightly runs it in the transaction
+ * that journals it. Returns 0, or the database error.
  */
-int ranking_reporting(PGconn *conn, const char *month, const char *as_of, struct pgutil_rows *out,
+int ranking_month_run(PGconn *conn, const char *month, const char *as_of, char run[32],
                       struct bz_error *e);
+
+/*
+ * How each township reported in stored ranking `run` (ranking_month_run),
+ * by code. A statement of its own: a statement does not see rows a
+ * function it calls stores. Returns 0 with *out, or the database error.
+ */
+int ranking_reporting(PGconn *conn, const char *run, struct pgutil_rows *out, struct bz_error *e);
 
 #endif

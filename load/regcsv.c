@@ -381,15 +381,9 @@ regcsv_read(const char *path, enum regcsv_kind kind, struct regcsv *out, struct 
     size_t len;
     memset(out, 0, sizeof(*out));
     int rc = read_file(path, &kinds[kind], &data, &len, e);
-    if (rc == 0)
-        rc = parse(data, len, kind, path, out, e);
-    if (rc < 0) {
-        free(data);
+    if (rc < 0)
         return rc;
-    }
-    out->data = data;
-    out->len = len;
-    return 0;
+    return regcsv_parse(data, len, kind, path, out, e);
 }
 
 void
@@ -400,4 +394,22 @@ regcsv_free(struct regcsv *r)
     free(r->rows);
     free(r->data);
     memset(r, 0, sizeof(*r));
+}
+
+int
+regcsv_parse(char *data, size_t len, enum regcsv_kind kind, const char *file, struct regcsv *out,
+             struct bz_error *e)
+{
+    memset(out, 0, sizeof(*out));
+    int rc = len > REGCSV_MAX_BYTES
+                 ? bz_error_set(e, E_REGISTRY_FORMAT, "%s“%s”超过 %ld 字节上限",
+                                kinds[kind].registry, file, (long)REGCSV_MAX_BYTES)
+                 : parse(data, len, kind, file, out, e);
+    if (rc < 0) {
+        free(data);
+        return rc;
+    }
+    out->data = data;
+    out->len = len;
+    return 0;
 }

@@ -58,6 +58,12 @@ struct regcsv {
  */
 int regcsv_read(const char *path, enum regcsv_kind kind, struct regcsv *out, struct bz_error *e);
 
+/* The same for a file already in memory: data (malloc'd, len bytes) is
+ * the regcsv's from here on, freed on failure too; `file` names it in
+ * errors. bizenv rebuild parses an archived registry with it. */
+int regcsv_parse(char *data, size_t len, enum regcsv_kind kind, const char *file,
+                 struct regcsv *out, struct bz_error *e);
+
 /* Frees everything *r owns; it is empty afterwards. */
 void regcsv_free(struct regcsv *r);
 

@@ -75,21 +75,31 @@ merge_townships(PGconn *conn, int64_t id, struct registry_stats *stats, struct b
 }
 
 int
-registry_load_townships(PGconn *conn, const struct regcsv *reg, struct registry_stats *stats,
-                        struct bz_error *e)
+registry_merge_townships(PGconn *conn, const struct regcsv *reg, struct registry_stats *stats,
+                         struct bz_error *e)
 {
     PGresult *res = NULL;
     memset(stats, 0, sizeof(*stats));
-    int rc = loader_batch_begin(conn, e);
-    if (rc < 0)
-        return rc;
-    rc = pgutil_query_row(conn, sql_next_load, 0, NULL, "分配装载编号", &res, e);
+    int rc = pgutil_query_row(conn, sql_next_load, 0, NULL, "分配装载编号", &res, e);
     int64_t id = rc == 0 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
     PQclear(res);
     if (rc == 0)
         rc = stage_townships(conn, id, reg, e);
     if (rc == 0)
         rc = merge_townships(conn, id, stats, e);
+    if (rc < 0)
+        memset(stats, 0, sizeof(*stats));
+    return rc;
+}
+
+int
+registry_load_townships(PGconn *conn, const struct regcsv *reg, struct registry_stats *stats,
+                        struct bz_error *e)
+{
+    int rc = loader_batch_begin(conn, e);
+    if (rc < 0)
+        return rc;
+    rc = registry_merge_townships(conn, reg, stats, e);
     if (rc == 0)
         rc = loader_batch_commit(conn, e);
     else

@@ -36,8 +36,14 @@ struct registry_stats {
 int registry_load_townships(PGconn *conn, const struct regcsv *reg, struct registry_stats *stats,
                             struct bz_error *e);
 
+/* The same merge inside the caller's open transaction (one that also
+ * records its journal line, jobs/cmd_registry.c and jobs/replay.c), which
+ * the caller commits or rolls back. Returns as registry_load_townships. */
+int registry_merge_townships(PGconn *conn, const struct regcsv *reg, struct registry_stats *stats,
+                             struct bz_error *e);
+
 /* The same for a prefecture's counties (REGCSV_COUNTIES) into ref.county:
- * one statement. */
+ * one statement, in the caller's transaction when one is open. */
 int registry_load_counties(PGconn *conn, const struct regcsv *reg, struct registry_stats *stats,
                            struct bz_error *e);
 

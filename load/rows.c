@@ -3,6 +3,7 @@
 #include "pgutil.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,6 +42,9 @@ const char *const rows_copy_what[ROWS_NTABLES] = {"写入报表暂存表", "写�
 const char rows_copy_receipt[] =
     "COPY raw.receipt (file_sha256, member, township_code, period, revision, outcome, codes,"
     " body, body_json) FROM STDIN";
+const char rows_copy_receipt_timed[] =
+    "COPY raw.receipt (file_sha256, member, township_code, period, revision, outcome, codes,"
+    " body, body_json, created_at) FROM STDIN";
 
 static const char *const text_kinds[SUBM_TEXT_KINDS] = {"mechanism", "difficulty", "next_step",
                                                         "suggestion"};
@@ -106,74 +110,93 @@ submission_row(struct dbuf *b, int64_t load_id, const struct submission *sub,
     return rc ? rc : pgutil_copy_end_row(b);
 }
 
-/* COPY rows of the submission's windows (facts.window). */
+/* One column of a child table, read from each item at `off`; the rows of
+ * windows, leaders, walks, problems and attachments differ only in these
+ * lists, so one loop (child_rows) writes them all. */
+enum child_kind {
+    COL_TEXT,  /* const char * */
+    COL_CHARS, /* char[] */
+    COL_INT,   /* int64_t */
+    COL_DATE,  /* int32_t yyyymmdd, 0 for none */
+    COL_IDS,   /* const char **, with its size_t count at `count` */
+};
+
+struct child_col {
+    enum child_kind kind;
+    size_t off;   /* of the value in the item */
+    size_t count; /* COL_IDS only: of the element count in the item */
+};
+
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct child_col window_cols[] = {
+    {COL_TEXT, offsetof(struct subm_window, id), 0},
+    {COL_TEXT, offsetof(struct subm_window, name), 0},
+    {COL_TEXT, offsetof(struct subm_window, catalog), 0},
+};
+
+static const struct child_col leader_cols[] = {
+    {COL_TEXT, offsetof(struct subm_leader, id), 0},
+    {COL_TEXT, offsetof(struct subm_leader, role), 0},
+    {COL_TEXT, offsetof(struct subm_leader, title), 0},
+};
+
+static const struct child_col walk_cols[] = {
+    {COL_TEXT, offsetof(struct subm_walk, leader), 0},
+    {COL_TEXT, offsetof(struct subm_walk, window), 0},
+    {COL_DATE, offsetof(struct subm_walk, date), 0},
+    {COL_IDS, offsetof(struct subm_walk, problems), offsetof(struct subm_walk, nproblems)},
+};
+
+static const struct child_col problem_cols[] = {
+    {COL_TEXT, offsetof(struct subm_problem, id), 0},
+    {COL_TEXT, offsetof(struct subm_problem, source), 0},
+    {COL_TEXT, offsetof(struct subm_problem, status), 0},
+    {COL_DATE, offsetof(struct subm_problem, found), 0},
+    {COL_DATE, offsetof(struct subm_problem, rectified), 0},
+    {COL_DATE, offsetof(struct subm_problem, deadline), 0},
+    {COL_TEXT, offsetof(struct subm_problem, text), 0},
+};
+
+static const struct child_col attachment_cols[] = {
+    {COL_TEXT, offsetof(struct subm_attachment, name), 0},
+    {COL_INT, offsetof(struct subm_attachment, size), 0},
+    {COL_CHARS, offsetof(struct subm_attachment, sha256), 0},
+};
+
 static int
-window_rows(struct dbuf *b, int64_t id, const struct submission *sub)
+child_value(struct dbuf *b, const char *item, const struct child_col *c)
 {
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sub->nwindows; i++) {
-        const struct subm_window *w = &sub->windows[i];
-        rc = pgutil_copy_int(b, 1, id);
-        rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
-        rc = rc ? rc : pgutil_copy_text(b, 0, w->id);
-        rc = rc ? rc : pgutil_copy_text(b, 0, w->name);
-        rc = rc ? rc : pgutil_copy_text(b, 0, w->catalog);
-        rc = rc ? rc : pgutil_copy_end_row(b);
+    const void *v = item + c->off;
+    switch (c->kind) {
+    case COL_TEXT:
+        return pgutil_copy_text(b, 0, *(const char *const *)v);
+    case COL_CHARS:
+        return pgutil_copy_text(b, 0, (const char *)v);
+    case COL_INT:
+        return pgutil_copy_int(b, 0, *(const int64_t *)v);
+    case COL_DATE:
+        return pgutil_copy_date(b, 0, *(const int32_t *)v);
+    case COL_IDS:
+        return pgutil_copy_text_array(b, 0, *(const char **const *)v,
+                                      *(const size_t *)(item + c->count));
     }
-    return rc;
+    return 0;
 }
 
-/* COPY rows of the submission's leaders (facts.leader). */
+/* COPY rows of one list of a submission's children: the submission id, the
+ * item's place in the list from 1 (ord), then `cols` of the item. */
 static int
-leader_rows(struct dbuf *b, int64_t id, const struct submission *sub)
+child_rows(struct dbuf *b, int64_t id, const void *items, size_t n, size_t size,
+           const struct child_col *cols, size_t ncols)
 {
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sub->nleaders; i++) {
-        const struct subm_leader *l = &sub->leaders[i];
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *item = (const char *)items + i * size;
         rc = pgutil_copy_int(b, 1, id);
         rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
-        rc = rc ? rc : pgutil_copy_text(b, 0, l->id);
-        rc = rc ? rc : pgutil_copy_text(b, 0, l->role);
-        rc = rc ? rc : pgutil_copy_text(b, 0, l->title);
-        rc = rc ? rc : pgutil_copy_end_row(b);
-    }
-    return rc;
-}
-
-/* COPY rows of the submission's walks (facts.walk). */
-static int
-walk_rows(struct dbuf *b, int64_t id, const struct submission *sub)
-{
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sub->nwalks; i++) {
-        const struct subm_walk *w = &sub->walks[i];
-        rc = pgutil_copy_int(b, 1, id);
-        rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
-        rc = rc ? rc : pgutil_copy_text(b, 0, w->leader);
-        rc = rc ? rc : pgutil_copy_text(b, 0, w->window);
-        rc = rc ? rc : pgutil_copy_date(b, 0, w->date);
-        rc = rc ? rc : pgutil_copy_text_array(b, 0, w->problems, w->nproblems);
-        rc = rc ? rc : pgutil_copy_end_row(b);
-    }
-    return rc;
-}
-
-/* COPY rows of the submission's problems (facts.problem). */
-static int
-problem_rows(struct dbuf *b, int64_t id, const struct submission *sub)
-{
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sub->nproblems; i++) {
-        const struct subm_problem *p = &sub->problems[i];
-        rc = pgutil_copy_int(b, 1, id);
-        rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
-        rc = rc ? rc : pgutil_copy_text(b, 0, p->id);
-        rc = rc ? rc : pgutil_copy_text(b, 0, p->source);
-        rc = rc ? rc : pgutil_copy_text(b, 0, p->status);
-        rc = rc ? rc : pgutil_copy_date(b, 0, p->found);
-        rc = rc ? rc : pgutil_copy_date(b, 0, p->rectified);
-        rc = rc ? rc : pgutil_copy_date(b, 0, p->deadline);
-        rc = rc ? rc : pgutil_copy_text(b, 0, p->text);
+        for (size_t k = 0; rc == 0 && k < ncols; k++)
+            rc = child_value(b, item, &cols[k]);
         rc = rc ? rc : pgutil_copy_end_row(b);
     }
     return rc;
@@ -191,22 +214,6 @@ text_rows(struct dbuf *b, int64_t id, const struct submission *sub)
             rc = rc ? rc : pgutil_copy_text(b, 0, sub->texts[k].items[i]);
             rc = rc ? rc : pgutil_copy_end_row(b);
         }
-    return rc;
-}
-
-static int
-attachment_rows(struct dbuf *b, int64_t id, const struct submission *sub)
-{
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sub->nattachments; i++) {
-        const struct subm_attachment *a = &sub->attachments[i];
-        rc = pgutil_copy_int(b, 1, id);
-        rc = rc ? rc : pgutil_copy_int(b, 0, (int64_t)i + 1);
-        rc = rc ? rc : pgutil_copy_text(b, 0, a->name);
-        rc = rc ? rc : pgutil_copy_int(b, 0, a->size);
-        rc = rc ? rc : pgutil_copy_text(b, 0, a->sha256);
-        rc = rc ? rc : pgutil_copy_end_row(b);
-    }
     return rc;
 }
 
@@ -243,12 +250,22 @@ rows_submission(struct dbuf tables[ROWS_NTABLES], int64_t load_id, const struct 
     for (int t = 0; t < ROWS_NTABLES; t++)
         mark[t] = tables[t].len;
     int rc = submission_row(&tables[ROWS_SUBMISSION], load_id, sub, origin);
-    rc = rc ? rc : window_rows(&tables[ROWS_WINDOW], load_id, sub);
-    rc = rc ? rc : leader_rows(&tables[ROWS_LEADER], load_id, sub);
-    rc = rc ? rc : walk_rows(&tables[ROWS_WALK], load_id, sub);
-    rc = rc ? rc : problem_rows(&tables[ROWS_PROBLEM], load_id, sub);
+    rc = rc ? rc
+            : child_rows(&tables[ROWS_WINDOW], load_id, sub->windows, sub->nwindows,
+                         sizeof *sub->windows, window_cols, NCOLS(window_cols));
+    rc = rc ? rc
+            : child_rows(&tables[ROWS_LEADER], load_id, sub->leaders, sub->nleaders,
+                         sizeof *sub->leaders, leader_cols, NCOLS(leader_cols));
+    rc = rc ? rc
+            : child_rows(&tables[ROWS_WALK], load_id, sub->walks, sub->nwalks, sizeof *sub->walks,
+                         walk_cols, NCOLS(walk_cols));
+    rc = rc ? rc
+            : child_rows(&tables[ROWS_PROBLEM], load_id, sub->problems, sub->nproblems,
+                         sizeof *sub->problems, problem_cols, NCOLS(problem_cols));
     rc = rc ? rc : text_rows(&tables[ROWS_TEXT], load_id, sub);
-    rc = rc ? rc : attachment_rows(&tables[ROWS_ATTACHMENT], load_id, sub);
+    rc = rc ? rc
+            : child_rows(&tables[ROWS_ATTACHMENT], load_id, sub->attachments, sub->nattachments,
+                         sizeof *sub->attachments, attachment_cols, NCOLS(attachment_cols));
     rc = rc ? rc : warning_rows(&tables[ROWS_WARNING], load_id, warnings);
     if (rc < 0) /* no partial rows: the buffers stay whole */
         for (int t = 0; t < ROWS_NTABLES; t++)
@@ -284,6 +301,8 @@ rows_receipt(struct dbuf *b, const struct rows_receipt *r)
     rc = rc ? rc : pgutil_copy_text_array(b, 0, codes, ncodes);
     rc = rc ? rc : pgutil_copy_text(b, 0, r->body);
     rc = rc ? rc : pgutil_copy_text(b, 0, r->body_json);
+    if (r->created_at != NULL)
+        rc = rc ? rc : pgutil_copy_text(b, 0, r->created_at);
     rc = rc ? rc : pgutil_copy_end_row(b);
     if (rc < 0)
         b->len = mark;

@@ -39,8 +39,10 @@ enum rows_table {
 extern const char *const rows_copy_sql[ROWS_NTABLES];
 extern const char *const rows_copy_what[ROWS_NTABLES];
 
-/* `COPY raw.receipt ... FROM STDIN`, for rows_receipt's rows. */
+/* `COPY raw.receipt ... FROM STDIN`, for rows_receipt's rows; _timed for
+ * rows with their created_at (every row of one COPY has it, or none). */
 extern const char rows_copy_receipt[];
+extern const char rows_copy_receipt_timed[];
 
 /* Where a submission came from (the inbox file it was found in). */
 struct rows_origin {
@@ -69,6 +71,8 @@ struct rows_receipt {
     const struct diag_list *diags; /* its codes become raw.receipt.codes; may be NULL */
     const char *body;              /* the Chinese text receipt */
     const char *body_json;         /* the JSON receipt, or NULL */
+    const char *created_at;        /* timestamptz text (bizenv rebuild: the journal's); NULL:
+                                      the column is not sent (the transaction's time) */
 };
 
 /* Appends the receipt's row (rows_copy_receipt's columns; the codes are

@@ -1,6 +1,5 @@
 #include "adx.h"
 
-#include "../common/embedded.h"
 #include "reader.h"
 #include "transform.h"
 
@@ -45,17 +44,10 @@ init_schema(struct bz_error *e)
     int rc = transform_init(e); /* the refusing entity loader, silent handlers */
     if (rc < 0)
         return rc;
-    const struct embedded_file *f = embedded_find(XSD_PATH);
-    if (f == NULL)
-        return bz_error_set(e, E_INTERNAL, "程序中缺少 ADX 汇总格式 XSD（%s）", XSD_PATH);
-    xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt((const char *)f->data, (int)f->len);
-    if (pc == NULL)
-        return bz_error_set(e, E_NOMEM, "内存不足，无法编译 ADX 汇总格式 XSD");
-    schema = xmlSchemaParse(pc);
-    xmlSchemaFreeParserCtxt(pc);
-    if (schema == NULL)
-        return bz_error_set(e, E_INTERNAL, "ADX 汇总格式 XSD 编译失败（%s）", XSD_PATH);
-    return 0;
+    void *compiled;
+    rc = reader_compile_schema(XSD_PATH, "ADX 汇总格式", &compiled, e);
+    schema = compiled;
+    return rc;
 }
 
 struct parse {

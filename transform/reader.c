@@ -1,5 +1,6 @@
 #include "reader.h"
 
+#include "../common/embedded.h"
 #include "../common/error.h"
 #include "fields.h"
 
@@ -405,4 +406,21 @@ out:
     xmlFreeTextReader(r);
     reader_silence();
     return rc;
+}
+
+int
+reader_compile_schema(const char *path, const char *what, void **schema, struct bz_error *e)
+{
+    const struct embedded_file *f = embedded_find(path);
+    *schema = NULL;
+    if (f == NULL)
+        return bz_error_set(e, E_INTERNAL, "程序中缺少%s XSD（%s）", what, path);
+    xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt((const char *)f->data, (int)f->len);
+    if (pc == NULL)
+        return bz_error_set(e, E_NOMEM, "内存不足，无法编译%s XSD", what);
+    *schema = xmlSchemaParse(pc);
+    xmlSchemaFreeParserCtxt(pc);
+    if (*schema == NULL)
+        return bz_error_set(e, E_INTERNAL, "%s XSD 编译失败（%s）", what, path);
+    return 0;
 }

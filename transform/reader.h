@@ -22,6 +22,14 @@
 int reader_run(struct doc *d, void *schema, const unsigned char *buf, size_t len, int ignore_enc,
                int (*finish)(struct doc *d));
 
+/*
+ * Compiles the XSD compiled into the binary at `path` (`what` names it in
+ * messages, "报送格式") into *schema, an xmlSchemaPtr the caller keeps.
+ * Returns 0, or E_INTERNAL (missing, or not compiling) / E_NOMEM with e
+ * filled and *schema NULL.
+ */
+int reader_compile_schema(const char *path, const char *what, void **schema, struct bz_error *e);
+
 /* Silent libxml2 handlers for use outside reader_run (transform_init). */
 void reader_silence(void);
 

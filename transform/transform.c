@@ -1,6 +1,5 @@
 #include "transform.h"
 
-#include "../common/embedded.h"
 #include "doc.h"
 #include "encoding.h"
 #include "fields.h"
@@ -97,17 +96,10 @@ transform_init(struct bz_error *e)
     xmlInitParser();
     xmlSetExternalEntityLoader(refuse_entity);
     reader_silence();
-    const struct embedded_file *f = embedded_find(XSD_PATH);
-    if (f == NULL)
-        return bz_error_set(e, E_INTERNAL, "程序中缺少报送格式 XSD（%s）", XSD_PATH);
-    xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt((const char *)f->data, (int)f->len);
-    if (pc == NULL)
-        return bz_error_set(e, E_NOMEM, "内存不足，无法编译报送格式 XSD");
-    schema = xmlSchemaParse(pc);
-    xmlSchemaFreeParserCtxt(pc);
-    if (schema == NULL)
-        return bz_error_set(e, E_INTERNAL, "报送格式 XSD 编译失败（%s）", XSD_PATH);
-    return 0;
+    void *compiled;
+    int rc = reader_compile_schema(XSD_PATH, "报送格式", &compiled, e);
+    schema = compiled;
+    return rc;
 }
 
 void

@@ -10,6 +10,7 @@
 #include "workbook.h"
 
 #include "../common/codes.h"
+#include "../common/esc.h"
 #include "../common/hash.h"
 #include "fields.h"
 #include "wblayout.h"
@@ -562,23 +563,11 @@ read_when(struct conv *c, const struct loc *l, int required, int32_t *ymd, int *
     return GOT_OK;
 }
 
+/* The cell as xs:date ("2026-10-09"), or with `with_time` as xs:dateTime
+ * with an offset (a date alone is midnight, county time); "" unless GOT_OK. */
 static enum got
-read_date(struct conv *c, const struct loc *l, int required, char out[16])
-{
-    int32_t ymd = 0;
-    int secs;
-    char offset[16];
-    enum got g = read_when(c, l, required, &ymd, &secs, offset, sizeof(offset));
-    out[0] = '\0';
-    if (g == GOT_OK)
-        snprintf(out, 16, "%04d-%02d-%02d", (int)(ymd / 10000), (int)(ymd / 100 % 100),
-                 (int)(ymd % 100));
-    return g;
-}
-
-/* xs:dateTime with an offset; a date alone is midnight, county time. */
-static enum got
-read_datetime(struct conv *c, const struct loc *l, int required, char out[64])
+read_when_text(struct conv *c, const struct loc *l, int required, int with_time, char *out,
+               size_t cap)
 {
     int32_t ymd = 0;
     int secs;
@@ -587,11 +576,26 @@ read_datetime(struct conv *c, const struct loc *l, int required, char out[64])
     out[0] = '\0';
     if (g != GOT_OK)
         return g;
+    int n = snprintf(out, cap, "%04d-%02d-%02d", (int)(ymd / 10000), (int)(ymd / 100 % 100),
+                     (int)(ymd % 100));
     if (secs < 0)
         secs = 0;
-    snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d%s", (int)(ymd / 10000), (int)(ymd / 100 % 100),
-             (int)(ymd % 100), secs / 3600, secs / 60 % 60, secs % 60, offset[0] ? offset : OFFSET);
+    if (with_time && n > 0 && (size_t)n < cap)
+        snprintf(out + n, cap - (size_t)n, "T%02d:%02d:%02d%s", secs / 3600, secs / 60 % 60,
+                 secs % 60, offset[0] ? offset : OFFSET);
     return GOT_OK;
+}
+
+static enum got
+read_date(struct conv *c, const struct loc *l, int required, char out[16])
+{
+    return read_when_text(c, l, required, 0, out, 16);
+}
+
+static enum got
+read_datetime(struct conv *c, const struct loc *l, int required, char out[64])
+{
+    return read_when_text(c, l, required, 1, out, 64);
 }
 
 /* The self-reported rate in percent: 98, 98.5, "98%", or 0.98 in a
@@ -698,32 +702,7 @@ out_escaped(struct conv *c, const char *str)
 {
     const char *run = str;
     for (const char *p = str;; p++) {
-        const char *rep = NULL;
-        switch (*p) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\t':
-            rep = "&#9;";
-            break;
-        case '\n':
-            rep = "&#10;";
-            break;
-        case '\r':
-            rep = "&#13;";
-            break;
-        default:
-            break;
-        }
+        const char *rep = esc_xml_ref(*p);
         if (rep == NULL && *p != '\0')
             continue;
         int rc = dbuf_add(c->xml, run, (size_t)(p - run));
@@ -990,86 +969,76 @@ explicit_ids(struct conv *c, int sheet, const uint32_t *rows, size_t n, struct m
     }
 }
 
+/* The two member lists, windows and leaders: a sheet of rows with an id
+ * (kept, or given) and a name, leaders also a role; each row becomes one
+ * <item id=".." [role=".."]>name</item> inside <list>. */
+struct member_sheet {
+    int sheet;
+    const char *list, *item; /* element names */
+    const char *prefix;      /* of the ids given to rows without one */
+    unsigned id_col, name_col;
+    int role_col; /* -1: no role */
+};
+
+static const struct member_sheet window_sheet = {WB_WINDOWS, "windows", "window", "W",
+                                                 WC_ID,      WC_NAME,   -1};
+static const struct member_sheet leader_sheet = {WB_LEADERS, "leaders", "leader", "L",
+                                                 LC_ID,      LC_TITLE,  LC_ROLE};
+
+/* A list's line of its own (row 2 of its sheet): opening, <list> or, with
+ * no items (n == 0), <list/>; closing, </list> when it was left open. */
 static void
-conv_windows(struct conv *c)
+list_tag(struct conv *c, int sheet, const char *list, size_t n, int closing)
 {
-    size_t n;
-    unsigned next = 0;
-    uint32_t *rows = list_rows(c, WB_WINDOWS, &n);
-    c->windows = calloc(n ? n : 1, sizeof(*c->windows));
-    if (rows == NULL || c->windows == NULL) {
-        c->oom = 1;
-        free(rows);
+    if (closing && n == 0)
         return;
-    }
-    explicit_ids(c, WB_WINDOWS, rows, n, c->windows);
-    line_start(c, WB_WINDOWS, 2, 0);
-    out_raw(c, n ? "<windows>" : "<windows/>");
+    line_start(c, sheet, 2, 0);
+    out_raw(c, closing ? "</" : "<");
+    out_raw(c, list);
+    out_raw(c, closing || n ? ">" : "/>");
     line_end(c);
-    for (size_t i = 0; i < n; i++) {
-        struct loc lid = {WB_WINDOWS, rows[i], 1 + WC_ID},
-                   lname = {WB_WINDOWS, rows[i], 1 + WC_NAME};
-        const char *id = read_id(c, &lid, "W", c->windows, n, &next), *name;
-        read_text(c, &lname, 1, &name);
-        c->windows[i].id = id;
-        member_name(c, &c->windows[i], name);
-        struct line *ln = line_start(c, WB_WINDOWS, rows[i], 1 + WC_NAME);
-        out_raw(c, "<window");
-        out_attr(c, ln, "id", id, WB_WINDOWS, rows[i], 1 + WC_ID);
-        out_raw(c, ">");
-        out_escaped(c, name);
-        out_raw(c, "</window>");
-        line_end(c);
-    }
-    c->nwindows = n;
-    if (n) {
-        line_start(c, WB_WINDOWS, 2, 0);
-        out_raw(c, "</windows>");
-        line_end(c);
-    }
-    free(rows);
 }
 
 static void
-conv_leaders(struct conv *c)
+conv_members(struct conv *c, const struct member_sheet *ms, struct member **out, size_t *nout)
 {
     size_t n;
     unsigned next = 0;
-    uint32_t *rows = list_rows(c, WB_LEADERS, &n);
-    c->leaders = calloc(n ? n : 1, sizeof(*c->leaders));
-    if (rows == NULL || c->leaders == NULL) {
+    uint32_t *rows = list_rows(c, ms->sheet, &n);
+    struct member *v = *out = calloc(n ? n : 1, sizeof(*v));
+    if (rows == NULL || v == NULL) {
         c->oom = 1;
         free(rows);
         return;
     }
-    explicit_ids(c, WB_LEADERS, rows, n, c->leaders);
-    line_start(c, WB_LEADERS, 2, 0);
-    out_raw(c, n ? "<leaders>" : "<leaders/>");
-    line_end(c);
+    explicit_ids(c, ms->sheet, rows, n, v);
+    list_tag(c, ms->sheet, ms->list, n, 0);
     for (size_t i = 0; i < n; i++) {
         uint32_t r = rows[i];
-        struct loc lid = {WB_LEADERS, r, 1 + LC_ID}, lt = {WB_LEADERS, r, 1 + LC_TITLE},
-                   lr = {WB_LEADERS, r, 1 + LC_ROLE};
-        const char *id = read_id(c, &lid, "L", c->leaders, n, &next), *title, *role;
-        read_text(c, &lt, 1, &title);
-        read_choice(c, &lr, 1, WBK_ROLE, &role);
-        c->leaders[i].id = id;
-        member_name(c, &c->leaders[i], title);
-        struct line *ln = line_start(c, WB_LEADERS, r, 1 + LC_TITLE);
-        out_raw(c, "<leader");
-        out_attr(c, ln, "id", id, WB_LEADERS, r, 1 + LC_ID);
-        out_attr(c, ln, "role", role, WB_LEADERS, r, 1 + LC_ROLE);
+        struct loc lid = {ms->sheet, r, 1 + ms->id_col}, lname = {ms->sheet, r, 1 + ms->name_col};
+        const char *id = read_id(c, &lid, ms->prefix, v, n, &next), *name, *role = NULL;
+        read_text(c, &lname, 1, &name);
+        if (ms->role_col >= 0) {
+            struct loc lr = {ms->sheet, r, 1 + (unsigned)ms->role_col};
+            read_choice(c, &lr, 1, WBK_ROLE, &role);
+        }
+        v[i].id = id;
+        member_name(c, &v[i], name);
+        struct line *ln = line_start(c, ms->sheet, r, 1 + ms->name_col);
+        out_raw(c, "<");
+        out_raw(c, ms->item);
+        out_attr(c, ln, "id", id, ms->sheet, r, 1 + ms->id_col);
+        if (role != NULL)
+            out_attr(c, ln, "role", role, ms->sheet, r, 1 + (unsigned)ms->role_col);
         out_raw(c, ">");
-        out_escaped(c, title);
-        out_raw(c, "</leader>");
+        out_escaped(c, name);
+        out_raw(c, "</");
+        out_raw(c, ms->item);
+        out_raw(c, ">");
         line_end(c);
     }
-    c->nleaders = n;
-    if (n) {
-        line_start(c, WB_LEADERS, 2, 0);
-        out_raw(c, "</leaders>");
-        line_end(c);
-    }
+    *nout = n;
+    list_tag(c, ms->sheet, ms->list, n, 1);
     free(rows);
 }
 
@@ -1147,9 +1116,7 @@ conv_walks(struct conv *c)
     uint32_t *rows = list_rows(c, WB_WALKS, &n);
     if (rows == NULL)
         return;
-    line_start(c, WB_WALKS, 2, 0);
-    out_raw(c, n ? "<walks>" : "<walks/>");
-    line_end(c);
+    list_tag(c, WB_WALKS, "walks", n, 0);
     for (size_t i = 0; i < n; i++) {
         uint32_t r = rows[i];
         char date[16];
@@ -1172,11 +1139,7 @@ conv_walks(struct conv *c)
         out_raw(c, "/>");
         line_end(c);
     }
-    if (n) {
-        line_start(c, WB_WALKS, 2, 0);
-        out_raw(c, "</walks>");
-        line_end(c);
-    }
+    list_tag(c, WB_WALKS, "walks", n, 1);
     free(rows);
 }
 
@@ -1196,9 +1159,7 @@ conv_problems(struct conv *c)
     }
     snprintf(prefix, sizeof(prefix), "P%04d-%02d-", c->year % 10000, c->month % 100);
     explicit_ids(c, WB_PROBLEMS, rows, n, ids);
-    line_start(c, WB_PROBLEMS, 2, 0);
-    out_raw(c, n ? "<problems>" : "<problems/>");
-    line_end(c);
+    list_tag(c, WB_PROBLEMS, "problems", n, 0);
     for (size_t i = 0; i < n; i++) {
         uint32_t r = rows[i];
         char found[16], rect[16], due[16];
@@ -1233,32 +1194,45 @@ conv_problems(struct conv *c)
         out_raw(c, "</problem>");
         line_end(c);
     }
-    if (n) {
-        line_start(c, WB_PROBLEMS, 2, 0);
-        out_raw(c, "</problems>");
-        line_end(c);
-    }
+    list_tag(c, WB_PROBLEMS, "problems", n, 1);
     free(rows);
     free(ids);
 }
 
+/* <engagement> and <discipline>: an empty element whose attributes are
+ * three counts of its sheet. */
+struct count_element {
+    int sheet;
+    const char *element;
+    const char *attr[3];
+    enum wb_field field[3];
+};
+
+static const struct count_element activities[] = {
+    {WB_ENGAGEMENT,
+     "engagement",
+     {"symposia", "merchantsVisited", "enterprisesVisited"},
+     {WF_SYMPOSIA, WF_MERCHANTS, WF_ENTERPRISES}},
+    {WB_DISCIPLINE,
+     "discipline",
+     {"inspections", "warningSessions", "violations"},
+     {WF_INSPECTIONS, WF_WARNINGS, WF_VIOLATIONS}},
+};
+
 static void
 conv_activities(struct conv *c)
 {
-    struct line *ln = line_start(c, WB_ENGAGEMENT, 2, 2);
-    out_raw(c, "<engagement");
-    attr_count(c, ln, "symposia", WF_SYMPOSIA);
-    attr_count(c, ln, "merchantsVisited", WF_MERCHANTS);
-    attr_count(c, ln, "enterprisesVisited", WF_ENTERPRISES);
-    out_raw(c, "/>");
-    line_end(c);
-    ln = line_start(c, WB_DISCIPLINE, 2, 2);
-    out_raw(c, "<discipline");
-    attr_count(c, ln, "inspections", WF_INSPECTIONS);
-    attr_count(c, ln, "warningSessions", WF_WARNINGS);
-    attr_count(c, ln, "violations", WF_VIOLATIONS);
-    out_raw(c, "/>");
-    line_end(c);
+    struct line *ln;
+    for (size_t e = 0; e < sizeof(activities) / sizeof(activities[0]); e++) {
+        const struct count_element *ce = &activities[e];
+        ln = line_start(c, ce->sheet, 2, 2);
+        out_raw(c, "<");
+        out_raw(c, ce->element);
+        for (int k = 0; k < 3; k++)
+            attr_count(c, ln, ce->attr[k], ce->field[k]);
+        out_raw(c, "/>");
+        line_end(c);
+    }
     /* optional as a pair: both empty leaves the element out */
     struct loc lr = field_loc(WF_RECEIVED), ls = field_loc(WF_RESOLVED);
     if (cell_at(c, &lr) == NULL && cell_at(c, &ls) == NULL)
@@ -1301,11 +1275,7 @@ conv_texts(struct conv *c)
         size_t count = 0;
         for (size_t i = 0; i < n; i++)
             count += strcmp(kind[i], kinds[k].value) == 0;
-        line_start(c, WB_TEXTS, 2, 0);
-        out_raw(c, "<");
-        out_raw(c, kinds[k].value);
-        out_raw(c, count ? ">" : "/>");
-        line_end(c);
+        list_tag(c, WB_TEXTS, kinds[k].value, count, 0);
         for (size_t i = 0; i < n; i++) {
             if (strcmp(kind[i], kinds[k].value) != 0)
                 continue;
@@ -1319,13 +1289,7 @@ conv_texts(struct conv *c)
             out_raw(c, ">");
             line_end(c);
         }
-        if (count) {
-            line_start(c, WB_TEXTS, 2, 0);
-            out_raw(c, "</");
-            out_raw(c, kinds[k].value);
-            out_raw(c, ">");
-            line_end(c);
-        }
+        list_tag(c, WB_TEXTS, kinds[k].value, count, 1);
     }
 out:
     free(rows);
@@ -1345,8 +1309,8 @@ conv_document(struct conv *c)
     conv_identity(c);
     conv_onestop(c);
     conv_evaluation(c);
-    conv_windows(c);
-    conv_leaders(c);
+    conv_members(c, &window_sheet, &c->windows, &c->nwindows);
+    conv_members(c, &leader_sheet, &c->leaders, &c->nleaders);
     conv_walks(c);
     conv_problems(c);
     conv_activities(c);

@@ -10,6 +10,7 @@
 #include "xlsx.h"
 
 #include "../common/arena.h"
+#include "../common/zipentry.h"
 #include "reader.h"
 #include "transform.h"
 
@@ -146,6 +147,24 @@ fail(struct rd *rd, int status, const char *detail)
     return -1;
 }
 
+/* The array v (n items used, *cap allocated) with room for one more,
+ * doubling from `first`: v itself, or a moved copy; NULL when memory ran
+ * out (the read then fails with BZ_ENOMEM and v stays the caller's). */
+static void *
+grow(struct rd *rd, void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+    if (n < *cap)
+        return v;
+    size_t want = *cap ? *cap * 2 : first;
+    void *bigger = realloc(v, want * size);
+    if (bigger == NULL) {
+        fail(rd, BZ_ENOMEM, NULL);
+        return NULL;
+    }
+    *cap = want;
+    return bigger;
+}
+
 static int
 stopped(const struct rd *rd)
 {
@@ -165,66 +184,6 @@ lower_dup(const char *str)
 }
 
 /* ---- the zip ----------------------------------------------------------- */
-
-static int
-utf8_ok(const unsigned char *str)
-{
-    while (*str) {
-        unsigned c = *str;
-        size_t n = c < 0x80             ? 0
-                   : (c & 0xE0) == 0xC0 ? 1
-                   : (c & 0xF0) == 0xE0 ? 2
-                   : (c & 0xF8) == 0xF0 ? 3
-                                        : 4;
-        if (n == 4 || (n == 1 && c < 0xC2) || (n == 3 && c > 0xF4))
-            return 0;
-        for (size_t i = 1; i <= n; i++)
-            if ((str[i] & 0xC0) != 0x80)
-                return 0;
-        if ((n == 2 && c == 0xE0 && str[1] < 0xA0) || (n == 2 && c == 0xED && str[1] >= 0xA0) ||
-            (n == 3 && c == 0xF0 && str[1] < 0x90) || (n == 3 && c == 0xF4 && str[1] >= 0x90))
-            return 0;
-        str += n + 1;
-    }
-    return 1;
-}
-
-/* The name rules of ingest/unpack_zip.c: why a name is unsafe, or NULL. */
-static const char *
-name_problem(const char *name, long long max_bytes)
-{
-    size_t len = strlen(name);
-    if (len == 0)
-        return "名称为空";
-    if ((long long)len > max_bytes)
-        return "名称过长";
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        if (*p < 0x20 || *p == 0x7F)
-            return "名称含控制字符";
-        if (*p == '\\')
-            return "名称含反斜杠";
-    }
-    if (name[0] == '/')
-        return "名称是绝对路径";
-    if (((name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z')) &&
-        name[1] == ':')
-        return "名称含盘符";
-    if (name[len - 1] == '/')
-        len--;
-    for (size_t start = 0; start <= len;) {
-        size_t end = start;
-        while (end < len && name[end] != '/')
-            end++;
-        size_t n = end - start;
-        if (n == 0)
-            return "名称含空路径段（//）";
-        if ((n == 1 && name[start] == '.') ||
-            (n == 2 && name[start] == '.' && name[start + 1] == '.'))
-            return "名称含 . 或 .. 路径段";
-        start = end + 1;
-    }
-    return NULL;
-}
 
 static int
 ends_with(const char *key, const char *suffix)
@@ -300,28 +259,12 @@ has_doctype(const unsigned char *p, size_t n)
 }
 
 static int
-archive_oom(struct archive *a)
-{
-    const char *m = archive_error_string(a);
-    if (archive_errno(a) == ENOMEM)
-        return 1;
-    if (m == NULL || *m == '\0')
-        return archive_errno(a) == 0;
-    return strstr(m, "alloc") != NULL || strstr(m, "memory") != NULL ||
-           strstr(m, "Memory") != NULL || strstr(m, "Can't initialize") != NULL;
-}
-
-static int
 remember_name(struct rd *rd, const char *name)
 {
-    if (rd->nnames == rd->capnames) {
-        size_t cap = rd->capnames ? rd->capnames * 2 : 32;
-        char **v = realloc(rd->names, cap * sizeof(*v));
-        if (v == NULL)
-            return fail(rd, BZ_ENOMEM, NULL);
-        rd->names = v;
-        rd->capnames = cap;
-    }
+    char **v = grow(rd, rd->names, rd->nnames, &rd->capnames, sizeof(*v), 32);
+    if (v == NULL)
+        return -1;
+    rd->names = v;
     char *k = lower_dup(name);
     if (k == NULL)
         return fail(rd, BZ_ENOMEM, NULL);
@@ -409,7 +352,7 @@ read_entry(struct rd *rd, struct archive *a, struct archive_entry *ent, const ch
         }
         if (rc != ARCHIVE_OK) {
             const char *m = archive_error_string(a) ? archive_error_string(a) : "";
-            if (archive_oom(a))
+            if (zipentry_oom(a))
                 return fail(rd, BZ_ENOMEM, m);
             if (rc == ARCHIVE_WARN && declared >= 0 && got != declared)
                 reject(rd, "E_ZIP_SIZE_MISMATCH", name, "声明 %lld 字节，实际 %lld 字节", declared,
@@ -435,14 +378,10 @@ keep_part(struct rd *rd, const char *name, const char *key, unsigned char *data,
         reject(rd, "E_WB_LIMIT", name, "工作簿部件超过 %d 个", MAX_PARTS);
         return -1;
     }
-    if (rd->nparts == rd->capparts) {
-        size_t cap = rd->capparts ? rd->capparts * 2 : 16;
-        struct part *v = realloc(rd->parts, cap * sizeof(*v));
-        if (v == NULL)
-            return fail(rd, BZ_ENOMEM, NULL);
-        rd->parts = v;
-        rd->capparts = cap;
-    }
+    struct part *v = grow(rd, rd->parts, rd->nparts, &rd->capparts, sizeof(*v), 16);
+    if (v == NULL)
+        return -1;
+    rd->parts = v;
     struct part *p = &rd->parts[rd->nparts];
     p->name = strdup(name);
     p->key = strdup(key);
@@ -463,9 +402,9 @@ static int
 zip_entry(struct rd *rd, struct archive *a, struct archive_entry *ent, int hdr_rc, size_t seq)
 {
     const char *name = archive_entry_pathname(ent);
-    if (hdr_rc != ARCHIVE_OK && archive_oom(a))
+    if (hdr_rc != ARCHIVE_OK && zipentry_oom(a))
         return fail(rd, BZ_ENOMEM, archive_error_string(a));
-    if (name == NULL || !utf8_ok((const unsigned char *)name)) {
+    if (name == NULL || !zipentry_utf8((const unsigned char *)name)) {
         char where[64];
         snprintf(where, sizeof(where), "（第 %zu 个条目）", seq);
         reject(rd, "E_ZIP_NAME_ENCODING", where, "条目名称不是 UTF-8 编码");
@@ -476,23 +415,18 @@ zip_entry(struct rd *rd, struct archive *a, struct archive_entry *ent, int hdr_r
                archive_error_string(a) ? archive_error_string(a) : "");
         return 0;
     }
-    const char *why = name_problem(name, rd->s->max_name_bytes);
+    const char *why = zipentry_name_problem(name, rd->s->max_name_bytes);
     if (why != NULL)
         reject(rd, "E_ZIP_ENTRY_NAME", name, "%s", why);
     if (remember_name(rd, name) < 0)
         return -1;
-    mode_t type = archive_entry_filetype(ent);
-    if ((type != AE_IFREG && type != AE_IFDIR) || archive_entry_hardlink(ent) != NULL ||
-        archive_entry_symlink(ent) != NULL) {
-        reject(rd, "E_ZIP_ENTRY_TYPE", name, "条目是链接、设备或管道，不是普通文件或文件夹");
+    const char *code;
+    const char *kind = zipentry_kind_problem(ent, &code);
+    if (kind != NULL) {
+        reject(rd, code, name, "%s", kind);
         return 0;
     }
-    if (archive_entry_is_encrypted(ent) || archive_entry_is_data_encrypted(ent) ||
-        archive_entry_is_metadata_encrypted(ent)) {
-        reject(rd, "E_ZIP_ENCRYPTED", name, "条目已加密，无法读取");
-        return 0;
-    }
-    if (type == AE_IFDIR)
+    if (archive_entry_filetype(ent) == AE_IFDIR)
         return 0;
     char *key = lower_dup(name);
     if (key == NULL)
@@ -540,12 +474,12 @@ zip_pass(struct rd *rd, const unsigned char *data, size_t len)
         return;
     }
     if (archive_read_support_format_zip_seekable(a) != ARCHIVE_OK) {
-        fail(rd, archive_oom(a) ? BZ_ENOMEM : BZ_EFAIL, archive_error_string(a));
+        fail(rd, zipentry_oom(a) ? BZ_ENOMEM : BZ_EFAIL, archive_error_string(a));
         archive_read_free(a);
         return;
     }
     if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
-        if (archive_oom(a))
+        if (zipentry_oom(a))
             fail(rd, BZ_ENOMEM, archive_error_string(a));
         else
             reject(rd, "E_ZIP_CORRUPT", NULL, "无法读取工作簿的压缩包目录（%s）",
@@ -558,7 +492,7 @@ zip_pass(struct rd *rd, const unsigned char *data, size_t len)
         if (rc == ARCHIVE_EOF)
             break;
         if (rc == ARCHIVE_FATAL) {
-            if (archive_oom(a))
+            if (zipentry_oom(a))
                 fail(rd, BZ_ENOMEM, archive_error_string(a));
             else
                 reject(rd, "E_ZIP_CORRUPT", NULL, "工作簿的压缩包已损坏（%s）",
@@ -839,15 +773,12 @@ read_rels(struct rd *rd, const struct part *p, struct rel **out, size_t *nout)
             rc = -1;
             break;
         }
-        if (*nout == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct rel *v = realloc(*out, cap * sizeof(*v));
-            if (v == NULL) {
-                rc = fail(rd, BZ_ENOMEM, NULL);
-                break;
-            }
-            *out = v;
+        struct rel *v = grow(rd, *out, *nout, &cap, sizeof(*v), 16);
+        if (v == NULL) {
+            rc = -1;
+            break;
         }
+        *out = v;
         const char *id = xr_attr(&x, "Id", NULL), *type = xr_attr(&x, "Type", NULL);
         const char *target = xr_attr(&x, "Target", NULL), *mode = xr_attr(&x, "TargetMode", NULL);
         struct rel *r = &(*out)[*nout];
@@ -968,15 +899,12 @@ read_workbook(struct rd *rd, const struct part *p)
             rc = -1;
             break;
         }
-        if (rd->nbsheets == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct book_sheet *v = realloc(rd->bsheets, cap * sizeof(*v));
-            if (v == NULL) {
-                rc = fail(rd, BZ_ENOMEM, NULL);
-                break;
-            }
-            rd->bsheets = v;
+        struct book_sheet *v = grow(rd, rd->bsheets, rd->nbsheets, &cap, sizeof(*v), 16);
+        if (v == NULL) {
+            rc = -1;
+            break;
         }
+        rd->bsheets = v;
         const char *name = xr_attr(&x, "name", NULL), *state = xr_attr(&x, "state", NULL);
         const char *rid = xr_attr(&x, "id", "relationships");
         struct book_sheet *b = &rd->bsheets[rd->nbsheets++];
@@ -1085,14 +1013,10 @@ push_xf(struct rd *rd, const struct part *p, unsigned long id)
         reject(rd, "E_WB_LIMIT", p->name, "单元格样式超过 %d 个", MAX_XFS);
         return -1;
     }
-    if (rd->nxf == rd->capxf) {
-        size_t cap = rd->capxf ? rd->capxf * 2 : 64;
-        uint8_t *v = realloc(rd->xf_fmt, cap);
-        if (v == NULL)
-            return fail(rd, BZ_ENOMEM, NULL);
-        rd->xf_fmt = v;
-        rd->capxf = cap;
-    }
+    uint8_t *v = grow(rd, rd->xf_fmt, rd->nxf, &rd->capxf, sizeof(*v), 64);
+    if (v == NULL)
+        return -1;
+    rd->xf_fmt = v;
     /* the class is resolved once every numFmt is known (read_styles) */
     rd->xf_fmt[rd->nxf++] = (uint8_t)(id > 255 ? 255 : id);
     return 0;
@@ -1242,14 +1166,10 @@ push_sst(struct rd *rd, struct xr *x, const struct part *p)
                rd->s->max_shared_strings);
         return -1;
     }
-    if (rd->nsst == rd->capsst) {
-        size_t cap = rd->capsst ? rd->capsst * 2 : 64;
-        struct sst_item *v = realloc(rd->sst, cap * sizeof(*v));
-        if (v == NULL)
-            return fail(rd, BZ_ENOMEM, NULL);
-        rd->sst = v;
-        rd->capsst = cap;
-    }
+    struct sst_item *v = grow(rd, rd->sst, rd->nsst, &rd->capsst, sizeof(*v), 64);
+    if (v == NULL)
+        return -1;
+    rd->sst = v;
     const char *t = keep_text(x, &bad);
     if (t == NULL)
         return -1;
@@ -1464,14 +1384,10 @@ push_cell(struct sheet_rd *sr)
     struct rd *rd = sr->rd;
     if (!sr->has_v && !sr->has_f && !sr->has_is)
         return 0; /* formatted but blank */
-    if (sr->n == sr->cap) {
-        size_t cap = sr->cap ? sr->cap * 2 : 64;
-        struct xlsx_cell *v = realloc(sr->cells, cap * sizeof(*v));
-        if (v == NULL)
-            return fail(rd, BZ_ENOMEM, NULL);
-        sr->cells = v;
-        sr->cap = cap;
-    }
+    struct xlsx_cell *v = grow(rd, sr->cells, sr->n, &sr->cap, sizeof(*v), 64);
+    if (v == NULL)
+        return -1;
+    sr->cells = v;
     struct xlsx_cell *c = &sr->cells[sr->n];
     memset(c, 0, sizeof(*c));
     c->row = sr->c_row;

@@ -37,10 +37,12 @@ COMMENT ON FUNCTION meta.rankings_differ(bigint, bigint) IS
 
 -- Records one export and links it to the earlier ones; returns the row.
 -- kinds/names/shas/sizes: one element per file; build_version: the
--- writing bizenv's --version label.
+-- writing bizenv's --version label; exported_at: when it was made (the
+-- transaction's time; bizenv rebuild gives the time the journal recorded).
 CREATE FUNCTION meta.record_export(period text, as_of date, county_code text, run_id bigint,
                                    kinds text[], names text[], shas text[], sizes bigint[],
-                                   build_version text DEFAULT NULL)
+                                   build_version text DEFAULT NULL,
+                                   exported_at timestamptz DEFAULT NULL)
 RETURNS meta.export
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -57,11 +59,11 @@ BEGIN
     SELECT x.id, x.ranking_run_id INTO prev_id, prev_run
     FROM meta.export x WHERE x.period = $1 AND x.as_of < $2 ORDER BY x.as_of DESC, x.id DESC LIMIT 1;
     INSERT INTO meta.export (period, as_of, county_code, ranking_run_id, reproduces_id,
-                             reproduces_exactly, changes_id, build_version)
+                             reproduces_exactly, changes_id, build_version, exported_at)
     VALUES ($1, $2, $3, $4, first_id,
             CASE WHEN first_id IS NOT NULL THEN NOT meta.rankings_differ(first_run, $4) END,
             CASE WHEN prev_id IS NOT NULL AND meta.rankings_differ(prev_run, $4) THEN prev_id END,
-            $9)
+            $9, coalesce($10, now()))
     RETURNING * INTO rec;
     INSERT INTO meta.export_file (export_id, kind, name, sha256, size)
     SELECT rec.id, f.kind, f.name, f.sha, f.size
@@ -69,7 +71,7 @@ BEGIN
     RETURN rec;
 END
 $$;
-COMMENT ON FUNCTION meta.record_export(text, date, text, bigint, text[], text[], text[], bigint[], text) IS
+COMMENT ON FUNCTION meta.record_export(text, date, text, bigint, text[], text[], text[], bigint[], text, timestamptz) IS
     'records one export and its files, linked to the first export of the same period and as-of and to the earlier export whose published figures it changes';
 
 -- What analysts read: each export, its weights and files, and whether a
@@ -105,6 +107,6 @@ COMMENT ON COLUMN report.export_log.build_version IS '生成导出文件的 bize
 
 -- Exports are recorded under the loader role, as the nightly job's other writes.
 GRANT EXECUTE ON FUNCTION meta.rankings_differ(bigint, bigint),
-    meta.record_export(text, date, text, bigint, text[], text[], text[], bigint[], text)
+    meta.record_export(text, date, text, bigint, text[], text[], text[], bigint[], text, timestamptz)
     TO bizenv_loader;
 GRANT SELECT ON report.export_log TO bizenv_analyst;

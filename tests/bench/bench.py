@@ -13,10 +13,15 @@ database and home: registry load, then
             tables of a fresh migrated database, in one transaction;
   pgloader  the same rows as CSV, loaded by pgloader into the same tables of
             another fresh database (dumping is not charged to anyone);
+  rebuild   `bizenv rebuild` of the same home into a fresh empty database:
+            the registry load and every file replayed from the journal and
+            the archive, in the ingest's batches (wall, against the
+            ingest's of the same run; both from a checkpointed system);
   rank      report.ranking for a month, a quarter and the year;
   nights    `bizenv nightly` with an empty inbox (three, median), then
             with one new submission (three nights, each with the next
-            month of another township; median);
+            month of another township; median), each without its backup
+            (backup_keep = 0); then `bizenv backup` on its own;
   sandbox   (largest size) the same ingest by the binary built with
             SANDBOX=0, which reads the files in-process, into another fresh
             database: wall of each and their ratio; and for the sandboxed
@@ -32,7 +37,8 @@ database and home: registry load, then
             of each into a fresh database (wall, peak RSS).
 
 Each figure is the median over the runs; ratios are computed within a run,
-then their median is taken.
+then their median is taken. --only rebuild (BENCH_ONLY=rebuild) measures
+the ingest and the rebuild alone.
 """
 
 import argparse
@@ -249,6 +255,19 @@ def run_pgloader(a, db, home, path):
     return wall
 
 
+def run_rebuild(a, size, db, home):
+    """`bizenv rebuild` of home's journal into a new empty database; the
+    same submissions must come out."""
+    target = db + "_rebuild"
+    sh(["createdb", target])
+    wall, cpu, rss, srv = timed(bz(a, home, target, "rebuild"), a.pgdata, env=a.env)
+    got = int(psql(target, "SELECT count(*) FROM facts.submission"))
+    if got != size.subs:
+        sys.exit("bench: the rebuild gave %d of %d submissions" % (got, size.subs))
+    sh(["dropdb", target])
+    return wall, cpu, srv
+
+
 def ranking_ms(db, period):
     quiesce()
     out = sh(["psql", "-X", "-At", "-d", db, "-c", "\\timing on", "-c",
@@ -323,7 +342,7 @@ def run_workbooks(a, size, db, home):
              size.res["ingest_xlsx_cpu"][-1] / size.res["ingest_xml_cpu"][-1])
 
 
-def link_inbox(size, home):
+def copy_inbox(size, home):
     inbox = os.path.join(home, "inbox")
     os.makedirs(inbox, exist_ok=True)
     src = os.path.join(size.data, "inbox")
@@ -348,7 +367,7 @@ def run_sandbox(a, size, r):
         db = "bench_sb_%s_%d" % (kind, r)
         home = os.path.join(a.work, "home-sb-%s-%d" % (kind, r))
         fresh(a, db, home)
-        link_inbox(size, home)
+        copy_inbox(size, home)
         tree = {}
         wall, cpu, rss, _ = timed([binary, "--home", home, "--db", "dbname=" + db, "ingest"],
                                   a.pgdata, env=a.env, tree=tree)
@@ -391,7 +410,7 @@ def one_run(a, size, r):
     db = "bench_%d_%d" % (size.towns, r)
     home = os.path.join(a.work, "home-%d-%d" % (size.towns, r))
     fresh(a, db, home)
-    inbox = link_inbox(size, home)
+    inbox = copy_inbox(size, home)
     wall, cpu, rss, srv = timed(bz(a, home, db, "ingest"), a.pgdata, env=a.env)
     accepted = int(psql(db, "SELECT count(*) FROM facts.submission"))
     if accepted != size.subs:
@@ -403,6 +422,17 @@ def one_run(a, size, r):
     size.add("server_share", srv / (srv + cpu))
     size.add("client_cpu", cpu)
     size.add("server_cpu", srv)
+    rb, rb_cpu, rb_srv = run_rebuild(a, size, db, home)
+    size.add("rebuild", rb)
+    size.add("rebuild_client_cpu", rb_cpu)
+    size.add("rebuild_server_cpu", rb_srv)
+    size.add("ratio_rebuild", rb / wall)
+    if a.only == "rebuild":
+        sh(["dropdb", db])
+        shutil.rmtree(home, ignore_errors=True)
+        print("  run %d, %d townships: ingest %.1f s, rebuild %.1f s (%.2fx)"
+              % (r + 1, size.towns, wall, rb, rb / wall), flush=True)
+        return
     path = os.path.join(a.work, "dump-%d-%d" % (size.towns, r))
     dump(db, path + "/tsv", False)
     copy = run_copy(a, db, home, path + "/tsv")
@@ -417,6 +447,11 @@ def one_run(a, size, r):
         size.add("rank " + p, ranking_ms(db, p))
     size.add("rank_share", size.res["rank %d" % YEAR][-1] / wall)
     run_workbooks(a, size, db, home)
+    # The nights are measured without their backup (backup_keep = 0): the
+    # backup is a whole-database pg_dump, which grows with the data by its
+    # nature; it is timed on its own below, as `bizenv backup`.
+    with open(os.path.join(home, "bizenv.conf"), "a") as conf:
+        conf.write("backup_keep = 0\n")
     night = bz(a, home, db, "nightly", "--as-of", TODAY)
     # The first night after the load computes and stores every ranking (in
     # production that is the night that ingested the files); the quiet night
@@ -436,6 +471,10 @@ def one_run(a, size, r):
     one = statistics.median(ones)
     if psql(db, "SELECT count(*) FROM facts.submission") != str(size.subs + len(extra)):
         sys.exit("bench: the new submissions were not loaded")
+    backup, _, _, _ = timed(bz(a, home, db, "backup", "--out", os.path.join(a.work, "backup")),
+                            a.pgdata, env=a.env)
+    shutil.rmtree(os.path.join(a.work, "backup"), ignore_errors=True)
+    size.add("backup", backup)
     size.add("quiet", quiet)
     size.add("one_new", one)
     size.add("ratio_one", one / quiet)
@@ -451,7 +490,37 @@ def verdict(ok):
     return "met" if ok else "NOT MET"
 
 
+def report_rebuild(a, sizes):
+    big = sizes[0]
+    print()
+    print("bizenv benchmark, ingest and rebuild only: %s, %d cores, %d runs per size (medians)"
+          % (cpu_model(), os.cpu_count(), a.runs))
+    print()
+    print("%-26s" % "" + "".join("%14s" % ("%d x 12" % s.towns) for s in sizes))
+    def row(label, fmt, fn):
+        print("%-26s" % label + "".join("%14s" % (fmt % fn(s)) for s in sizes))
+    row("submissions", "%d", lambda s: s.subs)
+    row("files / input MB", "%s", lambda s: "%d/%.1f" % (s.files, s.bytes / 1e6))
+    rebuild_rows(row)
+    print()
+    print("targets (largest size %d x 12):" % big.towns)
+    print("  %-40s %12s  %s" % ("rebuild / ingest <= 1.1", "%.2f" % big.med("ratio_rebuild"),
+                               verdict(big.med("ratio_rebuild") <= 1.1)))
+
+
+def rebuild_rows(row):
+    row("ingest wall s", "%.2f", lambda s: s.med("wall"))
+    row("ingest client / server CPU s", "%s",
+        lambda s: "%.1f/%.1f" % (s.med("client_cpu"), s.med("server_cpu")))
+    row("rebuild wall s", "%.2f", lambda s: s.med("rebuild"))
+    row("rebuild client / server CPU s", "%s",
+        lambda s: "%.1f/%.1f" % (s.med("rebuild_client_cpu"), s.med("rebuild_server_cpu")))
+    row("rebuild / ingest", "%.2f", lambda s: s.med("ratio_rebuild"))
+
+
 def report(a, sizes):
+    if a.only == "rebuild":
+        return report_rebuild(a, sizes)
     big, small = sizes[0], sizes[-1]
     print()
     print("bizenv benchmark: %s, %d cores, %d runs per size (medians)"
@@ -472,6 +541,8 @@ def report(a, sizes):
     row("client CPU s", "%.2f", lambda s: s.med("client_cpu"))
     row("server CPU s", "%.2f", lambda s: s.med("server_cpu"))
     row("server time share", "%.0f%%", lambda s: 100 * s.med("server_share"))
+    row("rebuild s", "%.2f", lambda s: s.med("rebuild"))
+    row("rebuild / ingest", "%.2f", lambda s: s.med("ratio_rebuild"))
     row("plain COPY s", "%.2f", lambda s: s.med("copy"))
     row("pipeline / COPY", "%.2f", lambda s: s.med("ratio_copy"))
     row("pgloader s", "%.2f", lambda s: s.med("pgloader"))
@@ -480,6 +551,7 @@ def report(a, sizes):
         row("ranking %s s" % p, "%.3f", lambda s, p=p: s.med("rank " + p))
     row("ranking year / load", "%.2f%%", lambda s: 100 * s.med("rank_share"))
     row("night after the load s", "%.3f", lambda s: s.med("first_night"))
+    row("backup (pg_dump) s", "%.3f", lambda s: s.med("backup"))
     row("quiet night s", "%.3f", lambda s: s.med("quiet"))
     row("night, 1 new subm. s", "%.3f", lambda s: s.med("one_new"))
     row("1 new / quiet", "%.2f", lambda s: s.med("ratio_one"))
@@ -502,6 +574,8 @@ def report(a, sizes):
         ("pipeline / raw COPY <= 2.0", "%.2f" % big.med("ratio_copy"),
          big.med("ratio_copy") <= 2.0),
         ("pipeline / pgloader < 1.0", "%.2f" % big.med("ratio_pgl"), big.med("ratio_pgl") < 1.0),
+        ("rebuild / ingest <= 1.1", "%.2f" % big.med("ratio_rebuild"),
+         big.med("ratio_rebuild") <= 1.1),
         ("client peak RSS < 64 MB", "%.1f MB" % big.med("rss"), big.med("rss") < 64),
         ("RSS largest / smallest <= 1.2", "%.2f" % (big.med("rss") / small.med("rss")),
          big.med("rss") / small.med("rss") <= 1.2),
@@ -543,8 +617,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--bin-nosandbox", required=True, dest="bin_nosandbox")
-    ap.add_argument("--only-sandbox", action="store_true",
-                    help="only the sandboxed / in-process comparison, at the largest size")
+    ap.add_argument("--only", choices=["rebuild", "sandbox"], default=None)
     a = ap.parse_args()
     a.pgdata = os.path.join(a.work, "pg", "data")
     a.env = dict(os.environ, BIZENV_TODAY=TODAY)
@@ -554,18 +627,19 @@ def main():
         if t not in towns:
             towns.append(t)
     sizes = [Size(a, t) for t in towns]
-    if a.only_sandbox:
+    if a.only == "sandbox":
         sizes = sizes[:1]
     print("bench: generating %s townships x 12 months" % "/".join(
         str(s.towns) for s in sizes), flush=True)
     for s in sizes:
         s.generate()
     for r in range(a.runs):
-        if not a.only_sandbox:
+        if a.only != "sandbox":
             for s in reversed(sizes):
                 one_run(a, s, r)
-        run_sandbox(a, sizes[0], r)
-    if a.only_sandbox:
+        if a.only != "rebuild":
+            run_sandbox(a, sizes[0], r)
+    if a.only == "sandbox":
         report_sandbox(a, sizes[0])
     else:
         report(a, sizes)

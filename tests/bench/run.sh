@@ -7,9 +7,10 @@
 #   BENCH_RUNS   runs per size; every figure is the median (default 3)
 #   BENCH_SEED   generator seed (default 1)
 #   BENCH_KEEP   set to keep the work folder (inboxes, server log)
-#   BENCH_ONLY   `sandbox`: only the reader sandbox's comparison (the
-#                largest size ingested by BIZENV_BIN and by the SANDBOX=0
-#                build, BIZENV_BIN_NOSANDBOX), not the rest
+#   BENCH_ONLY   "rebuild": only the ingest and the rebuild from its journal
+#                (pgloader not needed); "sandbox": only the reader sandbox's
+#                comparison (the largest size ingested by BIZENV_BIN and by
+#                the SANDBOX=0 build, BIZENV_BIN_NOSANDBOX)
 #
 # The cluster is made for this run with PostgreSQL's default settings
 # (fsync and synchronous_commit on: every COMMIT is durable, as in
@@ -20,16 +21,15 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 bindir=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
 BIN=${BIZENV_BIN:-$TOP/build/release/bizenv}
 BIN0=${BIZENV_BIN_NOSANDBOX:-$TOP/build/release-nosandbox/bizenv}
-ONLY=${BENCH_ONLY:-}
-[ "$ONLY" = sandbox ] || command -v pgloader >/dev/null || { echo "bench: pgloader is not installed (make bench installs it)" >&2; exit 1; }
+[ -n "${BENCH_ONLY:-}" ] || command -v pgloader >/dev/null || { echo "bench: pgloader is not installed (make bench installs it)" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "bench: $BIN not built (make build)" >&2; exit 1; }
-[ -x "$BIN0" ] || { echo "bench: $BIN0 not built (make build SANDBOX=0)" >&2; exit 1; }
+[ "${BENCH_ONLY:-}" = rebuild ] || [ -x "$BIN0" ] || { echo "bench: $BIN0 not built (make SANDBOX=0 build/release-nosandbox/bizenv)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/bizenv-bench-XXXXXX)
 chmod 755 "$work"
 # a private copy: a rebuild during the run must not change the binary measured
 cp "$BIN" "$work/bizenv"
-cp "$BIN0" "$work/bizenv-nosandbox"
+[ -x "$BIN0" ] && cp "$BIN0" "$work/bizenv-nosandbox"
 BIN=$work/bizenv
 BIN0=$work/bizenv-nosandbox
 as_pg() {
@@ -50,5 +50,5 @@ trap cleanup EXIT INT TERM
 export PGHOST="$work/pg" PGPORT=5432 PGUSER=bench PGDATABASE=postgres
 unset PGSERVICE PGPASSWORD 2>/dev/null || true
 python3 "$TOP/tests/bench/bench.py" --bin "$BIN" --bin-nosandbox "$BIN0" --work "$work" \
-    ${ONLY:+--only-$ONLY} \
-    --scale "${BENCH_SCALE:-1}" --runs "${BENCH_RUNS:-3}" --seed "${BENCH_SEED:-1}"
+    --scale "${BENCH_SCALE:-1}" --runs "${BENCH_RUNS:-3}" --seed "${BENCH_SEED:-1}" \
+    ${BENCH_ONLY:+--only "$BENCH_ONLY"}

@@ -9,7 +9,9 @@
 #include "../../common/codes.h"
 #include "../../common/dbuf.h"
 #include "../../common/esc.h"
+#include "../../common/fsdir.h"
 #include "../../common/diag.h"
+#include "../../common/error.h"
 #include "../../common/receipt.h"
 #include "../../common/settings.h"
 
@@ -295,17 +297,68 @@ receipt_lists_errors_with_line_and_path(void **state)
     diag_list_free(&l);
 }
 
+static void
+expect_cut(const char *in, const char *want)
+{
+    char buf[64];
+    strcpy(buf, in);
+    bz_utf8_cut(buf);
+    assert_string_equal(buf, want);
+}
+
+static void
+utf8_cut_drops_a_cut_character_whole(void **state)
+{
+    (void)state;
+    expect_cut("ab\xE4\xB8", "ab");   /* 中 cut after two of three bytes */
+    expect_cut("ab\xE4", "ab");       /* after one */
+    expect_cut("a\xF0\x9F\x98", "a"); /* a four-byte sequence cut */
+    expect_cut("\xC3", "");           /* a two-byte sequence cut */
+}
+
+static void
+utf8_cut_keeps_whole_text(void **state)
+{
+    (void)state;
+    expect_cut("ab中", "ab中");
+    expect_cut("乡镇：城关镇", "乡镇：城关镇");
+    expect_cut("a\xF0\x9F\x98\x80", "a\xF0\x9F\x98\x80");
+    expect_cut("abc", "abc");
+    expect_cut("", "");
+}
+
+static void
+fsdir_split_gives_folder_and_name(void **state)
+{
+    (void)state;
+    char dir[16];
+    assert_string_equal(fsdir_split("/srv/bizenv/journal", dir, sizeof(dir)), "journal");
+    assert_string_equal(dir, "/srv/bizenv");
+    assert_string_equal(fsdir_split("/journal", dir, sizeof(dir)), "journal");
+    assert_string_equal(dir, "/");
+    assert_string_equal(fsdir_split("journal", dir, sizeof(dir)), "journal");
+    assert_string_equal(dir, ".");
+    assert_string_equal(fsdir_split("a/b/", dir, sizeof(dir)), "");
+    assert_string_equal(dir, "a/b");
+    /* a folder longer than dir is cut, never overrun */
+    assert_string_equal(fsdir_split("/a/very/long/folder/name/x", dir, sizeof(dir)), "x");
+    assert_string_equal(dir, "/a/very/long/fo");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(codes_are_found_by_name),
+        cmocka_unit_test(utf8_cut_drops_a_cut_character_whole),
+        cmocka_unit_test(utf8_cut_keeps_whole_text),
         cmocka_unit_test(settings_parse_sizes_and_reject_out_of_range),
         cmocka_unit_test(settings_file_names_the_bad_line),
         cmocka_unit_test(settings_file_keeps_hash_inside_values_and_reads_quotes),
         cmocka_unit_test(settings_file_reads_long_comments_whole_and_refuses_long_lines),
         cmocka_unit_test(settings_print_masks_passwords_and_quotes_values),
         cmocka_unit_test(dbuf_stops_at_its_limit),
+        cmocka_unit_test(fsdir_split_gives_folder_and_name),
         cmocka_unit_test(json_strings_are_escaped),
         cmocka_unit_test(esc_shows_what_could_forge_or_reorder_a_line),
         cmocka_unit_test(diag_list_keeps_a_marker_past_its_limit),

@@ -5,30 +5,13 @@
 . "$(dirname "$0")/../lib/tap.sh"
 
 # Exercise the embedded default, not the test run's cluster.
-unset PGHOST PGPORT PGUSER PGDATABASE PGSERVICE
-
-PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
-[ -x "$PG_BINDIR/pg_ctl" ] || skip_all "no PostgreSQL server programs in $PG_BINDIR"
-
-HOMES=""
-# Never leave a postmaster behind, whatever failed.
-cleanup() {
+. "$(dirname "$0")/../lib/private.sh"
+# the long-path test's socket folder lives under /tmp
+after_stop() {
     for h in $HOMES; do
-        "$BIZENV" --home "$h" db stop >/dev/null 2>&1
-        if [ -f "$h/pg/postmaster.pid" ]; then
-            if [ "$(id -u)" = 0 ]; then
-                runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$h/pg" -m immediate -w stop >/dev/null 2>&1
-            else
-                "$PG_BINDIR/pg_ctl" -D "$h/pg" -m immediate -w stop >/dev/null 2>&1
-            fi
-        fi
-        # the long-path test's socket folder lives under /tmp
         for d in $(cat "$h/sockdir" 2>/dev/null); do rm -rf "$d"; done
     done
-    rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 H=$(new_home)
 [ -n "$H" ] || { echo "Bail out! new_home failed"; exit 1; }
@@ -165,7 +148,7 @@ is "$(stat -c %a "$sock" 2>/dev/null)" 700 "the fallback socket folder is privat
 is "$("$BIZENV" --home "$H3" --set "pgdata=$long/pg" db psql -X -At -c 'select 1' 2>&1)" 1 \
     "the long-path cluster answers"
 "$BIZENV" --home "$H3" --set "pgdata=$long/pg" db stop >/dev/null 2>&1
-# cleanup() only knows $H3/pg; stop the long one here
+# the exit handler only knows $H3/pg; stop the long one here
 ok "$([ ! -e "$long/pg/postmaster.pid" ]; echo $?)" "the long-path cluster stopped"
 
 # pgdata set to an existing folder that holds something: refused before

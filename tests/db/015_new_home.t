@@ -4,21 +4,12 @@
 # through the home to pg/, so the new home gets postgres's group (0750) and
 # any parent made on the way is 0755; nothing becomes writable by others.
 . "$(dirname "$0")/../lib/tap.sh"
-unset PGHOST PGPORT PGUSER PGDATABASE PGSERVICE
-PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
-[ -x "$PG_BINDIR/pg_ctl" ] || skip_all "no PostgreSQL server programs in $PG_BINDIR"
+. "$(dirname "$0")/../lib/private.sh"
 [ "$(id -u)" = 0 ] || skip_all "the server runs as another user only when bizenv is root"
 id postgres >/dev/null 2>&1 || skip_all "no postgres user"
 
 H="$T/new/srv/home"
-cleanup() {
-    "$BIZENV" --home "$H" db stop >/dev/null 2>&1
-    [ -f "$H/pg/postmaster.pid" ] &&
-        runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$H/pg" -m immediate -w stop >/dev/null 2>&1
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+HOMES="$H"
 
 umask 027 # a strict root umask must not lock the server out either
 out=$("$BIZENV" --home "$H" registry load "$TOP/jobs/demo/townships.csv" 2>&1); rc=$?

@@ -10,25 +10,11 @@
 . "$(dirname "$0")/../lib/tap.sh"
 
 # the embedded server, not the test run's
-unset PGHOST PGPORT PGUSER PGDATABASE PGSERVICE PGPASSWORD
-PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
-[ -x "$PG_BINDIR/pg_ctl" ] || skip_all "no PostgreSQL server programs in $PG_BINDIR"
+. "$(dirname "$0")/../lib/private.sh"
 [ -x /usr/bin/openssl ] || skip_all "openssl is not installed"
 
 H=$(new_home)
-cleanup() {
-    "$BIZENV" --home "$H" db stop >/dev/null 2>&1
-    if [ -f "$H/pg/postmaster.pid" ]; then
-        if [ "$(id -u)" = 0 ]; then
-            runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$H/pg" -m immediate -w stop >/dev/null 2>&1
-        else
-            "$PG_BINDIR/pg_ctl" -D "$H/pg" -m immediate -w stop >/dev/null 2>&1
-        fi
-    fi
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+HOMES="$H"
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)

@@ -61,7 +61,7 @@ done
 is "$missing" "" "every exit status --help names is explained under 退出状态"
 files=$(section 文件)
 missing=""
-for f in inbox/ archive/ quarantine/ receipts/ runs/ exports/ pg/ bizenv.log bizenv.conf run.lock \
+for f in inbox/ archive/ quarantine/ receipts/ runs/ exports/ pg/ bizenv.log bizenv.conf run.lock journal.log backups/ \
     townships.csv counties.csv /var/lib/bizenv /usr/share/bash-completion/completions/bizenv; do
     printf '%s\n' "$files" | grep -qF -- "$f" || missing="$missing $f"
 done

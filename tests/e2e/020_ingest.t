@@ -28,7 +28,11 @@ like "$r" "\[E_EVAL_EXCEEDS\] 第 [0-9]+ 行 /submission/evaluation" "quarantine
 is "$(ls "$H/receipts"/2026-11-28/ | wc -l)" 9 "one receipt per submission in receipts/"
 is "$(q "select count(*) from raw.receipt")" 9 "receipts stored in the database"
 is "$(q "select count(*) from raw.file")" 8 "every file recorded"
-is "$(find "$H/archive" -type f | wc -l)" 8 "raw bytes of every file archived"
+# the archive also keeps the registry file as loaded (for the journal)
+reg=$(sha256sum "$TOP/jobs/demo/townships.csv" | cut -c1-64)
+test -f "$H/archive/$(echo $reg | cut -c1-2)/$(echo $reg | cut -c3-4)/$reg"
+ok $? "the registry file is archived by its SHA-256"
+is "$(inbox_archived "$H")" 8 "raw bytes of every file archived"
 is "$(q "select max(revision) from facts.submission where township_code='539901107'")" 2 "revision 2 supersedes"
 is "$(q "select count(*) from facts.submission where township_code='539901106'")" 0 "rejected submission not loaded"
 is "$(q "select count(*) from facts.window w join facts.submission s on s.id=w.submission_id where s.township_code='539901101'")" 12 "example windows loaded"

@@ -39,7 +39,7 @@ state() {
       select count(*) from raw.file;"
 }
 places() { # inbox claimed quarantine archive
-    echo "$(ls "$1/inbox" | wc -l) $(ls -A "$1/claim" 2>/dev/null | wc -l) $(find "$1/quarantine" -type f ! -name '*.回执.txt' | wc -l) $(find "$1/archive" -type f ! -name '.incoming*' | wc -l)"
+    echo "$(ls "$1/inbox" | wc -l) $(ls -A "$1/claim" 2>/dev/null | wc -l) $(find "$1/quarantine" -type f ! -name '*.回执.txt' | wc -l) $(inbox_archived "$1")"
 }
 run_to_end() { h=$1 db=$2; shift 2; "$BIZENV" --home "$h" --db "dbname=$db" "$@" ingest >"$T/rerun.out" 2>&1 </dev/null; }
 

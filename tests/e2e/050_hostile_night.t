@@ -56,7 +56,7 @@ got=$(q "select township_code||'/'||to_char(period,'YYYY-MM') from facts.submiss
 is "$got" "$(cat "$T/night/accepted.txt")" "the database holds exactly the good reports of the night ($(wc -l <"$T/night/accepted.txt"))"
 nreg=$((nok + nbad - 4))
 is "$(q "select count(*) from raw.file")" "$nreg" "every regular file taken is recorded once in raw.file"
-is "$(find "$H/archive" -type f | wc -l)" "$nreg" "the raw bytes of every regular file taken are archived once"
+is "$(inbox_archived "$H")" "$nreg" "the raw bytes of every regular file taken are archived once"
 is "$(find "$H/quarantine/2026-11-28" -maxdepth 1 ! -name '*.回执.txt' ! -name 2026-11-28 | wc -l)" "$nbad" \
    "every rejected file quarantined once"
 

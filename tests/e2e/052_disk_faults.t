@@ -35,7 +35,7 @@ like "$out" "\[E_[A-Z_]+\]" "rename failing: the message carries a code"
 out=$(B ingest 2>&1); rc=$?
 is "$rc" 0 "the rerun without faults exits 0"
 is "$(ls "$H/inbox" | wc -l) $(ls -A "$H/claim" 2>/dev/null | wc -l)" "0 0" "nothing left in the inbox"
-is "$(find "$H/archive" -type f ! -name '.incoming*' | wc -l)" "$nfiles" "every file archived once"
+is "$(inbox_archived "$H")" "$nfiles" "every file archived once"
 is "$(find "$H/archive" -name '.incoming*' | wc -l)" 0 "no half-written archive file left"
 is "$(q 'select count(*) from facts.submission')" 8 "the eight good reports loaded once"
 done_testing

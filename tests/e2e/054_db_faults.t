@@ -54,7 +54,7 @@ state() {
 # the inbox or loaded (raw.file), and none is both.
 loaded() { q "$1" "select count(*) from raw.file"; }
 places() { # inbox claimed quarantine archive
-    echo "$(ls "$1/inbox" | wc -l) $(ls -A "$1/claim" 2>/dev/null | wc -l) $(find "$1/quarantine" -type f ! -name '*.回执.txt' 2>/dev/null | wc -l) $(find "$1/archive" -type f ! -name '.incoming*' 2>/dev/null | wc -l)"
+    echo "$(ls "$1/inbox" | wc -l) $(ls -A "$1/claim" 2>/dev/null | wc -l) $(find "$1/quarantine" -type f ! -name '*.回执.txt' 2>/dev/null | wc -l) $(inbox_archived "$1" 2>/dev/null)"
 }
 fresh() { # fresh home with the whole inbox, and a database from the template
     _h=$(new_home); mkdir -p "$_h/inbox"; cp -p "$T/gen/inbox"/* "$_h/inbox/"

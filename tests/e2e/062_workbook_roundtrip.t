@@ -65,11 +65,15 @@ done <"$T/round1"
 WB fill-many "$T/fill1"
 ok $? "every report of round 1 filled into its township's template"
 # receive times as the XML's: the order file gives each key its minute
-i=0
-while read -r k; do
-    [ -f "$T/wb1/$k.xlsx" ] && cp "$T/wb1/$k.xlsx" "$HW/inbox/" && touch -d "@$((base + 60 * i))" "$HW/inbox/$k.xlsx"
-    i=$((i + 1))
-done <"$T/order"
+# (to_inbox WORKBOOKS HOME: each key's workbook into HOME's inbox)
+to_inbox() {
+    i=0
+    while read -r k; do
+        [ -f "$1/$k.xlsx" ] && cp "$1/$k.xlsx" "$2/inbox/" && touch -d "@$((base + 60 * i))" "$2/inbox/$k.xlsx"
+        i=$((i + 1))
+    done <"$T/order"
+}
+to_inbox "$T/wb1" "$HW"
 B "$HW" "$dbw" ingest >"$T/w1.out" 2>&1
 ok $? "round 1 workbooks ingested"
 if [ -s "$T/round2" ]; then
@@ -81,11 +85,7 @@ if [ -s "$T/round2" ]; then
         printf '%s\t%s\t%s\n' "$t" "$D/$k.xml" "$T/wb2/$k.xlsx" >>"$T/fill2"
     done <"$T/round2"
     WB fill-many "$T/fill2"
-    i=0
-    while read -r k; do
-        [ -f "$T/wb2/$k.xlsx" ] && cp "$T/wb2/$k.xlsx" "$HW/inbox/" && touch -d "@$((base + 60 * i))" "$HW/inbox/$k.xlsx"
-        i=$((i + 1))
-    done <"$T/order"
+    to_inbox "$T/wb2" "$HW"
     B "$HW" "$dbw" ingest >"$T/w2.out" 2>&1
     ok $? "round 2: $(wc -l <"$T/round2") corrections through template --revise"
 fi
@@ -176,17 +176,9 @@ out=$(B "$HW" "$dbw" ingest 2>&1)
 is "$(printf '%s\n' "$out" | grep -o '接收 [0-9]*，重复 [0-9]*' | tail -1)" "接收 0，重复 $accepted" \
    "every re-saved workbook of an accepted report is a duplicate of it"
 # and loaded on their own, the same facts and ranks as the XML
-i=0
-while read -r k; do
-    [ -f "$T/lo1/$k.xlsx" ] && cp "$T/lo1/$k.xlsx" "$HL/inbox/" && touch -d "@$((base + 60 * i))" "$HL/inbox/$k.xlsx"
-    i=$((i + 1))
-done <"$T/order"
+to_inbox "$T/lo1" "$HL"
 B "$HL" "$dbl" ingest >/dev/null 2>&1
-i=0
-while read -r k; do
-    [ -f "$T/lo2/$k.xlsx" ] && cp "$T/lo2/$k.xlsx" "$HL/inbox/" && touch -d "@$((base + 60 * i))" "$HL/inbox/$k.xlsx"
-    i=$((i + 1))
-done <"$T/order"
+to_inbox "$T/lo2" "$HL"
 B "$HL" "$dbl" ingest >/dev/null 2>&1
 facts "$dbl" >"$T/facts.l"
 ranks "$dbl" >"$T/ranks.l"

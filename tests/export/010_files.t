@@ -192,13 +192,19 @@ like "$(cat "$T/err")" "E_CONFIG.*2 个县" "and says the registry spans 2 count
 unlike "$(cat "$T/err")" "E_CONFIG" "with county_code set, the county is known"
 psql -X -q -d "$db" -c "DELETE FROM ref.township WHERE code = '539902101'"
 
-# --- nightly calls it, quietly ----------------------------------------------------
+# --- nightly calls it ----------------------------------------------------------------
+# the registry was changed above with SQL, outside bizenv: the next night
+# says so (and the journal records the registry as found)
 rm -f "$H"/exports/*
 out=$(B nightly 2>&1); rc=$?
-is "$rc:$out" "0:" "nightly with exports stays quiet"
+is "$rc" 0 "nightly with exports exits 0"
+like "$out" "^\[W_JOURNAL_DRIFT\] 数据库中的乡镇名录被绕过 bizenv 直接修改过" \
+   "and says the registry was changed outside bizenv"
 ls "$H/exports/539901_2026-Q4_2026-12-05.xlsx" "$H/exports/539901_2026-12_2026-12-05.csv" \
    "$H/exports/539901_2026_2026-12-05.adx.xml" >/dev/null 2>&1
 ok $? "nightly exports the periods it refreshes"
+out=$(B nightly 2>&1); rc=$?
+is "$rc:$out" "0:" "the next nightly with exports stays quiet"
 
 dropdb "$db" >/dev/null 2>&1
 done_testing

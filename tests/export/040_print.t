@@ -174,24 +174,24 @@ else
     pages=$(pdfinfo "$pdf" 2>/dev/null | awk '/^Pages:/ { print $2 }')
     is "$pages" 45 "45 pages: the ranking, two charts, 明细, 汇总, 40 反馈单 — one page each"
     page() { pdftotext -layout -f "$1" -l "$1" "$pdf" - 2>/dev/null; }
+    # the names the query $2 returns that the page text $1 does not hold
+    missing_from() {
+        for n in $(q "$2"); do
+            printf '%s\n' "$1" | grep -q "$n" || printf ' %s' "$n"
+        done
+    }
     p1=$(page 1)
     like "$p1" "示例县营商环境评价排名 +2026年10月（截至 2026-11-20）" "page 1: the title"
     like "$p1" "排名 +乡镇 +服务率 .*综合得分 +报送状态 +较上期 .*走流程覆盖率排名" \
          "page 1: every column of the ranking, first to last: one page wide"
-    missing=""
-    for n in $(q "select name from report.township"); do
-        printf '%s\n' "$p1" | grep -q "$n" || missing="$missing $n"
-    done
-    is "$missing" "" "page 1: all 40 townships: the ranking on one page"
+    is "$(missing_from "$p1" "select name from report.township")" "" \
+       "page 1: all 40 townships: the ranking on one page"
     like "$p1" "第 1 页 共 45 页" "page 1: 第 1 页 共 45 页"
     like "$p1" "校验码 $trace" "page 1: the trace code"
     p2=$(page 2)
     like "$p2" "示例县各乡镇综合得分（全县" "page 2: the composite chart"
-    missing=""
-    for n in $(q "select name from report.ranking('2026-10', '2026-11-20') where composite_rank is not null"); do
-        printf '%s\n' "$p2" | grep -q "$n" || missing="$missing $n"
-    done
-    is "$missing" "" "page 2: every ranked township's name on the chart page"
+    is "$(missing_from "$p2" "select name from report.ranking('2026-10', '2026-11-20') where composite_rank is not null")" "" \
+       "page 2: every ranked township's name on the chart page"
     unlike "$p2" "平安镇" "page 2: not the unranked one"
     nofoot=""
     fb=""

@@ -13,7 +13,7 @@ is "$rc" 0 "bizenv --help exits 0"
 like "$out" "^用法：bizenv \[全局选项\] 命令 \[参数\]$" "it starts with the usage, in Chinese"
 like "$out" "^退出状态：0 成功" "and lists the exit statuses"
 cmds=$(printf '%s\n' "$out" | sed -n 's/^  bizenv \([a-z]*\).*/\1/p')
-is "$(echo $cmds)" "validate registry ingest nightly rank export counties template runs db analyst dictionary migrate codes config" \
+is "$(echo $cmds)" "validate registry ingest nightly rank export counties template weights setting backup restore rebuild runs db analyst dictionary migrate codes config" \
    "it lists every command"
 is "$(B help 2>&1)" "$out" "bizenv help says the same"
 

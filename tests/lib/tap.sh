@@ -7,6 +7,7 @@
 #   unlike GOT REGEX "name"
 #   scratch_db                        creates a fresh database, echoes its name
 #   new_home                          a fresh BIZENV_HOME in the test's temp folder
+#   inbox_archived HOME               files in HOME's archive that came through the inbox
 #
 # BIZENV_BIN is the binary under test (set by the Makefile). Each test works
 # in its own temporary folder ($T), removed at exit.
@@ -72,4 +73,18 @@ scratch_db() {
 new_home() {
     # 0755: as root the embedded server runs as `postgres` and must reach it
     _h=$(mktemp -d "$T/home-XXXXXX") && chmod 755 "$_h" && echo "$_h"
+}
+
+inbox_archived() {
+    # the archive also keeps each registry file and registry snapshot the
+    # journal names (their "registry" lines): those are not inbox files,
+    # unless an inbox file had the same bytes (an empty upload and an empty
+    # registry snapshot share one archived file)
+    _shas() {
+        grep "\"ev\":\"$2\"" "$1/journal.log" 2>/dev/null |
+            sed -n 's/.*"sha256":"\([0-9a-f]*\)".*/\1/p' | sort -u
+    }
+    _shas "$1" file >"$T/.file-shas"
+    _shas "$1" registry | comm -23 - "$T/.file-shas" >"$T/.registry-shas"
+    find "$1/archive" -type f ! -name '.incoming*' | grep -c -v -F -f "$T/.registry-shas"
 }

@@ -407,9 +407,10 @@ records_raw_file_once_and_stores_receipts(void **state)
                              "accepted_with_warnings",
                              &d,
                              "回执：已接收 '\\",
-                             "{\"outcome\":\"accepted_with_warnings\"}"};
+                             "{\"outcome\":\"accepted_with_warnings\"}",
+                             NULL};
     assert_int_equal(test_store(s->conn, NULL, &r, &e), 0);
-    struct rows_receipt rej = {FILE_SHA, NULL, NULL, 0, 0, 0, "rejected", NULL, "拒收", NULL};
+    struct rows_receipt rej = {FILE_SHA, NULL, NULL, 0, 0, 0, "rejected", NULL, "拒收", NULL, NULL};
     assert_int_equal(test_store(s->conn, NULL, &rej, &e), 0);
     PGresult *res =
         PQexec(s->conn, "SELECT codes::text, period, revision, body, body_json->>'outcome'"
