@@ -693,9 +693,17 @@ collect(struct sandbox *sb, struct slot *w, const char *name, const struct times
         struct bz_error *e, int *status, const char **why)
 {
     const struct settings *s = sb->s;
-    struct timespec until = *deadline;
+    struct timespec until = *deadline, now;
     long long grace = s->parse_timeout_s / 4 > GRACE_S ? s->parse_timeout_s / 4 : GRACE_S;
     until.tv_sec += (time_t)grace;
+    /* a job handed out while the file before it was loaded may have
+     * finished long ago and be waiting to finish sending: it gets the
+     * grace from now (its own deadline it checks itself) */
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec + grace > until.tv_sec) {
+        until = now;
+        until.tv_sec += (time_t)grace;
+    }
     for (;;) {
         unsigned char h[SANDBOX_HEADER];
         int r = recv_until(w->sock, h, sizeof(h), &until);
