@@ -201,6 +201,9 @@ inbox_recover(struct inbox_dirs *d, struct bz_error *e)
     return rc;
 }
 
+/* The order of submission-format.md: modification time, then name; an
+ * entry left claimed before an inbox entry of the same name and time, so
+ * that every entry has a place of its own (a window's cursor relies on it). */
 static int
 by_mtime_then_name(const void *a, const void *b)
 {
@@ -209,13 +212,79 @@ by_mtime_then_name(const void *a, const void *b)
         return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
     if (x->mtime.tv_nsec != y->mtime.tv_nsec)
         return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
-    return strcmp(x->name, y->name);
+    int c = strcmp(x->name, y->name);
+    if (c != 0)
+        return c;
+    return y->claimed - x->claimed;
 }
 
-/* Appends the takeable entries of one folder to the list. */
+/* A listing being made: at most `max` entries, the first in order, kept
+ * as a max-heap (its last entry on top) until it is sorted. */
+struct listing {
+    const struct inbox_file *after; /* only entries after it; NULL: all */
+    struct inbox_file *files;
+    size_t n, max;
+    size_t seen; /* entries after `after`, kept or not */
+};
+
+static void
+sift_down(struct inbox_file *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t top = i, l = 2 * i + 1, r = l + 1;
+        if (l < n && by_mtime_then_name(&h[l], &h[top]) > 0)
+            top = l;
+        if (r < n && by_mtime_then_name(&h[r], &h[top]) > 0)
+            top = r;
+        if (top == i)
+            return;
+        struct inbox_file t = h[i];
+        h[i] = h[top];
+        h[top] = t;
+        i = top;
+    }
+}
+
+static void
+sift_up(struct inbox_file *h, size_t i)
+{
+    while (i > 0 && by_mtime_then_name(&h[i], &h[(i - 1) / 2]) > 0) {
+        struct inbox_file t = h[i];
+        h[i] = h[(i - 1) / 2];
+        h[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+/* Keeps *f (its name not yet copied) if it is among the first `max` after
+ * the cursor. Returns 0 or BZ_ENOMEM. */
 static int
-scan_dir(int dir, const char *shown, int claimed, size_t max, struct inbox_file **files, size_t *n,
-         size_t *cap, struct bz_error *e)
+listing_offer(struct listing *l, const struct inbox_file *f, struct bz_error *e)
+{
+    if (l->after != NULL && by_mtime_then_name(f, l->after) <= 0)
+        return 0;
+    l->seen++;
+    if (l->n == l->max && (l->max == 0 || by_mtime_then_name(f, &l->files[0]) >= 0))
+        return 0; /* after every entry kept: a later listing has it */
+    char *name = strdup(f->name);
+    if (name == NULL)
+        return bz_error_set(e, E_NOMEM, "内存不足");
+    if (l->n == l->max) {
+        free(l->files[0].name); /* the last one kept gives way */
+        l->files[0] = *f;
+        l->files[0].name = name;
+        sift_down(l->files, l->n, 0);
+    } else {
+        l->files[l->n] = *f;
+        l->files[l->n].name = name;
+        sift_up(l->files, l->n++);
+    }
+    return 0;
+}
+
+/* Offers the takeable entries of one folder to the listing. */
+static int
+scan_dir(int dir, const char *shown, int claimed, struct listing *l, struct bz_error *e)
 {
     DIR *dp = open_listing(dir);
     if (dp == NULL)
@@ -227,56 +296,50 @@ scan_dir(int dir, const char *shown, int claimed, size_t max, struct inbox_file 
             continue;
         if (claimed && dot_or_dotdot(de->d_name))
             continue;
-        if (strlen(de->d_name) > INBOX_NAME_MAX || *n >= max)
-            continue; /* left for a later run (or, for an over-long name, for a person) */
-        if (*n == *cap) {
-            size_t ncap = *cap ? *cap * 2 : 64;
-            struct inbox_file *p = realloc(*files, ncap * sizeof(*p));
-            if (p == NULL) {
-                rc = bz_error_set(e, E_NOMEM, "内存不足");
-                break;
-            }
-            *files = p;
-            *cap = ncap;
-        }
-        struct inbox_file *f = &(*files)[*n];
+        if (strlen(de->d_name) > INBOX_NAME_MAX)
+            continue; /* left for a person */
+        struct inbox_file f;
         struct stat st;
-        memset(f, 0, sizeof(*f));
+        memset(&f, 0, sizeof(f));
         if (fstatat(dir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
             continue; /* vanished meanwhile */
-        f->name = strdup(de->d_name);
-        if (f->name == NULL) {
-            rc = bz_error_set(e, E_NOMEM, "内存不足");
-            break;
-        }
-        f->claimed = claimed;
-        f->mtime = st.st_mtim;
-        f->regular = S_ISREG(st.st_mode);
-        f->size = f->regular ? (int64_t)st.st_size : 0;
-        (*n)++;
+        f.name = de->d_name;
+        f.claimed = claimed;
+        f.mtime = st.st_mtim;
+        f.regular = S_ISREG(st.st_mode);
+        f.size = f.regular ? (int64_t)st.st_size : 0;
+        rc = listing_offer(l, &f, e);
     }
     closedir(dp);
     return rc;
 }
 
 int
-inbox_scan(struct inbox_dirs *d, size_t max, struct inbox_file **files, size_t *n,
-           struct bz_error *e)
+inbox_scan(struct inbox_dirs *d, const struct inbox_file *after, size_t max,
+           struct inbox_file **files, size_t *n, size_t *seen, struct bz_error *e)
 {
-    size_t cap = 0;
+    struct listing l = {after, NULL, 0, max, 0};
     *files = NULL;
     *n = 0;
-    int rc = scan_dir(d->claim, INBOX_CLAIM_DIR, 1, max, files, n, &cap, e);
+    if (seen != NULL)
+        *seen = 0;
+    /* the whole window at once: it is at most `max` entries, and what is
+     * listed is not more than what the folders hold */
+    if (max > 0 && (l.files = malloc(max * sizeof(*l.files))) == NULL)
+        return bz_error_set(e, E_NOMEM, "内存不足");
+    int rc = scan_dir(d->claim, INBOX_CLAIM_DIR, 1, &l, e);
     if (rc == 0)
-        rc = scan_dir(d->inbox, d->inbox_path, 0, max, files, n, &cap, e);
+        rc = scan_dir(d->inbox, d->inbox_path, 0, &l, e);
     if (rc < 0) {
-        inbox_files_free(*files, *n);
-        *files = NULL;
-        *n = 0;
+        inbox_files_free(l.files, l.n);
         return rc;
     }
-    if (*n > 1)
-        qsort(*files, *n, sizeof(**files), by_mtime_then_name);
+    if (l.n > 1)
+        qsort(l.files, l.n, sizeof(*l.files), by_mtime_then_name);
+    *files = l.files;
+    *n = l.n;
+    if (seen != NULL)
+        *seen = l.seen;
     return 0;
 }
 

@@ -99,12 +99,16 @@ int inbox_recover(struct inbox_dirs *d, struct bz_error *e);
 
 /*
  * Lists the entries to take, in the order of submission-format.md
- * (modification time, then name), including those still in the claim folder.
- * *files is malloc'd (free with inbox_files_free), *n entries, at most `max`; entries past
- * `max` are left for the next run. Returns 0, BZ_EIO, BZ_ENOMEM.
+ * (modification time, then name), including those still in the claim folder:
+ * of the entries after `after` in that order (every entry when NULL), the
+ * first `max`. A run takes the inbox window by window, each listing after
+ * the last entry of the one before, so that what it holds stays `max`
+ * entries however many the inbox has. *files is malloc'd (free with
+ * inbox_files_free), *n entries; *seen (when not NULL) counts every entry
+ * after `after`, listed or not. Returns 0, BZ_EIO, BZ_ENOMEM.
  */
-int inbox_scan(struct inbox_dirs *d, size_t max, struct inbox_file **files, size_t *n,
-               struct bz_error *e);
+int inbox_scan(struct inbox_dirs *d, const struct inbox_file *after, size_t max,
+               struct inbox_file **files, size_t *n, size_t *seen, struct bz_error *e);
 /* Frees a listing from inbox_scan (NULL is fine). */
 void inbox_files_free(struct inbox_file *files, size_t n);
 

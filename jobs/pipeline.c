@@ -24,6 +24,11 @@
 #define QUARANTINE_TEXT_LIMIT (64u << 20)
 /* Inbox entries taken in one run; the rest wait for the next night. */
 #define MAX_FILES_PER_RUN 100000
+/* A run lists the inbox this many entries at a time (inbox_scan): what it
+ * holds of the listing does not grow with the inbox. Each further window
+ * lists the folder again; with a few thousand entries a window, that is a
+ * handful of listings for a province-year. */
+#define INBOX_WINDOW 4096
 
 struct batch;
 
@@ -35,7 +40,9 @@ struct file_run {
     const struct settings *s;
     const struct pipeline_opts *o;
     struct pipeline_stats *stats;
-    struct inbox_file *f;
+    struct inbox_file *f;   /* &file */
+    struct inbox_file file; /* its own copy of the listing's entry (name owned): the
+                               listing window moves on while the file is in a batch */
     struct inbox_dirs *dirs;
     char sha256[65]; /* of the inbox file; "" when not archived */
     int copy;        /* bizenv's archive copy (read-only), what the reader reads; -1 when none */
@@ -612,6 +619,7 @@ file_run_free(struct file_run *fr)
     if (fr->copy >= 0)
         close(fr->copy);
     dbuf_free(&fr->rejected_text);
+    free(fr->file.name);
     free(fr);
 }
 
@@ -857,6 +865,12 @@ file_run_new(PGconn *conn, struct batch *batch, const struct settings *s,
     struct file_run *fr = calloc(1, sizeof(*fr));
     if (fr == NULL)
         return NULL;
+    fr->file = *f;
+    if ((fr->file.name = strdup(f->name)) == NULL) {
+        free(fr);
+        return NULL;
+    }
+    f = &fr->file;
     fr->batch = batch;
     fr->conn = conn;
     fr->s = s;
@@ -988,6 +1002,25 @@ ingest_new(PGconn *conn, struct inbox_dirs *dirs, struct pipeline_stats *stats, 
     return in;
 }
 
+/* Replaces the listing window `*files` (`*n` entries, all handed out) by the
+ * next: the entries after its last one, at most INBOX_WINDOW and no more
+ * than the `left` still to take. *n is 0 when nothing is left. */
+static int
+next_window(struct inbox_dirs *dirs, struct inbox_file **files, size_t *n, size_t left,
+            struct bz_error *e)
+{
+    struct inbox_file last = (*files)[*n - 1];
+    (*files)[*n - 1].name = NULL; /* kept as the cursor */
+    inbox_files_free(*files, *n);
+    *files = NULL;
+    *n = 0;
+    int rc = left == 0 ? 0
+                       : inbox_scan(dirs, &last, left < INBOX_WINDOW ? left : INBOX_WINDOW, files,
+                                    n, NULL, e);
+    free(last.name);
+    return rc;
+}
+
 int
 pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_opts *o,
                 struct pipeline_stats *stats, struct bz_error *e)
@@ -995,7 +1028,7 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
     struct inbox_file *files = NULL;
     struct inbox_dirs dirs;
     struct ingest *in = NULL;
-    size_t n = 0;
+    size_t n = 0, seen = 0, listed = 0;
 
     memset(stats, 0, sizeof(*stats));
     int rc = inbox_open(s, o->inbox, o->day, &dirs, e);
@@ -1003,8 +1036,13 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
         return rc;
     rc = inbox_recover(&dirs, e);
     if (rc == 0)
-        rc = inbox_scan(&dirs, MAX_FILES_PER_RUN, &files, &n, e);
-    stats->files_seen = n;
+        rc = inbox_scan(&dirs, NULL, INBOX_WINDOW, &files, &n, &seen, e);
+    /* the run takes as many entries as the inbox held when it started
+     * (up to MAX_FILES_PER_RUN), window by window in their order */
+    stats->files_seen = seen < MAX_FILES_PER_RUN ? seen : MAX_FILES_PER_RUN;
+    if (n > stats->files_seen)
+        n = stats->files_seen; /* never: MAX_FILES_PER_RUN is above INBOX_WINDOW */
+    listed = n;
     if (rc < 0 || n == 0) {
         inbox_files_free(files, n);
         inbox_close(&dirs);
@@ -1032,8 +1070,18 @@ pipeline_ingest(PGconn *conn, const struct settings *s, const struct pipeline_op
         rc = reader_context(o, in->towns, e);
     if (rc < 0)
         abandon(in, NULL);
-    struct file_run *next = NULL;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    struct file_run *next = NULL; /* never across windows: files[i + 1] only */
+    for (size_t i = 0; rc == 0; i++) {
+        if (i == n) {
+            /* file runs own copies of their entries: the window can go */
+            rc = next_window(&dirs, &files, &n, stats->files_seen - listed, e);
+            listed += n;
+            i = 0;
+            if (rc < 0)
+                abandon(in, NULL);
+            if (rc < 0 || n == 0)
+                break;
+        }
         struct batch *batch = in->reading;
         struct file_run *fr =
             next != NULL ? next : file_run_new(conn, batch, s, o, &files[i], stats, e);
