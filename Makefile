@@ -275,9 +275,10 @@ run: deps
 	@$(MAKE) --no-print-directory build
 	jobs/demo.sh
 
-# The benchmark also compares with pgloader; only make bench installs it.
+# The benchmark also compares with pgloader and reads peak RSS through GNU
+# time; only make bench installs them.
 bench: deps
-	@$(MAKE) --no-print-directory deps PKGS="$(PKGS) pgloader"
+	@$(MAKE) --no-print-directory deps PKGS="$(PKGS) pgloader time"
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory SANDBOX=0 build/release-nosandbox/bizenv
 	tests/bench/run.sh
