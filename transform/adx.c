@@ -192,6 +192,46 @@ valid_day(int ymd)
 }
 
 /* The rules the XSD cannot say. */
+static int
+cmp_group_key(const void *a, const void *b)
+{
+    const struct adx_group *x = *(const struct adx_group *const *)a;
+    const struct adx_group *y = *(const struct adx_group *const *)b;
+    int c = strcmp(x->township, y->township);
+    if (c == 0)
+        c = (x->first_day > y->first_day) - (x->first_day < y->first_day);
+    if (c == 0)
+        c = (x->months > y->months) - (x->months < y->months);
+    if (c == 0) /* the later of two equal keys is the one named */
+        c = (x > y) - (x < y);
+    return c;
+}
+
+/* The XSD's oneGroupPerTownshipAndPeriod says the same of a parsed file;
+ * this is for a roll-up that comes back from a reader (transform/wire.c). */
+const struct adx_group *
+adx_duplicate(const struct adx_doc *doc, int *nomem)
+{
+    *nomem = 0;
+    if (doc->n < 2)
+        return NULL;
+    const struct adx_group **v = malloc(doc->n * sizeof(*v));
+    if (v == NULL) {
+        *nomem = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < doc->n; i++)
+        v[i] = &doc->groups[i];
+    qsort(v, doc->n, sizeof(*v), cmp_group_key);
+    const struct adx_group *dup = NULL;
+    for (size_t i = 1; i < doc->n && dup == NULL; i++)
+        if (strcmp(v[i]->township, v[i - 1]->township) == 0 &&
+            v[i]->first_day == v[i - 1]->first_day && v[i]->months == v[i - 1]->months)
+            dup = v[i];
+    free(v);
+    return dup;
+}
+
 static void
 check_rules(struct parse *p)
 {

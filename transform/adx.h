@@ -66,4 +66,9 @@ int adx_parse(const unsigned char *data, size_t len, struct adx_doc *doc, struct
 
 void adx_doc_free(struct adx_doc *doc);
 
+/* The first group whose township and period (first day, months) an
+ * earlier group already has, or NULL; facts.rollup_group keeps one row per
+ * key. *nomem is set when the check could not be made. */
+const struct adx_group *adx_duplicate(const struct adx_doc *doc, int *nomem);
+
 #endif

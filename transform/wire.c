@@ -695,11 +695,15 @@ valid_datetime(const char *s)
         (s[8] - '0') * 10 + (s[9] - '0') > fields_days_in_month(y, m) || y < 1 ||
         !two_digits(s + 11, 0, 24) || !two_digits(s + 14, 0, 59) || !two_digits(s + 17, 0, 60))
         return 0;
+    int midnight24 = s[11] == '2' && s[12] == '4';
+    if (midnight24 && (s[14] != '0' || s[15] != '0' || s[17] != '0' || s[18] != '0'))
+        return 0; /* 24:00:00 is the only time of hour 24 */
     if (s[i] == '.') {
         size_t k = ++i;
         while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == k)
+            if (s[i++] != '0' && midnight24)
+                return 0;
+        if (i == k || i - k > 40) /* PostgreSQL reads no longer a field */
             return 0;
     }
     if (i + 1 == n && s[i] == 'Z')
@@ -973,7 +977,8 @@ adx_loadable(const struct adx_doc *doc)
     for (size_t i = 0; i < doc->n; i++)
         if (!group_loadable(&doc->groups[i]))
             return 0;
-    return 1;
+    int nomem;
+    return adx_duplicate(doc, &nomem) == NULL && !nomem; /* one row per key */
 }
 
 int

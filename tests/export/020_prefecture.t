@@ -80,12 +80,20 @@ sed '0,/dataElement="EVALUATED" value="30"/s//dataElement="EVALUATED" value="99"
 sed 's/orgUnit="539901102"/orgUnit="539902102"/' "$adxA" >"$HP/inbox/foreign.xml"
 sed 's#2026-10-01/P3M#2026-11-01/P3M#' "$adxA" >"$HP/inbox/period.xml"
 sed 's/<dataValue dataElement="HANDLED" value="31"\/>//' "$adxA" >"$HP/inbox/schema.xml"
+python3 - "$adxA" "$HP/inbox/twice.xml" <<'PY'
+import sys
+s = open(sys.argv[1], encoding="utf-8").read()
+a = s.index("<group")
+b = s.index("</group>", a) + len("</group>")
+open(sys.argv[2], "w", encoding="utf-8").write(s[:b] + s[a:b] + s[b:])
+PY
 { printf '<?xml version="1.0"?>\n<!DOCTYPE adx [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'; sed 1d "$adxA" | sed 's/countyName="甲县"/countyName="\&x;"/'; } >"$HP/inbox/xxe.xml"
 out=$(P ingest 2>&1)
 like "$out" "unknown.xml：退回（报表 1 份，退回 1 份：E_ADX_COUNTY_UNKNOWN" "a county outside the registry is rejected"
 like "$out" "inconsistent.xml：退回.*E_ADX_INCONSISTENT" "counts that contradict each other are rejected"
 like "$out" "foreign.xml：退回.*E_ADX_ORGUNIT" "a township of another county is rejected"
 like "$out" "period.xml：退回.*E_ADX_PERIOD" "a quarter not on a quarter boundary is rejected"
+like "$out" "twice.xml：退回.*E_XML_SCHEMA" "a township's period given twice is refused by the XSD, and the night goes on"
 like "$out" "schema.xml：退回.*E_XML_SCHEMA" "a group missing a count fails the XSD"
 like "$out" "xxe.xml：退回.*E_XML_DOCTYPE" "a DOCTYPE is refused, no entity is loaded"
 unlike "$(cat "$HP"/receipts/*/xxe.xml*.txt 2>/dev/null)" "root:" "no file content leaks into the receipt"

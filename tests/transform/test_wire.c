@@ -200,6 +200,16 @@ bad_submitted_at(struct submission *s)
     s->submitted_at = "yesterday";
 }
 static void
+hour_24_past_midnight(struct submission *s)
+{
+    s->submitted_at = "2026-11-05T24:30:00+08:00"; /* only 24:00:00 is a time of hour 24 */
+}
+static void
+fraction_past_postgres(struct submission *s)
+{
+    s->submitted_at = "2026-11-05T09:30:00.00000000000000000000000000000000000000001+08:00";
+}
+static void
 rectified_without_date(struct submission *s)
 {
     for (size_t i = 0; i < s->nproblems; i++)
@@ -227,6 +237,8 @@ refuses_what_the_database_would(void **state)
     refused_when_loadable(unknown_catalog_code);
     refused_when_loadable(invalid_date);
     refused_when_loadable(bad_submitted_at);
+    refused_when_loadable(hour_24_past_midnight);
+    refused_when_loadable(fraction_past_postgres);
     refused_when_loadable(rectified_without_date);
     refused_when_loadable(count_out_of_range);
     refused_when_loadable(unknown_role);
@@ -322,6 +334,25 @@ reads_back_a_rollup(void **state)
     memset(&got, 0, sizeof(got));
     wire_in_init(&in, b.data, b.len);
     assert_int_equal(wire_get_adx(&in, &got, 1), BZ_EINPUT);
+    adx_doc_free(&got);
+    /* the same township and period twice: facts.rollup_group keeps one */
+    g.v[5] = 5;
+    struct adx_group two[2] = {g, g};
+    d.groups = two;
+    d.n = 2;
+    dbuf_reset(&b);
+    assert_int_equal(wire_put_adx(&b, &d), 0);
+    memset(&got, 0, sizeof(got));
+    wire_in_init(&in, b.data, b.len);
+    assert_int_equal(wire_get_adx(&in, &got, 1), BZ_EINPUT);
+    adx_doc_free(&got);
+    two[1].months = 3;
+    two[1].v[8] = 3;
+    dbuf_reset(&b);
+    assert_int_equal(wire_put_adx(&b, &d), 0);
+    memset(&got, 0, sizeof(got));
+    wire_in_init(&in, b.data, b.len);
+    assert_int_equal(wire_get_adx(&in, &got, 1), 0); /* its quarter is another key */
     adx_doc_free(&got);
     dbuf_free(&b);
 }
