@@ -234,6 +234,16 @@ changed_definition_file_reapplies_every_definition(void **state)
     scratch_drop(&s);
 }
 
+/* Advisory locks held in this database: other tests' runs, in other
+ * databases of the same server, hold their own. */
+static long
+advisory_locks(PGconn *conn)
+{
+    return scratch_long(conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                              " AND database = (SELECT oid FROM pg_database"
+                              " WHERE datname = current_database())");
+}
+
 static void
 refuses_to_drop_definitions_other_objects_depend_on(void **state)
 {
@@ -255,8 +265,7 @@ refuses_to_drop_definitions_other_objects_depend_on(void **state)
     assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.definition_file"
                                           " WHERE sha256 = repeat('0', 64)"),
                      1);
-    assert_int_equal(
-        scratch_long(s.conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
+    assert_int_equal(advisory_locks(s.conn), 0);
 
     scratch_exec(s.conn, "DROP TABLE public.kept");
     assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
@@ -352,8 +361,7 @@ fails_at_then_finishes(const char *obstacle, const char *removal, const char *mi
     assert_int_equal(report_functions(s.conn), 0);
     /* the connection is usable and the advisory lock was released */
     assert_int_equal(PQtransactionStatus(s.conn), PQTRANS_IDLE);
-    assert_int_equal(
-        scratch_long(s.conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
+    assert_int_equal(advisory_locks(s.conn), 0);
 
     scratch_exec(s.conn, removal);
     assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
@@ -415,8 +423,7 @@ failed_migration_leaves_the_definitions_in_place(void **state)
                      definition_count());
     assert_int_equal(scratch_long(s.conn, "SELECT count(*) FROM meta.migration"),
                      known_count() - 1);
-    assert_int_equal(
-        scratch_long(s.conn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
+    assert_int_equal(advisory_locks(s.conn), 0);
 
     scratch_exec(s.conn, "INSERT INTO meta.migration SELECT * FROM kept");
     assert_int_equal(migrate_apply(s.conn, &done, &e), 0);
